@@ -1,0 +1,19 @@
+//! spicebench: measure what a SPICE remote-desktop session costs on the wire and in input lag.
+//!
+//! # Layout
+//! - [`wire`]: the SPICE wire format, sans-IO (bytes in, values out, values in, bytes out).
+//! - [`client`]: a tokio SPICE client built on `wire` that links every channel, honours the
+//!   protocol's obligations, injects input and timestamps what it sends and receives.
+//! - [`scenario`]: the TOML scenario format, its validation and the input paths it generates.
+//! - [`lab`]: real parts spicebench starts itself (Xspice, window manager, content windows).
+//! - [`analyze`]: pure computations over timestamped events: timelines, rates, latency.
+//! - [`results`]: the versioned results model (`spicebench.run/v1`).
+//! - [`run`]: executes a scenario's configuration matrix and writes results.
+
+// pub mod analyze;
+pub mod client;
+pub mod lab;
+// pub mod results;
+pub mod run;
+// pub mod scenario;
+pub mod wire;
