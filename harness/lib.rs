@@ -10,10 +10,10 @@
 //! - [`results`]: the versioned results model (`spicebench.run/v1`).
 //! - [`run`]: executes a scenario's configuration matrix and writes results.
 
-// pub mod analyze;
+pub mod analyze;
 pub mod client;
 pub mod lab;
-// pub mod results;
+pub mod results;
 pub mod run;
-// pub mod scenario;
+pub mod scenario;
 pub mod wire;

@@ -1,1 +1,89 @@
-//! placeholder
+//! A tokio SPICE client that links every channel a benchmark needs and measures what it sees.
+//!
+//! It speaks the protocol for real: link + RSA ticket on each connection, MAIN_INIT →
+//! ATTACH_CHANNELS → CHANNELS_LIST, DISPLAY_INIT first on display, ACK_SYNC/ACK flow control,
+//! PONG for every PING, motion-ack pacing on inputs. It advertises what remote-viewer (spice-gtk
+//! 0.42) advertises, so the server sends it what it would send a real viewer. It never decodes
+//! images; it timestamps and counts every message in both directions into an [`EventLog`].
+//!
+//! # Layout
+//! - [`clock`]: the run's epoch and microsecond timestamps.
+//! - [`events`]: what the client records (traffic, display updates, inputs, notes).
+//! - [`writer`]: a writer shared by the async readers and the input thread.
+//! - [`link`]: the link stage on one connection.
+//! - [`channel`]: the per-connection reader loop and each channel's duties.
+//! - [`session`]: connecting a whole session and waiting until it is ready.
+//! - [`inject`]: the paced input thread.
+
+pub mod caps;
+pub mod channel;
+pub mod clock;
+pub mod events;
+pub mod inject;
+pub mod link;
+pub mod session;
+pub mod writer;
+
+pub use clock::Clock;
+pub use events::{EventLog, InputRecord, TrafficRecord, UpdateRecord};
+pub use inject::{InjectReport, PointerStep};
+pub use session::{MousePreference, Session, SessionConfig};
+
+use crate::wire::link::LinkError;
+use crate::wire::WireError;
+
+/// What can go wrong talking to a SPICE server, each with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// TCP connect failed.
+    #[error("could not connect to {addr}: {source}; is a SPICE server listening there?")]
+    Connect {
+        /// Address tried.
+        addr: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The server answered the link with an error code.
+    #[error("the server refused the {channel} channel link with {}: {}", .error.name(), .error.advice())]
+    LinkRefused {
+        /// Channel name.
+        channel: String,
+        /// Link error.
+        error: LinkError,
+    },
+    /// The server needs SASL, which this client does not speak.
+    #[error("the server requires SASL authentication, which spicebench does not support; configure ticket (password) auth")]
+    SaslOnly,
+    /// The connection closed when it should not have.
+    #[error("the server closed the {channel} connection {stage}")]
+    Closed {
+        /// Channel name.
+        channel: String,
+        /// What we were doing.
+        stage: String,
+    },
+    /// The server sent bytes that are not SPICE.
+    #[error("protocol error on the {channel} channel: {source}")]
+    Protocol {
+        /// Channel name.
+        channel: String,
+        /// Parse error.
+        source: WireError,
+    },
+    /// Something did not happen in time.
+    #[error("timed out after {seconds:.1} s waiting for {what}")]
+    Timeout {
+        /// What we waited for.
+        what: String,
+        /// How long.
+        seconds: f64,
+    },
+    /// Other I/O errors.
+    #[error("{context}: {source}")]
+    Io {
+        /// What we were doing.
+        context: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}

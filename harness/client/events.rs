@@ -1,0 +1,123 @@
+//! What the client records while a session runs. Everything is timestamped in µs since the
+//! session's [`Clock`](super::Clock) epoch and kept in arrival order.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::wire::display::{ImageInfo, Rect};
+use crate::wire::names::Direction;
+use crate::wire::ChannelType;
+
+/// One channel connection of the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelInfo {
+    /// Channel type.
+    pub channel_type: ChannelType,
+    /// Channel id.
+    pub channel_id: u8,
+    /// Server address.
+    pub server: SocketAddr,
+    /// Our local address (to find the connection in a capture).
+    pub local: SocketAddr,
+}
+
+/// One message sent or received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrafficRecord {
+    /// When it was sent (after the write) or received (after the read that completed it).
+    pub at_us: u64,
+    /// Index into [`EventLog::channels`].
+    pub channel: usize,
+    /// Direction.
+    pub direction: Direction,
+    /// Message type.
+    pub msg_type: u16,
+    /// Header + body bytes on the SPICE stream (TCP payload, not wire bytes).
+    pub bytes: u64,
+}
+
+/// One display message that changed the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateRecord {
+    /// Arrival time.
+    pub at_us: u64,
+    /// Message type.
+    pub msg_type: u16,
+    /// Target surface (`None` for stream frames).
+    pub surface_id: Option<u32>,
+    /// Changed area, when known.
+    pub area: Option<Rect>,
+    /// Images carried.
+    pub images: Vec<ImageInfo>,
+    /// Video frame bytes, for stream frames.
+    pub stream_bytes: u64,
+}
+
+/// One input message sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputRecord {
+    /// When the script wanted it sent.
+    pub scheduled_us: u64,
+    /// When the write returned.
+    pub sent_us: u64,
+    /// Inputs message type.
+    pub msg_type: u16,
+    /// Whether it was held back by motion-ack pacing (then `sent_us` is not a pacing sample).
+    pub deferred: bool,
+}
+
+/// Everything a session recorded.
+#[derive(Debug, Clone, Default)]
+pub struct EventLog {
+    /// Channel connections in link order; `TrafficRecord::channel` indexes this.
+    pub channels: Vec<ChannelInfo>,
+    /// Every message in both directions, link stage excluded.
+    pub traffic: Vec<TrafficRecord>,
+    /// Link-stage bytes per channel index: (down, up).
+    pub link_bytes: Vec<(u64, u64)>,
+    /// Display updates.
+    pub updates: Vec<UpdateRecord>,
+    /// Inputs sent by the script.
+    pub inputs: Vec<InputRecord>,
+    /// Times of display MARK messages (initial screen complete).
+    pub marks: Vec<u64>,
+    /// Motion acks received.
+    pub motion_acks: Vec<u64>,
+    /// Noteworthy things (server NOTIFY text, disconnect reasons).
+    pub notes: Vec<String>,
+}
+
+/// The log shared by every task of a session.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder(Arc<Mutex<EventLog>>);
+
+impl Recorder {
+    /// Locks the log. A panic in another holder must not lose the measurements, so a poisoned
+    /// lock is recovered.
+    pub fn lock(&self) -> MutexGuard<'_, EventLog> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a channel and returns its index.
+    pub fn add_channel(&self, info: ChannelInfo, link_down: u64, link_up: u64) -> usize {
+        let mut log = self.lock();
+        log.channels.push(info);
+        log.link_bytes.push((link_down, link_up));
+        log.channels.len() - 1
+    }
+
+    /// Records one message.
+    pub fn traffic(&self, rec: TrafficRecord) {
+        self.lock().traffic.push(rec);
+    }
+
+    /// Records a note.
+    pub fn note(&self, text: String) {
+        self.lock().notes.push(text);
+    }
+
+    /// A copy of everything recorded so far.
+    pub fn snapshot(&self) -> EventLog {
+        self.lock().clone()
+    }
+}

@@ -1,0 +1,128 @@
+//! The link stage on one connection (`spice-protocol.md` §1, §11), driven over tokio.
+//!
+//! All byte layouts come from [`crate::wire::link`]; this module only moves them.
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::{caps, ClientError};
+use crate::wire::link::{
+    self, auth_mechanism, common_cap, Caps, LinkError, LinkHeader, LinkMess, LinkReply,
+};
+use crate::wire::ticket::encrypt_ticket;
+use crate::wire::{ChannelType, HeaderKind};
+
+/// What the link stage established.
+#[derive(Debug, Clone)]
+pub struct Linked {
+    /// Header format for the rest of the connection.
+    pub header: HeaderKind,
+    /// The server's channel capabilities.
+    pub server_channel_caps: Caps,
+    /// Link-stage bytes received.
+    pub bytes_down: u64,
+    /// Link-stage bytes sent.
+    pub bytes_up: u64,
+}
+
+/// Links `stream` as channel `(channel_type, channel_id)` of session `connection_id`.
+pub async fn link(
+    stream: &mut TcpStream,
+    connection_id: u32,
+    channel_type: ChannelType,
+    channel_id: u8,
+    password: &str,
+) -> Result<Linked, ClientError> {
+    let name = channel_type.name();
+    let closed = |stage: &str| ClientError::Closed {
+        channel: name.clone(),
+        stage: stage.to_string(),
+    };
+    let io = |context: &str, e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof
+            || e.kind() == std::io::ErrorKind::ConnectionReset
+        {
+            closed(context)
+        } else {
+            ClientError::Io {
+                context: format!("{name} channel: {context}"),
+                source: e,
+            }
+        }
+    };
+    let proto = |e| ClientError::Protocol {
+        channel: name.clone(),
+        source: e,
+    };
+
+    let mess = LinkMess {
+        connection_id,
+        channel_type,
+        channel_id,
+        common_caps: caps::common(),
+        channel_caps: caps::channel(channel_type),
+    };
+    let out = mess.emit();
+    stream
+        .write_all(&out)
+        .await
+        .map_err(|e| io("sending the link message", e))?;
+    let mut up = out.len() as u64;
+
+    let mut head = [0u8; link::HEADER_LEN];
+    stream
+        .read_exact(&mut head)
+        .await
+        .map_err(|e| io("before its link reply", e))?;
+    let header = LinkHeader::parse(&head).map_err(proto)?;
+    let mut body = vec![0u8; header.size as usize];
+    stream
+        .read_exact(&mut body)
+        .await
+        .map_err(|e| io("in the middle of its link reply", e))?;
+    let reply = LinkReply::parse(&body).map_err(proto)?;
+    if let Some(error) = LinkError::from_code(reply.error) {
+        return Err(ClientError::LinkRefused {
+            channel: name,
+            error,
+        });
+    }
+    let mut down = (link::HEADER_LEN + body.len()) as u64;
+
+    let server = &reply.common_caps;
+    if server.has(common_cap::PROTOCOL_AUTH_SELECTION) {
+        if !server.has(common_cap::AUTH_SPICE) && server.has(common_cap::AUTH_SASL) {
+            return Err(ClientError::SaslOnly);
+        }
+        stream
+            .write_all(&auth_mechanism::SPICE.to_le_bytes())
+            .await
+            .map_err(|e| io("sending the auth mechanism", e))?;
+        up += 4;
+    }
+    let ticket = encrypt_ticket(&reply.pub_key, password, &mut rand::thread_rng()).map_err(proto)?;
+    stream
+        .write_all(&ticket)
+        .await
+        .map_err(|e| io("sending the ticket", e))?;
+    up += ticket.len() as u64;
+
+    let mut result = [0u8; 4];
+    stream
+        .read_exact(&mut result)
+        .await
+        .map_err(|e| io("before the link result", e))?;
+    down += 4;
+    if let Some(error) = link::parse_link_result(&result).map_err(proto)? {
+        return Err(ClientError::LinkRefused {
+            channel: name,
+            error,
+        });
+    }
+    Ok(Linked {
+        header: HeaderKind::negotiate(true, server.has(common_cap::MINI_HEADER)),
+        server_channel_caps: reply.channel_caps,
+        bytes_down: down,
+        bytes_up: up,
+    })
+}

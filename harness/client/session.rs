@@ -1,0 +1,403 @@
+//! Connecting a whole session: main first, then every listed channel we measure.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+
+use super::channel::{run_reader, ChannelContext};
+use super::clock::Clock;
+use super::events::{ChannelInfo, EventLog, Recorder};
+use super::inject::InputGate;
+use super::link::{link, Linked};
+use super::writer::ChannelWriter;
+use super::ClientError;
+use crate::wire::display::{self, DisplayInit};
+use crate::wire::main_channel::{mouse_mode, MainInit};
+use crate::wire::ChannelType;
+
+/// Which mouse mode to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MousePreference {
+    /// Absolute positions when the server allows them (what remote-viewer does).
+    Client,
+    /// Relative motion, whatever the server allows.
+    Server,
+}
+
+/// How to reach the server and what to ask of it.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// `host:port`.
+    pub addr: String,
+    /// Ticket password ("" when ticketing is disabled).
+    pub password: String,
+    /// SpiceImageCompression code sent as PREFERRED_COMPRESSION, if any.
+    pub preferred_compression: Option<u8>,
+    /// Mouse mode preference.
+    pub mouse: MousePreference,
+    /// Limit for each TCP connect and for each wait during setup.
+    pub timeout: Duration,
+}
+
+/// State the channel readers share with the session.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    pub main_init: Mutex<Option<MainInit>>,
+    pub channels_list: Mutex<Option<Vec<(ChannelType, u8)>>>,
+    pub supported_mouse: AtomicU32,
+    pub mouse_mode: AtomicU32,
+    pub marked: AtomicBool,
+    pub stopping: AtomicBool,
+    pub closed: Mutex<Vec<String>>,
+    pub inputs: InputGate,
+    pub want_client_mouse: AtomicBool,
+}
+
+impl Shared {
+    /// The mode to request given what the server supports, if any.
+    pub fn requested_mouse_mode(&self, supported: u32) -> Option<u32> {
+        let want = if self.want_client_mouse.load(Ordering::SeqCst) {
+            mouse_mode::CLIENT
+        } else {
+            mouse_mode::SERVER
+        };
+        (supported & want != 0).then_some(want)
+    }
+}
+
+/// A connected session.
+#[derive(Debug)]
+pub struct Session {
+    clock: Clock,
+    recorder: Recorder,
+    shared: Arc<Shared>,
+    writers: Vec<Arc<ChannelWriter>>,
+    tasks: Vec<JoinHandle<()>>,
+    server: SocketAddr,
+    compression_note: Option<String>,
+}
+
+/// Channel types we link; the rest of a CHANNELS_LIST (record, usbredir, ...) would need
+/// duties we do not perform.
+const MEASURED: [ChannelType; 4] = [
+    ChannelType::DISPLAY,
+    ChannelType::INPUTS,
+    ChannelType::CURSOR,
+    ChannelType::PLAYBACK,
+];
+
+async fn wait_for<T>(
+    what: &str,
+    timeout: Duration,
+    shared: &Shared,
+    mut probe: impl FnMut() -> Option<T>,
+) -> Result<T, ClientError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = probe() {
+            return Ok(v);
+        }
+        if let Some(reason) = shared
+            .closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .first()
+        {
+            return Err(ClientError::Closed {
+                channel: reason.clone(),
+                stage: format!("while waiting for {what}"),
+            });
+        }
+        if Instant::now() >= deadline {
+            return Err(ClientError::Timeout {
+                what: what.to_string(),
+                seconds: timeout.as_secs_f64(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+impl Session {
+    /// Links main and every measured channel, sends DISPLAY_INIT (and PREFERRED_COMPRESSION),
+    /// and waits until the initial screen is complete (display MARK) and the mouse mode is
+    /// settled.
+    pub async fn connect(config: &SessionConfig, clock: Clock) -> Result<Self, ClientError> {
+        let recorder = Recorder::default();
+        let shared = Arc::new(Shared::default());
+        shared
+            .want_client_mouse
+            .store(config.mouse == MousePreference::Client, Ordering::SeqCst);
+        let mut session = Self {
+            clock,
+            recorder: recorder.clone(),
+            shared: shared.clone(),
+            writers: Vec::new(),
+            tasks: Vec::new(),
+            server: "0.0.0.0:0".parse().map_err(|_| ClientError::Timeout {
+                what: "address".into(),
+                seconds: 0.0,
+            })?,
+            compression_note: None,
+        };
+        let result = session.setup(config).await;
+        match result {
+            Ok(()) => Ok(session),
+            Err(e) => {
+                session.close().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn setup(&mut self, config: &SessionConfig) -> Result<(), ClientError> {
+        let (stream, linked) = self
+            .open(config, 0, ChannelType::MAIN, 0, &config.password)
+            .await?;
+        self.server = stream.peer_addr().map_err(|e| ClientError::Io {
+            context: "reading the server address".into(),
+            source: e,
+        })?;
+        self.spawn(stream, ChannelType::MAIN, 0, linked)?;
+
+        let shared = self.shared.clone();
+        let init = wait_for("MAIN_INIT", config.timeout, &shared, || {
+            *shared.main_init.lock().unwrap_or_else(|e| e.into_inner())
+        })
+        .await?;
+        let list = wait_for("CHANNELS_LIST", config.timeout, &shared, || {
+            shared
+                .channels_list
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+        })
+        .await?;
+
+        for (channel_type, channel_id) in list {
+            if !MEASURED.contains(&channel_type) {
+                continue;
+            }
+            let (stream, linked) = self
+                .open(
+                    config,
+                    init.session_id,
+                    channel_type,
+                    channel_id,
+                    &config.password,
+                )
+                .await?;
+            let caps = linked.server_channel_caps.clone();
+            let writer = self.spawn(stream, channel_type, channel_id, linked)?;
+            let io = |e| ClientError::Io {
+                context: format!("{channel_type} channel: sending its first messages"),
+                source: e,
+            };
+            match channel_type {
+                ChannelType::DISPLAY => {
+                    // The server sends nothing on display until DISPLAY_INIT arrives (§6.2).
+                    writer
+                        .send(
+                            display::client::INIT,
+                            &DisplayInit::like_spice_gtk(init.ram_hint).emit(),
+                        )
+                        .map_err(io)?;
+                    if let Some(code) = config.preferred_compression {
+                        if caps.has(display::cap::PREF_COMPRESSION) {
+                            writer
+                                .send(
+                                    display::client::PREFERRED_COMPRESSION,
+                                    &display::preferred_compression(code),
+                                )
+                                .map_err(io)?;
+                        } else {
+                            self.compression_note = Some(
+                                "the server does not accept PREFERRED_COMPRESSION; its own \
+                                 image-compression setting applies"
+                                    .into(),
+                            );
+                        }
+                    }
+                }
+                ChannelType::INPUTS => {
+                    self.shared.inputs.attach(writer, self.recorder.clone());
+                }
+                _ => {}
+            }
+        }
+
+        wait_for(
+            "the initial screen (display MARK)",
+            config.timeout,
+            &shared,
+            || shared.marked.load(Ordering::SeqCst).then_some(()),
+        )
+        .await?;
+        let supported = shared.supported_mouse.load(Ordering::SeqCst);
+        if let Some(want) = shared.requested_mouse_mode(supported) {
+            // The server switches modes on request; if it does not, use what it has.
+            let _ = wait_for("the mouse mode switch", Duration::from_secs(2), &shared, || {
+                (shared.mouse_mode.load(Ordering::SeqCst) == want).then_some(())
+            })
+            .await;
+        }
+        self.shared
+            .inputs
+            .set_mode(self.shared.mouse_mode.load(Ordering::SeqCst));
+        Ok(())
+    }
+
+    async fn open(
+        &self,
+        config: &SessionConfig,
+        connection_id: u32,
+        channel_type: ChannelType,
+        channel_id: u8,
+        password: &str,
+    ) -> Result<(TcpStream, Linked), ClientError> {
+        let connect = tokio::time::timeout(config.timeout, TcpStream::connect(&config.addr));
+        let mut stream = match connect.await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                return Err(ClientError::Connect {
+                    addr: config.addr.clone(),
+                    source: e,
+                })
+            }
+            Err(_) => {
+                return Err(ClientError::Timeout {
+                    what: format!("a TCP connection to {}", config.addr),
+                    seconds: config.timeout.as_secs_f64(),
+                })
+            }
+        };
+        // Inputs must leave at once; Nagle would batch them.
+        let _ = stream.set_nodelay(true);
+        let linked = tokio::time::timeout(
+            config.timeout,
+            link(&mut stream, connection_id, channel_type, channel_id, password),
+        )
+        .await
+        .map_err(|_| ClientError::Timeout {
+            what: format!("the {channel_type} channel link"),
+            seconds: config.timeout.as_secs_f64(),
+        })??;
+        Ok((stream, linked))
+    }
+
+    fn spawn(
+        &mut self,
+        stream: TcpStream,
+        channel_type: ChannelType,
+        channel_id: u8,
+        linked: Linked,
+    ) -> Result<Arc<ChannelWriter>, ClientError> {
+        let io = |e| ClientError::Io {
+            context: format!("{channel_type} channel: setting up the connection"),
+            source: e,
+        };
+        let server = stream.peer_addr().map_err(io)?;
+        let local = stream.local_addr().map_err(io)?;
+        let index = self.recorder.add_channel(
+            ChannelInfo {
+                channel_type,
+                channel_id,
+                server,
+                local,
+            },
+            linked.bytes_down,
+            linked.bytes_up,
+        );
+        let std_stream = stream.into_std().map_err(io)?;
+        let write_half = std_stream.try_clone().map_err(io)?;
+        let read_half = TcpStream::from_std(std_stream).map_err(io)?;
+        let writer = Arc::new(ChannelWriter::new(
+            write_half,
+            linked.header,
+            index,
+            self.clock,
+            self.recorder.clone(),
+        ));
+        let ctx = ChannelContext {
+            index,
+            channel_type,
+            writer: writer.clone(),
+            shared: self.shared.clone(),
+            clock: self.clock,
+            recorder: self.recorder.clone(),
+        };
+        self.tasks
+            .push(tokio::spawn(run_reader(read_half, linked.header, ctx)));
+        self.writers.push(writer.clone());
+        Ok(writer)
+    }
+
+    /// The session clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// The server's address as connected.
+    pub fn server(&self) -> SocketAddr {
+        self.server
+    }
+
+    /// The mouse mode in force (1 server, 2 client).
+    pub fn mouse_mode(&self) -> u32 {
+        self.shared.mouse_mode.load(Ordering::SeqCst)
+    }
+
+    /// Why preferred compression could not be applied, if it could not.
+    pub fn compression_note(&self) -> Option<&str> {
+        self.compression_note.as_deref()
+    }
+
+    /// The event recorder.
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
+    /// The input gate the input thread sends through.
+    pub fn input_gate(&self) -> &InputGate {
+        &self.shared.inputs
+    }
+
+    /// The first reason a channel closed unexpectedly, if one did.
+    pub fn failure(&self) -> Option<String> {
+        self.shared
+            .closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .first()
+            .cloned()
+    }
+
+    /// A handle the input thread can poll to stop early when the session dies.
+    pub fn failure_probe(&self) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+        let shared = self.shared.clone();
+        move || {
+            shared
+                .closed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .first()
+                .cloned()
+        }
+    }
+
+    /// Closes every connection and returns what was recorded.
+    pub async fn close(mut self) -> EventLog {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        for w in &self.writers {
+            w.shutdown();
+        }
+        for t in self.tasks.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(2), t).await;
+        }
+        self.recorder.snapshot()
+    }
+}

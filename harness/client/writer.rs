@@ -1,0 +1,99 @@
+//! A message writer shared by a channel's async reader (acks, pongs) and the input thread.
+//!
+//! The input thread must write at precise times without going through the async runtime, so
+//! writes are synchronous on a duplicate of the socket. The socket is non-blocking (the tokio
+//! reader owns the other handle), so a full send buffer is waited out with `poll(2)`. Each
+//! message is written whole under one lock, so messages from different threads never
+//! interleave, and the send is recorded with the time the write returned.
+
+use std::io::{ErrorKind, Write};
+use std::net::TcpStream;
+use std::os::fd::AsRawFd;
+use std::sync::Mutex;
+
+use super::clock::Clock;
+use super::events::{Recorder, TrafficRecord};
+use crate::wire::header::{emit_message, HeaderKind};
+use crate::wire::names::Direction;
+
+/// How long a write may wait for send-buffer space before the connection counts as stuck.
+const WRITE_STALL_MS: i32 = 5_000;
+
+/// Serialises whole messages onto one channel connection.
+#[derive(Debug)]
+pub struct ChannelWriter {
+    stream: Mutex<TcpStream>,
+    kind: HeaderKind,
+    channel: usize,
+    clock: Clock,
+    recorder: Recorder,
+}
+
+impl ChannelWriter {
+    /// Wraps `stream` (a duplicate of the connection) for channel index `channel`.
+    pub fn new(
+        stream: TcpStream,
+        kind: HeaderKind,
+        channel: usize,
+        clock: Clock,
+        recorder: Recorder,
+    ) -> Self {
+        Self {
+            stream: Mutex::new(stream),
+            kind,
+            channel,
+            clock,
+            recorder,
+        }
+    }
+
+    /// Writes one message and returns the time the write completed (µs since the epoch).
+    pub fn send(&self, msg_type: u16, body: &[u8]) -> std::io::Result<u64> {
+        let bytes = emit_message(self.kind, 0, msg_type, body);
+        let mut stream = self.stream.lock().unwrap_or_else(|e| e.into_inner());
+        write_all_nonblocking(&mut stream, &bytes)?;
+        let at_us = self.clock.now_us();
+        drop(stream);
+        self.recorder.traffic(TrafficRecord {
+            at_us,
+            channel: self.channel,
+            direction: Direction::Up,
+            msg_type,
+            bytes: bytes.len() as u64,
+        });
+        Ok(at_us)
+    }
+
+    /// Shuts the connection down in both directions, which also ends the reader.
+    pub fn shutdown(&self) {
+        let stream = self.stream.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+fn write_all_nonblocking(stream: &mut TcpStream, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        match stream.write(bytes) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                let mut pfd = libc::pollfd {
+                    fd: stream.as_raw_fd(),
+                    events: libc::POLLOUT,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd for a socket we own, for the duration of the call.
+                let r = unsafe { libc::poll(&mut pfd, 1, WRITE_STALL_MS) };
+                if r == 0 {
+                    return Err(std::io::Error::new(
+                        ErrorKind::TimedOut,
+                        "the server has not read from this connection for 5 s",
+                    ));
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! Writing result files atomically and reading them back with a schema check.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::model::RunResult;
+use super::SCHEMA;
+
+/// Why a result file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    /// The file could not be opened or read.
+    #[error("{}: cannot read result file: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: io::Error,
+    },
+    /// The file is not JSON, or its JSON does not fit the v1 model.
+    #[error("{}: not a valid {SCHEMA} result: {source}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// Where and why parsing failed.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The file is JSON but declares another schema (or none).
+    #[error("{}: schema is {}, expected \"{SCHEMA}\"", path.display(), found.as_deref().map_or_else(|| "missing".to_string(), |s| format!("\"{s}\"")))]
+    Schema {
+        /// The file.
+        path: PathBuf,
+        /// The `schema` value found, if it was a string.
+        found: Option<String>,
+    },
+}
+
+/// Distinguishes temp files of concurrent writers within one process; the pid does so
+/// across processes.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl RunResult {
+    /// Writes pretty JSON to `path` so that readers only ever see a complete file: the
+    /// text goes to a temp file in the same directory, is fsynced, then renamed over
+    /// `path`. Missing parent directories are created.
+    pub fn write_atomic(&self, path: &Path) -> io::Result<()> {
+        let file_name = path.file_name().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{}: not a file path", path.display()),
+            )
+        })?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        fs::create_dir_all(dir)?;
+
+        let mut json = serde_json::to_vec_pretty(self)?;
+        json.push(b'\n');
+
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(file_name);
+        temp_name.push(format!(
+            ".tmp-{}-{}",
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let temp = dir.join(temp_name);
+
+        let written = write_synced(&temp, &json).and_then(|()| fs::rename(&temp, path));
+        if let Err(e) = written {
+            // The temp file is ours alone; leaving it would litter the results directory.
+            let _ = fs::remove_file(&temp);
+            return Err(e);
+        }
+        // Makes the rename itself durable. Best effort: some filesystems refuse to sync
+        // a directory, and the data is already safe in the file.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    /// Reads and checks a result file. The schema is checked before the shape, so a file
+    /// of another version fails with [`ResultsError::Schema`] rather than a field error.
+    pub fn read(path: impl AsRef<Path>) -> Result<RunResult, ResultsError> {
+        let path = path.as_ref();
+        let text = fs::read(path).map_err(|source| ResultsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let json_err = |source| ResultsError::Json {
+            path: path.to_path_buf(),
+            source,
+        };
+        let value: serde_json::Value = serde_json::from_slice(&text).map_err(json_err)?;
+        match value.get("schema").and_then(|s| s.as_str()) {
+            Some(SCHEMA) => {}
+            found => {
+                return Err(ResultsError::Schema {
+                    path: path.to_path_buf(),
+                    found: found.map(str::to_string),
+                })
+            }
+        }
+        serde_json::from_value(value).map_err(json_err)
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = OpenOptions::new().write(true).create_new(true).open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh directory under the system temp dir; std only, so the module needs no
+    /// dev-dependencies.
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "spicebench-results-test-{}-{name}",
+            std::process::id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn write_atomic_creates_dirs_round_trips_and_leaves_no_temp() {
+        let dir = scratch_dir("write");
+        let path = dir.join("nested/run.json");
+        let run = RunResult {
+            duration_s: 2.5,
+            warnings: vec!["x".into()],
+            ..RunResult::default()
+        };
+        run.write_atomic(&path).unwrap();
+        // Overwriting must work too (rename over an existing file).
+        run.write_atomic(&path).unwrap();
+
+        let entries: Vec<_> = fs::read_dir(dir.join("nested"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(entries, vec!["run.json".to_string()]);
+        assert_eq!(RunResult::read(&path).unwrap(), run);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.ends_with("}\n"));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn write_atomic_rejects_a_path_without_file_name() {
+        let err = RunResult::default()
+            .write_atomic(Path::new("/"))
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn read_names_the_file_and_the_wrong_schema() {
+        let dir = scratch_dir("schema");
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.json");
+        fs::write(&path, r#"{"schema": "spicebench.run/v0", "x": 1}"#).unwrap();
+        let err = RunResult::read(&path).unwrap_err();
+        assert!(
+            matches!(&err, ResultsError::Schema { found: Some(s), .. } if s == "spicebench.run/v0")
+        );
+        let msg = err.to_string();
+        assert!(msg.contains("old.json"), "{msg}");
+        assert!(msg.contains("\"spicebench.run/v0\""), "{msg}");
+
+        fs::write(&path, r#"{"x": 1}"#).unwrap();
+        let msg = RunResult::read(&path).unwrap_err().to_string();
+        assert!(msg.contains("schema is missing"), "{msg}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn read_reports_bad_json_and_missing_files_with_the_path() {
+        let dir = scratch_dir("json");
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("broken.json");
+        fs::write(&path, "{\"schema\": ").unwrap();
+        let err = RunResult::read(&path).unwrap_err();
+        assert!(matches!(err, ResultsError::Json { .. }));
+        assert!(err.to_string().contains("broken.json"));
+
+        // Right schema, wrong shape: a JSON error, not a schema error.
+        fs::write(&path, r#"{"schema": "spicebench.run/v1"}"#).unwrap();
+        let err = RunResult::read(&path).unwrap_err();
+        assert!(matches!(err, ResultsError::Json { .. }));
+
+        let err = RunResult::read(dir.join("absent.json")).unwrap_err();
+        assert!(matches!(err, ResultsError::Io { .. }));
+        assert!(err.to_string().contains("absent.json"));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

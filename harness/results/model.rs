@@ -1,0 +1,470 @@
+//! The serde types of a `spicebench.run/v1` result.
+//!
+//! Unknown fields are accepted on purpose (no `deny_unknown_fields`): later v1 writers may
+//! add fields and older readers must keep working. Optional fields are omitted when absent.
+
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use super::units::rfc3339;
+use super::SCHEMA;
+
+/// One measured run of one configuration of one scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    /// Always [`SCHEMA`] (`"spicebench.run/v1"`); readers refuse anything else.
+    pub schema: String,
+    /// Which scenario was run.
+    pub scenario: ScenarioInfo,
+    /// Which configuration of the scenario's matrix was run.
+    pub config: ConfigInfo,
+    /// Wall-clock time of the run's epoch, RFC 3339 UTC with milliseconds. Every
+    /// `*_s` offset in this document that does not name another origin counts from here.
+    pub started_at: String,
+    /// Length of the run from its epoch to the end of data, in seconds.
+    pub duration_s: f64,
+    /// The SPICE server the run talked to.
+    pub server: ServerInfo,
+    /// Traffic per SPICE channel, in connection order.
+    pub channels: Vec<ChannelStats>,
+    /// Traffic per (channel, direction, message type).
+    pub messages: Vec<MessageStats>,
+    /// Images carried in display draw commands, per image type.
+    pub images: Vec<ImageStats>,
+    /// Bytes over time, per channel and direction.
+    pub timeline: Timeline,
+    /// Input bursts the scenario played, so reports can mark them on the timeline.
+    pub bursts: Vec<Burst>,
+    /// Mean and peak throughput per timeline series over the measured interval.
+    pub rates: Vec<Rate>,
+    /// Input-to-display latency and settle time.
+    pub latency: Latency,
+    /// What the input injector did and how well it kept its schedule.
+    pub inputs: InputStats,
+    /// Human-readable problems noticed during the run that did not stop it.
+    pub warnings: Vec<String>,
+}
+
+impl Default for RunResult {
+    /// An empty result that already carries the right schema string.
+    fn default() -> Self {
+        RunResult {
+            schema: SCHEMA.to_string(),
+            scenario: ScenarioInfo::default(),
+            config: ConfigInfo::default(),
+            started_at: String::new(),
+            duration_s: 0.0,
+            server: ServerInfo::default(),
+            channels: Vec::new(),
+            messages: Vec::new(),
+            images: Vec::new(),
+            timeline: Timeline::default(),
+            bursts: Vec::new(),
+            rates: Vec::new(),
+            latency: Latency::default(),
+            inputs: InputStats::default(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// The scenario a run executed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioInfo {
+    /// The scenario's name as declared in its file.
+    pub name: String,
+    /// Path of the scenario file as given to spicebench.
+    pub file: String,
+    /// The scenario's free-text description, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// One configuration of a scenario's matrix.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConfigInfo {
+    /// Configuration name, unique within the scenario; repeats get a suffix
+    /// (e.g. `"auto_glz"`, `"auto_glz-r2"`).
+    pub name: String,
+    /// What was measured: `"xspice"` (started by spicebench) or `"external"` (a server
+    /// spicebench was pointed at).
+    pub target: String,
+    /// Remote-desktop protocol, `"spice"`.
+    pub transport: String,
+    /// Image compression asked for, e.g. `"auto_glz"`.
+    pub compression: String,
+    /// How the compression was asked for: `"server-setting"` (the server was started with
+    /// it) or `"client-preference"` (the client requested it over the wire).
+    pub compression_mechanism: String,
+    /// The viewer that drove the session, `"spicebench"`.
+    pub viewer: String,
+    /// Desktop size as `WIDTHxHEIGHT` pixels (e.g. `"1024x768"`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geometry: Option<String>,
+    /// 0-based index of this repeat of the configuration.
+    pub repeat_index: u32,
+    /// Seed of the run's random input generation; the same seed replays the same inputs.
+    pub seed: u64,
+}
+
+/// The server side of the session.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    /// `host:port` of the main channel (e.g. `"127.0.0.1:5930"`).
+    pub address: String,
+    /// Mouse mode in force once the session was up: `"client"` or `"server"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mouse_mode: Option<String>,
+    /// Verdict of the server's network test (its ping exchange on the main channel),
+    /// when one was seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_test: Option<String>,
+}
+
+/// Traffic of one SPICE channel connection.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChannelStats {
+    /// Channel name, e.g. `"main"`, `"display"`, `"inputs"`, `"cursor"`.
+    pub channel: String,
+    /// SPICE channel type number (`SPICE_CHANNEL_*`).
+    pub channel_type: u8,
+    /// SPICE channel id (several channels of one type are told apart by it).
+    pub channel_id: u8,
+    /// `host:port` this channel connected to.
+    pub server: String,
+    /// How the connection was carried, e.g. `"tcp"` or `"tls"`.
+    pub transport: String,
+    /// Server → client traffic.
+    pub down: DirectionStats,
+    /// Client → server traffic.
+    pub up: DirectionStats,
+}
+
+/// Traffic of one direction of one channel.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DirectionStats {
+    /// SPICE bytes: message headers and bodies after the link handshake, before any TLS.
+    pub payload_bytes: u64,
+    /// Bytes on the wire including TCP/IP (and TLS) overhead; present only when a packet
+    /// capture was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wire_bytes: Option<u64>,
+    /// Number of SPICE messages.
+    pub messages: u64,
+}
+
+/// Count and volume of one message type on one channel and direction.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessageStats {
+    /// Channel name, as in [`ChannelStats::channel`].
+    pub channel: String,
+    /// `"down"` (server → client) or `"up"` (client → server).
+    pub direction: String,
+    /// SPICE message type number.
+    #[serde(rename = "type")]
+    pub msg_type: u16,
+    /// Message name without prefix, e.g. `"DRAW_COPY"`; `"UNKNOWN_<n>"` if unknown.
+    pub name: String,
+    /// Number of messages.
+    pub count: u64,
+    /// Bytes of those messages, header plus body.
+    pub bytes: u64,
+}
+
+/// Count and volume of one image type seen in display draw commands.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImageStats {
+    /// Image type name without prefix, e.g. `"GLZ_RGB"`, `"BITMAP"`.
+    #[serde(rename = "type")]
+    pub image_type: String,
+    /// SPICE image type code (`SPICE_IMAGE_TYPE_*`).
+    pub code: u8,
+    /// Number of images.
+    pub count: u64,
+    /// Encoded image bytes as carried in the messages.
+    pub bytes: u64,
+}
+
+/// Bytes per fixed-width time bin for each (channel, direction).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// Width of one bin in milliseconds.
+    pub bin_ms: u32,
+    /// Wall-clock start of bin 0, RFC 3339 UTC with milliseconds.
+    pub start: String,
+    /// Start of bin 0 in seconds after `started_at`.
+    pub start_offset_s: f64,
+    /// One series per key, sorted by key; all have the same number of bins.
+    pub series: Vec<Series>,
+}
+
+impl Timeline {
+    /// Fills `start` from the run's wall-clock epoch and `start_offset_s`.
+    ///
+    /// The analysis that builds a timeline only sees microseconds since the run's epoch,
+    /// so the wall-clock time has to be attached afterwards by whoever knows it.
+    pub fn anchor(&mut self, started_at: SystemTime) {
+        let offset = Duration::try_from_secs_f64(self.start_offset_s).unwrap_or(Duration::ZERO);
+        let start = started_at.checked_add(offset).unwrap_or(started_at);
+        self.start = rfc3339(start);
+    }
+
+    /// Number of bins (that of the first series; all series have the same length).
+    pub fn bins(&self) -> usize {
+        self.series.first().map_or(0, |s| s.bytes.len())
+    }
+}
+
+/// Bytes per bin of one (channel, direction).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// `"<channel>/<direction>"`, e.g. `"display/down"`, `"inputs/up"`.
+    pub key: String,
+    /// Bytes (message header + body) of the messages timestamped within each bin, bin 0
+    /// first.
+    pub bytes: Vec<u64>,
+}
+
+/// One burst of input events, relative to the timeline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Burst {
+    /// First event of the burst, seconds after the start of timeline bin 0.
+    pub start_s: f64,
+    /// Last event of the burst, seconds after the start of timeline bin 0.
+    pub end_s: f64,
+    /// Number of input events in the burst.
+    pub events: u64,
+}
+
+/// Throughput of one timeline series over the measured interval.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Rate {
+    /// The series key, as in [`Series::key`].
+    pub key: String,
+    /// Mean over the measured interval, MiB/s (1 MiB = 1,048,576 bytes).
+    pub mean_mib_s: f64,
+    /// Largest rate over any 1-second sliding window inside the measured interval, MiB/s.
+    pub peak_1s_mib_s: f64,
+}
+
+/// Latency measurements.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    /// Input sent → first display update received after it.
+    pub input_to_display: LatencySummary,
+    /// Last input of the scenario's final burst → display quiet, in milliseconds; absent
+    /// when the display never went quiet before the end of data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settle_ms: Option<f64>,
+    /// The same input-to-display latency measured from a packet capture, when one was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<LatencySummary>,
+}
+
+/// Distribution of one latency, in milliseconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencySummary {
+    /// Where the timestamps come from: `"client"` (spicebench's own clock at send and
+    /// receive) or `"capture"` (packet timestamps).
+    pub source: String,
+    /// Number of samples.
+    pub count: u64,
+    /// Median, ms; absent when `count` is 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p50_ms: Option<f64>,
+    /// 90th percentile, ms; absent when `count` is 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p90_ms: Option<f64>,
+    /// 99th percentile, ms; absent when `count` is 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_ms: Option<f64>,
+    /// 99.9th percentile, ms; absent when `count` is 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_9_ms: Option<f64>,
+    /// Largest sample, ms; absent when `count` is 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ms: Option<f64>,
+    /// All samples as an HdrHistogram in µs (1 µs .. 60 s, 3 significant digits),
+    /// V2-serialized (uncompressed) and base64-encoded with the standard alphabet.
+    pub histogram: String,
+}
+
+/// What the input injector did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InputStats {
+    /// Input messages sent on the inputs channel, of all kinds.
+    pub sent: u64,
+    /// Of those, mouse motion or position messages.
+    pub motion: u64,
+    /// Motion acknowledgements received from the server.
+    pub motion_acks: u64,
+    /// Most motion messages that were sent but not yet acknowledged at any one time.
+    pub max_unacked_motion: u64,
+    /// Median of |actual send time − scheduled send time|, µs; absent if nothing was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pacing_error_p50_us: Option<f64>,
+    /// 99th percentile of the same pacing error, µs; absent if nothing was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pacing_error_p99_us: Option<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    fn sample() -> RunResult {
+        RunResult {
+            scenario: ScenarioInfo {
+                name: "typing".into(),
+                file: "scenarios/typing.toml".into(),
+                description: Some("type into xterm".into()),
+            },
+            config: ConfigInfo {
+                name: "auto_glz-r2".into(),
+                target: "xspice".into(),
+                transport: "spice".into(),
+                compression: "auto_glz".into(),
+                compression_mechanism: "server-setting".into(),
+                viewer: "spicebench".into(),
+                geometry: Some("1024x768".into()),
+                repeat_index: 1,
+                seed: 42,
+            },
+            started_at: "2024-05-01T12:00:00.250Z".into(),
+            duration_s: 12.5,
+            server: ServerInfo {
+                address: "127.0.0.1:5930".into(),
+                mouse_mode: Some("client".into()),
+                net_test: None,
+            },
+            channels: vec![ChannelStats {
+                channel: "display".into(),
+                channel_type: 2,
+                channel_id: 0,
+                server: "127.0.0.1:5930".into(),
+                transport: "tcp".into(),
+                down: DirectionStats {
+                    payload_bytes: 1000,
+                    wire_bytes: Some(1200),
+                    messages: 10,
+                },
+                up: DirectionStats {
+                    payload_bytes: 50,
+                    wire_bytes: None,
+                    messages: 2,
+                },
+            }],
+            messages: vec![MessageStats {
+                channel: "display".into(),
+                direction: "down".into(),
+                msg_type: 304,
+                name: "DRAW_COPY".into(),
+                count: 3,
+                bytes: 900,
+            }],
+            images: vec![ImageStats {
+                image_type: "GLZ_RGB".into(),
+                code: 104,
+                count: 3,
+                bytes: 800,
+            }],
+            timeline: Timeline {
+                bin_ms: 100,
+                start: "2024-05-01T12:00:01.250Z".into(),
+                start_offset_s: 1.0,
+                series: vec![Series {
+                    key: "display/down".into(),
+                    bytes: vec![0, 1000, 0],
+                }],
+            },
+            bursts: vec![Burst {
+                start_s: 0.1,
+                end_s: 0.2,
+                events: 4,
+            }],
+            rates: vec![Rate {
+                key: "display/down".into(),
+                mean_mib_s: 0.5,
+                peak_1s_mib_s: 1.0,
+            }],
+            latency: Latency {
+                input_to_display: LatencySummary {
+                    source: "client".into(),
+                    count: 1,
+                    p50_ms: Some(3.0),
+                    p90_ms: Some(3.0),
+                    p99_ms: Some(3.0),
+                    p99_9_ms: Some(3.0),
+                    max_ms: Some(3.0),
+                    histogram: "HISTEwAAAAA=".into(),
+                },
+                settle_ms: Some(120.0),
+                capture: None,
+            },
+            inputs: InputStats {
+                sent: 4,
+                motion: 3,
+                motion_acks: 0,
+                max_unacked_motion: 3,
+                pacing_error_p50_us: Some(80.0),
+                pacing_error_p99_us: Some(400.0),
+            },
+            warnings: vec!["no capture".into()],
+            ..RunResult::default()
+        }
+    }
+
+    #[test]
+    fn json_round_trip_is_lossless() {
+        let run = sample();
+        let json = serde_json::to_string_pretty(&run).unwrap();
+        let back: RunResult = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, run);
+    }
+
+    #[test]
+    fn renamed_and_optional_fields_serialize_as_documented() {
+        let v = serde_json::to_value(sample()).unwrap();
+        assert_eq!(v["schema"], "spicebench.run/v1");
+        assert_eq!(v["messages"][0]["type"], 304);
+        assert_eq!(v["images"][0]["type"], "GLZ_RGB");
+        assert!(v["messages"][0].get("msg_type").is_none());
+        assert_eq!(v["channels"][0]["down"]["wire_bytes"], 1200);
+        assert!(v["channels"][0]["up"].get("wire_bytes").is_none());
+        assert!(v["server"].get("net_test").is_none());
+        assert!(v["latency"].get("capture").is_none());
+    }
+
+    #[test]
+    fn unknown_fields_and_missing_optionals_are_accepted() {
+        let mut v = serde_json::to_value(sample()).unwrap();
+        v["added_in_v1_1"] = serde_json::json!({"x": 1});
+        v["server"]["future"] = serde_json::json!(true);
+        v["server"].as_object_mut().unwrap().remove("mouse_mode");
+        let back: RunResult = serde_json::from_value(v).unwrap();
+        assert_eq!(back.server.mouse_mode, None);
+        assert_eq!(back.server.address, "127.0.0.1:5930");
+    }
+
+    #[test]
+    fn anchor_adds_the_offset_to_the_epoch() {
+        let mut t = Timeline {
+            start_offset_s: 1.5,
+            ..Timeline::default()
+        };
+        t.anchor(UNIX_EPOCH + Duration::from_millis(250));
+        assert_eq!(t.start, "1970-01-01T00:00:01.750Z");
+        // A corrupt offset must not panic; it falls back to the epoch itself.
+        t.start_offset_s = f64::NAN;
+        t.anchor(UNIX_EPOCH);
+        assert_eq!(t.start, "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn bins_reads_the_series_length() {
+        assert_eq!(Timeline::default().bins(), 0);
+        assert_eq!(sample().timeline.bins(), 3);
+    }
+}

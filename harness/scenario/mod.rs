@@ -1,0 +1,121 @@
+//! Scenario files (`spicebench.scenario/v1`, TOML): loading, validation with
+//! line-accurate errors, the reproducible input plan of a run, and the configuration
+//! matrix. The format is described in `docs/scenario.md`.
+
+mod error;
+mod matrix;
+mod password;
+mod path;
+mod rng;
+mod schema;
+mod tree;
+mod validate;
+
+use std::path::Path;
+
+pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
+pub use matrix::Configuration;
+pub use password::PasswordSource;
+pub use path::{BurstPlan, InputPlan, PlannedInput, PointerAction};
+pub use schema::{
+    parse_compression_list, Button, Compression, Drag, DragPath, Geometry, Point, Scenario,
+    SpiceUri, Step, Target, MAX_COORDINATE, SCHEMA,
+};
+
+impl Scenario {
+    /// Reads and validates the scenario file at `path`.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Validates scenario `text`; `path` is only used in errors and as [`Scenario::source`].
+    pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+        validate::scenario_from_text(text, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    fn shipped_drag() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/drag.toml")
+    }
+
+    #[test]
+    fn shipped_drag_scenario_loads() {
+        let s = Scenario::load(&shipped_drag()).unwrap();
+        assert_eq!(s.name, "drag");
+        assert_eq!(s.seed, 42);
+        assert_eq!(s.repeat, 1);
+        assert_eq!(s.idle_before, Duration::from_secs(1));
+        assert_eq!(s.settle_timeout, Duration::from_secs(5));
+        assert_eq!(s.source, shipped_drag());
+        assert_eq!(
+            s.target,
+            Target::Xspice {
+                geometry: Geometry {
+                    width: 1024,
+                    height: 768
+                },
+                compression: vec![Compression::Off, Compression::AutoGlz, Compression::Glz],
+            }
+        );
+        assert_eq!(s.steps.len(), 3);
+        assert_eq!(
+            s.steps[0],
+            Step::Drag(Drag {
+                from: Point { x: 120, y: 58 },
+                path: DragPath::To(Point { x: 420, y: 238 }),
+                duration: Duration::from_secs(3),
+                rate_hz: 100,
+                button: Button::Left,
+            })
+        );
+        assert_eq!(s.steps[1], Step::Pause(Duration::from_millis(500)));
+        assert!(matches!(
+            &s.steps[2],
+            Step::Drag(Drag {
+                path: DragPath::Erratic { step_px: 12 },
+                ..
+            })
+        ));
+        let plan = s.input_plan();
+        assert_eq!(plan.bursts.len(), 2);
+        assert_eq!(plan.events.len(), 303 + 203);
+        let names: Vec<String> = s.configurations(None).into_iter().map(|c| c.name).collect();
+        assert_eq!(names, ["off", "auto_glz", "glz"]);
+    }
+
+    #[test]
+    fn unreadable_file_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing.toml");
+        let e = Scenario::load(&path).unwrap_err();
+        assert!(matches!(e, ScenarioError::Read { .. }));
+        let msg = e.to_string();
+        assert!(msg.starts_with(&path.display().to_string()), "{msg}");
+        assert!(msg.contains("cannot read"), "{msg}");
+    }
+
+    #[test]
+    fn load_reports_errors_against_the_path_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "name = \"x\"\nrepeat = 0\n").unwrap();
+        let e = Scenario::load(&path).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}:2: repeat: must be between 1 and 100, got 0",
+                path.display()
+            )
+        );
+    }
+}

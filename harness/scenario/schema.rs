@@ -1,0 +1,539 @@
+//! The validated, typed form of a scenario: what the rest of spicebench consumes.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use super::error::{CompressionError, GeometryError, UriError};
+use super::password::PasswordSource;
+
+/// The only format version this module reads.
+pub const SCHEMA: &str = "spicebench.scenario/v1";
+
+/// Points are clamped to this when the target's size is unknown; it is the largest
+/// coordinate of the largest geometry spicebench accepts.
+pub const MAX_COORDINATE: u32 = 8191;
+
+/// A validated scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Short name, `[A-Za-z0-9_.-]+`; used in result file names.
+    pub name: String,
+    /// Free text for reports.
+    pub description: Option<String>,
+    /// The file the scenario was read from.
+    pub source: PathBuf,
+    /// Seed of every random choice in the input plan.
+    pub seed: u64,
+    /// How many times each compression is measured.
+    pub repeat: u32,
+    /// Idle baseline measured before the first step.
+    pub idle_before: Duration,
+    /// Longest wait for the display to go quiet after the last input.
+    pub settle_timeout: Duration,
+    /// What to connect to.
+    pub target: Target,
+    /// What to do, in order; never empty.
+    pub steps: Vec<Step>,
+}
+
+/// The SPICE server a scenario runs against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// spicebench starts Xspice itself with this geometry, once per compression.
+    Xspice {
+        /// Screen size of the X server.
+        geometry: Geometry,
+        /// Server-side image compressions to measure; never lz4.
+        compression: Vec<Compression>,
+    },
+    /// A server someone else runs.
+    External {
+        /// Where it listens.
+        uri: SpiceUri,
+        /// Where its password comes from; never the scenario file itself.
+        password: PasswordSource,
+        /// Screen size, when known; points are then checked against it.
+        geometry: Option<Geometry>,
+        /// Compressions the client asks for.
+        compression: Vec<Compression>,
+    },
+}
+
+impl Target {
+    /// `"xspice"` or `"external"`, as written in the file.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::Xspice { .. } => "xspice",
+            Self::External { .. } => "external",
+        }
+    }
+
+    /// The compressions to measure, in file order.
+    pub fn compression(&self) -> &[Compression] {
+        match self {
+            Self::Xspice { compression, .. } | Self::External { compression, .. } => compression,
+        }
+    }
+
+    /// The screen size, when known.
+    pub fn geometry(&self) -> Option<Geometry> {
+        match self {
+            Self::Xspice { geometry, .. } => Some(*geometry),
+            Self::External { geometry, .. } => *geometry,
+        }
+    }
+
+    /// Whether `compression` can be used with this target.
+    ///
+    /// The single home of the lz4 rule: Xspice takes its compression as a server setting
+    /// and has no lz4 setting, while an external server only sees lz4 as a client's
+    /// preference. Check command-line overrides with this before building configurations.
+    pub fn check_compression(&self, compression: Compression) -> Result<(), CompressionError> {
+        match (self, compression) {
+            (Self::Xspice { .. }, Compression::Lz4) => Err(CompressionError::Lz4OnXspice),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Address of an external SPICE server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SpiceUri {
+    /// Host name or IP address (IPv6 without brackets).
+    pub host: String,
+    /// TCP port, never 0.
+    pub port: u16,
+}
+
+impl FromStr for SpiceUri {
+    type Err = UriError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let fail = |reason| UriError {
+            input: s.to_owned(),
+            reason,
+        };
+        let rest = s
+            .strip_prefix("spice://")
+            .ok_or_else(|| fail("it must start with spice://"))?;
+        if rest.contains(['/', '?', '#', '@']) {
+            return Err(fail("paths, queries and user info are not supported"));
+        }
+        let (host, port) = match rest.strip_prefix('[') {
+            Some(bracketed) => {
+                let (host, after) = bracketed
+                    .split_once(']')
+                    .ok_or_else(|| fail("missing `]` after the IPv6 address"))?;
+                let port = after
+                    .strip_prefix(':')
+                    .ok_or_else(|| fail("missing `:port`"))?;
+                (host, port)
+            }
+            None => {
+                let (host, port) = rest
+                    .rsplit_once(':')
+                    .ok_or_else(|| fail("missing `:port`"))?;
+                if host.contains(':') {
+                    return Err(fail("write IPv6 addresses in brackets, e.g. [::1]"));
+                }
+                (host, port)
+            }
+        };
+        if host.is_empty() || host.contains(char::is_whitespace) {
+            return Err(fail("the host is empty or contains spaces"));
+        }
+        let port = port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| fail("the port must be a number from 1 to 65535"))?;
+        Ok(Self {
+            host: host.to_owned(),
+            port,
+        })
+    }
+}
+
+impl fmt::Display for SpiceUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "spice://[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "spice://{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Screen size in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Geometry {
+    /// Width in pixels, 64..=8192.
+    pub width: u32,
+    /// Height in pixels, 64..=8192.
+    pub height: u32,
+}
+
+impl Geometry {
+    /// Smallest accepted width or height.
+    pub const MIN: u32 = 64;
+    /// Largest accepted width or height.
+    pub const MAX: u32 = 8192;
+
+    /// Whether `p` is a pixel of this screen.
+    pub fn contains(&self, p: Point) -> bool {
+        p.x < self.width && p.y < self.height
+    }
+}
+
+impl Default for Geometry {
+    fn default() -> Self {
+        Self {
+            width: 1024,
+            height: 768,
+        }
+    }
+}
+
+impl FromStr for Geometry {
+    type Err = GeometryError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let fail = |reason| GeometryError {
+            input: s.to_owned(),
+            reason,
+        };
+        let (w, h) = s
+            .split_once('x')
+            .ok_or_else(|| fail("expected WIDTHxHEIGHT such as 1024x768"))?;
+        let number = |t: &str| {
+            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(fail("expected WIDTHxHEIGHT such as 1024x768"));
+            }
+            // Digits only, so a parse failure can only be overflow: out of range too.
+            t.parse::<u32>()
+                .ok()
+                .filter(|n| (Self::MIN..=Self::MAX).contains(n))
+                .ok_or_else(|| fail("width and height must each be between 64 and 8192"))
+        };
+        Ok(Self {
+            width: number(w)?,
+            height: number(h)?,
+        })
+    }
+}
+
+impl fmt::Display for Geometry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{}", self.width, self.height)
+    }
+}
+
+/// A SPICE image compression (`SpiceImageCompression` on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Compression {
+    /// No image compression.
+    Off,
+    /// GLZ, falling back to QUIC for photographic images.
+    AutoGlz,
+    /// LZ, falling back to QUIC for photographic images.
+    AutoLz,
+    /// QUIC only.
+    Quic,
+    /// GLZ only.
+    Glz,
+    /// LZ only.
+    Lz,
+    /// LZ4 (a client preference; Xspice has no such server setting).
+    Lz4,
+}
+
+impl Compression {
+    /// Every compression, in wire-code order.
+    pub const ALL: [Compression; 7] = [
+        Self::Off,
+        Self::AutoGlz,
+        Self::AutoLz,
+        Self::Quic,
+        Self::Glz,
+        Self::Lz,
+        Self::Lz4,
+    ];
+
+    /// The `SpiceImageCompression` value sent on the wire.
+    pub fn wire_code(&self) -> u8 {
+        match self {
+            Self::Off => 1,
+            Self::AutoGlz => 2,
+            Self::AutoLz => 3,
+            Self::Quic => 4,
+            Self::Glz => 5,
+            Self::Lz => 6,
+            Self::Lz4 => 7,
+        }
+    }
+
+    /// The name used in scenario files, on the command line and in results.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::AutoGlz => "auto_glz",
+            Self::AutoLz => "auto_lz",
+            Self::Quic => "quic",
+            Self::Glz => "glz",
+            Self::Lz => "lz",
+            Self::Lz4 => "lz4",
+        }
+    }
+}
+
+impl FromStr for Compression {
+    type Err = CompressionError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| CompressionError::Unknown { name: s.to_owned() })
+    }
+}
+
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Parses a command-line list such as `off,glz`: comma-separated, spaces and empty
+/// items ignored, each compression at most once, at least one.
+pub fn parse_compression_list(s: &str) -> Result<Vec<Compression>, CompressionError> {
+    let mut list: Vec<Compression> = Vec::new();
+    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let c: Compression = item.parse()?;
+        if list.contains(&c) {
+            return Err(CompressionError::Duplicate {
+                name: item.to_owned(),
+            });
+        }
+        list.push(c);
+    }
+    if list.is_empty() {
+        return Err(CompressionError::Empty);
+    }
+    Ok(list)
+}
+
+/// One thing a scenario does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Press a button, move with it held, release.
+    Drag(Drag),
+    /// Send nothing for this long.
+    Pause(Duration),
+}
+
+/// A drag: press at `from`, move along `path` for `duration`, release.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drag {
+    /// Where the button goes down.
+    pub from: Point,
+    /// Where the pointer goes while the button is held.
+    pub path: DragPath,
+    /// Time from the press to the last move.
+    pub duration: Duration,
+    /// Pointer moves per second.
+    pub rate_hz: u32,
+    /// The button held.
+    pub button: Button,
+}
+
+/// The route of a drag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DragPath {
+    /// Straight line ending exactly at this point.
+    To(Point),
+    /// Seeded random walk with steps of about `step_px` pixels.
+    Erratic {
+        /// Typical distance between two moves, 1..=200.
+        step_px: u32,
+    },
+}
+
+/// A pixel position, origin top left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Point {
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+}
+
+/// A mouse button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Button {
+    /// Left button.
+    Left,
+    /// Middle button.
+    Middle,
+    /// Right button.
+    Right,
+}
+
+impl Button {
+    /// The button called `name` in scenario files (`left`, `middle`, `right`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Left, Self::Middle, Self::Right]
+            .into_iter()
+            .find(|b| b.as_str() == name)
+    }
+
+    /// The name used in scenario files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Left => "left",
+            Self::Middle => "middle",
+            Self::Right => "right",
+        }
+    }
+
+    /// `SPICE_MOUSE_BUTTON_*` code of press and release messages.
+    pub fn spice_code(&self) -> u8 {
+        match self {
+            Self::Left => 1,
+            Self::Middle => 2,
+            Self::Right => 3,
+        }
+    }
+
+    /// `SPICE_MOUSE_BUTTON_MASK_*` bit of motion messages' button state.
+    pub fn mask(&self) -> u16 {
+        match self {
+            Self::Left => 1,
+            Self::Middle => 2,
+            Self::Right => 4,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compression_codes_and_names_round_trip() {
+        let codes: Vec<u8> = Compression::ALL.iter().map(|c| c.wire_code()).collect();
+        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7]);
+        for c in Compression::ALL {
+            assert_eq!(c.as_str().parse::<Compression>(), Ok(c));
+            assert_eq!(c.to_string(), c.as_str());
+        }
+        assert_eq!(Compression::AutoGlz.as_str(), "auto_glz");
+        assert!("GLZ".parse::<Compression>().is_err());
+    }
+
+    #[test]
+    fn compression_list_parses_cli_flag() {
+        assert_eq!(
+            parse_compression_list("off, glz,"),
+            Ok(vec![Compression::Off, Compression::Glz])
+        );
+        assert_eq!(parse_compression_list(" , "), Err(CompressionError::Empty));
+        assert_eq!(
+            parse_compression_list("glz,glz"),
+            Err(CompressionError::Duplicate { name: "glz".into() })
+        );
+        let e = parse_compression_list("off,zstd").unwrap_err();
+        assert!(e.to_string().contains("`zstd`"), "{e}");
+        assert!(e.to_string().contains("auto_lz"), "{e}");
+    }
+
+    #[test]
+    fn lz4_is_refused_only_for_xspice() {
+        let xspice = Target::Xspice {
+            geometry: Geometry::default(),
+            compression: vec![Compression::AutoGlz],
+        };
+        let external = Target::External {
+            uri: SpiceUri {
+                host: "h".into(),
+                port: 1,
+            },
+            password: PasswordSource::None,
+            geometry: None,
+            compression: vec![Compression::Lz4],
+        };
+        assert_eq!(
+            xspice.check_compression(Compression::Lz4),
+            Err(CompressionError::Lz4OnXspice)
+        );
+        assert_eq!(xspice.check_compression(Compression::Glz), Ok(()));
+        assert_eq!(external.check_compression(Compression::Lz4), Ok(()));
+        assert_eq!(xspice.kind_name(), "xspice");
+        assert_eq!(external.kind_name(), "external");
+        assert_eq!(external.compression(), &[Compression::Lz4]);
+        assert_eq!(external.geometry(), None);
+    }
+
+    #[test]
+    fn geometry_parses_and_displays() {
+        let g: Geometry = "1024x768".parse().unwrap();
+        assert_eq!(
+            g,
+            Geometry {
+                width: 1024,
+                height: 768
+            }
+        );
+        assert_eq!(g.to_string(), "1024x768");
+        assert!(g.contains(Point { x: 1023, y: 767 }));
+        assert!(!g.contains(Point { x: 1024, y: 0 }));
+        assert!("64x8192".parse::<Geometry>().is_ok());
+        for bad in [
+            "63x100",
+            "100x8193",
+            "1024",
+            "x768",
+            "1024x",
+            "+1024x768",
+            "99999999999x1",
+        ] {
+            assert!(bad.parse::<Geometry>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn uri_parses_host_port_and_ipv6() {
+        let u: SpiceUri = "spice://lab.example:5900".parse().unwrap();
+        assert_eq!((u.host.as_str(), u.port), ("lab.example", 5900));
+        assert_eq!(u.to_string(), "spice://lab.example:5900");
+        let v6: SpiceUri = "spice://[::1]:5930".parse().unwrap();
+        assert_eq!((v6.host.as_str(), v6.port), ("::1", 5930));
+        assert_eq!(v6.to_string(), "spice://[::1]:5930");
+        for bad in [
+            "vnc://h:1",
+            "spice://h",
+            "spice://:5900",
+            "spice://h:0",
+            "spice://h:65536",
+            "spice://h:59/x",
+            "spice://h?port=5900",
+            "spice://::1:5900",
+            "spice://[::1]5900",
+        ] {
+            assert!(bad.parse::<SpiceUri>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn button_codes_and_masks() {
+        assert_eq!(Button::Left.spice_code(), 1);
+        assert_eq!(Button::Middle.spice_code(), 2);
+        assert_eq!(Button::Right.spice_code(), 3);
+        assert_eq!(Button::Left.mask(), 1);
+        assert_eq!(Button::Middle.mask(), 2);
+        assert_eq!(Button::Right.mask(), 4);
+        assert_eq!(Button::from_name("middle"), Some(Button::Middle));
+        assert_eq!(Button::from_name("Left"), None);
+    }
+}

@@ -1,0 +1,1297 @@
+//! Turns the span-keeping TOML tree into a [`Scenario`], enforcing every rule of
+//! `spicebench.scenario/v1` and pointing each error at its line and key.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::error::ScenarioError;
+use super::password::{is_env_name, PasswordSource};
+use super::schema::{
+    Button, Compression, Drag, DragPath, Geometry, Point, Scenario, SpiceUri, Step, Target,
+    MAX_COORDINATE, SCHEMA,
+};
+use super::tree::{self, Entry, Node};
+
+const TOP_KEYS: &[&str] = &[
+    "schema",
+    "name",
+    "description",
+    "seed",
+    "repeat",
+    "idle_before_s",
+    "settle_timeout_s",
+    "target",
+    "steps",
+];
+const XSPICE_KEYS: &[&str] = &["kind", "geometry", "compression"];
+const EXTERNAL_KEYS: &[&str] = &[
+    "kind",
+    "uri",
+    "password_env",
+    "password_file",
+    "geometry",
+    "compression",
+];
+const DRAG_KEYS: &[&str] = &[
+    "kind",
+    "from",
+    "to",
+    "path",
+    "duration_s",
+    "rate_hz",
+    "button",
+];
+const PAUSE_KEYS: &[&str] = &["kind", "duration_s"];
+const ERRATIC_KEYS: &[&str] = &["kind", "step_px"];
+
+const DEFAULT_COMPRESSION: Compression = Compression::AutoGlz;
+const MAX_STEP_SECONDS: f64 = 600.0;
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+/// Parses and validates `text`, naming `path` in errors and in [`Scenario::source`].
+pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
+    let ctx = Ctx { text, path };
+    let entries = tree::parse(text).map_err(|e| ScenarioError::Syntax {
+        path: path.to_owned(),
+        line: e.span().map(|s| tree::line_of(text, s.start)),
+        message: e
+            .message()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("; "),
+    })?;
+    let root = Table {
+        ctx,
+        key: String::new(),
+        line: 1,
+        entries: &entries,
+    };
+    root.check_keys(TOP_KEYS)?;
+
+    if let Some(v) = root.get("schema") {
+        let s = v.str()?;
+        if s != SCHEMA {
+            return Err(v.err(format!(
+                "unsupported schema `{s}`; this spicebench reads \"{SCHEMA}\""
+            )));
+        }
+    }
+    let name = scenario_name(&root.require("name", "add name = \"my-scenario\"")?)?;
+    let description = root.get("description").map(|v| v.str()).transpose()?;
+    let seed = match root.get("seed") {
+        Some(v) => u64::try_from(int_in(&v, 0, i64::MAX)?).unwrap_or_default(),
+        None => 1,
+    };
+    let repeat = match root.get("repeat") {
+        Some(v) => u32::try_from(int_in(&v, 1, 100)?).unwrap_or(1),
+        None => 1,
+    };
+    let idle_before = match root.get("idle_before_s") {
+        Some(v) => seconds(&v, 0.0, true, 60.0)?,
+        None => Duration::from_secs(1),
+    };
+    let settle_timeout = match root.get("settle_timeout_s") {
+        Some(v) => seconds(&v, 0.1, true, 60.0)?,
+        None => Duration::from_secs(5),
+    };
+    let target_val = root.require(
+        "target",
+        "add a [target] table with kind = \"xspice\" or kind = \"external\"",
+    )?;
+    let target = target(&target_val.table()?, path)?;
+
+    let steps_val = root.require("steps", "add at least one [[steps]] table")?;
+    let items = steps_val.array()?;
+    if items.is_empty() {
+        return Err(steps_val.err("needs at least one step; add a [[steps]] table"));
+    }
+    let steps = items
+        .iter()
+        .map(|item| step(&item.table()?, target.geometry()))
+        .collect::<Result<Vec<_>>>()?;
+
+    Ok(Scenario {
+        name: name.to_owned(),
+        description: description.map(str::to_owned),
+        source: path.to_owned(),
+        seed,
+        repeat,
+        idle_before,
+        settle_timeout,
+        target,
+        steps,
+    })
+}
+
+fn scenario_name<'a>(v: &Val<'a>) -> Result<&'a str> {
+    let name = v.str()?;
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if name.is_empty() || !name.chars().all(allowed) {
+        return Err(v.err(format!(
+            "must be letters, digits, '_', '.' or '-' only (it is used in file names), got `{name}`"
+        )));
+    }
+    if name == "." || name == ".." {
+        return Err(v.err(format!(
+            "must not be `{name}`, which means a folder in file names"
+        )));
+    }
+    Ok(name)
+}
+
+fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
+    // Checked before unknown keys so the message says what to write instead.
+    if let Some(v) = t.get("password") {
+        return Err(v.err(
+            "a password must never be written in a scenario file; use password_env = \"VARIABLE\" \
+             or password_file = \"path/to/file\"",
+        ));
+    }
+    let kind = t.require("kind", "add kind = \"xspice\" or kind = \"external\"")?;
+    let (target, items) = match kind.str()? {
+        "xspice" => {
+            t.check_keys(XSPICE_KEYS)?;
+            let geometry = match t.get("geometry") {
+                Some(v) => geometry(&v)?,
+                None => Geometry::default(),
+            };
+            let items = compression_items(t.get("compression"))?;
+            let compression = compressions(&items);
+            (
+                Target::Xspice {
+                    geometry,
+                    compression,
+                },
+                items,
+            )
+        }
+        "external" => {
+            t.check_keys(EXTERNAL_KEYS)?;
+            let uri_val = t.require("uri", "add uri = \"spice://host:port\"")?;
+            let uri: SpiceUri = uri_val
+                .str()?
+                .parse()
+                .map_err(|e: super::error::UriError| uri_val.err(e.to_string()))?;
+            let password = password(t, scenario_path)?;
+            let geometry = t.get("geometry").map(|v| geometry(&v)).transpose()?;
+            let items = compression_items(t.get("compression"))?;
+            let compression = compressions(&items);
+            (
+                Target::External {
+                    uri,
+                    password,
+                    geometry,
+                    compression,
+                },
+                items,
+            )
+        }
+        other => {
+            return Err(kind.err(format!(
+                "unknown target kind `{other}`; use \"xspice\" or \"external\""
+            )))
+        }
+    };
+    for (c, v) in &items {
+        target
+            .check_compression(*c)
+            .map_err(|e| v.err(e.to_string()))?;
+    }
+    Ok(target)
+}
+
+fn password(t: &Table<'_>, scenario_path: &Path) -> Result<PasswordSource> {
+    match (t.get("password_env"), t.get("password_file")) {
+        (Some(_), Some(file)) => {
+            Err(file.err("set only one of password_env and password_file, not both"))
+        }
+        (Some(env), None) => {
+            let var = env.str()?;
+            if !is_env_name(var) {
+                return Err(env.err(format!(
+                    "`{var}` is not an environment variable name; use letters, digits and '_', \
+                     not starting with a digit"
+                )));
+            }
+            Ok(PasswordSource::Env(var.to_owned()))
+        }
+        (None, Some(file)) => {
+            let name = file.str()?;
+            if name.is_empty() {
+                return Err(
+                    file.err("must not be empty; give the path of a file holding the password")
+                );
+            }
+            // Relative to the scenario, like other paths in project files, so a
+            // scenario works from any working directory.
+            let p = PathBuf::from(name);
+            let resolved = match scenario_path.parent() {
+                Some(dir) if p.is_relative() => dir.join(p),
+                _ => p,
+            };
+            Ok(PasswordSource::File(resolved))
+        }
+        (None, None) => Ok(PasswordSource::None),
+    }
+}
+
+fn geometry(v: &Val<'_>) -> Result<Geometry> {
+    v.str()?
+        .parse()
+        .map_err(|e: super::error::GeometryError| v.err(e.to_string()))
+}
+
+/// The listed compressions with their values (for error lines), or the default.
+fn compression_items<'a>(v: Option<Val<'a>>) -> Result<Vec<(Compression, Val<'a>)>> {
+    let Some(v) = v else {
+        return Ok(Vec::new());
+    };
+    let items = v.array()?;
+    if items.is_empty() {
+        return Err(v.err(super::error::CompressionError::Empty.to_string()));
+    }
+    let mut out: Vec<(Compression, Val<'a>)> = Vec::with_capacity(items.len());
+    for item in items {
+        let name = item.str()?;
+        let c: Compression = name.parse().map_err(|e| item.err(format!("{e}")))?;
+        if out.iter().any(|(seen, _)| *seen == c) {
+            let dup = super::error::CompressionError::Duplicate {
+                name: name.to_owned(),
+            };
+            return Err(item.err(dup.to_string()));
+        }
+        out.push((c, item));
+    }
+    Ok(out)
+}
+
+fn compressions(items: &[(Compression, Val<'_>)]) -> Vec<Compression> {
+    if items.is_empty() {
+        vec![DEFAULT_COMPRESSION]
+    } else {
+        items.iter().map(|(c, _)| *c).collect()
+    }
+}
+
+fn step(st: &Table<'_>, bounds: Option<Geometry>) -> Result<Step> {
+    let kind = st.require("kind", "add kind = \"drag\" or kind = \"pause\"")?;
+    match kind.str()? {
+        "drag" => drag(st, bounds).map(Step::Drag),
+        "pause" => {
+            st.check_keys(PAUSE_KEYS)?;
+            let d = st.require("duration_s", "add duration_s = 0.5")?;
+            Ok(Step::Pause(seconds(&d, 0.0, false, MAX_STEP_SECONDS)?))
+        }
+        other => Err(kind.err(format!(
+            "unknown step kind `{other}`; use \"drag\" or \"pause\""
+        ))),
+    }
+}
+
+fn drag(st: &Table<'_>, bounds: Option<Geometry>) -> Result<Drag> {
+    st.check_keys(DRAG_KEYS)?;
+    let from = point(&st.require("from", "add from = [x, y]")?, bounds)?;
+    let path = match (st.get("to"), st.get("path")) {
+        (Some(_), Some(p)) => return Err(p.err("give either `to` or `path`, not both")),
+        (Some(to), None) => DragPath::To(point(&to, bounds)?),
+        (None, Some(p)) => erratic(&p.table()?)?,
+        (None, None) => {
+            return Err(st.err("a drag needs either to = [x, y] or path = { kind = \"erratic\" }"))
+        }
+    };
+    let duration = seconds(
+        &st.require("duration_s", "add duration_s = 1.0")?,
+        0.0,
+        false,
+        MAX_STEP_SECONDS,
+    )?;
+    let rate = st.require("rate_hz", "add rate_hz = 100 (pointer events per second)")?;
+    let rate_hz = u32::try_from(int_in(&rate, 1, 1000)?).unwrap_or(1);
+    let button = match st.get("button") {
+        Some(v) => {
+            let name = v.str()?;
+            Button::from_name(name).ok_or_else(|| {
+                v.err(format!(
+                    "unknown button `{name}`; use \"left\", \"middle\" or \"right\""
+                ))
+            })?
+        }
+        None => Button::Left,
+    };
+    Ok(Drag {
+        from,
+        path,
+        duration,
+        rate_hz,
+        button,
+    })
+}
+
+fn erratic(p: &Table<'_>) -> Result<DragPath> {
+    p.check_keys(ERRATIC_KEYS)?;
+    let kind = p.require("kind", "add kind = \"erratic\"")?;
+    let k = kind.str()?;
+    if k != "erratic" {
+        return Err(kind.err(format!(
+            "unknown path kind `{k}`; the only path kind is \"erratic\" (use `to` for a straight line)"
+        )));
+    }
+    let step_px = match p.get("step_px") {
+        Some(v) => u32::try_from(int_in(&v, 1, 200)?).unwrap_or(1),
+        None => 10,
+    };
+    Ok(DragPath::Erratic { step_px })
+}
+
+fn point(v: &Val<'_>, bounds: Option<Geometry>) -> Result<Point> {
+    let items = v.array()?;
+    let [x, y] = items.as_slice() else {
+        return Err(v.err(format!(
+            "expected a point [x, y], got an array of {} values",
+            items.len()
+        )));
+    };
+    let coordinate = |c: &Val<'_>| {
+        int_in(c, 0, i64::from(MAX_COORDINATE)).map(|n| u32::try_from(n).unwrap_or_default())
+    };
+    let p = Point {
+        x: coordinate(x)?,
+        y: coordinate(y)?,
+    };
+    if let Some(g) = bounds {
+        if !g.contains(p) {
+            return Err(v.err(format!(
+                "[{}, {}] lies outside the target geometry {g}; x must be below {} and y below {}",
+                p.x, p.y, g.width, g.height
+            )));
+        }
+    }
+    Ok(p)
+}
+
+fn int_in(v: &Val<'_>, lo: i64, hi: i64) -> Result<i64> {
+    let n = v.int()?;
+    if !(lo..=hi).contains(&n) {
+        return Err(v.err(format!("must be between {lo} and {hi}, got {n}")));
+    }
+    Ok(n)
+}
+
+/// A duration in seconds within `lo..=hi` (`lo` excluded unless `lo_inclusive`).
+fn seconds(v: &Val<'_>, lo: f64, lo_inclusive: bool, hi: f64) -> Result<Duration> {
+    let s = v.number()?;
+    let above_lo = if lo_inclusive { s >= lo } else { s > lo };
+    // Written so NaN fails too.
+    if !(above_lo && s <= hi) {
+        return Err(v.err(if lo_inclusive {
+            format!("must be between {lo} and {hi} seconds, got {s}")
+        } else {
+            format!("must be greater than {lo} and at most {hi} seconds, got {s}")
+        }));
+    }
+    Duration::try_from_secs_f64(s).map_err(|e| v.err(format!("not a duration: {e}")))
+}
+
+/// What every error needs: the text for line numbers and the file's name.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Ctx<'_> {
+    fn line(&self, span: Option<&Range<usize>>) -> Option<usize> {
+        span.map(|s| tree::line_of(self.text, s.start))
+    }
+
+    fn invalid(&self, line: usize, key: &str, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::Invalid {
+            path: self.path.to_owned(),
+            line,
+            key: key.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A value with its dotted key path and line.
+struct Val<'a> {
+    ctx: Ctx<'a>,
+    key: String,
+    line: usize,
+    node: &'a Node,
+}
+
+impl<'a> Val<'a> {
+    fn err(&self, message: impl Into<String>) -> ScenarioError {
+        self.ctx.invalid(self.line, &self.key, message)
+    }
+
+    fn wrong_type(&self, expected: &str) -> ScenarioError {
+        self.err(format!(
+            "expected {expected}, got {}",
+            self.node.type_name()
+        ))
+    }
+
+    fn str(&self) -> Result<&'a str> {
+        match self.node {
+            Node::String(s) => Ok(s),
+            _ => Err(self.wrong_type("a string")),
+        }
+    }
+
+    fn int(&self) -> Result<i64> {
+        match self.node {
+            Node::Integer(n) => Ok(*n),
+            _ => Err(self.wrong_type("an integer")),
+        }
+    }
+
+    fn number(&self) -> Result<f64> {
+        match self.node {
+            Node::Integer(n) => Ok(*n as f64),
+            Node::Float(f) => Ok(*f),
+            _ => Err(self.wrong_type("a number")),
+        }
+    }
+
+    fn array(&self) -> Result<Vec<Val<'a>>> {
+        let Node::Array(items) = self.node else {
+            return Err(self.wrong_type("an array"));
+        };
+        Ok(items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| Val {
+                ctx: self.ctx,
+                key: format!("{}[{i}]", self.key),
+                line: self.ctx.line(item.span.as_ref()).unwrap_or(self.line),
+                node: &item.node,
+            })
+            .collect())
+    }
+
+    fn table(&self) -> Result<Table<'a>> {
+        let Node::Table(entries) = self.node else {
+            return Err(self.wrong_type("a table"));
+        };
+        Ok(Table {
+            ctx: self.ctx,
+            key: self.key.clone(),
+            line: self.line,
+            entries,
+        })
+    }
+}
+
+/// A table with its dotted key path and the line of its header or first key.
+struct Table<'a> {
+    ctx: Ctx<'a>,
+    key: String,
+    line: usize,
+    entries: &'a [Entry],
+}
+
+impl<'a> Table<'a> {
+    fn child_key(&self, key: &str) -> String {
+        if self.key.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.key)
+        }
+    }
+
+    fn entry_line(&self, e: &Entry) -> usize {
+        self.ctx
+            .line(e.key_span.as_ref())
+            .or_else(|| self.ctx.line(e.value.span.as_ref()))
+            .unwrap_or(self.line)
+    }
+
+    fn err(&self, message: impl Into<String>) -> ScenarioError {
+        self.ctx.invalid(self.line, &self.key, message)
+    }
+
+    fn get(&self, key: &str) -> Option<Val<'a>> {
+        let e = self.entries.iter().find(|e| e.key == key)?;
+        Some(Val {
+            ctx: self.ctx,
+            key: self.child_key(key),
+            line: self.entry_line(e),
+            node: &e.value.node,
+        })
+    }
+
+    fn require(&self, key: &str, hint: &str) -> Result<Val<'a>> {
+        self.get(key).ok_or_else(|| {
+            self.ctx
+                .invalid(self.line, &self.child_key(key), format!("missing; {hint}"))
+        })
+    }
+
+    fn check_keys(&self, allowed: &[&str]) -> Result<()> {
+        match self
+            .entries
+            .iter()
+            .find(|e| !allowed.contains(&e.key.as_str()))
+        {
+            Some(e) => Err(self.ctx.invalid(
+                self.entry_line(e),
+                &self.child_key(&e.key),
+                format!(
+                    "unknown key `{}`; allowed here: {}",
+                    e.key,
+                    allowed.join(", ")
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "name = \"t\"\n[target]\nkind = \"xspice\"\n";
+    // Lines 4..=10 after HEAD.
+    const DRAG: &str = "[[steps]]\nkind = \"drag\"\nfrom = [10, 10]\nto = [20, 20]\nduration_s = 1.0\nrate_hz = 100\nbutton = \"left\"\n";
+
+    fn parse(text: &str) -> Result<Scenario> {
+        Scenario::parse(text, Path::new("scenarios/t.toml"))
+    }
+
+    /// Asserts the error's line, key and a fragment of its message.
+    #[track_caller]
+    fn fails(text: &str, line: usize, key: &str, fragment: &str) {
+        let e = parse(text).expect_err("expected a validation error");
+        let msg = e.to_string();
+        assert_eq!(e.line(), Some(line), "{msg}");
+        assert_eq!(e.key(), Some(key), "{msg}");
+        assert!(
+            msg.starts_with(&format!("scenarios/t.toml:{line}: {key}: ")),
+            "{msg}"
+        );
+        assert!(msg.contains(fragment), "{msg:?} lacks {fragment:?}");
+    }
+
+    /// HEAD and DRAG with `line` (1-based) of the DRAG part replaced.
+    fn drag_with(line_in_drag: usize, replacement: &str) -> String {
+        let lines: Vec<String> = DRAG
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i + 1 == line_in_drag {
+                    replacement.to_owned()
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect();
+        format!("{HEAD}{}\n", lines.join("\n"))
+    }
+
+    #[test]
+    fn minimal_scenario_gets_defaults() {
+        let s = parse(&format!("{HEAD}{DRAG}")).unwrap();
+        assert_eq!(s.name, "t");
+        assert_eq!(s.description, None);
+        assert_eq!(s.seed, 1);
+        assert_eq!(s.repeat, 1);
+        assert_eq!(s.idle_before, Duration::from_secs(1));
+        assert_eq!(s.settle_timeout, Duration::from_secs(5));
+        assert_eq!(s.source, PathBuf::from("scenarios/t.toml"));
+        assert_eq!(
+            s.target,
+            Target::Xspice {
+                geometry: Geometry::default(),
+                compression: vec![Compression::AutoGlz],
+            }
+        );
+    }
+
+    #[test]
+    fn all_top_level_keys_are_read() {
+        let text = format!(
+            "schema = \"spicebench.scenario/v1\"\nname = \"a.B_c-1\"\ndescription = \"d\"\nseed = 9223372036854775807\n\
+             repeat = 100\nidle_before_s = 0\nsettle_timeout_s = 0.1\n{}",
+            &HEAD[11..]
+        ) + DRAG;
+        let s = parse(&text).unwrap();
+        assert_eq!(s.name, "a.B_c-1");
+        assert_eq!(s.description.as_deref(), Some("d"));
+        assert_eq!(s.seed, i64::MAX as u64);
+        assert_eq!(s.repeat, 100);
+        assert_eq!(s.idle_before, Duration::ZERO);
+        assert_eq!(s.settle_timeout, Duration::from_millis(100));
+    }
+
+    #[test]
+    fn syntax_errors_name_file_and_line() {
+        let e = parse("name = \"t\"\nseed = \n").unwrap_err();
+        assert!(matches!(e, ScenarioError::Syntax { .. }));
+        assert_eq!(e.line(), Some(2));
+        assert!(
+            e.to_string()
+                .starts_with("scenarios/t.toml:2: TOML syntax error: "),
+            "{e}"
+        );
+        assert!(!e.to_string().contains('\n'), "{e}");
+        let dup = parse("name = \"t\"\nname = \"u\"\n").unwrap_err();
+        assert_eq!(dup.line(), Some(2), "{dup}");
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_the_allowed_ones() {
+        fails(
+            &format!("{HEAD}colour = 1\n{DRAG}"),
+            4,
+            "target.colour",
+            "unknown key `colour`; allowed here: kind, geometry, compression",
+        );
+        fails(
+            &format!("nmae = \"t\"\n{HEAD}{DRAG}"),
+            1,
+            "nmae",
+            "allowed here: schema, name, description",
+        );
+        fails(
+            &drag_with(7, "buton = \"left\""),
+            10,
+            "steps[0].buton",
+            "button",
+        );
+        fails(
+            &drag_with(4, "path = { kind = \"erratic\", size = 3 }"),
+            7,
+            "steps[0].path.size",
+            "allowed here: kind, step_px",
+        );
+        fails(
+            &format!("{HEAD}[[steps]]\nkind = \"pause\"\nduration_s = 1\nrate_hz = 3\n"),
+            7,
+            "steps[0].rate_hz",
+            "allowed here: kind, duration_s",
+        );
+        fails(
+            "name = \"t\"\n[target]\nkind = \"external\"\nuri = \"spice://h:1\"\nhost = \"h\"\n[[steps]]\nkind = \"pause\"\nduration_s = 1\n",
+            5,
+            "target.host",
+            "password_env, password_file",
+        );
+    }
+
+    #[test]
+    fn schema_must_be_v1() {
+        fails(
+            &format!("schema = \"spicebench.scenario/v2\"\n{HEAD}{DRAG}"),
+            1,
+            "schema",
+            "reads \"spicebench.scenario/v1\"",
+        );
+    }
+
+    #[test]
+    fn name_is_required_and_file_name_safe() {
+        fails(
+            &format!("{}{DRAG}", &HEAD[11..]),
+            1,
+            "name",
+            "missing; add name =",
+        );
+        fails(
+            &format!("seed = 1\nname = \"my drag\"\n{}{DRAG}", &HEAD[11..]),
+            2,
+            "name",
+            "got `my drag`",
+        );
+        fails(
+            &format!("name = \"\"\n{}{DRAG}", &HEAD[11..]),
+            1,
+            "name",
+            "file names",
+        );
+        fails(
+            &format!("name = \"..\"\n{}{DRAG}", &HEAD[11..]),
+            1,
+            "name",
+            "must not be `..`",
+        );
+        fails(
+            &format!("name = 3\n{}{DRAG}", &HEAD[11..]),
+            1,
+            "name",
+            "expected a string, got an integer",
+        );
+    }
+
+    #[test]
+    fn top_level_numbers_are_range_checked() {
+        let with = |line: &str| format!("name = \"t\"\n{line}\n{}{DRAG}", &HEAD[11..]);
+        fails(
+            &with("seed = -1"),
+            2,
+            "seed",
+            "must be between 0 and 9223372036854775807, got -1",
+        );
+        fails(
+            &with("seed = 1.5"),
+            2,
+            "seed",
+            "expected an integer, got a float",
+        );
+        fails(
+            &with("repeat = 0"),
+            2,
+            "repeat",
+            "must be between 1 and 100, got 0",
+        );
+        fails(&with("repeat = 101"), 2, "repeat", "got 101");
+        fails(
+            &with("idle_before_s = -0.5"),
+            2,
+            "idle_before_s",
+            "between 0 and 60 seconds, got -0.5",
+        );
+        fails(&with("idle_before_s = 61"), 2, "idle_before_s", "got 61");
+        fails(&with("idle_before_s = nan"), 2, "idle_before_s", "got NaN");
+        fails(
+            &with("settle_timeout_s = 0.05"),
+            2,
+            "settle_timeout_s",
+            "between 0.1 and 60 seconds",
+        );
+        fails(
+            &with("settle_timeout_s = inf"),
+            2,
+            "settle_timeout_s",
+            "got inf",
+        );
+        fails(
+            &with("settle_timeout_s = \"5\""),
+            2,
+            "settle_timeout_s",
+            "expected a number, got a string",
+        );
+        fails(
+            &with("description = 1"),
+            2,
+            "description",
+            "expected a string",
+        );
+    }
+
+    #[test]
+    fn target_is_required_and_kind_known() {
+        fails(
+            &format!("name = \"t\"\n{DRAG}"),
+            1,
+            "target",
+            "missing; add a [target] table",
+        );
+        fails(
+            &format!("name = \"t\"\ntarget = 3\n{DRAG}"),
+            2,
+            "target",
+            "expected a table, got an integer",
+        );
+        fails(
+            &format!("name = \"t\"\n[target]\ngeometry = \"64x64\"\n{DRAG}"),
+            2,
+            "target.kind",
+            "missing",
+        );
+        fails(
+            &format!("name = \"t\"\n[target]\nkind = \"vnc\"\n{DRAG}"),
+            3,
+            "target.kind",
+            "unknown target kind `vnc`",
+        );
+    }
+
+    #[test]
+    fn dotted_target_keys_work_and_fall_back_to_a_line() {
+        let s = parse(&format!(
+            "name = \"t\"\ntarget.kind = \"xspice\"\ntarget.geometry = \"800x600\"\n{DRAG}"
+        ))
+        .unwrap();
+        assert_eq!(
+            s.target.geometry(),
+            Some(Geometry {
+                width: 800,
+                height: 600
+            })
+        );
+        fails(
+            &format!("name = \"t\"\ntarget.kind = \"xspice\"\ntarget.size = 1\n{DRAG}"),
+            3,
+            "target.size",
+            "unknown key",
+        );
+    }
+
+    #[test]
+    fn geometry_is_checked() {
+        fails(
+            &format!("{HEAD}geometry = \"1024\"\n{DRAG}"),
+            4,
+            "target.geometry",
+            "expected WIDTHxHEIGHT",
+        );
+        fails(
+            &format!("{HEAD}geometry = \"32x32\"\n{DRAG}"),
+            4,
+            "target.geometry",
+            "between 64 and 8192",
+        );
+    }
+
+    #[test]
+    fn compression_list_is_checked() {
+        fails(
+            &format!("{HEAD}compression = [\n  \"off\",\n  \"zip\",\n]\n{DRAG}"),
+            6,
+            "target.compression[1]",
+            "unknown compression `zip`; valid names: off, auto_glz",
+        );
+        fails(
+            &format!("{HEAD}compression = []\n{DRAG}"),
+            4,
+            "target.compression",
+            "is empty",
+        );
+        fails(
+            &format!("{HEAD}compression = \"glz\"\n{DRAG}"),
+            4,
+            "target.compression",
+            "expected an array",
+        );
+        fails(
+            &format!("{HEAD}compression = [\"glz\", \"glz\"]\n{DRAG}"),
+            4,
+            "target.compression[1]",
+            "listed twice",
+        );
+        fails(
+            &format!("{HEAD}compression = [1]\n{DRAG}"),
+            4,
+            "target.compression[0]",
+            "expected a string",
+        );
+    }
+
+    #[test]
+    fn lz4_is_rejected_for_xspice_only() {
+        fails(
+            &format!("{HEAD}compression = [\"glz\", \"lz4\"]\n{DRAG}"),
+            4,
+            "target.compression[1]",
+            "lz4` is only a client preference for external targets",
+        );
+        let ext = format!(
+            "name = \"t\"\n[target]\nkind = \"external\"\nuri = \"spice://h:5900\"\ncompression = [\"lz4\"]\n{DRAG}"
+        );
+        assert_eq!(
+            parse(&ext).unwrap().target.compression(),
+            &[Compression::Lz4]
+        );
+    }
+
+    const EXT: &str = "name = \"t\"\n[target]\nkind = \"external\"\n";
+
+    #[test]
+    fn external_target_reads_all_keys() {
+        let s = parse(&format!(
+            "{EXT}uri = \"spice://lab:5930\"\npassword_file = \"secret.txt\"\ngeometry = \"800x600\"\ncompression = [\"quic\"]\n{DRAG}"
+        ))
+        .unwrap();
+        assert_eq!(
+            s.target,
+            Target::External {
+                uri: SpiceUri {
+                    host: "lab".into(),
+                    port: 5930
+                },
+                password: PasswordSource::File(PathBuf::from("scenarios/secret.txt")),
+                geometry: Some(Geometry {
+                    width: 800,
+                    height: 600
+                }),
+                compression: vec![Compression::Quic],
+            }
+        );
+        let s = parse(&format!(
+            "{EXT}uri = \"spice://lab:1\"\npassword_env = \"SPICE_PW\"\n{DRAG}"
+        ))
+        .unwrap();
+        assert!(
+            matches!(s.target, Target::External { password: PasswordSource::Env(ref v), geometry: None, .. } if v == "SPICE_PW")
+        );
+        assert_eq!(s.target.compression(), &[Compression::AutoGlz]);
+        let abs = parse(&format!(
+            "{EXT}uri = \"spice://lab:1\"\npassword_file = \"/run/pw\"\n{DRAG}"
+        ))
+        .unwrap();
+        assert!(
+            matches!(abs.target, Target::External { password: PasswordSource::File(ref p), .. } if p == Path::new("/run/pw"))
+        );
+    }
+
+    #[test]
+    fn external_uri_is_required_and_checked() {
+        fails(
+            &format!("{EXT}{DRAG}"),
+            2,
+            "target.uri",
+            "missing; add uri = \"spice://host:port\"",
+        );
+        fails(
+            &format!("{EXT}uri = \"spice://h:0\"\n{DRAG}"),
+            4,
+            "target.uri",
+            "port must be a number",
+        );
+        fails(
+            &format!("{EXT}uri = \"h:5900\"\n{DRAG}"),
+            4,
+            "target.uri",
+            "start with spice://",
+        );
+    }
+
+    #[test]
+    fn password_literals_are_refused() {
+        fails(
+            &format!("{EXT}uri = \"spice://h:1\"\npassword = \"hunter2\"\n{DRAG}"),
+            5,
+            "target.password",
+            "use password_env = \"VARIABLE\" or password_file",
+        );
+        fails(
+            &format!("{HEAD}password = \"x\"\n{DRAG}"),
+            4,
+            "target.password",
+            "password_env",
+        );
+    }
+
+    #[test]
+    fn password_sources_are_checked() {
+        fails(
+            &format!(
+                "{EXT}uri = \"spice://h:1\"\npassword_env = \"A\"\npassword_file = \"f\"\n{DRAG}"
+            ),
+            6,
+            "target.password_file",
+            "only one of password_env and password_file",
+        );
+        fails(
+            &format!("{EXT}uri = \"spice://h:1\"\npassword_env = \"A=B\"\n{DRAG}"),
+            5,
+            "target.password_env",
+            "not an environment variable name",
+        );
+        fails(
+            &format!("{EXT}uri = \"spice://h:1\"\npassword_file = \"\"\n{DRAG}"),
+            5,
+            "target.password_file",
+            "must not be empty",
+        );
+    }
+
+    #[test]
+    fn steps_are_required() {
+        fails(
+            HEAD,
+            1,
+            "steps",
+            "missing; add at least one [[steps]] table",
+        );
+        fails(
+            &format!("steps = []\n{HEAD}"),
+            1,
+            "steps",
+            "needs at least one step",
+        );
+        fails(
+            &format!("steps = 1\n{HEAD}"),
+            1,
+            "steps",
+            "expected an array",
+        );
+        fails(
+            &format!("steps = [1]\n{HEAD}"),
+            1,
+            "steps[0]",
+            "expected a table, got an integer",
+        );
+    }
+
+    #[test]
+    fn step_kind_is_required_and_known() {
+        fails(
+            &drag_with(2, "# no kind"),
+            4,
+            "steps[0].kind",
+            "missing; add kind = \"drag\"",
+        );
+        fails(
+            &drag_with(2, "kind = \"click\""),
+            5,
+            "steps[0].kind",
+            "unknown step kind `click`",
+        );
+    }
+
+    #[test]
+    fn second_step_errors_name_its_index() {
+        let text = format!("{HEAD}{DRAG}[[steps]]\nkind = \"pause\"\nduration_s = 0\n");
+        fails(
+            &text,
+            13,
+            "steps[1].duration_s",
+            "greater than 0 and at most 600 seconds, got 0",
+        );
+    }
+
+    #[test]
+    fn drag_points_are_checked() {
+        fails(
+            &drag_with(3, "# no from"),
+            4,
+            "steps[0].from",
+            "missing; add from = [x, y]",
+        );
+        fails(
+            &drag_with(3, "from = [1, 2, 3]"),
+            6,
+            "steps[0].from",
+            "expected a point [x, y], got an array of 3",
+        );
+        fails(
+            &drag_with(3, "from = [-1, 2]"),
+            6,
+            "steps[0].from[0]",
+            "must be between 0 and 8191, got -1",
+        );
+        fails(
+            &drag_with(3, "from = [1, 1.5]"),
+            6,
+            "steps[0].from[1]",
+            "expected an integer, got a float",
+        );
+        fails(
+            &drag_with(3, "from = \"1,2\""),
+            6,
+            "steps[0].from",
+            "expected an array",
+        );
+        fails(
+            &drag_with(4, "to = [1024, 10]"),
+            7,
+            "steps[0].to",
+            "[1024, 10] lies outside the target geometry 1024x768; x must be below 1024 and y below 768",
+        );
+        fails(
+            &drag_with(4, "to = [10, 768]"),
+            7,
+            "steps[0].to",
+            "outside the target geometry",
+        );
+    }
+
+    #[test]
+    fn points_without_geometry_only_need_to_fit_the_largest_screen() {
+        let ext = format!("{EXT}uri = \"spice://h:1\"\n");
+        let ok = ext.clone() + &DRAG.replace("to = [20, 20]", "to = [8191, 5000]");
+        assert!(parse(&ok).is_ok());
+        let bad = ext + &DRAG.replace("to = [20, 20]", "to = [8192, 5000]");
+        fails(&bad, 8, "steps[0].to[0]", "between 0 and 8191, got 8192");
+    }
+
+    #[test]
+    fn drag_needs_exactly_one_of_to_and_path() {
+        fails(
+            &drag_with(4, "# neither"),
+            4,
+            "steps[0]",
+            "a drag needs either to = [x, y] or path",
+        );
+        fails(
+            &drag_with(5, "path = { kind = \"erratic\" }"),
+            8,
+            "steps[0].path",
+            "give either `to` or `path`, not both",
+        );
+    }
+
+    #[test]
+    fn erratic_path_is_checked() {
+        let s = parse(&drag_with(4, "path = { kind = \"erratic\" }")).unwrap();
+        assert!(matches!(
+            &s.steps[0],
+            Step::Drag(Drag {
+                path: DragPath::Erratic { step_px: 10 },
+                ..
+            })
+        ));
+        fails(
+            &drag_with(4, "path = { step_px = 3 }"),
+            7,
+            "steps[0].path.kind",
+            "missing; add kind = \"erratic\"",
+        );
+        fails(
+            &drag_with(4, "path = { kind = \"circle\" }"),
+            7,
+            "steps[0].path.kind",
+            "the only path kind is \"erratic\"",
+        );
+        fails(
+            &drag_with(4, "path = { kind = \"erratic\", step_px = 0 }"),
+            7,
+            "steps[0].path.step_px",
+            "between 1 and 200, got 0",
+        );
+        fails(
+            &drag_with(4, "path = { kind = \"erratic\", step_px = 201 }"),
+            7,
+            "steps[0].path.step_px",
+            "got 201",
+        );
+        fails(
+            &drag_with(4, "path = \"erratic\""),
+            7,
+            "steps[0].path",
+            "expected a table, got a string",
+        );
+    }
+
+    #[test]
+    fn drag_timing_is_checked() {
+        fails(
+            &drag_with(5, "# none"),
+            4,
+            "steps[0].duration_s",
+            "missing; add duration_s",
+        );
+        fails(
+            &drag_with(5, "duration_s = 0"),
+            8,
+            "steps[0].duration_s",
+            "greater than 0 and at most 600 seconds, got 0",
+        );
+        fails(
+            &drag_with(5, "duration_s = 600.5"),
+            8,
+            "steps[0].duration_s",
+            "got 600.5",
+        );
+        fails(
+            &drag_with(6, "# none"),
+            4,
+            "steps[0].rate_hz",
+            "missing; add rate_hz",
+        );
+        fails(
+            &drag_with(6, "rate_hz = 0"),
+            9,
+            "steps[0].rate_hz",
+            "must be between 1 and 1000, got 0",
+        );
+        fails(
+            &drag_with(6, "rate_hz = 1001"),
+            9,
+            "steps[0].rate_hz",
+            "got 1001",
+        );
+        fails(
+            &drag_with(6, "rate_hz = 100.0"),
+            9,
+            "steps[0].rate_hz",
+            "expected an integer, got a float",
+        );
+        let s = parse(&drag_with(5, "duration_s = 600")).unwrap();
+        assert!(matches!(&s.steps[0], Step::Drag(d) if d.duration == Duration::from_secs(600)));
+    }
+
+    #[test]
+    fn drag_button_is_checked_and_defaults_to_left() {
+        fails(
+            &drag_with(7, "button = \"side\""),
+            10,
+            "steps[0].button",
+            "unknown button `side`; use \"left\"",
+        );
+        let s = parse(&drag_with(7, "")).unwrap();
+        assert!(matches!(&s.steps[0], Step::Drag(d) if d.button == Button::Left));
+        let s = parse(&drag_with(7, "button = \"middle\"")).unwrap();
+        assert!(matches!(&s.steps[0], Step::Drag(d) if d.button == Button::Middle));
+    }
+
+    #[test]
+    fn pause_needs_a_positive_duration() {
+        fails(
+            &format!("{HEAD}[[steps]]\nkind = \"pause\"\n"),
+            4,
+            "steps[0].duration_s",
+            "missing",
+        );
+        fails(
+            &format!("{HEAD}[[steps]]\nkind = \"pause\"\nduration_s = 601\n"),
+            6,
+            "steps[0].duration_s",
+            "got 601",
+        );
+        let s = parse(&format!(
+            "{HEAD}[[steps]]\nkind = \"pause\"\nduration_s = 2\n"
+        ))
+        .unwrap();
+        assert_eq!(s.steps, [Step::Pause(Duration::from_secs(2))]);
+    }
+
+    #[test]
+    fn dates_are_type_errors_not_crashes() {
+        fails(
+            &format!("name = \"t\"\nseed = 1979-05-27\n{}{DRAG}", &HEAD[11..]),
+            2,
+            "seed",
+            "got a date/time",
+        );
+    }
+
+    #[test]
+    fn arbitrary_garbage_never_panics() {
+        let base = format!("{HEAD}{DRAG}");
+        // Every prefix of a valid file, and every line removed in turn.
+        for cut in 0..=base.len() {
+            if let Some(prefix) = base.get(..cut) {
+                let _ = parse(prefix);
+            }
+        }
+        let lines: Vec<&str> = base.lines().collect();
+        for skip in 0..lines.len() {
+            let text: Vec<&str> = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, l)| *l)
+                .collect();
+            let _ = parse(&text.join("\n"));
+        }
+        for odd in [
+            "\u{0}",
+            "[[steps]]\n[steps]\n",
+            "a.b.c.d = 1\n[a]\n",
+            "[target]\n[target.kind]\n",
+            "steps = [{kind=\"drag\"}]",
+        ] {
+            let _ = parse(odd);
+        }
+    }
+}
