@@ -1,28 +1,141 @@
-use spicebench::client::inject::{run_script, ScheduledStep};
-use spicebench::client::*;
-use std::time::Duration;
+//! The `spicebench` command line.
 
-#[tokio::main]
-async fn main() {
-    let clock = Clock::start();
-    let cfg = SessionConfig { addr: "127.0.0.1:5930".into(), password: String::new(), preferred_compression: None, mouse: MousePreference::Client, timeout: Duration::from_secs(5) };
-    let s = Session::connect(&cfg, clock).await.unwrap();
-    println!("mouse mode {}", s.mouse_mode());
-    let start = clock.now_us() + 500_000;
-    let mut steps = vec![ScheduledStep{at_us: start, step: PointerStep::MoveTo{x:120,y:58,buttons:0}}, ScheduledStep{at_us:start+10_000, step: PointerStep::Press{button:1,buttons:1}}];
-    for i in 1..=300u64 { let x = 120 + (300*i/300) as u32; let y = 58 + (180*i/300) as u32; steps.push(ScheduledStep{at_us: start+10_000+i*10_000, step: PointerStep::MoveTo{x,y,buttons:1}}); }
-    steps.push(ScheduledStep{at_us: start+3_020_000, step: PointerStep::Release{button:1,buttons:0}});
-    let gate: &'static spicebench::client::inject::InputGate = unsafe { &*(s.input_gate() as *const _) };
-    let probe = s.failure_probe();
-    let h = std::thread::spawn(move || run_script(gate, &clock, &steps, &probe));
-    let r = h.join().unwrap();
-    println!("{:?}", r);
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    println!("{:?}", s.input_gate().pacing_stats());
-    let log = s.close().await;
-    let down: u64 = log.traffic.iter().filter(|t| t.channel==1 && t.direction==spicebench::wire::names::Direction::Down).map(|t| t.bytes).sum();
-    println!("channels {:?}", log.channels.iter().map(|c| c.channel_type.name()).collect::<Vec<_>>());
-    println!("display down {} updates {} inputs {} acks {} notes {:?}", down, log.updates.len(), log.inputs.len(), log.motion_acks.len(), log.notes);
-    let mut errs: Vec<i64> = log.inputs.iter().filter(|i| !i.deferred).map(|i| i.sent_us as i64 - i.scheduled_us as i64).collect(); errs.sort();
-    println!("pacing p50 {} p99 {} max {}", errs[errs.len()/2], errs[errs.len()*99/100], errs.last().unwrap());
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use spicebench::run::table::{render, Row};
+use spicebench::run::{run_matrix, MatrixOutcome};
+use spicebench::scenario::{parse_compression_list, Scenario};
+
+/// Measure what a SPICE remote-desktop session costs: MiB/s per channel and input-to-display
+/// latency, per compression mode.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario: every configuration of its matrix, one result file each.
+    Run {
+        /// Scenario file (TOML, see docs/scenario.md).
+        scenario: PathBuf,
+        /// Output directory [default: reports/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Compression modes to measure instead of the scenario's list, e.g. "off,glz".
+        #[arg(long)]
+        compression: Option<String>,
+        /// Print only the final table.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            2
+        }
+    };
+    // Do not wait for a blocked input thread after Ctrl-C: everything we started is stopped.
+    runtime.shutdown_background();
+    ExitCode::from(code)
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            out,
+            compression,
+            quiet,
+        } => run(scenario, out, compression, quiet).await,
+    }
+}
+
+async fn run(
+    path: PathBuf,
+    out: Option<PathBuf>,
+    compression: Option<String>,
+    quiet: bool,
+) -> anyhow::Result<u8> {
+    let scenario = Scenario::load(&path)?;
+    let overrides = match compression {
+        Some(list) => {
+            let list = parse_compression_list(&list).context("--compression")?;
+            for c in &list {
+                scenario
+                    .target
+                    .check_compression(*c)
+                    .context("--compression")?;
+            }
+            Some(list)
+        }
+        None => None,
+    };
+    let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("creating the output directory {}", out.display()))?;
+    let configs = scenario.configurations(overrides.as_deref());
+    if !quiet {
+        eprintln!(
+            "spicebench: scenario `{}` from {}: {} configuration(s), results in {}",
+            scenario.name,
+            path.display(),
+            configs.len(),
+            out.join("runs").display()
+        );
+    }
+    let mut progress = |line: String| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    let outcome = run_matrix(&scenario, &configs, &out, &mut progress).await;
+    print_outcome(&outcome);
+    Ok(if outcome.interrupted {
+        130
+    } else if outcome.failed.is_empty() {
+        0
+    } else {
+        1
+    })
+}
+
+fn print_outcome(outcome: &MatrixOutcome) {
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    rows.extend(outcome.done.iter().map(|(_, r, _)| Row::Done(r)));
+    rows.extend(outcome.failed.iter().map(|(c, e)| Row::Failed {
+        name: &c.name,
+        error: e,
+    }));
+    rows.extend(outcome.not_run.iter().map(|c| Row::NotRun(&c.name)));
+    println!("{}", render(&rows));
+    if outcome.interrupted {
+        eprintln!(
+            "interrupted: {} configuration(s) finished and kept, {} not run",
+            outcome.done.len(),
+            outcome.not_run.len()
+        );
+    }
 }

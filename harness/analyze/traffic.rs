@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-
 /// Which way a message went; the wire layer owns the definition.
 pub use crate::wire::names::Direction;
 

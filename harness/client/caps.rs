@@ -16,10 +16,7 @@ use crate::wire::ChannelType;
 
 /// Common capabilities: auth selection and the mini header.
 pub fn common() -> Caps {
-    Caps::from_bits(&[
-        common_cap::PROTOCOL_AUTH_SELECTION,
-        common_cap::MINI_HEADER,
-    ])
+    Caps::from_bits(&[common_cap::PROTOCOL_AUTH_SELECTION, common_cap::MINI_HEADER])
 }
 
 /// Channel capabilities for `channel`.
@@ -57,7 +54,10 @@ mod test {
         assert_eq!(common().0, vec![0x09]);
         assert_eq!(channel(ChannelType::MAIN).0, vec![0x0f]);
         // remote-viewer: 0x6fbf; minus STREAM_REPORT (0x10) and GL_SCANOUT (0x80).
-        assert_eq!(channel(ChannelType::DISPLAY).0, vec![0x6fbf & !0x10 & !0x80]);
+        assert_eq!(
+            channel(ChannelType::DISPLAY).0,
+            vec![0x6fbf & !0x10 & !0x80]
+        );
         assert!(channel(ChannelType::INPUTS).0.is_empty());
     }
 }

@@ -31,6 +31,9 @@ pub(crate) struct ChannelContext {
     pub recorder: Recorder,
 }
 
+/// Sends one message on the channel, returning when it left.
+type SendFn<'a> = dyn Fn(u16, &[u8]) -> Result<u64, String> + 'a;
+
 /// Ack bookkeeping (§4.3): counting starts at SET_ACK, which itself is not counted.
 #[derive(Default)]
 struct AckState {
@@ -75,7 +78,11 @@ pub(crate) async fn run_reader(mut stream: TcpStream, kind: HeaderKind, ctx: Cha
     if !ctx.shared.stopping.load(Ordering::SeqCst) {
         let text = format!("{name} channel: {end}");
         ctx.recorder.note(text.clone());
-        ctx.shared.closed.lock().unwrap_or_else(|e| e.into_inner()).push(text);
+        ctx.shared
+            .closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(text);
     }
 }
 
@@ -105,6 +112,7 @@ fn handle(
         let s = SetAck::parse(&msg.body).map_err(proto)?;
         ack.window = s.window;
         ack.received = 0;
+        ctx.recorder.lock().ack_windows.push((ctx.index, s.window));
         send(common::client::ACK_SYNC, &common::ack_sync(s.generation))?;
         return Ok(());
     }
@@ -123,8 +131,10 @@ fn handle(
         }
         common::server::NOTIFY => {
             if let Ok(n) = Notify::parse(&msg.body) {
-                ctx.recorder
-                    .note(format!("server notice on {}: {}", ctx.channel_type, n.message));
+                ctx.recorder.note(format!(
+                    "server notice on {}: {}",
+                    ctx.channel_type, n.message
+                ));
             }
             return Ok(());
         }
@@ -155,7 +165,7 @@ fn handle(
 fn handle_main(
     ctx: &ChannelContext,
     msg: &RawMessage,
-    send: &dyn Fn(u16, &[u8]) -> Result<u64, String>,
+    send: &SendFn<'_>,
 ) -> crate::wire::Result<()> {
     let shared = &ctx.shared;
     match msg.msg_type() {
@@ -181,7 +191,10 @@ fn handle_main(
         }
         main_channel::server::CHANNELS_LIST => {
             let list = main_channel::parse_channels_list(&msg.body)?;
-            let mut slot = shared.channels_list.lock().unwrap_or_else(|e| e.into_inner());
+            let mut slot = shared
+                .channels_list
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             slot.get_or_insert_with(Vec::new).extend(list);
         }
         main_channel::server::MOUSE_MODE => {

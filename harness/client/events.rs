@@ -83,6 +83,9 @@ pub struct EventLog {
     pub marks: Vec<u64>,
     /// Motion acks received.
     pub motion_acks: Vec<u64>,
+    /// SET_ACK windows per channel index; display's tells the server's bandwidth verdict
+    /// (20 normal, 40 after its net test judged the link slow, §4.3).
+    pub ack_windows: Vec<(usize, u32)>,
     /// Noteworthy things (server NOTIFY text, disconnect reasons).
     pub notes: Vec<String>,
 }

@@ -100,7 +100,8 @@ pub async fn link(
             .map_err(|e| io("sending the auth mechanism", e))?;
         up += 4;
     }
-    let ticket = encrypt_ticket(&reply.pub_key, password, &mut rand::thread_rng()).map_err(proto)?;
+    let ticket =
+        encrypt_ticket(&reply.pub_key, password, &mut rand::thread_rng()).map_err(proto)?;
     stream
         .write_all(&ticket)
         .await

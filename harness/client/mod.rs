@@ -26,8 +26,8 @@ pub mod writer;
 
 pub use clock::Clock;
 pub use events::{EventLog, InputRecord, TrafficRecord, UpdateRecord};
-pub use inject::{InjectReport, PointerStep};
-pub use session::{MousePreference, Session, SessionConfig};
+pub use inject::{InjectReport, PointerStep, ScheduledStep};
+pub use session::{MousePreference, ScriptRunner, Session, SessionConfig};
 
 use crate::wire::link::LinkError;
 use crate::wire::WireError;

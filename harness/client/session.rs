@@ -11,13 +11,45 @@ use tokio::task::JoinHandle;
 use super::channel::{run_reader, ChannelContext};
 use super::clock::Clock;
 use super::events::{ChannelInfo, EventLog, Recorder};
-use super::inject::InputGate;
+use super::inject::{run_script, InjectReport, InputGate, ScheduledStep};
 use super::link::{link, Linked};
 use super::writer::ChannelWriter;
 use super::ClientError;
 use crate::wire::display::{self, DisplayInit};
 use crate::wire::main_channel::{mouse_mode, MainInit};
 use crate::wire::ChannelType;
+
+/// Runs pointer scripts for a session from a plain thread (see [`super::inject`]).
+#[derive(Debug, Clone)]
+pub struct ScriptRunner {
+    shared: Arc<Shared>,
+    clock: Clock,
+}
+
+impl ScriptRunner {
+    /// Sends `steps` at their times; blocks until done or until the session fails or
+    /// [`ScriptRunner::cancel`] is called.
+    pub fn run(&self, steps: &[ScheduledStep]) -> InjectReport {
+        let shared = self.shared.clone();
+        let stop = move || {
+            if shared.cancelled.load(Ordering::SeqCst) {
+                return Some("cancelled".to_string());
+            }
+            shared
+                .closed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .first()
+                .cloned()
+        };
+        run_script(&self.shared.inputs, &self.clock, steps, &stop)
+    }
+
+    /// Stops a running script before its next step.
+    pub fn cancel(&self) {
+        self.shared.cancelled.store(true, Ordering::SeqCst);
+    }
+}
 
 /// Which mouse mode to ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +87,7 @@ pub(crate) struct Shared {
     pub closed: Mutex<Vec<String>>,
     pub inputs: InputGate,
     pub want_client_mouse: AtomicBool,
+    pub cancelled: AtomicBool,
 }
 
 impl Shared {
@@ -240,9 +273,12 @@ impl Session {
         let supported = shared.supported_mouse.load(Ordering::SeqCst);
         if let Some(want) = shared.requested_mouse_mode(supported) {
             // The server switches modes on request; if it does not, use what it has.
-            let _ = wait_for("the mouse mode switch", Duration::from_secs(2), &shared, || {
-                (shared.mouse_mode.load(Ordering::SeqCst) == want).then_some(())
-            })
+            let _ = wait_for(
+                "the mouse mode switch",
+                Duration::from_secs(2),
+                &shared,
+                || (shared.mouse_mode.load(Ordering::SeqCst) == want).then_some(()),
+            )
             .await;
         }
         self.shared
@@ -279,7 +315,13 @@ impl Session {
         let _ = stream.set_nodelay(true);
         let linked = tokio::time::timeout(
             config.timeout,
-            link(&mut stream, connection_id, channel_type, channel_id, password),
+            link(
+                &mut stream,
+                connection_id,
+                channel_type,
+                channel_id,
+                password,
+            ),
         )
         .await
         .map_err(|_| ClientError::Timeout {
@@ -366,6 +408,14 @@ impl Session {
         &self.shared.inputs
     }
 
+    /// A handle that runs a pointer script on a thread of the caller's choosing.
+    pub fn script_runner(&self) -> ScriptRunner {
+        ScriptRunner {
+            shared: self.shared.clone(),
+            clock: self.clock,
+        }
+    }
+
     /// The first reason a channel closed unexpectedly, if one did.
     pub fn failure(&self) -> Option<String> {
         self.shared
@@ -374,19 +424,6 @@ impl Session {
             .unwrap_or_else(|e| e.into_inner())
             .first()
             .cloned()
-    }
-
-    /// A handle the input thread can poll to stop early when the session dies.
-    pub fn failure_probe(&self) -> impl Fn() -> Option<String> + Send + Sync + 'static {
-        let shared = self.shared.clone();
-        move || {
-            shared
-                .closed
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .first()
-                .cloned()
-        }
     }
 
     /// Closes every connection and returns what was recorded.

@@ -1,1 +1,15 @@
-//! placeholder
+//! Executes a scenario's configuration matrix and writes one result per configuration.
+//!
+//! # Layout
+//! - [`configuration`]: one configuration, from starting the target to the result file.
+//! - [`matrix`]: every configuration in turn, with progress and Ctrl-C handling.
+//! - [`summarize`]: event log → results model.
+//! - [`table`]: the closing summary table.
+
+pub mod configuration;
+pub mod matrix;
+pub mod summarize;
+pub mod table;
+
+pub use configuration::{run_configuration, RunError};
+pub use matrix::{run_matrix, MatrixOutcome};

@@ -21,7 +21,7 @@ pub enum HeaderKind {
 
 impl HeaderKind {
     /// Bytes of header in front of every body.
-    pub const fn len(self) -> usize {
+    pub const fn header_len(self) -> usize {
         match self {
             Self::Mini => 6,
             Self::Full => 18,
@@ -74,7 +74,7 @@ impl DataHeader {
 
 /// Emits one whole message (header + body). `serial` is used only by the full header.
 pub fn emit_message(kind: HeaderKind, serial: u64, msg_type: u16, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(kind.len() + body.len());
+    let mut out = Vec::with_capacity(kind.header_len() + body.len());
     if kind == HeaderKind::Full {
         out.put_u64(serial);
     }
@@ -104,7 +104,7 @@ impl RawMessage {
 
     /// Bytes this message took on the stream, header included.
     pub fn stream_len(&self, kind: HeaderKind) -> usize {
-        kind.len() + self.body.len()
+        kind.header_len() + self.body.len()
     }
 }
 
@@ -154,7 +154,7 @@ impl Framer {
     /// stream cannot be a SPICE message stream.
     pub fn pop(&mut self) -> Result<Option<RawMessage>> {
         let avail = &self.buf[self.start..];
-        if avail.len() < self.kind.len() {
+        if avail.len() < self.kind.header_len() {
             return Ok(None);
         }
         let header = DataHeader::parse(self.kind, avail)?;
@@ -167,11 +167,11 @@ impl Framer {
                 ),
             });
         }
-        let total = self.kind.len() + header.size as usize;
+        let total = self.kind.header_len() + header.size as usize;
         if avail.len() < total {
             return Ok(None);
         }
-        let body = avail[self.kind.len()..total].to_vec();
+        let body = avail[self.kind.header_len()..total].to_vec();
         self.start += total;
         Ok(Some(RawMessage { header, body }))
     }
@@ -250,6 +250,6 @@ mod test {
     fn negotiation_needs_both_sides() {
         assert_eq!(HeaderKind::negotiate(true, true), HeaderKind::Mini);
         assert_eq!(HeaderKind::negotiate(true, false), HeaderKind::Full);
-        assert_eq!(HeaderKind::Full.len(), 18);
+        assert_eq!(HeaderKind::Full.header_len(), 18);
     }
 }

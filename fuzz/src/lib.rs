@@ -1,0 +1,489 @@
+//! The checks behind every fuzz target, kept apart from libFuzzer so that
+//! `tests/wire_never_panics.rs` runs exactly the same code on stable (it includes this file with
+//! `#[path]`). Each `check_*` function takes the raw fuzz input; it returns normally for any
+//! input the parsers handle correctly and panics only when a parser panics or breaks one of the
+//! properties asserted here (round trips, framing independent of chunking).
+//!
+//! Only `std` and `spicebench` may be used here: the integration test has no other dependency.
+//!
+//! # Input layouts
+//! - `link`: link header (16 bytes), then `header.size` bytes of body, then whatever follows
+//!   (the client's auth mechanism or the server's link result).
+//! - `messages`: a two-byte [`Selector`], then one message body.
+//! - `framer`: one byte seeding the chunk sizes, then a message stream.
+//! - `scenario`: scenario text, invalid UTF-8 replaced.
+
+use std::path::Path;
+
+use spicebench::scenario::{Scenario, ScenarioError, Step};
+use spicebench::wire::channel::ChannelType;
+use spicebench::wire::common::{self, Notify, Ping, SetAck};
+use spicebench::wire::cursor::{self, CursorState};
+use spicebench::wire::display::{
+    self, DisplayInit, DisplayUpdate, ImageInfo, StreamCreate, SurfaceCreate,
+};
+use spicebench::wire::inputs::{self, InputMessage};
+use spicebench::wire::link::{self, LinkError, LinkHeader, LinkMess, LinkReply};
+use spicebench::wire::main_channel::{self, MainInit, MouseMode};
+use spicebench::wire::names::{self, Direction};
+use spicebench::wire::{Framer, HeaderKind, RawMessage, WireError};
+
+/// Bit of selector byte 0 marking a client → server message.
+pub const CLIENT_TO_SERVER: u8 = 0x80;
+
+/// Channels a message is tried on "as if it were every channel" (plus one unknown type, which
+/// must parse as nothing rather than fail).
+pub const CHANNELS: [ChannelType; 5] = [
+    ChannelType::MAIN,
+    ChannelType::DISPLAY,
+    ChannelType::INPUTS,
+    ChannelType::CURSOR,
+    ChannelType(42),
+];
+
+/// The first two bytes of a `messages` input: which channel, direction and type the body is.
+///
+/// Byte 0 is the channel type, `| 0x80` for client → server. Byte 1 is the message type, except
+/// that values 200..=255 stand for types 300..=355 (the display draw range), so every type the
+/// protocol defines fits in one byte and a seed's hex dump still reads as the type number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selector {
+    /// Channel the body arrived on.
+    pub channel: ChannelType,
+    /// Which way it went.
+    pub direction: Direction,
+    /// Message type.
+    pub msg_type: u16,
+}
+
+impl Selector {
+    /// Decodes the two selector bytes.
+    pub fn decode(bytes: [u8; 2]) -> Self {
+        Self {
+            channel: ChannelType(bytes[0] & !CLIENT_TO_SERVER),
+            direction: if bytes[0] & CLIENT_TO_SERVER != 0 {
+                Direction::Up
+            } else {
+                Direction::Down
+            },
+            msg_type: match bytes[1] {
+                b @ 200.. => u16::from(b) + 100,
+                b => u16::from(b),
+            },
+        }
+    }
+}
+
+/// What the parser a real observer would pick made of a body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    /// SET_ACK.
+    SetAck(SetAck),
+    /// PING, or the PONG that echoes it.
+    Ping(Ping),
+    /// NOTIFY.
+    Notify(Notify),
+    /// DISCONNECTING: the reason code.
+    Disconnecting(u32),
+    /// MAIN_INIT.
+    MainInit(MainInit),
+    /// CHANNELS_LIST.
+    ChannelsList(Vec<(ChannelType, u8)>),
+    /// MOUSE_MODE.
+    MouseMode(MouseMode),
+    /// A display message run through `parse_update` (`None`: not an update).
+    Update(Option<DisplayUpdate>),
+    /// SURFACE_CREATE.
+    SurfaceCreate(SurfaceCreate),
+    /// STREAM_CREATE.
+    StreamCreate(StreamCreate),
+    /// DISPLAY_INIT.
+    DisplayInit(DisplayInit),
+    /// INPUTS_INIT / KEY_MODIFIERS, either direction.
+    Modifiers(u16),
+    /// A client input message.
+    Input(InputMessage),
+    /// CURSOR_INIT / SET / MOVE.
+    Cursor(CursorState),
+    /// A type the wire module has no parser for (ACK, MARK, ...): nothing to check.
+    NoParser,
+}
+
+/// Parses `body` with the parser an observer picks for this channel, direction and type.
+pub fn parse_as(sel: Selector, body: &[u8]) -> Result<Parsed, WireError> {
+    use Direction::{Down, Up};
+    let t = sel.msg_type;
+    // Types below 101 are common to every channel (§4).
+    if t < 101 {
+        return Ok(match (sel.direction, t) {
+            (Down, common::server::SET_ACK) => Parsed::SetAck(SetAck::parse(body)?),
+            (Down, common::server::PING) => Parsed::Ping(Ping::parse(body)?),
+            (Down, common::server::NOTIFY) => Parsed::Notify(Notify::parse(body)?),
+            (Down, common::server::DISCONNECTING) => {
+                Parsed::Disconnecting(common::parse_disconnecting(body)?)
+            }
+            // A PONG carries the PING's id and timestamp in the same layout.
+            (Up, common::client::PONG) => Parsed::Ping(Ping::parse(body)?),
+            _ => Parsed::NoParser,
+        });
+    }
+    Ok(match (sel.channel, sel.direction) {
+        (ChannelType::MAIN, Down) => match t {
+            main_channel::server::INIT => Parsed::MainInit(MainInit::parse(body)?),
+            main_channel::server::CHANNELS_LIST => {
+                Parsed::ChannelsList(main_channel::parse_channels_list(body)?)
+            }
+            main_channel::server::MOUSE_MODE => Parsed::MouseMode(MouseMode::parse(body)?),
+            _ => Parsed::NoParser,
+        },
+        (ChannelType::DISPLAY, Down) => match t {
+            _ if display::is_update(t) => Parsed::Update(display::parse_update(t, body)?),
+            display::server::SURFACE_CREATE => Parsed::SurfaceCreate(SurfaceCreate::parse(body)?),
+            display::server::STREAM_CREATE => Parsed::StreamCreate(StreamCreate::parse(body)?),
+            _ => Parsed::NoParser,
+        },
+        (ChannelType::DISPLAY, Up) if t == display::client::INIT => {
+            Parsed::DisplayInit(DisplayInit::parse(body)?)
+        }
+        (ChannelType::INPUTS, Down)
+            if matches!(t, inputs::server::INIT | inputs::server::KEY_MODIFIERS) =>
+        {
+            Parsed::Modifiers(inputs::parse_modifiers(body)?)
+        }
+        (ChannelType::INPUTS, Up) if t == inputs::client::KEY_MODIFIERS => {
+            Parsed::Modifiers(inputs::parse_modifiers(body)?)
+        }
+        (ChannelType::INPUTS, Up) => {
+            InputMessage::parse(t, body)?.map_or(Parsed::NoParser, Parsed::Input)
+        }
+        (ChannelType::CURSOR, Down)
+            if matches!(
+                t,
+                cursor::server::INIT | cursor::server::SET | cursor::server::MOVE
+            ) =>
+        {
+            match cursor::parse_cursor(t, body)? {
+                Some(state) => Parsed::Cursor(state),
+                None => panic!("parse_cursor returned None for cursor type {t}"),
+            }
+        }
+        _ => Parsed::NoParser,
+    })
+}
+
+/// Runs every body parser in the wire module on `body` (the type-dependent ones with
+/// `msg_type`), checking parse → emit → reparse for each codec that can emit.
+pub fn every_parser(msg_type: u16, body: &[u8]) {
+    if let Ok(s) = SetAck::parse(body) {
+        let emitted = s.emit();
+        assert_eq!(emitted, body[..8], "SET_ACK emit differs from its input");
+        assert_eq!(SetAck::parse(&emitted), Ok(s));
+    }
+    if let Ok(p) = Ping::parse(body) {
+        assert_eq!(p.payload_len, body.len() - 12, "PING padding miscounted");
+        let pong = p.pong();
+        assert_eq!(pong, body[..12], "PONG does not echo the PING");
+        let back = Ping::parse(&pong).expect("a PONG parses as a PING");
+        assert_eq!((back.id, back.timestamp, back.payload_len), (p.id, p.timestamp, 0));
+    }
+    let _ = Notify::parse(body);
+    let _ = common::parse_disconnecting(body);
+
+    if let Ok(init) = MainInit::parse(body) {
+        let emitted = init.emit();
+        assert_eq!(emitted, body[..32], "MAIN_INIT emit differs from its input");
+        assert_eq!(MainInit::parse(&emitted), Ok(init));
+    }
+    if let Ok(list) = main_channel::parse_channels_list(body) {
+        let emitted = main_channel::emit_channels_list(&list);
+        assert_eq!(
+            emitted,
+            body[..4 + 2 * list.len()],
+            "CHANNELS_LIST emit differs from its input"
+        );
+        assert_eq!(main_channel::parse_channels_list(&emitted), Ok(list));
+    }
+    let _ = MouseMode::parse(body);
+
+    if let Ok(Some(m)) = InputMessage::parse(msg_type, body) {
+        assert_eq!(m.msg_type(), msg_type, "input parsed as another type");
+        let emitted = m.emit();
+        assert_eq!(
+            emitted,
+            body[..emitted.len()],
+            "input emit differs from its input"
+        );
+        assert_eq!(InputMessage::parse(msg_type, &emitted), Ok(Some(m)));
+    }
+    let _ = inputs::parse_modifiers(body);
+
+    check_update(msg_type, body);
+    if let Ok(init) = DisplayInit::parse(body) {
+        let emitted = init.emit();
+        assert_eq!(emitted, body[..14], "DISPLAY_INIT emit differs from its input");
+        assert_eq!(DisplayInit::parse(&emitted), Ok(init));
+    }
+    let _ = SurfaceCreate::parse(body).map(|s| s.is_primary());
+    let _ = StreamCreate::parse(body).map(|s| s.dest.area());
+    // Images are reached through offsets inside the body: try the start and wherever the first
+    // and last words point, which is where mutated offsets land.
+    for offset in [0, word_at(body, 0), word_at(body, body.len().saturating_sub(4))] {
+        if let Ok(image) = display::parse_image(body, offset) {
+            check_image(body, offset, &image);
+        }
+    }
+
+    let _ = cursor::parse_cursor(msg_type, body);
+    for direction in [Direction::Down, Direction::Up] {
+        for channel in CHANNELS {
+            let _ = names::message_name(channel, direction, msg_type);
+        }
+    }
+}
+
+fn word_at(body: &[u8], at: usize) -> u32 {
+    body.get(at..at + 4)
+        .map_or(0, |w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+}
+
+/// `parse_update` must answer `Some` exactly for update types, and every image it reports must
+/// fit in the body it came from.
+fn check_update(msg_type: u16, body: &[u8]) {
+    match display::parse_update(msg_type, body) {
+        Ok(None) => assert!(!display::is_update(msg_type), "update type gave None"),
+        Ok(Some(update)) => {
+            assert!(display::is_update(msg_type), "non-update type gave an update");
+            if let DisplayUpdate::Draw {
+                msg_type: t,
+                area,
+                images,
+                ..
+            } = &update
+            {
+                assert_eq!(*t, msg_type);
+                let _ = area.area();
+                for image in images {
+                    assert!(image.payload_bytes <= body.len() as u64, "{image:?}");
+                    let _ = names::image_type_name(image.code);
+                }
+            }
+        }
+        Err(_) => {}
+    }
+}
+
+fn check_image(body: &[u8], offset: u32, image: &ImageInfo) {
+    // Descriptor (18 bytes) at `offset`, then at least the payload it declares.
+    assert!(
+        image.payload_bytes + u64::from(offset) + 18 <= body.len() as u64,
+        "image at {offset} claims {} bytes of a {}-byte body",
+        image.payload_bytes,
+        body.len()
+    );
+}
+
+/// `messages` target: selector + body → the observer's parser, then every parser.
+pub fn check_message(data: &[u8]) -> Option<Result<Parsed, WireError>> {
+    let (sel, body) = match data {
+        [a, b, body @ ..] => (Selector::decode([*a, *b]), body),
+        _ => return None,
+    };
+    let parsed = parse_as(sel, body);
+    every_parser(sel.msg_type, body);
+    Some(parsed)
+}
+
+/// `link` target: header, link message or reply, then the trailing link result.
+pub fn check_link(data: &[u8]) -> Result<LinkHeader, WireError> {
+    let (head, after) = data.split_at(data.len().min(link::HEADER_LEN));
+    let header = LinkHeader::parse(head);
+    // Without a valid header, still try the bodies so the fuzzer is not stuck behind `REDQ`.
+    let body_len = match &header {
+        Ok(h) => {
+            assert_eq!(h.major, link::VERSION_MAJOR);
+            assert!(h.size <= link::MAX_LINK_BODY);
+            after.len().min(h.size as usize)
+        }
+        Err(_) => after.len(),
+    };
+    let (body, trailer) = after.split_at(body_len);
+
+    if let Ok(m) = LinkMess::parse(body) {
+        let _ = m.channel_type.name();
+        let emitted = m.emit();
+        check_emitted_link(&emitted, link::LINK_MESS_LEN);
+        assert_eq!(LinkMess::parse(&emitted[link::HEADER_LEN..]), Ok(m));
+    }
+    if let Ok(r) = LinkReply::parse(body) {
+        assert_eq!(r.pub_key.len(), link::PUB_KEY_LEN);
+        let emitted = r.emit();
+        check_emitted_link(&emitted, link::LINK_REPLY_LEN);
+        assert_eq!(LinkReply::parse(&emitted[link::HEADER_LEN..]), Ok(r));
+    }
+    for bytes in [trailer, data] {
+        if let Ok(Some(e)) = link::parse_link_result(bytes) {
+            assert!(!e.name().is_empty() && !e.advice().is_empty());
+            assert!(LinkError::from_code(0).is_none(), "code 0 is success, not an error");
+        }
+    }
+    header
+}
+
+/// An emitted link message must carry a header that describes it; when it is small enough for
+/// a peer to accept, our own header parser must accept it too.
+fn check_emitted_link(emitted: &[u8], fixed_len: usize) {
+    assert_eq!(&emitted[..4], &link::MAGIC);
+    let size = word_at(emitted, 12);
+    assert_eq!(size as usize, emitted.len() - link::HEADER_LEN);
+    assert!(size as usize >= fixed_len);
+    if size <= link::MAX_LINK_BODY {
+        let h = LinkHeader::parse(emitted).expect("emitted link header reparses");
+        assert_eq!(h.size, size);
+    }
+}
+
+/// What a [`Framer`] made of a stream.
+#[derive(Debug, PartialEq)]
+pub struct Framed {
+    /// Messages popped, in order.
+    pub messages: Vec<RawMessage>,
+    /// The error that stopped framing, if any.
+    pub error: Option<WireError>,
+    /// Bytes left in the framer (only comparable when there was no error).
+    pub pending: usize,
+}
+
+/// Pushes `chunks` one at a time into a fresh framer, popping until `None` or an error after
+/// each push, as the client's read loop does.
+pub fn frame<'a>(kind: HeaderKind, chunks: impl IntoIterator<Item = &'a [u8]>) -> Framed {
+    let mut f = Framer::new(kind);
+    let mut messages = Vec::new();
+    for chunk in chunks {
+        f.push(chunk);
+        loop {
+            match f.pop() {
+                Ok(Some(m)) => {
+                    assert_eq!(m.body.len(), m.header.size as usize);
+                    assert_eq!(m.header.serial.is_some(), kind == HeaderKind::Full);
+                    messages.push(m);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Framed {
+                        messages,
+                        error: Some(e),
+                        pending: f.pending(),
+                    }
+                }
+            }
+        }
+    }
+    Framed {
+        messages,
+        error: None,
+        pending: f.pending(),
+    }
+}
+
+/// Cuts `stream` into pieces whose sizes come from a xorshift seeded by `seed`: mostly smaller
+/// than a header (to split headers and bodies at every point), sometimes empty, sometimes large.
+pub fn chunks(stream: &[u8], seed: u8) -> Vec<&[u8]> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ u64::from(seed);
+    let mut out = Vec::new();
+    let mut rest = stream;
+    while !rest.is_empty() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let n = match state % 8 {
+            0 => 0,
+            1 => (state >> 8) as usize % 4096,
+            _ => (state >> 8) as usize % 24,
+        };
+        let (head, tail) = rest.split_at(n.min(rest.len()));
+        out.push(head);
+        rest = tail;
+    }
+    out
+}
+
+/// `framer` target: both header kinds; framing must not depend on how the bytes arrive, every
+/// byte must be accounted for, and every message is parsed as if on every channel.
+pub fn check_framer(data: &[u8]) -> Vec<Framed> {
+    let Some((&seed, stream)) = data.split_first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for kind in [HeaderKind::Mini, HeaderKind::Full] {
+        let whole = frame(kind, [stream]);
+        let chunked = frame(kind, chunks(stream, seed));
+        assert_eq!(whole.messages, chunked.messages, "{kind:?}: chunking changed the messages");
+        assert_eq!(whole.error, chunked.error, "{kind:?}: chunking changed the error");
+        let used: usize = whole.messages.iter().map(|m| m.stream_len(kind)).sum();
+        if whole.error.is_none() {
+            assert_eq!(whole.pending, chunked.pending);
+            assert_eq!(used + whole.pending, stream.len(), "{kind:?}: bytes lost");
+        } else {
+            assert!(used + kind.len() <= stream.len());
+        }
+        for m in &whole.messages {
+            for channel in CHANNELS {
+                for direction in [Direction::Down, Direction::Up] {
+                    let sel = Selector {
+                        channel,
+                        direction,
+                        msg_type: m.msg_type(),
+                    };
+                    let _ = parse_as(sel, &m.body);
+                }
+            }
+            every_parser(m.msg_type(), &m.body);
+        }
+        out.push(whole);
+    }
+    out
+}
+
+/// `scenario` target: lossy UTF-8 → `Scenario::parse`, then what a run derives from it.
+pub fn check_scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
+    let text = String::from_utf8_lossy(data);
+    let path = Path::new("fuzz.toml");
+    let result = Scenario::parse(&text, path);
+    match &result {
+        Ok(s) => {
+            assert_eq!(s.source, path);
+            assert!(!s.steps.is_empty(), "a valid scenario has steps");
+            let runs = s.configurations(None);
+            assert_eq!(
+                runs.len(),
+                s.target.compression().len() * s.repeat as usize
+            );
+            // Expanding a 600 s × 1000 Hz drag is legal but slow; fuzz iterations stay fast by
+            // expanding only plans of modest size.
+            let drags = s.steps.iter().filter(|st| matches!(st, Step::Drag(_)));
+            let estimate: f64 = drags
+                .clone()
+                .map(|st| match st {
+                    Step::Drag(d) => d.duration.as_secs_f64() * f64::from(d.rate_hz) + 3.0,
+                    Step::Pause(_) => 0.0,
+                })
+                .sum();
+            if estimate <= 20_000.0 {
+                let plan = s.input_plan();
+                assert_eq!(plan.bursts.len(), drags.count());
+                let in_bursts: usize = plan.bursts.iter().map(|b| b.events).sum();
+                assert_eq!(in_bursts, plan.events.len());
+            }
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(msg.starts_with("fuzz.toml"), "error does not name the file: {msg}");
+            if let Some(line) = e.line() {
+                let lines = 1 + text.bytes().filter(|&b| b == b'\n').count();
+                assert!((1..=lines).contains(&line), "line {line} of {lines}: {msg}");
+            }
+            let _ = e.key();
+        }
+    }
+    result
+}

@@ -1,0 +1,205 @@
+//! Children that are always stopped: by PID, SIGTERM first, SIGKILL after a grace period.
+
+use std::fs::File;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::LabError;
+
+/// A started process that is stopped when this value is dropped.
+#[derive(Debug)]
+pub struct ManagedChild {
+    name: String,
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+impl ManagedChild {
+    /// Starts `cmd` in its own session, with stdout and stderr appended to `log`, and with the
+    /// kernel told to SIGTERM it if spicebench dies first.
+    pub fn spawn(name: &str, mut cmd: Command, log: &Path) -> Result<Self, LabError> {
+        let io = |source| LabError::Io {
+            context: format!("creating {}", log.display()),
+            source,
+        };
+        let out = File::options()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(io)?;
+        let err = out.try_clone().map_err(io)?;
+        cmd.stdin(Stdio::null()).stdout(out).stderr(err);
+        // SAFETY: setsid and prctl are async-signal-safe and touch only the child.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                LabError::Missing {
+                    program: name.to_string(),
+                    package: package_for(name).to_string(),
+                }
+            } else {
+                LabError::Spawn {
+                    program: name.to_string(),
+                    source,
+                }
+            }
+        })?;
+        Ok(Self {
+            name: name.to_string(),
+            child: Some(child),
+            log: log.to_path_buf(),
+        })
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The log file.
+    pub fn log(&self) -> &Path {
+        &self.log
+    }
+
+    /// The exit status if the process has ended.
+    pub fn exited(&mut self) -> Option<String> {
+        let child = self.child.as_mut()?;
+        match child.try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            Ok(None) => None,
+            Err(e) => Some(format!("unknown ({e})")),
+        }
+    }
+
+    /// Fails with [`LabError::Exited`] if the process has ended.
+    pub fn check_running(&mut self) -> Result<(), LabError> {
+        match self.exited() {
+            Some(status) => Err(LabError::Exited {
+                program: self.name.clone(),
+                status,
+                log: self.log.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Stops the process: SIGTERM, wait up to `grace`, then SIGKILL. Idempotent.
+    pub fn stop(&mut self, grace: Duration) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        let pid = child.id() as libc::pid_t;
+        // SAFETY: signalling a child we spawned and have not yet reaped, so the PID is ours.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for ManagedChild {
+    fn drop(&mut self) {
+        self.stop(Duration::from_secs(3));
+    }
+}
+
+/// The Debian package that provides a program we start.
+pub fn package_for(program: &str) -> &'static str {
+    match Path::new(program)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(program)
+    {
+        "Xorg" => "xserver-xspice",
+        "twm" => "twm",
+        "xterm" => "xterm",
+        "convert" | "display" => "imagemagick",
+        "xwininfo" | "xdpyinfo" => "x11-utils",
+        "xdotool" => "xdotool",
+        "remote-viewer" => "virt-viewer",
+        "Xvfb" => "xvfb",
+        _ => "the package that provides it",
+    }
+}
+
+/// Polls `ready` every 50 ms until it returns true, failing early if `child` exits.
+pub fn wait_ready(
+    what: &str,
+    timeout: Duration,
+    child: &mut ManagedChild,
+    mut ready: impl FnMut() -> bool,
+) -> Result<(), LabError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if ready() {
+            return Ok(());
+        }
+        child.check_running()?;
+        if Instant::now() >= deadline {
+            return Err(LabError::NotReady {
+                what: what.to_string(),
+                seconds: timeout.as_secs_f64(),
+                log: child.log().to_path_buf(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn drop_stops_the_process_by_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new("sleep");
+        cmd.arg("30");
+        let child = ManagedChild::spawn("sleep", cmd, &dir.path().join("sleep.log")).unwrap();
+        let pid = child.pid().unwrap() as libc::pid_t;
+        drop(child);
+        // SAFETY: signal 0 only checks whether the PID exists.
+        let alive = unsafe { libc::kill(pid, 0) } == 0;
+        assert!(!alive, "sleep {pid} still running after drop");
+    }
+
+    #[test]
+    fn missing_program_names_its_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = ManagedChild::spawn(
+            "/nonexistent/twm",
+            Command::new("/nonexistent/twm"),
+            &dir.path().join("x.log"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("apt-get install twm"), "{err}");
+    }
+
+    #[test]
+    fn early_exit_is_reported_with_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child =
+            ManagedChild::spawn("false", Command::new("false"), &dir.path().join("f.log")).unwrap();
+        let err = wait_ready("never", Duration::from_secs(5), &mut child, || false).unwrap_err();
+        assert!(matches!(err, LabError::Exited { .. }), "{err}");
+    }
+}

@@ -1,0 +1,204 @@
+//! Xspice: Xorg with the spiceqxl driver, started directly (one PID) with the fixed config
+//! from `shared/LAB.md` §2 (three buffer sizes and `NumHeads 1`, without which it crashes).
+
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use super::ports::{free_display, free_loopback_port, is_listening};
+use super::process::{wait_ready, ManagedChild};
+use super::x11;
+use super::LabError;
+
+/// The Xorg binary of Debian's xserver-xorg-core (which xserver-xspice depends on).
+pub const XORG: &str = "/usr/lib/xorg/Xorg";
+const CONF_TEMPLATE: &str = include_str!("assets/xspice.conf");
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct XspiceConfig {
+    /// Screen width.
+    pub width: u32,
+    /// Screen height.
+    pub height: u32,
+    /// Server image compression setting (`off`, `auto_glz`, `auto_lz`, `quic`, `glz`, `lz`).
+    pub image_compression: String,
+    /// Ticket password; `None` disables ticketing.
+    pub password: Option<String>,
+    /// Further `XSPICE_*` settings (e.g. `XSPICE_JPEG_WAN_COMPRESSION`).
+    pub extra_env: Vec<(String, String)>,
+    /// How long start-up may take.
+    pub timeout: Duration,
+}
+
+impl Default for XspiceConfig {
+    fn default() -> Self {
+        Self {
+            width: 1024,
+            height: 768,
+            image_compression: "auto_glz".into(),
+            password: None,
+            extra_env: Vec::new(),
+            timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// A running Xspice; stopped when dropped.
+#[derive(Debug)]
+pub struct Xspice {
+    display: u32,
+    port: u16,
+    xorg: ManagedChild,
+    log: PathBuf,
+}
+
+/// The config file for a screen of `width`×`height`: the tested template plus the mode line and
+/// a frame buffer large enough for it (the template's 16 MiB only fits up to 1920x1080).
+pub fn render_config(width: u32, height: u32) -> String {
+    let fb_mib = (u64::from(width) * u64::from(height) * 4).div_ceil(1 << 20) + 4;
+    let fb_mib = fb_mib.max(16);
+    CONF_TEMPLATE
+        .replace(
+            "Option \"FrameBufferSize\"   \"16\"",
+            &format!("Option \"FrameBufferSize\"   \"{fb_mib}\""),
+        )
+        .replace(
+            "    DefaultDepth 24\n",
+            &format!(
+                "    DefaultDepth 24\n    SubSection \"Display\"\n        Modes \"{width}x{height}\"\n    EndSubSection\n"
+            ),
+        )
+}
+
+impl Xspice {
+    /// Starts Xspice on a free display and a free 127.0.0.1 port, with files in `dir`, and
+    /// waits until the X socket accepts connections and the SPICE port listens.
+    pub fn start(config: &XspiceConfig, dir: &Path) -> Result<Self, LabError> {
+        if !Path::new(XORG).exists() {
+            return Err(LabError::Missing {
+                program: XORG.into(),
+                package: "xserver-xspice".into(),
+            });
+        }
+        let io = |context: String| move |source| LabError::Io { context, source };
+        std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
+        let display = free_display(20).ok_or_else(|| LabError::Io {
+            context: "finding a free X display number".into(),
+            source: std::io::Error::other("displays 20..219 are all taken"),
+        })?;
+        let port = free_loopback_port().map_err(io("finding a free loopback port".into()))?;
+        let conf = dir.join("xspice.conf");
+        std::fs::write(&conf, render_config(config.width, config.height))
+            .map_err(io(format!("writing {}", conf.display())))?;
+        let log = dir.join("Xorg.log");
+        let _ = std::fs::remove_file(&log);
+
+        let mut cmd = Command::new(XORG);
+        cmd.arg("-config")
+            .arg(&conf)
+            .args(["-noreset", "-nolisten", "tcp", "-logfile"])
+            .arg(&log)
+            .arg(format!(":{display}"))
+            .env("XSPICE_PORT", port.to_string())
+            .env("XSPICE_ADDR", "127.0.0.1")
+            .env("XSPICE_IMAGE_COMPRESSION", &config.image_compression);
+        match &config.password {
+            Some(p) => cmd.env("XSPICE_PASSWORD", p),
+            None => cmd.env("XSPICE_DISABLE_TICKETING", "1"),
+        };
+        for (k, v) in &config.extra_env {
+            cmd.env(k, v);
+        }
+        let mut xorg = ManagedChild::spawn(XORG, cmd, &dir.join("xorg.out"))?;
+        let socket = format!("/tmp/.X11-unix/X{display}");
+        let ready = wait_ready("Xspice", config.timeout, &mut xorg, || {
+            UnixStream::connect(&socket).is_ok() && is_listening(port)
+        });
+        if let Err(e) = ready {
+            return Err(explain_failure(e, &log, &dir.join("xorg.out")));
+        }
+        let xspice = Self {
+            display,
+            port,
+            xorg,
+            log,
+        };
+        if let Some((w, h)) = x11::screen_size(display) {
+            if (w, h) != (config.width, config.height) {
+                return Err(LabError::Geometry {
+                    wanted: format!("{}x{}", config.width, config.height),
+                    got: format!("{w}x{h}"),
+                });
+            }
+        }
+        Ok(xspice)
+    }
+
+    /// X display number (`:N`).
+    pub fn display(&self) -> u32 {
+        self.display
+    }
+
+    /// SPICE port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `127.0.0.1:port`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Xorg's PID.
+    pub fn pid(&self) -> Option<u32> {
+        self.xorg.pid()
+    }
+
+    /// Xorg's log file.
+    pub fn log(&self) -> &Path {
+        &self.log
+    }
+
+    /// Whether Xorg is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.xorg.exited().is_none()
+    }
+
+    /// Stops Xorg now (drop does the same).
+    pub fn stop(&mut self) {
+        self.xorg.stop(Duration::from_secs(5));
+    }
+}
+
+/// Turns "Xorg exited" into the reason the log gives, when it gives one.
+fn explain_failure(e: LabError, log: &Path, out: &Path) -> LabError {
+    let text = [log, out]
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect::<Vec<_>>()
+        .join("\n");
+    if let Some(line) = text.lines().find(|l| l.contains("spice: invalid")) {
+        return LabError::Rejected {
+            line: line.trim().to_string(),
+            log: log.to_path_buf(),
+        };
+    }
+    e
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn config_sets_mode_and_buffer() {
+        let c = render_config(1920, 1200);
+        assert!(c.contains("Modes \"1920x1200\""));
+        assert!(c.contains("Option \"FrameBufferSize\"   \"16\""), "{c}");
+        let big = render_config(2560, 1600);
+        assert!(big.contains("Option \"FrameBufferSize\"   \"20\""), "{big}");
+        assert!(big.contains("NumHeads"));
+    }
+}

@@ -1,0 +1,392 @@
+//! Turns what the client recorded into a `spicebench.run/v1` result (client-side numbers,
+//! `source: "client"`). Pure: no I/O, no clock.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::analyze::{
+    build_timeline, input_to_display, latency_summary, rates, series_key, settle_time_us,
+    TrafficSample,
+};
+use crate::client::EventLog;
+use crate::results::{
+    Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency, MessageStats,
+};
+use crate::results::{RunResult, Timeline};
+use crate::wire::names::{image_type_name, message_name, Direction};
+use crate::wire::{display::image_type, inputs};
+
+/// Timeline bin width.
+pub const BIN_MS: u32 = 100;
+/// The display counts as settled after this long without an update (DESIGN.md).
+pub const QUIET_US: u64 = 300_000;
+/// An input with no display update within this long gets no latency sample.
+pub const LATENCY_HORIZON_US: u64 = 1_000_000;
+
+/// Run facts that are not in the event log.
+#[derive(Debug, Clone, Default)]
+pub struct RunFacts {
+    /// Bursts of the input plan, as absolute µs since the epoch: (start, end, events).
+    pub bursts: Vec<(u64, u64, u64)>,
+    /// End of data, µs since the epoch.
+    pub end_us: u64,
+    /// Most motion messages outstanding at once.
+    pub max_unacked_motion: u64,
+    /// Compression name measured (for the "does the wire agree" check).
+    pub compression: String,
+}
+
+/// Fills the measured parts of `result` from `log`.
+pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) {
+    let names: Vec<String> = log.channels.iter().map(|c| c.channel_type.name()).collect();
+    result.channels = channel_stats(log, &names);
+    result.messages = message_stats(log, &names);
+    result.images = image_stats(log);
+
+    let keys: Vec<[Arc<str>; 2]> = names
+        .iter()
+        .map(|n| {
+            [
+                Arc::from(series_key(n, Direction::Down)),
+                Arc::from(series_key(n, Direction::Up)),
+            ]
+        })
+        .collect();
+    let samples: Vec<TrafficSample> = log
+        .traffic
+        .iter()
+        .filter_map(|t| {
+            let k = keys.get(t.channel)?;
+            Some(TrafficSample {
+                at_us: t.at_us,
+                key: k[(t.direction == Direction::Up) as usize].clone(),
+                bytes: t.bytes,
+            })
+        })
+        .collect();
+    let mut timeline: Timeline = build_timeline(&samples, 0, facts.end_us.max(1), BIN_MS);
+    timeline.start_offset_s = 0.0;
+
+    let sent: Vec<u64> = log.inputs.iter().map(|i| i.sent_us).collect();
+    let updates: Vec<u64> = log.updates.iter().map(|u| u.at_us).collect();
+    let first_input = sent.iter().copied().min();
+    let last_input = sent.iter().copied().max();
+    let settle_us =
+        last_input.and_then(|last| settle_time_us(last, &updates, QUIET_US, facts.end_us));
+    let measured_end = match (last_input, settle_us) {
+        (Some(last), Some(s)) => last + s.max(QUIET_US),
+        _ => facts.end_us,
+    }
+    .min(facts.end_us);
+    result.rates = match first_input {
+        Some(first) if measured_end > first => rates(&timeline, first, measured_end),
+        _ => Vec::new(),
+    };
+    result.timeline = timeline;
+    result.latency = Latency {
+        input_to_display: latency_summary(
+            "client",
+            &input_to_display(&sent, &updates, LATENCY_HORIZON_US),
+        ),
+        settle_ms: settle_us.map(|s| s as f64 / 1000.0),
+        capture: None,
+    };
+    result.bursts = facts
+        .bursts
+        .iter()
+        .map(|&(s, e, n)| Burst {
+            start_s: s as f64 / 1e6,
+            end_s: e as f64 / 1e6,
+            events: n,
+        })
+        .collect();
+    result.inputs = input_stats(log, facts);
+    result
+        .warnings
+        .extend(compression_warnings(facts, &result.images));
+    if let Some(verdict) = net_test_verdict(log) {
+        result.server.net_test = Some(verdict);
+    }
+    result.duration_s = facts.end_us as f64 / 1e6;
+}
+
+fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
+    log.channels
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (link_down, link_up) = log.link_bytes.get(i).copied().unwrap_or_default();
+            let mut down = DirectionStats {
+                payload_bytes: link_down,
+                wire_bytes: None,
+                messages: 0,
+            };
+            let mut up = DirectionStats {
+                payload_bytes: link_up,
+                wire_bytes: None,
+                messages: 0,
+            };
+            for t in log.traffic.iter().filter(|t| t.channel == i) {
+                let d = if t.direction == Direction::Down {
+                    &mut down
+                } else {
+                    &mut up
+                };
+                d.payload_bytes += t.bytes;
+                d.messages += 1;
+            }
+            ChannelStats {
+                channel: names[i].clone(),
+                channel_type: c.channel_type.0,
+                channel_id: c.channel_id,
+                server: c.server.to_string(),
+                transport: "spice".into(),
+                down,
+                up,
+            }
+        })
+        .collect()
+}
+
+fn message_stats(log: &EventLog, names: &[String]) -> Vec<MessageStats> {
+    let mut groups: BTreeMap<(usize, Direction, u16), (u64, u64)> = BTreeMap::new();
+    for t in &log.traffic {
+        let e = groups
+            .entry((t.channel, t.direction, t.msg_type))
+            .or_default();
+        e.0 += 1;
+        e.1 += t.bytes;
+    }
+    groups
+        .into_iter()
+        .map(|((ch, dir, ty), (count, bytes))| {
+            let ct = log.channels[ch].channel_type;
+            MessageStats {
+                channel: names[ch].clone(),
+                direction: dir.as_str().into(),
+                msg_type: ty,
+                name: message_name(ct, dir, ty)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("UNKNOWN_{ty}")),
+                count,
+                bytes,
+            }
+        })
+        .collect()
+}
+
+fn image_stats(log: &EventLog) -> Vec<ImageStats> {
+    let mut groups: BTreeMap<u8, (u64, u64)> = BTreeMap::new();
+    for img in log.updates.iter().flat_map(|u| &u.images) {
+        let e = groups.entry(img.code).or_default();
+        e.0 += 1;
+        e.1 += img.payload_bytes;
+    }
+    groups
+        .into_iter()
+        .map(|(code, (count, bytes))| ImageStats {
+            image_type: image_type_name(code)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("UNKNOWN_{code}")),
+            code,
+            count,
+            bytes,
+        })
+        .collect()
+}
+
+fn input_stats(log: &EventLog, facts: &RunFacts) -> InputStats {
+    let motion = log
+        .inputs
+        .iter()
+        .filter(|i| {
+            i.msg_type == inputs::client::MOUSE_MOTION
+                || i.msg_type == inputs::client::MOUSE_POSITION
+        })
+        .count() as u64;
+    let mut errors: Vec<u64> = log
+        .inputs
+        .iter()
+        .filter(|i| !i.deferred)
+        .map(|i| i.sent_us.saturating_sub(i.scheduled_us))
+        .collect();
+    errors.sort_unstable();
+    let pct = |p: f64| -> Option<f64> {
+        if errors.is_empty() {
+            return None;
+        }
+        let rank = ((p * errors.len() as f64).ceil() as usize).clamp(1, errors.len());
+        Some(errors[rank - 1] as f64)
+    };
+    InputStats {
+        sent: log.inputs.len() as u64,
+        motion,
+        motion_acks: log.motion_acks.len() as u64,
+        max_unacked_motion: facts.max_unacked_motion,
+        pacing_error_p50_us: pct(0.50),
+        pacing_error_p99_us: pct(0.99),
+    }
+}
+
+/// Flags a run whose wire shows none of the codec it is labelled with (DESIGN.md).
+fn compression_warnings(facts: &RunFacts, images: &[ImageStats]) -> Vec<String> {
+    let has = |codes: &[u8]| {
+        images
+            .iter()
+            .any(|i| codes.contains(&i.code) && i.count > 0)
+    };
+    let expected: &[u8] = match facts.compression.as_str() {
+        "glz" | "auto_glz" => &[image_type::GLZ_RGB, image_type::ZLIB_GLZ_RGB],
+        "lz" | "auto_lz" => &[image_type::LZ_RGB, image_type::LZ_PLT],
+        "quic" => &[image_type::QUIC, image_type::JPEG],
+        "lz4" => &[image_type::LZ4],
+        "off" => &[image_type::BITMAP],
+        _ => return Vec::new(),
+    };
+    if images.is_empty() || has(expected) {
+        return Vec::new();
+    }
+    vec![format!(
+        "labelled `{}` but no image of that codec was seen on the wire (types seen: {})",
+        facts.compression,
+        images
+            .iter()
+            .map(|i| i.image_type.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )]
+}
+
+/// The display channel's ack window reveals the server's net-test verdict (§4.3).
+fn net_test_verdict(log: &EventLog) -> Option<String> {
+    let (_, window) = log.ack_windows.iter().find(|(ch, _)| {
+        log.channels
+            .get(*ch)
+            .is_some_and(|c| c.channel_type == crate::wire::ChannelType::DISPLAY)
+    })?;
+    Some(match window {
+        20 => "high-bandwidth (display ack window 20)".to_string(),
+        40 => "low-bandwidth (display ack window 40)".to_string(),
+        w => format!("unknown (display ack window {w})"),
+    })
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::client::events::ChannelInfo;
+    use crate::client::{InputRecord, TrafficRecord, UpdateRecord};
+    use crate::wire::display::ImageInfo;
+    use crate::wire::ChannelType;
+
+    fn log() -> EventLog {
+        let addr = "127.0.0.1:5930".parse().unwrap();
+        let mut log = EventLog::default();
+        for t in [ChannelType::MAIN, ChannelType::DISPLAY, ChannelType::INPUTS] {
+            log.channels.push(ChannelInfo {
+                channel_type: t,
+                channel_id: 0,
+                server: addr,
+                local: addr,
+            });
+            log.link_bytes.push((206, 174));
+        }
+        log.ack_windows.push((1, 20));
+        for (at, bytes) in [
+            (100_000u64, 1000u64),
+            (1_050_000, 2_000),
+            (1_100_000, 3_000),
+        ] {
+            log.traffic.push(TrafficRecord {
+                at_us: at,
+                channel: 1,
+                direction: Direction::Down,
+                msg_type: 304,
+                bytes,
+            });
+            log.updates.push(UpdateRecord {
+                at_us: at,
+                msg_type: 304,
+                surface_id: Some(0),
+                area: None,
+                images: vec![ImageInfo {
+                    code: 102,
+                    width: 1,
+                    height: 1,
+                    payload_bytes: bytes - 100,
+                }],
+                stream_bytes: 0,
+            });
+        }
+        for (s, at) in [(1_000_000u64, 1_000_050u64), (1_090_000, 1_090_100)] {
+            log.inputs.push(InputRecord {
+                scheduled_us: s,
+                sent_us: at,
+                msg_type: 112,
+                deferred: false,
+            });
+            log.traffic.push(TrafficRecord {
+                at_us: at,
+                channel: 2,
+                direction: Direction::Up,
+                msg_type: 112,
+                bytes: 17,
+            });
+        }
+        log
+    }
+
+    #[test]
+    fn summarizes_bytes_messages_images_and_latency() {
+        let facts = RunFacts {
+            bursts: vec![(1_000_000, 1_090_000, 2)],
+            end_us: 2_000_000,
+            max_unacked_motion: 2,
+            compression: "glz".into(),
+        };
+        let mut r = RunResult::default();
+        summarize(&log(), &facts, &mut r);
+        let display = &r.channels[1];
+        assert_eq!(display.channel, "display");
+        assert_eq!(display.down.payload_bytes, 206 + 6000);
+        assert_eq!(display.down.messages, 3);
+        assert_eq!(r.channels[2].up.payload_bytes, 174 + 34);
+        let draw = r.messages.iter().find(|m| m.msg_type == 304).unwrap();
+        assert_eq!(
+            (draw.name.as_str(), draw.count, draw.bytes),
+            ("DRAW_COPY", 3, 6000)
+        );
+        assert_eq!(r.images.len(), 1);
+        assert_eq!(
+            (r.images[0].image_type.as_str(), r.images[0].bytes),
+            ("GLZ_RGB", 5700)
+        );
+        // Input at 1.000050 s → update at 1.050 s; input at 1.0901 s → update at 1.1 s.
+        assert_eq!(r.latency.input_to_display.count, 2);
+        assert_eq!(r.latency.input_to_display.max_ms, Some(49.95));
+        assert_eq!(r.latency.input_to_display.p50_ms, Some(9.9));
+        // Last input 1.0901 s, last update 1.1 s, quiet afterwards.
+        assert_eq!(r.latency.settle_ms, Some(9.9));
+        assert_eq!(r.inputs.pacing_error_p99_us, Some(100.0));
+        assert_eq!(r.bursts[0].events, 2);
+        assert_eq!(r.timeline.bins(), 20);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        assert_eq!(
+            r.server.net_test.as_deref(),
+            Some("high-bandwidth (display ack window 20)")
+        );
+    }
+
+    #[test]
+    fn flags_a_label_the_wire_does_not_show() {
+        let facts = RunFacts {
+            end_us: 2_000_000,
+            compression: "off".into(),
+            ..Default::default()
+        };
+        let mut r = RunResult::default();
+        summarize(&log(), &facts, &mut r);
+        assert_eq!(r.warnings.len(), 1);
+        assert!(r.warnings[0].contains("GLZ_RGB"), "{:?}", r.warnings);
+    }
+}
