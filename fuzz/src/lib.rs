@@ -424,7 +424,7 @@ pub fn check_framer(data: &[u8]) -> Vec<Framed> {
             assert_eq!(whole.pending, chunked.pending);
             assert_eq!(used + whole.pending, stream.len(), "{kind:?}: bytes lost");
         } else {
-            assert!(used + kind.len() <= stream.len());
+            assert!(used + kind.header_len() <= stream.len());
         }
         for m in &whole.messages {
             for channel in CHANNELS {

@@ -1,0 +1,87 @@
+//! Helpers shared by the integration tests that start real parts (Xspice, twm, xterm).
+//!
+//! These tests need what `.ci/run` installs (xserver-xspice, twm, xterm, imagemagick,
+//! x11-utils) and root (Xorg). They take a process-wide lock so only one Xspice runs at a time
+//! on the two cores, and they check that nothing they started outlives them.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+static LAB: Mutex<()> = Mutex::new(());
+
+/// Serialises tests that start a real Xspice.
+pub fn lab_lock() -> MutexGuard<'static, ()> {
+    LAB.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// PIDs and command lines of processes whose command line or working directory mentions
+/// `dir`: what a test started there and should have stopped.
+pub fn processes_under(dir: &Path) -> Vec<(u32, String)> {
+    let needle = dir.to_string_lossy().to_string();
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for e in entries.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == std::process::id() {
+            continue;
+        }
+        let cmdline = std::fs::read(e.path().join("cmdline"))
+            .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+            .unwrap_or_default();
+        let cwd = std::fs::read_link(e.path().join("cwd"))
+            .map(|p| p.to_string_lossy().to_string())
+            .unwrap_or_default();
+        // Zombies have an empty command line; they are already dead.
+        if !cmdline.is_empty() && (cmdline.contains(&needle) || cwd.starts_with(&needle)) {
+            found.push((pid, cmdline));
+        }
+    }
+    found
+}
+
+/// Fails if anything started under `dir` is still running (after a short grace period for
+/// processes that are exiting).
+pub fn assert_nothing_left(dir: &Path) {
+    for _ in 0..50 {
+        if processes_under(dir).is_empty() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("processes left behind: {:?}", processes_under(dir));
+}
+
+/// A short drag scenario for a real Xspice: the xterm's title bar dragged by (300, 180).
+pub fn drag_scenario(name: &str, compression: &[&str]) -> String {
+    let list = compression
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        r#"name = "{name}"
+seed = 7
+idle_before_s = 0.5
+settle_timeout_s = 3.0
+
+[target]
+kind = "xspice"
+geometry = "1024x768"
+compression = [{list}]
+
+[[steps]]
+kind = "drag"
+from = [120, 58]
+to = [420, 238]
+duration_s = 1.5
+rate_hz = 100
+button = "left"
+"#
+    )
+}

@@ -1,0 +1,241 @@
+//! `spicebench run` as a user runs it, against a real Xspice: the matrix, the results files,
+//! the table, and the error paths (each with a message that says what to do).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use spicebench::results::RunResult;
+
+fn spicebench() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_spicebench"))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn display_down(r: &RunResult) -> u64 {
+    r.channels
+        .iter()
+        .filter(|c| c.channel == "display")
+        .map(|c| c.down.payload_bytes)
+        .sum()
+}
+
+#[test]
+fn run_measures_each_compression_and_off_costs_more_than_glz() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "s.toml", &common::drag_scenario("cli", &["off", "glz"]));
+    let out = dir.path().join("out");
+    let run = spicebench()
+        .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    // Progress lines name each configuration; the table has one row each.
+    assert!(stderr.contains("[1/2] off: done"), "{stderr}");
+    assert!(stderr.contains("[2/2] glz: done"), "{stderr}");
+    assert!(stdout.contains("display MiB"), "{stdout}");
+    let off = RunResult::read(out.join("runs/off.json")).unwrap();
+    let glz = RunResult::read(out.join("runs/glz.json")).unwrap();
+    assert_eq!(off.schema, "spicebench.run/v1");
+    assert_eq!(off.config.compression, "off");
+    assert_eq!(off.config.compression_mechanism, "server-setting");
+    let names: Vec<&str> = off.channels.iter().map(|c| c.channel.as_str()).collect();
+    for want in ["main", "display", "inputs", "cursor"] {
+        assert!(names.contains(&want), "{names:?}");
+    }
+    // What each mode put on the wire.
+    assert!(off.images.iter().any(|i| i.image_type == "BITMAP" && i.count > 0));
+    assert!(glz.images.iter().any(|i| i.image_type == "GLZ_RGB" && i.count > 0));
+    assert!(
+        display_down(&off) as f64 > 1.5 * display_down(&glz) as f64,
+        "off {} vs glz {}",
+        display_down(&off),
+        display_down(&glz)
+    );
+    for r in [&off, &glz] {
+        assert_eq!(r.inputs.sent, 153);
+        assert!(r.latency.input_to_display.count > 100);
+        assert!(r.latency.input_to_display.p50_ms.unwrap() < 100.0);
+        assert!(r.rates.iter().any(|x| x.key == "display/down" && x.peak_1s_mib_s > 0.0));
+        assert_eq!(r.bursts.len(), 1);
+        assert!(r.timeline.series.iter().any(|s| s.key == "display/down"));
+    }
+    // No temporary files left next to the results.
+    let files: Vec<_> = std::fs::read_dir(out.join("runs")).unwrap().flatten().collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    common::assert_nothing_left(dir.path());
+}
+
+#[test]
+fn invalid_scenario_names_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = common::drag_scenario("bad", &["glz"]).replace("rate_hz = 100", "rate_hz = 0");
+    let scenario = write(dir.path(), "bad.toml", &text);
+    let run = spicebench()
+        .args(["run", scenario.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    let line = text.lines().position(|l| l.starts_with("rate_hz")).unwrap() + 1;
+    assert!(
+        stderr.contains(&format!("bad.toml:{line}")) && stderr.contains("steps[0].rate_hz"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_compression_flag_lists_valid_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "s.toml", &common::drag_scenario("c", &["glz"]));
+    let run = spicebench()
+        .args(["run", scenario.to_str().unwrap(), "--compression", "zstd"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--compression") && stderr.contains("auto_glz"), "{stderr}");
+}
+
+fn external_scenario(port: u16, password_env: &str) -> String {
+    common::drag_scenario("ext", &["glz"])
+        .replace(
+            "kind = \"xspice\"",
+            &format!("kind = \"external\"\nuri = \"spice://127.0.0.1:{port}\"\npassword_env = \"{password_env}\""),
+        )
+}
+
+#[test]
+fn closed_port_fails_the_configuration_with_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = spicebench::lab::ports::free_loopback_port().unwrap();
+    let scenario = write(dir.path(), "s.toml", &external_scenario(port, "SPICEBENCH_TEST_PW"));
+    let run = spicebench()
+        .args(["run", scenario.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()])
+        .env("SPICEBENCH_TEST_PW", "x")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("glz: FAILED"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("could not connect to 127.0.0.1:{port}"))
+            && stderr.contains("is a SPICE server listening there?"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("FAILED"), "{stdout}");
+}
+
+#[test]
+fn wrong_password_is_permission_denied_with_advice() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let xspice = spicebench::lab::Xspice::start(
+            &spicebench::lab::XspiceConfig {
+                password: Some("right-one".into()),
+                ..Default::default()
+            },
+            &dir.path().join("lab"),
+        )
+        .unwrap();
+        let scenario = write(dir.path(), "s.toml", &external_scenario(xspice.port(), "SPICEBENCH_TEST_PW"));
+        let run = |pw: &str| {
+            spicebench()
+                .args(["run", scenario.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()])
+                .env("SPICEBENCH_TEST_PW", pw)
+                .output()
+                .unwrap()
+        };
+        let wrong = run("wrong-one");
+        let stderr = String::from_utf8_lossy(&wrong.stderr);
+        assert_eq!(wrong.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("PERMISSION_DENIED"), "{stderr}");
+        assert!(stderr.contains("password_file / password_env"), "{stderr}");
+        // The right password links (the desktop is bare, but the session and the result work),
+        // and the compression is then the client's preference.
+        let right = run("right-one");
+        let stderr = String::from_utf8_lossy(&right.stderr);
+        assert_eq!(right.status.code(), Some(0), "{stderr}");
+        let r = RunResult::read(dir.path().join("o/runs/glz.json")).unwrap();
+        assert_eq!(r.config.target, "external");
+        assert_eq!(r.config.compression_mechanism, "client-preference");
+        assert!(r.images.iter().all(|i| i.image_type != "QUIC"), "{:?}", r.images);
+    }
+    common::assert_nothing_left(dir.path());
+}
+
+#[test]
+fn server_rejecting_its_compression_is_a_clear_lab_error() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let err = spicebench::lab::Xspice::start(
+        &spicebench::lab::XspiceConfig {
+            image_compression: "bogus".into(),
+            ..Default::default()
+        },
+        dir.path(),
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("invalid image compression: bogus"), "{text}");
+    assert!(text.contains("Xorg.log"), "{text}");
+    common::assert_nothing_left(dir.path());
+}
+
+/// The PID of an Xorg whose command line mentions `needle`.
+fn xorg_under(needle: &Path) -> Option<u32> {
+    common::processes_under(needle)
+        .into_iter()
+        .find(|(_, cmd)| cmd.contains("Xorg"))
+        .map(|(pid, _)| pid)
+}
+
+#[test]
+fn xspice_killed_mid_run_fails_that_configuration_and_keeps_the_others() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "s.toml", &common::drag_scenario("kill", &["glz", "off"]));
+    let out = dir.path().join("out");
+    let child = spicebench()
+        .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the second configuration's Xspice runs, let the drag start, then kill it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let victim = loop {
+        if out.join("runs/glz.json").exists() {
+            if let Some(pid) = xorg_under(&out.join("lab/off")) {
+                break pid;
+            }
+        }
+        assert!(Instant::now() < deadline, "second configuration never started");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::thread::sleep(Duration::from_millis(2_000));
+    // SAFETY: SIGKILL to an Xorg this test's spicebench started (found by its run directory).
+    unsafe {
+        libc::kill(victim as i32, libc::SIGKILL);
+    }
+    let run = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("off: FAILED"), "{stderr}");
+    assert!(stderr.contains("the session ended during the run"), "{stderr}");
+    assert!(RunResult::read(out.join("runs/glz.json")).is_ok());
+    assert!(!out.join("runs/off.json").exists());
+    common::assert_nothing_left(dir.path());
+}

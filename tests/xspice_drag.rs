@@ -1,0 +1,120 @@
+//! Against a real Xspice: the drag really moves the window (checked with xwininfo, not with
+//! our client), costs far more display bytes than idle, and yields latency samples.
+
+mod common;
+
+use std::time::Duration;
+
+use spicebench::analyze::{input_to_display, latency_summary};
+use spicebench::client::{Clock, MousePreference, PointerStep, ScheduledStep, Session, SessionConfig};
+use spicebench::lab::{Desktop, Xspice, XspiceConfig};
+use spicebench::wire::names::Direction;
+use spicebench::wire::ChannelType;
+
+fn display_bytes(log: &spicebench::client::EventLog, from_us: u64, to_us: u64) -> u64 {
+    let display = log
+        .channels
+        .iter()
+        .position(|c| c.channel_type == ChannelType::DISPLAY)
+        .expect("a display channel");
+    log.traffic
+        .iter()
+        .filter(|t| t.channel == display && t.direction == Direction::Down)
+        .filter(|t| t.at_us >= from_us && t.at_us < to_us)
+        .map(|t| t.bytes)
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn title_bar_drag_moves_the_xterm_and_costs_far_more_than_idle() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let xspice = Xspice::start(&XspiceConfig::default(), dir.path()).unwrap();
+        let desktop = Desktop::start(xspice.display(), 1024, 768, dir.path()).unwrap();
+        let before = desktop.drag_window().expect("xterm frame");
+
+        let clock = Clock::start();
+        let session = Session::connect(
+            &SessionConfig {
+                addr: xspice.addr(),
+                password: String::new(),
+                preferred_compression: None,
+                mouse: MousePreference::Client,
+                timeout: Duration::from_secs(10),
+            },
+            clock,
+        )
+        .await
+        .unwrap();
+        assert_eq!(session.mouse_mode(), 2, "Xspice offers client mouse mode");
+
+        // One second of idle, then a 2 s drag of the title bar by (300, 180) at 100 Hz.
+        let idle_from = clock.now_us() + 200_000;
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
+        let idle_to = clock.now_us();
+        let (x0, y0) = (before.x as u32 + 70, before.y as u32 + 8);
+        let start = clock.now_us() + 100_000;
+        let mut steps = vec![
+            ScheduledStep {
+                at_us: start,
+                step: PointerStep::MoveTo { x: x0, y: y0, buttons: 0 },
+            },
+            ScheduledStep {
+                at_us: start + 10_000,
+                step: PointerStep::Press { button: 1, buttons: 1 },
+            },
+        ];
+        for i in 1..=200u64 {
+            steps.push(ScheduledStep {
+                at_us: start + 10_000 + i * 10_000,
+                step: PointerStep::MoveTo {
+                    x: x0 + (300 * i / 200) as u32,
+                    y: y0 + (180 * i / 200) as u32,
+                    buttons: 1,
+                },
+            });
+        }
+        let end = start + 2_020_000;
+        steps.push(ScheduledStep {
+            at_us: end,
+            step: PointerStep::Release { button: 1, buttons: 0 },
+        });
+        let runner = session.script_runner();
+        let report = tokio::task::spawn_blocking(move || runner.run(&steps))
+            .await
+            .unwrap();
+        assert_eq!(report.error, None);
+        assert_eq!(report.steps, 203);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (_, max_unacked) = session.input_gate().pacing_stats();
+        let log = session.close().await;
+
+        // Independent of our client: the X server says the window moved by the dragged distance.
+        let after = desktop.drag_window().expect("xterm frame");
+        assert_eq!(
+            (after.x - before.x, after.y - before.y),
+            (300, 180),
+            "before {before:?}, after {after:?}"
+        );
+
+        let idle = display_bytes(&log, idle_from, idle_to) as f64 / ((idle_to - idle_from) as f64);
+        let drag = display_bytes(&log, start, end) as f64 / ((end - start) as f64);
+        assert!(
+            drag > 20.0 * idle.max(1e-3),
+            "drag {drag:.3} B/µs vs idle {idle:.3} B/µs"
+        );
+        assert!(drag * 1e6 > 100_000.0, "drag only {:.0} B/s", drag * 1e6);
+
+        let sent: Vec<u64> = log.inputs.iter().map(|i| i.sent_us).collect();
+        assert_eq!(sent.len(), 203);
+        let updates: Vec<u64> = log.updates.iter().map(|u| u.at_us).collect();
+        let lat = latency_summary("client", &input_to_display(&sent, &updates, 1_000_000));
+        assert!(lat.count >= 150, "only {} latency samples", lat.count);
+        let p50 = lat.p50_ms.unwrap();
+        assert!(p50 > 0.0 && p50 < 100.0, "p50 {p50} ms");
+        assert!(max_unacked <= 8, "{max_unacked} motion messages outstanding");
+        assert!(log.motion_acks.len() >= 40, "{} acks", log.motion_acks.len());
+    }
+    common::assert_nothing_left(dir.path());
+}
