@@ -7,7 +7,9 @@
 
 use std::time::Duration;
 
-use spicebench::client::{Clock, MousePreference, PointerStep, ScheduledStep, Session, SessionConfig};
+use spicebench::client::{
+    Clock, MousePreference, PointerStep, ScheduledStep, Session, SessionConfig,
+};
 use spicebench::lab::{Desktop, Xspice, XspiceConfig};
 
 const RATE_HZ: u64 = 125;
@@ -15,7 +17,8 @@ const EVENTS: u64 = 1_000;
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let xspice = Xspice::start(&XspiceConfig::default(), dir.path()).expect("start Xspice (run as root)");
+    let xspice =
+        Xspice::start(&XspiceConfig::default(), dir.path()).expect("start Xspice (run as root)");
     let desktop = Desktop::start(xspice.display(), 1024, 768, dir.path()).expect("start desktop");
     let frame = desktop.drag_window().expect("xterm frame");
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -43,17 +46,28 @@ fn main() {
         let mut steps = vec![
             ScheduledStep {
                 at_us: start,
-                step: PointerStep::MoveTo { x: x0, y: y0, buttons: 0 },
+                step: PointerStep::MoveTo {
+                    x: x0,
+                    y: y0,
+                    buttons: 0,
+                },
             },
             ScheduledStep {
                 at_us: start + interval,
-                step: PointerStep::Press { button: 1, buttons: 1 },
+                step: PointerStep::Press {
+                    button: 1,
+                    buttons: 1,
+                },
             },
         ];
         for i in 1..=EVENTS {
             // Back and forth over 400 px so the window stays on screen.
             let phase = i % 200;
-            let dx = if phase < 100 { phase * 4 } else { (200 - phase) * 4 };
+            let dx = if phase < 100 {
+                phase * 4
+            } else {
+                (200 - phase) * 4
+            };
             steps.push(ScheduledStep {
                 at_us: start + (i + 1) * interval,
                 step: PointerStep::MoveTo {
@@ -65,7 +79,10 @@ fn main() {
         }
         steps.push(ScheduledStep {
             at_us: start + (EVENTS + 2) * interval,
-            step: PointerStep::Release { button: 1, buttons: 0 },
+            step: PointerStep::Release {
+                button: 1,
+                buttons: 0,
+            },
         });
         let runner = session.script_runner();
         let report = tokio::task::spawn_blocking(move || runner.run(&steps))
@@ -82,7 +99,8 @@ fn main() {
         .collect();
     let deferred = log.inputs.len() - errors.len();
     errors.sort_unstable();
-    let pct = |p: f64| errors[((p * errors.len() as f64).ceil() as usize).clamp(1, errors.len()) - 1];
+    let pct =
+        |p: f64| errors[((p * errors.len() as f64).ceil() as usize).clamp(1, errors.len()) - 1];
     println!(
         "pacing at {RATE_HZ} events/s against Xspice: {} inputs on schedule, {deferred} held back by motion acks",
         errors.len()

@@ -31,10 +31,19 @@ fn display_down(r: &RunResult) -> u64 {
 fn run_measures_each_compression_and_off_costs_more_than_glz() {
     let _lab = common::lab_lock();
     let dir = tempfile::tempdir().unwrap();
-    let scenario = write(dir.path(), "s.toml", &common::drag_scenario("cli", &["off", "glz"]));
+    let scenario = write(
+        dir.path(),
+        "s.toml",
+        &common::drag_scenario("cli", &["off", "glz"]),
+    );
     let out = dir.path().join("out");
     let run = spicebench()
-        .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
@@ -54,8 +63,14 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
         assert!(names.contains(&want), "{names:?}");
     }
     // What each mode put on the wire.
-    assert!(off.images.iter().any(|i| i.image_type == "BITMAP" && i.count > 0));
-    assert!(glz.images.iter().any(|i| i.image_type == "GLZ_RGB" && i.count > 0));
+    assert!(off
+        .images
+        .iter()
+        .any(|i| i.image_type == "BITMAP" && i.count > 0));
+    assert!(glz
+        .images
+        .iter()
+        .any(|i| i.image_type == "GLZ_RGB" && i.count > 0));
     assert!(
         display_down(&off) as f64 > 1.5 * display_down(&glz) as f64,
         "off {} vs glz {}",
@@ -66,12 +81,18 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
         assert_eq!(r.inputs.sent, 153);
         assert!(r.latency.input_to_display.count > 100);
         assert!(r.latency.input_to_display.p50_ms.unwrap() < 100.0);
-        assert!(r.rates.iter().any(|x| x.key == "display/down" && x.peak_1s_mib_s > 0.0));
+        assert!(r
+            .rates
+            .iter()
+            .any(|x| x.key == "display/down" && x.peak_1s_mib_s > 0.0));
         assert_eq!(r.bursts.len(), 1);
         assert!(r.timeline.series.iter().any(|s| s.key == "display/down"));
     }
     // No temporary files left next to the results.
-    let files: Vec<_> = std::fs::read_dir(out.join("runs")).unwrap().flatten().collect();
+    let files: Vec<_> = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .flatten()
+        .collect();
     assert_eq!(files.len(), 2, "{files:?}");
     common::assert_nothing_left(dir.path());
 }
@@ -104,7 +125,10 @@ fn unknown_compression_flag_lists_valid_names() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("--compression") && stderr.contains("auto_glz"), "{stderr}");
+    assert!(
+        stderr.contains("--compression") && stderr.contains("auto_glz"),
+        "{stderr}"
+    );
 }
 
 fn external_scenario(port: u16, password_env: &str) -> String {
@@ -119,9 +143,18 @@ fn external_scenario(port: u16, password_env: &str) -> String {
 fn closed_port_fails_the_configuration_with_advice() {
     let dir = tempfile::tempdir().unwrap();
     let port = spicebench::lab::ports::free_loopback_port().unwrap();
-    let scenario = write(dir.path(), "s.toml", &external_scenario(port, "SPICEBENCH_TEST_PW"));
+    let scenario = write(
+        dir.path(),
+        "s.toml",
+        &external_scenario(port, "SPICEBENCH_TEST_PW"),
+    );
     let run = spicebench()
-        .args(["run", scenario.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()])
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ])
         .env("SPICEBENCH_TEST_PW", "x")
         .output()
         .unwrap();
@@ -150,10 +183,19 @@ fn wrong_password_is_permission_denied_with_advice() {
             &dir.path().join("lab"),
         )
         .unwrap();
-        let scenario = write(dir.path(), "s.toml", &external_scenario(xspice.port(), "SPICEBENCH_TEST_PW"));
+        let scenario = write(
+            dir.path(),
+            "s.toml",
+            &external_scenario(xspice.port(), "SPICEBENCH_TEST_PW"),
+        );
         let run = |pw: &str| {
             spicebench()
-                .args(["run", scenario.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()])
+                .args([
+                    "run",
+                    scenario.to_str().unwrap(),
+                    "--out",
+                    dir.path().join("o").to_str().unwrap(),
+                ])
                 .env("SPICEBENCH_TEST_PW", pw)
                 .output()
                 .unwrap()
@@ -171,7 +213,11 @@ fn wrong_password_is_permission_denied_with_advice() {
         let r = RunResult::read(dir.path().join("o/runs/glz.json")).unwrap();
         assert_eq!(r.config.target, "external");
         assert_eq!(r.config.compression_mechanism, "client-preference");
-        assert!(r.images.iter().all(|i| i.image_type != "QUIC"), "{:?}", r.images);
+        assert!(
+            r.images.iter().all(|i| i.image_type != "QUIC"),
+            "{:?}",
+            r.images
+        );
     }
     common::assert_nothing_left(dir.path());
 }
@@ -206,10 +252,19 @@ fn xorg_under(needle: &Path) -> Option<u32> {
 fn xspice_killed_mid_run_fails_that_configuration_and_keeps_the_others() {
     let _lab = common::lab_lock();
     let dir = tempfile::tempdir().unwrap();
-    let scenario = write(dir.path(), "s.toml", &common::drag_scenario("kill", &["glz", "off"]));
+    let scenario = write(
+        dir.path(),
+        "s.toml",
+        &common::drag_scenario("kill", &["glz", "off"]),
+    );
     let out = dir.path().join("out");
     let child = spicebench()
-        .args(["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -222,7 +277,10 @@ fn xspice_killed_mid_run_fails_that_configuration_and_keeps_the_others() {
                 break pid;
             }
         }
-        assert!(Instant::now() < deadline, "second configuration never started");
+        assert!(
+            Instant::now() < deadline,
+            "second configuration never started"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     std::thread::sleep(Duration::from_millis(2_000));
@@ -234,8 +292,58 @@ fn xspice_killed_mid_run_fails_that_configuration_and_keeps_the_others() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("off: FAILED"), "{stderr}");
-    assert!(stderr.contains("the session ended during the run"), "{stderr}");
+    assert!(
+        stderr.contains("the session ended during the run"),
+        "{stderr}"
+    );
     assert!(RunResult::read(out.join("runs/glz.json")).is_ok());
     assert!(!out.join("runs/off.json").exists());
+    common::assert_nothing_left(dir.path());
+}
+
+#[test]
+fn ctrl_c_stops_everything_and_keeps_finished_results() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        dir.path(),
+        "s.toml",
+        &common::drag_scenario("int", &["glz", "off"]),
+    );
+    let out = dir.path().join("out");
+    let child = spicebench()
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(out.join("runs/glz.json").exists() && xorg_under(&out.join("lab/off")).is_some()) {
+        assert!(
+            Instant::now() < deadline,
+            "second configuration never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1_500));
+    // SAFETY: SIGINT (what Ctrl-C sends) to the spicebench process this test started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let run = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: 1 configuration(s) finished and kept, 1 not run"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("not run (interrupted)"), "{stdout}");
+    assert!(RunResult::read(out.join("runs/glz.json")).is_ok());
     common::assert_nothing_left(dir.path());
 }

@@ -6,7 +6,9 @@ mod common;
 use std::time::Duration;
 
 use spicebench::analyze::{input_to_display, latency_summary};
-use spicebench::client::{Clock, MousePreference, PointerStep, ScheduledStep, Session, SessionConfig};
+use spicebench::client::{
+    Clock, MousePreference, PointerStep, ScheduledStep, Session, SessionConfig,
+};
 use spicebench::lab::{Desktop, Xspice, XspiceConfig};
 use spicebench::wire::names::Direction;
 use spicebench::wire::ChannelType;
@@ -25,6 +27,9 @@ fn display_bytes(log: &spicebench::client::EventLog, from_us: u64, to_us: u64) -
         .sum()
 }
 
+// The lab lock serialises whole tests across test threads; each test has its own runtime, so
+// holding this std mutex across awaits cannot deadlock.
+#[allow(clippy::await_holding_lock)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn title_bar_drag_moves_the_xterm_and_costs_far_more_than_idle() {
     let _lab = common::lab_lock();
@@ -58,11 +63,18 @@ async fn title_bar_drag_moves_the_xterm_and_costs_far_more_than_idle() {
         let mut steps = vec![
             ScheduledStep {
                 at_us: start,
-                step: PointerStep::MoveTo { x: x0, y: y0, buttons: 0 },
+                step: PointerStep::MoveTo {
+                    x: x0,
+                    y: y0,
+                    buttons: 0,
+                },
             },
             ScheduledStep {
                 at_us: start + 10_000,
-                step: PointerStep::Press { button: 1, buttons: 1 },
+                step: PointerStep::Press {
+                    button: 1,
+                    buttons: 1,
+                },
             },
         ];
         for i in 1..=200u64 {
@@ -78,7 +90,10 @@ async fn title_bar_drag_moves_the_xterm_and_costs_far_more_than_idle() {
         let end = start + 2_020_000;
         steps.push(ScheduledStep {
             at_us: end,
-            step: PointerStep::Release { button: 1, buttons: 0 },
+            step: PointerStep::Release {
+                button: 1,
+                buttons: 0,
+            },
         });
         let runner = session.script_runner();
         let report = tokio::task::spawn_blocking(move || runner.run(&steps))
@@ -113,8 +128,15 @@ async fn title_bar_drag_moves_the_xterm_and_costs_far_more_than_idle() {
         assert!(lat.count >= 150, "only {} latency samples", lat.count);
         let p50 = lat.p50_ms.unwrap();
         assert!(p50 > 0.0 && p50 < 100.0, "p50 {p50} ms");
-        assert!(max_unacked <= 8, "{max_unacked} motion messages outstanding");
-        assert!(log.motion_acks.len() >= 40, "{} acks", log.motion_acks.len());
+        assert!(
+            max_unacked <= 8,
+            "{max_unacked} motion messages outstanding"
+        );
+        assert!(
+            log.motion_acks.len() >= 40,
+            "{} acks",
+            log.motion_acks.len()
+        );
     }
     common::assert_nothing_left(dir.path());
 }
