@@ -50,7 +50,11 @@ pub enum PointerStep {
 /// guest clamps it, so later relative moves start from a known (0, 0).
 const HOMING_DELTA: i32 = -16_384;
 
-/// How long a button event waits for held-back motion before it is sent anyway.
+/// Largest relative step per axis in server mouse mode: the X server does not accelerate
+/// motion up to its default threshold of 4 pixels per event.
+const SERVER_MODE_STEP: i64 = 4;
+
+/// How long a button event waits for held-back motion to drain.
 const BUTTON_WAIT: Duration = Duration::from_secs(2);
 
 #[derive(Debug)]
@@ -107,27 +111,20 @@ impl InputGate {
     pub(crate) fn on_motion_ack(&self, _clock: &Clock) {
         let mut s = self.lock();
         s.pacer.acked();
-        if s.pacer.may_send() {
-            if let Some(p) = s.pending.take() {
-                send_move(&mut s, p, true);
-            }
-        }
+        pump(&mut s, true);
         self.released.notify_all();
     }
 
     fn motion(&self, x: u32, y: u32, buttons: u16, scheduled_us: u64) -> Result<(), String> {
         let mut s = self.lock();
-        let p = Pending {
+        // A newer target replaces one still held back: the pointer goes where the script is now.
+        s.pending = Some(Pending {
             x,
             y,
             buttons,
             scheduled_us,
-        };
-        if s.pacer.may_send() && s.pending.is_none() {
-            send_move(&mut s, p, false);
-        } else {
-            s.pending = Some(p);
-        }
+        });
+        pump(&mut s, false);
         s.error.clone().map_or(Ok(()), Err)
     }
 
@@ -137,10 +134,11 @@ impl InputGate {
         while s.pending.is_some() && s.error.is_none() {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                // The server stopped acking; send the held move now rather than click elsewhere.
-                if let Some(p) = s.pending.take() {
-                    send_move(&mut s, p, true);
-                }
+                s.error = Some(
+                    "the server stopped acknowledging pointer motion for 2 s; a button event \
+                     now would land in the wrong place"
+                        .into(),
+                );
                 break;
             }
             s = self
@@ -149,45 +147,61 @@ impl InputGate {
                 .map(|(g, _)| g)
                 .unwrap_or_else(|e| e.into_inner().0);
         }
-        let deferred = false;
-        send_raw(&mut s, msg, scheduled_us, deferred);
+        if s.error.is_none() {
+            send_raw(&mut s, msg, scheduled_us, false);
+        }
         s.error.clone().map_or(Ok(()), Err)
     }
 }
 
-fn send_move(s: &mut GateState, p: Pending, deferred: bool) {
-    let msgs: Vec<InputMessage> = if s.mode == mouse_mode::SERVER {
-        let mut out = Vec::new();
-        let (cx, cy) = match s.position {
-            Some(pos) => pos,
-            None => {
-                out.push(InputMessage::Motion {
-                    dx: HOMING_DELTA,
-                    dy: HOMING_DELTA,
-                    buttons: p.buttons,
-                });
-                (0, 0)
-            }
+/// Sends motion toward the pending target while the pacer allows. Client mode reaches it in
+/// one absolute message. Server mode first homes the pointer, then moves in steps of at most
+/// [`SERVER_MODE_STEP`] pixels per axis, small enough that the guest applies no acceleration.
+fn pump(s: &mut GateState, deferred: bool) {
+    while s.error.is_none() && s.pacer.may_send() {
+        let Some(p) = s.pending.as_ref() else {
+            return;
         };
-        let (tx, ty) = (i64::from(p.x), i64::from(p.y));
-        out.push(InputMessage::Motion {
-            dx: (tx - cx) as i32,
-            dy: (ty - cy) as i32,
-            buttons: p.buttons,
-        });
-        s.position = Some((tx, ty));
-        out
-    } else {
-        vec![InputMessage::Position {
-            x: p.x,
-            y: p.y,
-            buttons: p.buttons,
-            display_id: 0,
-        }]
-    };
-    for m in msgs {
+        let (x, y, buttons, scheduled_us) = (p.x, p.y, p.buttons, p.scheduled_us);
+        let (msg, reached) = if s.mode == mouse_mode::SERVER {
+            match s.position {
+                None => {
+                    s.position = Some((0, 0));
+                    let m = InputMessage::Motion {
+                        dx: HOMING_DELTA,
+                        dy: HOMING_DELTA,
+                        buttons,
+                    };
+                    (m, false)
+                }
+                Some((cx, cy)) => {
+                    let step =
+                        |from: i64, to: i64| (to - from).clamp(-SERVER_MODE_STEP, SERVER_MODE_STEP);
+                    let (dx, dy) = (step(cx, i64::from(x)), step(cy, i64::from(y)));
+                    let next = (cx + dx, cy + dy);
+                    s.position = Some(next);
+                    let m = InputMessage::Motion {
+                        dx: dx as i32,
+                        dy: dy as i32,
+                        buttons,
+                    };
+                    (m, next == (i64::from(x), i64::from(y)))
+                }
+            }
+        } else {
+            let m = InputMessage::Position {
+                x,
+                y,
+                buttons,
+                display_id: 0,
+            };
+            (m, true)
+        };
+        if reached {
+            s.pending = None;
+        }
         s.pacer.sent();
-        send_raw(s, m, p.scheduled_us, deferred);
+        send_raw(s, msg, scheduled_us, deferred);
     }
 }
 
@@ -312,5 +326,104 @@ mod test {
     fn unattached_gate_reports_an_error_instead_of_panicking() {
         let gate = InputGate::default();
         assert!(gate.motion(1, 2, 0, 0).is_err());
+    }
+}
+
+#[cfg(test)]
+mod gate_test {
+    use super::*;
+    use crate::client::events::Recorder;
+    use crate::wire::{Framer, HeaderKind};
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream};
+
+    /// A gate whose writer sends into a loopback socket we read back.
+    fn gate(mode: u32) -> (InputGate, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let out = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (peer, _) = listener.accept().unwrap();
+        let writer = ChannelWriter::new(
+            out,
+            HeaderKind::Mini,
+            0,
+            Clock::start(),
+            Recorder::default(),
+        );
+        let gate = InputGate::default();
+        gate.attach(Arc::new(writer), Recorder::default());
+        gate.set_mode(mode);
+        (gate, peer)
+    }
+
+    fn sent(peer: &mut TcpStream) -> Vec<InputMessage> {
+        peer.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut framer = Framer::new(HeaderKind::Mini);
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = peer.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            framer.push(&buf[..n]);
+        }
+        let mut out = Vec::new();
+        while let Some(m) = framer.pop().unwrap() {
+            out.push(InputMessage::parse(m.msg_type(), &m.body).unwrap().unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn server_mode_homes_then_steps_exactly_to_the_target_within_the_ack_budget() {
+        let (gate, mut peer) = gate(mouse_mode::SERVER);
+        gate.motion(40, 22, 0, 0).unwrap();
+        // Homing + 7 steps fit; the pacer holds the other 3 steps until an ack arrives.
+        let mut all = sent(&mut peer);
+        assert_eq!(all.len(), 8);
+        for _ in 0..3 {
+            gate.on_motion_ack(&Clock::start());
+            all.extend(sent(&mut peer));
+        }
+        assert_eq!(
+            all[0],
+            InputMessage::Motion {
+                dx: HOMING_DELTA,
+                dy: HOMING_DELTA,
+                buttons: 0
+            }
+        );
+        let (mut x, mut y) = (0i32, 0i32);
+        for m in &all[1..] {
+            let InputMessage::Motion { dx, dy, .. } = *m else {
+                panic!("{m:?}")
+            };
+            assert!(dx.abs() <= 4 && dy.abs() <= 4);
+            x += dx;
+            y += dy;
+        }
+        assert_eq!((x, y), (40, 22));
+        assert_eq!(all.len(), 11);
+        assert!(gate.pacing_stats().1 <= 8);
+    }
+
+    #[test]
+    fn client_mode_coalesces_held_back_motion_to_the_latest_position() {
+        let (gate, mut peer) = gate(mouse_mode::CLIENT);
+        for i in 0..12 {
+            gate.motion(i, i, 1, u64::from(i)).unwrap();
+        }
+        let first = sent(&mut peer);
+        assert_eq!(first.len(), 8, "never more than 8 outstanding");
+        gate.on_motion_ack(&Clock::start());
+        // Positions 8..=10 were replaced by 11: one message to the latest target.
+        assert_eq!(
+            sent(&mut peer),
+            vec![InputMessage::Position {
+                x: 11,
+                y: 11,
+                buttons: 1,
+                display_id: 0
+            }]
+        );
     }
 }
