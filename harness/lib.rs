@@ -11,6 +11,7 @@
 //! - [`run`]: executes a scenario's configuration matrix and writes results.
 
 pub mod analyze;
+pub mod capture;
 pub mod client;
 pub mod lab;
 pub mod results;

@@ -11,13 +11,19 @@
 //! - [`latency`]: input-to-display latency samples and their summary.
 //! - [`settle`]: how long the display keeps changing after the last input.
 //! - [`histogram`]: the HdrHistogram encoding stored in results.
+//! - [`reassembly`]: in-order TCP byte streams from captured segments.
+//! - [`transport`]: what a flow carries, from its first bytes.
+//! - [`spice_stream`]: a passive SPICE observer for one connection.
 
 pub mod histogram;
 pub mod latency;
 pub mod rates;
+pub mod reassembly;
 pub mod settle;
+pub mod spice_stream;
 pub mod timeline;
 pub mod traffic;
+pub mod transport;
 
 pub use histogram::{decode_histogram, encode_histogram, latency_histogram, HistogramError};
 pub use latency::{input_to_display, latency_summary};

@@ -1,0 +1,535 @@
+//! A passive SPICE observer for one TCP connection (`spice-protocol.md` §9): reads the link
+//! stage of both directions, then walks message headers, counting every message and taking
+//! apart the display messages that carry images. It is fed in-order byte chunks with the time
+//! each chunk arrived and never copies a body it does not need.
+
+use std::collections::BTreeMap;
+
+use crate::wire::display::{self, DisplayUpdate};
+use crate::wire::header::MAX_BODY;
+use crate::wire::link::{self, common_cap, LinkError, LinkHeader, LinkMess, LinkReply};
+use crate::wire::names::Direction;
+use crate::wire::{inputs, main_channel, ChannelType, DataHeader, HeaderKind};
+
+/// What the observer learned and counted; read it after feeding.
+#[derive(Debug, Default, Clone)]
+pub struct SpiceObservations {
+    /// From the client's link message.
+    pub link: Option<LinkMess>,
+    /// Server's refusal, if the link failed.
+    pub link_error: Option<String>,
+    /// MAIN_INIT session id (main channel only).
+    pub session_id: Option<u32>,
+    /// Per (direction, message type): (count, header + body bytes).
+    pub messages: BTreeMap<(Direction, u16), (u64, u64)>,
+    /// Per image type code: (count, payload bytes).
+    pub images: BTreeMap<u8, (u64, u64)>,
+    /// Why the walk stopped trusting the stream, if it did.
+    pub desync: Option<String>,
+    /// Why the rest of the stream is opaque (SASL), if it is.
+    pub opaque: Option<String>,
+    /// Display ack window from SET_ACK.
+    pub ack_window: Option<u32>,
+}
+
+/// A message that matters for latency, with its completion time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notable {
+    /// An inputs-channel message from the client.
+    Input(u64),
+    /// A display update (draw, copy-bits, stream frame) from the server.
+    DisplayUpdate(u64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    LinkHeader,
+    LinkBody(u32),
+    /// Client: waiting for the server's link reply to know what auth bytes follow.
+    AwaitServerReply,
+    AuthMechanism,
+    Ticket,
+    LinkResult,
+    Messages,
+    Stopped,
+}
+
+#[derive(Debug)]
+struct Side {
+    stage: Stage,
+    acc: Vec<u8>,
+    /// Bytes still to skip of the current ticket or message body.
+    skip: u64,
+    /// The message whose body is being read, when it is kept.
+    current: Option<DataHeader>,
+    /// Bytes held while waiting for the other side (client after its link message).
+    held: Vec<u8>,
+}
+
+impl Default for Side {
+    fn default() -> Self {
+        Self {
+            stage: Stage::LinkHeader,
+            acc: Vec::new(),
+            skip: 0,
+            current: None,
+            held: Vec::new(),
+        }
+    }
+}
+
+/// The observer for one connection.
+#[derive(Debug, Default)]
+pub struct SpiceStream {
+    up: Side,
+    down: Side,
+    server_reply: Option<LinkReply>,
+    header: Option<HeaderKind>,
+    /// Everything counted so far.
+    pub obs: SpiceObservations,
+}
+
+/// Client bytes that may arrive before the server's reply is seen; beyond this the capture is
+/// inconsistent and the walk stops.
+const MAX_HELD: usize = 64 * 1024;
+
+fn desync(obs: &mut SpiceObservations, side: &mut Side, why: String) {
+    if obs.desync.is_none() {
+        obs.desync = Some(why);
+    }
+    side.stage = Stage::Stopped;
+}
+
+impl SpiceStream {
+    /// The channel this connection carries, once its link message was seen.
+    pub fn channel(&self) -> Option<(ChannelType, u8)> {
+        self.obs
+            .link
+            .as_ref()
+            .map(|l| (l.channel_type, l.channel_id))
+    }
+
+    /// Feeds in-order bytes of one direction that completed at `ts_ns`.
+    pub fn feed(
+        &mut self,
+        dir: Direction,
+        ts_ns: u64,
+        mut data: &[u8],
+        notable: &mut dyn FnMut(Notable),
+    ) {
+        while !data.is_empty() {
+            let used = self.step(dir, ts_ns, data, notable);
+            if used == 0 {
+                return;
+            }
+            data = &data[used..];
+        }
+    }
+
+    /// The stream lost bytes (capture gap): nothing after can be trusted.
+    pub fn gap(&mut self, dir: Direction, bytes: u64) {
+        let side = match dir {
+            Direction::Up => &mut self.up,
+            Direction::Down => &mut self.down,
+        };
+        if side.stage != Stage::Stopped {
+            desync(
+                &mut self.obs,
+                side,
+                format!("{bytes} bytes missing from the capture ({})", dir.as_str()),
+            );
+        }
+    }
+
+    /// Takes up to `need` bytes into the side's accumulator; true when it holds `need`.
+    fn fill(side: &mut Side, need: usize, data: &[u8], used: &mut usize) -> bool {
+        let take = (need - side.acc.len()).min(data.len());
+        side.acc.extend_from_slice(&data[..take]);
+        *used = take;
+        side.acc.len() == need
+    }
+
+    /// Consumes a prefix of `data`; returns how many bytes (0 means: stop feeding).
+    fn step(
+        &mut self,
+        dir: Direction,
+        ts_ns: u64,
+        data: &[u8],
+        notable: &mut dyn FnMut(Notable),
+    ) -> usize {
+        let obs = &mut self.obs;
+        let side = match dir {
+            Direction::Up => &mut self.up,
+            Direction::Down => &mut self.down,
+        };
+        let mut used = 0;
+        match side.stage {
+            Stage::Stopped => data.len(),
+            Stage::LinkHeader => {
+                if Self::fill(side, link::HEADER_LEN, data, &mut used) {
+                    match LinkHeader::parse(&side.acc) {
+                        Ok(h) => {
+                            side.acc.clear();
+                            side.stage = Stage::LinkBody(h.size);
+                        }
+                        Err(e) => desync(obs, side, format!("link header: {e}")),
+                    }
+                }
+                used
+            }
+            Stage::LinkBody(size) => {
+                if !Self::fill(side, size as usize, data, &mut used) {
+                    return used;
+                }
+                let body = std::mem::take(&mut side.acc);
+                match dir {
+                    Direction::Up => match LinkMess::parse(&body) {
+                        Ok(m) => {
+                            obs.link = Some(m);
+                            side.stage = Stage::AwaitServerReply;
+                        }
+                        Err(e) => desync(obs, side, format!("client link message: {e}")),
+                    },
+                    Direction::Down => match LinkReply::parse(&body) {
+                        Ok(r) => {
+                            if let Some(err) = LinkError::from_code(r.error) {
+                                obs.link_error = Some(err.name());
+                                side.stage = Stage::Stopped;
+                            } else {
+                                side.stage = Stage::LinkResult;
+                            }
+                            self.server_reply = Some(r);
+                            self.resume_client(ts_ns, notable);
+                        }
+                        Err(e) => desync(obs, side, format!("server link reply: {e}")),
+                    },
+                }
+                used
+            }
+            Stage::AwaitServerReply => {
+                if side.held.len() + data.len() > MAX_HELD {
+                    desync(
+                        obs,
+                        side,
+                        "client sent more than 64 KiB before the server's link reply".into(),
+                    );
+                    return data.len();
+                }
+                side.held.extend_from_slice(data);
+                data.len()
+            }
+            Stage::AuthMechanism => {
+                if Self::fill(side, 4, data, &mut used) {
+                    let mech =
+                        u32::from_le_bytes([side.acc[0], side.acc[1], side.acc[2], side.acc[3]]);
+                    side.acc.clear();
+                    if mech == link::auth_mechanism::SASL {
+                        obs.opaque = Some("SASL authentication; the rest is not parsed".into());
+                        side.stage = Stage::Stopped;
+                        self.down.stage = Stage::Stopped;
+                    } else {
+                        side.stage = Stage::Ticket;
+                        side.skip = link::TICKET_LEN as u64;
+                    }
+                }
+                used
+            }
+            Stage::Ticket => {
+                let take = (side.skip as usize).min(data.len());
+                side.skip -= take as u64;
+                if side.skip == 0 {
+                    side.stage = Stage::Messages;
+                }
+                take
+            }
+            Stage::LinkResult => {
+                if Self::fill(side, 4, data, &mut used) {
+                    let code =
+                        u32::from_le_bytes([side.acc[0], side.acc[1], side.acc[2], side.acc[3]]);
+                    side.acc.clear();
+                    match LinkError::from_code(code) {
+                        Some(err) => {
+                            obs.link_error = Some(err.name());
+                            side.stage = Stage::Stopped;
+                        }
+                        None => side.stage = Stage::Messages,
+                    }
+                }
+                used
+            }
+            Stage::Messages => {
+                let Some(kind) = self.header else {
+                    desync(obs, side, "message before both link messages".into());
+                    return data.len();
+                };
+                let channel = obs.link.as_ref().map_or(ChannelType(0), |l| l.channel_type);
+                Self::message_step(obs, side, kind, channel, dir, ts_ns, data, notable)
+            }
+        }
+    }
+
+    /// Once the server's reply is known, decide the client's auth bytes and replay what the
+    /// client sent meanwhile.
+    fn resume_client(&mut self, ts_ns: u64, notable: &mut dyn FnMut(Notable)) {
+        let (Some(reply), Some(mess)) = (&self.server_reply, &self.obs.link) else {
+            return;
+        };
+        self.header = Some(HeaderKind::negotiate(
+            mess.common_caps.has(common_cap::MINI_HEADER),
+            reply.common_caps.has(common_cap::MINI_HEADER),
+        ));
+        if self.up.stage != Stage::AwaitServerReply {
+            return;
+        }
+        if reply.error != 0 {
+            self.up.stage = Stage::Stopped;
+            return;
+        }
+        let selection = mess.common_caps.has(common_cap::PROTOCOL_AUTH_SELECTION)
+            && reply.common_caps.has(common_cap::PROTOCOL_AUTH_SELECTION);
+        if selection {
+            self.up.stage = Stage::AuthMechanism;
+        } else {
+            self.up.stage = Stage::Ticket;
+            self.up.skip = link::TICKET_LEN as u64;
+        }
+        let held = std::mem::take(&mut self.up.held);
+        self.feed(Direction::Up, ts_ns, &held, notable);
+    }
+
+    /// Whether a message's body is needed (images, session id, ack window), not just counted.
+    fn keep_body(channel: ChannelType, dir: Direction, msg_type: u16) -> bool {
+        match (channel, dir) {
+            (ChannelType::DISPLAY, Direction::Down) => {
+                display::is_update(msg_type) || msg_type == crate::wire::common::server::SET_ACK
+            }
+            (ChannelType::MAIN, Direction::Down) => msg_type == main_channel::server::INIT,
+            _ => false,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn message_step(
+        obs: &mut SpiceObservations,
+        side: &mut Side,
+        kind: HeaderKind,
+        channel: ChannelType,
+        dir: Direction,
+        ts_ns: u64,
+        data: &[u8],
+        notable: &mut dyn FnMut(Notable),
+    ) -> usize {
+        let mut used = 0;
+        let Some(header) = side.current else {
+            // Reading a header.
+            if !Self::fill(side, kind.header_len(), data, &mut used) {
+                return used;
+            }
+            let header = match DataHeader::parse(kind, &side.acc) {
+                Ok(h) => h,
+                Err(e) => {
+                    desync(obs, side, format!("message header: {e}"));
+                    return data.len();
+                }
+            };
+            side.acc.clear();
+            if header.size > MAX_BODY {
+                desync(
+                    obs,
+                    side,
+                    format!(
+                        "{} message {} claims {} bytes: the header walk is out of step",
+                        dir.as_str(),
+                        header.msg_type,
+                        header.size
+                    ),
+                );
+                return data.len();
+            }
+            side.current = Some(header);
+            side.skip = u64::from(header.size);
+            if header.size == 0 {
+                Self::complete(obs, side, kind, channel, dir, ts_ns, notable);
+            }
+            return used;
+        };
+        // Reading a body: keep it or skip it.
+        let take = (side.skip as usize).min(data.len());
+        if Self::keep_body(channel, dir, header.msg_type) {
+            side.acc.extend_from_slice(&data[..take]);
+        }
+        side.skip -= take as u64;
+        if side.skip == 0 {
+            Self::complete(obs, side, kind, channel, dir, ts_ns, notable);
+        }
+        take
+    }
+
+    fn complete(
+        obs: &mut SpiceObservations,
+        side: &mut Side,
+        kind: HeaderKind,
+        channel: ChannelType,
+        dir: Direction,
+        ts_ns: u64,
+        notable: &mut dyn FnMut(Notable),
+    ) {
+        let Some(header) = side.current.take() else {
+            return;
+        };
+        let body = std::mem::take(&mut side.acc);
+        let t = header.msg_type;
+        let e = obs.messages.entry((dir, t)).or_default();
+        e.0 += 1;
+        e.1 += kind.header_len() as u64 + u64::from(header.size);
+        match (channel, dir) {
+            (ChannelType::DISPLAY, Direction::Down) => {
+                if t == crate::wire::common::server::SET_ACK {
+                    obs.ack_window = crate::wire::common::SetAck::parse(&body)
+                        .ok()
+                        .map(|s| s.window);
+                } else if display::is_update(t) {
+                    notable(Notable::DisplayUpdate(ts_ns));
+                    if let Ok(Some(DisplayUpdate::Draw { images, .. })) =
+                        display::parse_update(t, &body)
+                    {
+                        for img in images {
+                            let e = obs.images.entry(img.code).or_default();
+                            e.0 += 1;
+                            e.1 += img.payload_bytes;
+                        }
+                    }
+                }
+            }
+            (ChannelType::MAIN, Direction::Down) if t == main_channel::server::INIT => {
+                obs.session_id = main_channel::MainInit::parse(&body)
+                    .ok()
+                    .map(|i| i.session_id);
+            }
+            (ChannelType::INPUTS, Direction::Up) => {
+                if matches!(
+                    t,
+                    inputs::client::KEY_DOWN
+                        | inputs::client::KEY_UP
+                        | inputs::client::KEY_SCANCODE
+                        | inputs::client::MOUSE_MOTION
+                        | inputs::client::MOUSE_POSITION
+                        | inputs::client::MOUSE_PRESS
+                        | inputs::client::MOUSE_RELEASE
+                ) {
+                    notable(Notable::Input(ts_ns));
+                }
+            }
+            _ => {}
+        }
+        // Keep the allocation for the next kept body.
+        side.acc = body;
+        side.acc.clear();
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn stream(path: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/tests/data/streams/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap_or_default()
+    }
+
+    /// Feeds a recorded conversation (client and server streams, alternating in the order they
+    /// were captured is not needed: the observer holds client bytes until the reply is seen).
+    fn observe(client: &[u8], server: &[u8], chunk: usize) -> (SpiceStream, Vec<Notable>) {
+        let mut s = SpiceStream::default();
+        let mut notes = Vec::new();
+        let mut ts = 0;
+        // Client link message first, then everything else interleaved in chunks.
+        let (c0, c1) = client.split_at(client.len().min(16 + 26));
+        s.feed(Direction::Up, ts, c0, &mut |n| notes.push(n));
+        let (mut ci, mut si) = (0, 0);
+        while ci < c1.len() || si < server.len() {
+            ts += 1;
+            let se = (si + chunk).min(server.len());
+            s.feed(Direction::Down, ts, &server[si..se], &mut |n| notes.push(n));
+            si = se;
+            let ce = (ci + chunk).min(c1.len());
+            s.feed(Direction::Up, ts, &c1[ci..ce], &mut |n| notes.push(n));
+            ci = ce;
+        }
+        (s, notes)
+    }
+
+    #[test]
+    fn walks_the_real_display_stream_to_the_last_byte() {
+        let (c, sv) = (stream("display.c2s"), stream("display.s2c"));
+        assert!(!c.is_empty() && !sv.is_empty(), "test streams missing");
+        for chunk in [1, 7, 1460, 65536] {
+            let (s, notes) = observe(&c, &sv, chunk);
+            assert_eq!(s.obs.desync, None, "chunk {chunk}");
+            assert_eq!(s.channel(), Some((ChannelType::DISPLAY, 0)));
+            assert_eq!(s.obs.ack_window, Some(20));
+            // Every byte after the link stage is in some message (header walk ends exactly).
+            let down: u64 = s
+                .obs
+                .messages
+                .iter()
+                .filter(|((d, _), _)| *d == Direction::Down)
+                .map(|(_, (_, b))| b)
+                .sum();
+            assert_eq!(down, sv.len() as u64 - 16 - 186 - 4, "chunk {chunk}");
+            let up: u64 = s
+                .obs
+                .messages
+                .iter()
+                .filter(|((d, _), _)| *d == Direction::Up)
+                .map(|(_, (_, b))| b)
+                .sum();
+            assert_eq!(up, c.len() as u64 - 16 - 26 - 4 - 128);
+            assert!(s.obs.images.contains_key(&display::image_type::GLZ_RGB));
+            assert!(s.obs.images.contains_key(&display::image_type::LZ_RGB));
+            assert!(notes.iter().any(|n| matches!(n, Notable::DisplayUpdate(_))));
+        }
+    }
+
+    #[test]
+    fn main_stream_gives_session_id_and_inputs_are_notable() {
+        let (s, _) = observe(&stream("main.c2s"), &stream("main.s2c"), 999);
+        assert_eq!(s.obs.desync, None);
+        assert_eq!(s.obs.session_id, Some(0xada3_2461));
+        let (i, notes) = observe(&stream("inputs.c2s"), &stream("inputs.s2c"), 999);
+        assert_eq!(i.channel(), Some((ChannelType::INPUTS, 0)));
+        assert_eq!(
+            i.obs.link.as_ref().map(|l| l.connection_id),
+            Some(0xada3_2461)
+        );
+        // remote-viewer sent only KEY_MODIFIERS on inputs in this capture: not an input event.
+        assert!(notes.is_empty());
+    }
+
+    #[test]
+    fn garbage_after_the_link_stage_is_a_desync_not_a_panic() {
+        let mut c = stream("cursor.c2s");
+        let sv = stream("cursor.s2c");
+        c.extend([0xff; 64]);
+        let (s, _) = observe(&c, &sv, 13);
+        assert!(s.obs.desync.is_some());
+    }
+
+    #[test]
+    fn refused_link_is_recorded() {
+        let c = stream("main.c2s");
+        let mut reply = LinkReply {
+            error: 7,
+            pub_key: vec![],
+            common_caps: link::Caps::default(),
+            channel_caps: link::Caps::default(),
+        }
+        .emit();
+        reply.truncate(16 + 178);
+        let (s, _) = observe(&c[..42], &reply, 50);
+        assert_eq!(s.obs.link_error.as_deref(), Some("PERMISSION_DENIED"));
+    }
+}

@@ -1,0 +1,67 @@
+//! Packet sources (placeholder interface until the capture module lands).
+
+use std::net::SocketAddr;
+
+/// Link-layer type of a capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkType {
+    /// BSD loopback.
+    Null,
+    /// Ethernet.
+    Ethernet,
+    /// Raw IP.
+    RawIp,
+    /// OpenBSD loopback.
+    Loop,
+    /// Linux cooked v1.
+    LinuxSll,
+    /// Linux cooked v2.
+    LinuxSll2,
+    /// Anything else.
+    Other(u32),
+}
+
+/// One captured frame.
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<'a> {
+    /// ns since the Unix epoch.
+    pub ts_ns: u64,
+    /// Original length.
+    pub wire_len: u32,
+    /// Captured bytes.
+    pub data: &'a [u8],
+    /// Link type.
+    pub link: LinkType,
+    /// Interface index.
+    pub interface: u32,
+}
+
+/// A decoded TCP segment.
+#[derive(Debug, Clone, Copy)]
+pub struct TcpSegment<'a> {
+    /// Source.
+    pub src: SocketAddr,
+    /// Destination.
+    pub dst: SocketAddr,
+    /// Sequence number.
+    pub seq: u32,
+    /// Ack number.
+    pub ack: u32,
+    /// SYN.
+    pub syn: bool,
+    /// ACK flag.
+    pub ack_flag: bool,
+    /// FIN.
+    pub fin: bool,
+    /// RST.
+    pub rst: bool,
+    /// Captured payload.
+    pub payload: &'a [u8],
+    /// Payload length per the IP header.
+    pub payload_len: u32,
+}
+
+/// Decodes a TCP segment.
+pub fn decode_tcp(_link: LinkType, _data: &[u8]) -> Option<TcpSegment<'_>> {
+    None
+}
