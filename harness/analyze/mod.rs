@@ -15,6 +15,8 @@
 //! - [`transport`]: what a flow carries, from its first bytes.
 //! - [`spice_stream`]: a passive SPICE observer for one connection.
 
+pub mod capture_result;
+pub mod flows;
 pub mod histogram;
 pub mod latency;
 pub mod rates;

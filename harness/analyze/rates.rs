@@ -96,6 +96,7 @@ mod tests {
 
     fn timeline(start_offset_s: f64, bin_ms: u32, bytes: Vec<u64>) -> Timeline {
         Timeline {
+            unit: None,
             bin_ms,
             start: String::new(),
             start_offset_s,

@@ -79,7 +79,7 @@ impl Default for Side {
 }
 
 /// The observer for one connection.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SpiceStream {
     up: Side,
     down: Side,
@@ -87,6 +87,16 @@ pub struct SpiceStream {
     header: Option<HeaderKind>,
     /// Everything counted so far.
     pub obs: SpiceObservations,
+    /// Whether messages completing now are counted (outside an analysis window they are
+    /// parsed, to keep the walk in step, but not counted).
+    pub counting: bool,
+}
+
+/// When a chunk arrived, and whether what completes in it is counted.
+#[derive(Debug, Clone, Copy)]
+struct Moment {
+    ts_ns: u64,
+    counting: bool,
 }
 
 /// Client bytes that may arrive before the server's reply is seen; beyond this the capture is
@@ -98,6 +108,19 @@ fn desync(obs: &mut SpiceObservations, side: &mut Side, why: String) {
         obs.desync = Some(why);
     }
     side.stage = Stage::Stopped;
+}
+
+impl Default for SpiceStream {
+    fn default() -> Self {
+        Self {
+            up: Side::default(),
+            down: Side::default(),
+            server_reply: None,
+            header: None,
+            obs: SpiceObservations::default(),
+            counting: true,
+        }
+    }
 }
 
 impl SpiceStream {
@@ -263,7 +286,11 @@ impl SpiceStream {
                     return data.len();
                 };
                 let channel = obs.link.as_ref().map_or(ChannelType(0), |l| l.channel_type);
-                Self::message_step(obs, side, kind, channel, dir, ts_ns, data, notable)
+                let at = Moment {
+                    ts_ns,
+                    counting: self.counting,
+                };
+                Self::message_step(obs, side, kind, channel, dir, at, data, notable)
             }
         }
     }
@@ -315,7 +342,7 @@ impl SpiceStream {
         kind: HeaderKind,
         channel: ChannelType,
         dir: Direction,
-        ts_ns: u64,
+        at: Moment,
         data: &[u8],
         notable: &mut dyn FnMut(Notable),
     ) -> usize {
@@ -349,7 +376,7 @@ impl SpiceStream {
             side.current = Some(header);
             side.skip = u64::from(header.size);
             if header.size == 0 {
-                Self::complete(obs, side, kind, channel, dir, ts_ns, notable);
+                Self::complete(obs, side, kind, channel, dir, at, notable);
             }
             return used;
         };
@@ -360,7 +387,7 @@ impl SpiceStream {
         }
         side.skip -= take as u64;
         if side.skip == 0 {
-            Self::complete(obs, side, kind, channel, dir, ts_ns, notable);
+            Self::complete(obs, side, kind, channel, dir, at, notable);
         }
         take
     }
@@ -371,7 +398,7 @@ impl SpiceStream {
         kind: HeaderKind,
         channel: ChannelType,
         dir: Direction,
-        ts_ns: u64,
+        at: Moment,
         notable: &mut dyn FnMut(Notable),
     ) {
         let Some(header) = side.current.take() else {
@@ -379,9 +406,15 @@ impl SpiceStream {
         };
         let body = std::mem::take(&mut side.acc);
         let t = header.msg_type;
-        let e = obs.messages.entry((dir, t)).or_default();
-        e.0 += 1;
-        e.1 += kind.header_len() as u64 + u64::from(header.size);
+        let ts_ns = at.ts_ns;
+        // Outside the analysis window the walk only keeps its place in the stream.
+        let mut ignore = |_: Notable| {};
+        let notable: &mut dyn FnMut(Notable) = if at.counting { notable } else { &mut ignore };
+        if at.counting {
+            let e = obs.messages.entry((dir, t)).or_default();
+            e.0 += 1;
+            e.1 += kind.header_len() as u64 + u64::from(header.size);
+        }
         match (channel, dir) {
             (ChannelType::DISPLAY, Direction::Down) => {
                 if t == crate::wire::common::server::SET_ACK {
@@ -390,8 +423,8 @@ impl SpiceStream {
                         .map(|s| s.window);
                 } else if display::is_update(t) {
                     notable(Notable::DisplayUpdate(ts_ns));
-                    if let Ok(Some(DisplayUpdate::Draw { images, .. })) =
-                        display::parse_update(t, &body)
+                    if let (true, Ok(Some(DisplayUpdate::Draw { images, .. }))) =
+                        (at.counting, display::parse_update(t, &body))
                     {
                         for img in images {
                             let e = obs.images.entry(img.code).or_default();

@@ -63,6 +63,7 @@ pub fn build_timeline(
     series.sort_unstable_by(|a, b| a.0.cmp(b.0));
 
     Timeline {
+        unit: None,
         bin_ms,
         start: String::new(),
         start_offset_s: start_us as f64 / 1e6,

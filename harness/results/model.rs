@@ -44,6 +44,54 @@ pub struct RunResult {
     pub inputs: InputStats,
     /// Human-readable problems noticed during the run that did not stop it.
     pub warnings: Vec<String>,
+    /// The packet capture the wire numbers come from, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<CaptureInfo>,
+    /// Bytes per transport (all flows of one kind added up), with the SSH overhead ratio.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transports: Vec<TransportStats>,
+}
+
+/// The capture behind a result's wire numbers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaptureInfo {
+    /// Capture file (pcap or pcapng), as given.
+    pub file: String,
+    /// Packets read.
+    pub packets: u64,
+    /// Captured bytes read.
+    pub bytes: u64,
+    /// Packets the kernel dropped (live capture only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_dropped: Option<u64>,
+    /// Packets the interface dropped (live capture only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface_dropped: Option<u64>,
+    /// Start of the analysed window, seconds since the Unix epoch, when one was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_s: Option<f64>,
+    /// End of the analysed window, seconds since the Unix epoch, when one was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_s: Option<f64>,
+}
+
+/// All flows of one transport added up.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TransportStats {
+    /// `"spice"`, `"tls"`, `"ssh"`, `"x11"` or `"unknown"`.
+    pub transport: String,
+    /// TCP connections.
+    pub flows: u64,
+    /// Wire bytes server → client.
+    pub down_wire_bytes: u64,
+    /// Wire bytes client → server.
+    pub up_wire_bytes: u64,
+    /// TCP payload bytes, both directions.
+    pub payload_bytes: u64,
+    /// For `ssh`: its wire bytes divided by the SPICE payload bytes of the plaintext legs
+    /// (DESIGN.md, "Channel"); absent otherwise or when there is no SPICE leg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overhead_ratio: Option<f64>,
 }
 
 impl Default for RunResult {
@@ -65,6 +113,8 @@ impl Default for RunResult {
             latency: Latency::default(),
             inputs: InputStats::default(),
             warnings: Vec::new(),
+            capture: None,
+            transports: Vec::new(),
         }
     }
 }
@@ -133,8 +183,12 @@ pub struct ChannelStats {
     pub channel_id: u8,
     /// `host:port` this channel connected to.
     pub server: String,
-    /// How the connection was carried, e.g. `"tcp"` or `"tls"`.
+    /// What the connection carried, decided from its first bytes: `"spice"`, `"tls"`,
+    /// `"ssh"`, `"x11"` or `"unknown"`.
     pub transport: String,
+    /// `host:port` of the client end, when known (from a capture, or the client's own socket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     /// Server → client traffic.
     pub down: DirectionStats,
     /// Client → server traffic.
@@ -144,7 +198,8 @@ pub struct ChannelStats {
 /// Traffic of one direction of one channel.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DirectionStats {
-    /// SPICE bytes: message headers and bodies after the link handshake, before any TLS.
+    /// TCP payload bytes of this connection in this direction, link stage included (for the
+    /// client's own counters: the SPICE stream bytes it sent or received).
     pub payload_bytes: u64,
     /// Bytes on the wire including TCP/IP (and TLS) overhead; present only when a packet
     /// capture was taken.
@@ -152,6 +207,9 @@ pub struct DirectionStats {
     pub wire_bytes: Option<u64>,
     /// Number of SPICE messages.
     pub messages: u64,
+    /// Captured packets (TCP segments, pure ACKs included); present only with a capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packets: Option<u64>,
 }
 
 /// Count and volume of one message type on one channel and direction.
@@ -189,6 +247,10 @@ pub struct ImageStats {
 /// Bytes per fixed-width time bin for each (channel, direction).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timeline {
+    /// What the bins count: `"payload"` (SPICE stream bytes from the client's counters) or
+    /// `"wire"` (captured frame bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
     /// Width of one bin in milliseconds.
     pub bin_ms: u32,
     /// Wall-clock start of bin 0, RFC 3339 UTC with milliseconds.
@@ -344,16 +406,19 @@ mod tests {
                 channel_type: 2,
                 channel_id: 0,
                 server: "127.0.0.1:5930".into(),
-                transport: "tcp".into(),
+                transport: "spice".into(),
+                client: None,
                 down: DirectionStats {
                     payload_bytes: 1000,
                     wire_bytes: Some(1200),
                     messages: 10,
+                    packets: Some(12),
                 },
                 up: DirectionStats {
                     payload_bytes: 50,
                     wire_bytes: None,
                     messages: 2,
+                    packets: None,
                 },
             }],
             messages: vec![MessageStats {
@@ -371,6 +436,7 @@ mod tests {
                 bytes: 800,
             }],
             timeline: Timeline {
+                unit: Some("wire".into()),
                 bin_ms: 100,
                 start: "2024-05-01T12:00:01.250Z".into(),
                 start_offset_s: 1.0,
@@ -412,6 +478,8 @@ mod tests {
                 pacing_error_p99_us: Some(400.0),
             },
             warnings: vec!["no capture".into()],
+            capture: None,
+            transports: Vec::new(),
             ..RunResult::default()
         }
     }

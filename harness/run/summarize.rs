@@ -66,6 +66,7 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) {
         .collect();
     let mut timeline: Timeline = build_timeline(&samples, 0, facts.end_us.max(1), BIN_MS);
     timeline.start_offset_s = 0.0;
+    timeline.unit = Some("payload".into());
 
     let sent: Vec<u64> = log.inputs.iter().map(|i| i.sent_us).collect();
     let updates: Vec<u64> = log.updates.iter().map(|u| u.at_us).collect();
@@ -120,11 +121,13 @@ fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
                 payload_bytes: link_down,
                 wire_bytes: None,
                 messages: 0,
+                packets: None,
             };
             let mut up = DirectionStats {
                 payload_bytes: link_up,
                 wire_bytes: None,
                 messages: 0,
+                packets: None,
             };
             for t in log.traffic.iter().filter(|t| t.channel == i) {
                 let d = if t.direction == Direction::Down {
@@ -141,6 +144,7 @@ fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
                 channel_id: c.channel_id,
                 server: c.server.to_string(),
                 transport: "spice".into(),
+                client: Some(c.local.to_string()),
                 down,
                 up,
             }

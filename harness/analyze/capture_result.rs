@@ -1,0 +1,264 @@
+//! Turns a finished [`Analyzer`] into a `spicebench.run/v1` result with wire numbers.
+//! Pure: the same analyser state always gives the same result.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::flows::{dir_index, Analyzer, Flow};
+use super::transport::Transport;
+use super::{latency_summary, rates};
+use crate::results::{
+    rfc3339, CaptureInfo, ChannelStats, DirectionStats, ImageStats, Latency, MessageStats,
+    RunResult, Series, ServerInfo, Timeline, TransportStats,
+};
+use crate::wire::names::{image_type_name, message_name, Direction};
+use crate::wire::ChannelType;
+
+/// The display counts as settled after this long without an update.
+const QUIET_NS: u64 = 300_000_000;
+
+/// The name a flow gets in results: its SPICE channel, or its transport.
+pub fn flow_channel_name(f: &Flow) -> String {
+    match (&f.spice, f.transport) {
+        (Some(s), _) => match s.channel() {
+            Some((t, _)) => t.name(),
+            None => "unknown".into(),
+        },
+        (None, Some(t)) => t.as_str().to_string(),
+        (None, None) => "unknown".into(),
+    }
+}
+
+fn counted(f: &Flow) -> bool {
+    f.counters.iter().any(|c| c.packets > 0)
+}
+
+/// Builds the result. `capture` describes the source; the scenario/config parts are left for
+/// the caller to fill (a live run knows them; `spicebench analyze` does not).
+pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
+    let t0 = a.t0_ns.unwrap_or(0);
+    let t_end = a.t_end_ns.max(t0);
+    let mut r = RunResult {
+        started_at: rfc3339(UNIX_EPOCH + Duration::from_nanos(t0)),
+        duration_s: (t_end - t0) as f64 / 1e9,
+        ..RunResult::default()
+    };
+    let flows: Vec<&Flow> = a.flows.iter().filter(|f| counted(f)).collect();
+
+    let mut messages: BTreeMap<(String, Direction, u16, u8), (u64, u64)> = BTreeMap::new();
+    let mut images: BTreeMap<u8, (u64, u64)> = BTreeMap::new();
+    let mut transports: BTreeMap<Transport, TransportStats> = BTreeMap::new();
+    let mut spice_payload = 0u64;
+    for f in &flows {
+        let name = flow_channel_name(f);
+        let transport = f.transport.unwrap_or(Transport::Unknown);
+        let (ctype, cid) = f
+            .spice
+            .as_ref()
+            .and_then(|s| s.channel())
+            .map_or((0, 0), |(t, id)| (t.0, id));
+        let msgs = |d: Direction| -> u64 {
+            f.spice.as_ref().map_or(0, |s| {
+                s.obs
+                    .messages
+                    .iter()
+                    .filter(|((dir, _), _)| *dir == d)
+                    .map(|(_, (c, _))| c)
+                    .sum()
+            })
+        };
+        let stats = |d: Direction| {
+            let c = f.counters[dir_index(d)];
+            DirectionStats {
+                payload_bytes: c.payload_bytes,
+                wire_bytes: Some(c.wire_bytes),
+                messages: msgs(d),
+                packets: Some(c.packets),
+            }
+        };
+        r.channels.push(ChannelStats {
+            channel: name.clone(),
+            channel_type: ctype,
+            channel_id: cid,
+            server: f.server.to_string(),
+            transport: transport.as_str().to_string(),
+            client: Some(f.client.to_string()),
+            down: stats(Direction::Down),
+            up: stats(Direction::Up),
+        });
+        let t = transports
+            .entry(transport)
+            .or_insert_with(|| TransportStats {
+                transport: transport.as_str().to_string(),
+                ..TransportStats::default()
+            });
+        t.flows += 1;
+        t.down_wire_bytes += f.counters[1].wire_bytes;
+        t.up_wire_bytes += f.counters[0].wire_bytes;
+        t.payload_bytes += f.counters[0].payload_bytes + f.counters[1].payload_bytes;
+        if let Some(s) = &f.spice {
+            if transport == Transport::Spice {
+                spice_payload += f.counters[0].payload_bytes + f.counters[1].payload_bytes;
+            }
+            for (&(d, ty), &(c, b)) in &s.obs.messages {
+                let e = messages.entry((name.clone(), d, ty, ctype)).or_default();
+                e.0 += c;
+                e.1 += b;
+            }
+            for (&code, &(c, b)) in &s.obs.images {
+                let e = images.entry(code).or_default();
+                e.0 += c;
+                e.1 += b;
+            }
+            if let Some(w) = s.obs.ack_window {
+                if s.channel().map(|(t, _)| t) == Some(ChannelType::DISPLAY) {
+                    r.server.net_test = Some(match w {
+                        20 => "high-bandwidth (display ack window 20)".to_string(),
+                        40 => "low-bandwidth (display ack window 40)".to_string(),
+                        w => format!("unknown (display ack window {w})"),
+                    });
+                }
+            }
+        }
+        r.warnings.extend(flow_warnings(f, &name));
+    }
+    if let Some(main) = flows.iter().find(|f| {
+        f.spice
+            .as_ref()
+            .and_then(|s| s.channel())
+            .is_some_and(|(t, _)| t == ChannelType::MAIN)
+    }) {
+        r.server = ServerInfo {
+            address: main.server.to_string(),
+            ..r.server
+        };
+    }
+    r.messages = messages
+        .into_iter()
+        .map(|((channel, d, ty, ctype), (count, bytes))| MessageStats {
+            name: message_name(ChannelType(ctype), d, ty)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("UNKNOWN_{ty}")),
+            channel,
+            direction: d.as_str().into(),
+            msg_type: ty,
+            count,
+            bytes,
+        })
+        .collect();
+    r.images = images
+        .into_iter()
+        .map(|(code, (count, bytes))| ImageStats {
+            image_type: image_type_name(code)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("UNKNOWN_{code}")),
+            code,
+            count,
+            bytes,
+        })
+        .collect();
+    r.transports = transports
+        .into_values()
+        .map(|mut t| {
+            if t.transport == "ssh" && spice_payload > 0 {
+                t.overhead_ratio =
+                    Some((t.down_wire_bytes + t.up_wire_bytes) as f64 / spice_payload as f64);
+            }
+            t
+        })
+        .collect();
+
+    r.timeline = timeline(&flows, a.options().bin_ms, t0, t_end);
+    r.timeline.anchor(UNIX_EPOCH + Duration::from_nanos(t0));
+    let (from, to) = measured_interval(a, t0, t_end);
+    r.rates = rates(&r.timeline, (from - t0) / 1000, (to - t0) / 1000);
+    let samples_us: Vec<u64> = a.latency_ns.iter().map(|n| n / 1000).collect();
+    r.latency = Latency {
+        input_to_display: latency_summary("capture", &samples_us),
+        settle_ms: None,
+        capture: None,
+    };
+    if a.non_tcp > 0 {
+        r.warnings.push(format!(
+            "{} frames were not TCP (or could not be decoded) and were skipped",
+            a.non_tcp
+        ));
+    }
+    r.capture = Some(CaptureInfo {
+        packets: a.packets,
+        bytes: a.bytes,
+        ..capture
+    });
+    r
+}
+
+/// First input → end of settle when the capture has inputs; otherwise the whole window.
+fn measured_interval(a: &Analyzer, t0: u64, t_end: u64) -> (u64, u64) {
+    match a.input_times {
+        (Some(first), Some(last)) => {
+            let end = a.last_update_ns.unwrap_or(last).max(last) + QUIET_NS;
+            (first.max(t0), end.min(t_end).max(first))
+        }
+        _ => (t0, t_end),
+    }
+}
+
+fn timeline(flows: &[&Flow], bin_ms: u32, t0: u64, t_end: u64) -> Timeline {
+    let bin_ns = u64::from(bin_ms.max(1)) * 1_000_000;
+    let bins = ((t_end - t0) / bin_ns + 1) as usize;
+    let mut series: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for f in flows {
+        let name = flow_channel_name(f);
+        for d in [Direction::Down, Direction::Up] {
+            let src = &f.bins[dir_index(d)];
+            if src.iter().all(|&b| b == 0) {
+                continue;
+            }
+            let dst = series
+                .entry(format!("{name}/{}", d.as_str()))
+                .or_insert_with(|| vec![0; bins]);
+            for (i, b) in src.iter().enumerate().take(bins) {
+                dst[i] += b;
+            }
+        }
+    }
+    Timeline {
+        unit: Some("wire".into()),
+        bin_ms: bin_ms.max(1),
+        start: String::new(),
+        start_offset_s: 0.0,
+        series: series
+            .into_iter()
+            .map(|(key, bytes)| Series { key, bytes })
+            .collect(),
+    }
+}
+
+fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
+    let id = format!("{name} flow {} → {}", f.client, f.server);
+    let mut w = Vec::new();
+    if !f.syn_seen {
+        w.push(format!(
+            "{id}: its start was not captured; counted as `{}` without channel attribution",
+            f.transport.unwrap_or(Transport::Unknown).as_str()
+        ));
+    }
+    if f.gap_bytes > 0 {
+        w.push(format!(
+            "{id}: {} bytes missing from the capture",
+            f.gap_bytes
+        ));
+    }
+    if let Some(s) = &f.spice {
+        if let Some(d) = &s.obs.desync {
+            w.push(format!("{id}: message walk stopped: {d}"));
+        }
+        if let Some(e) = &s.obs.link_error {
+            w.push(format!("{id}: the server refused the link ({e})"));
+        }
+        if let Some(o) = &s.obs.opaque {
+            w.push(format!("{id}: {o}"));
+        }
+    }
+    w
+}

@@ -1,0 +1,401 @@
+//! The capture analyser: TCP flows from packets, each flow's transport and SPICE channel, and
+//! everything counted per flow, streaming (memory grows with flows and capture duration, not
+//! with capture size).
+//!
+//! One [`Analyzer`] serves live captures, recorded files and in-memory test input alike: it
+//! only ever sees [`Packet`]s.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use super::reassembly::{self, Delivery};
+use super::spice_stream::{Notable, SpiceStream};
+use super::transport::Transport;
+use crate::capture::{decode_tcp, Packet};
+use crate::wire::names::Direction;
+
+/// How to analyse.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalyzeOptions {
+    /// Timeline bin width.
+    pub bin_ms: u32,
+    /// Count only what happens at or after this time (ns since the Unix epoch).
+    pub from_ns: Option<u64>,
+    /// Count only what happens before this time.
+    pub to_ns: Option<u64>,
+    /// An input with no display update within this long gets no latency sample.
+    pub latency_horizon_ns: u64,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        Self {
+            bin_ms: 100,
+            from_ns: None,
+            to_ns: None,
+            latency_horizon_ns: 1_000_000_000,
+        }
+    }
+}
+
+/// Per-direction counters of one flow.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DirCounters {
+    /// TCP segments.
+    pub packets: u64,
+    /// Frame bytes on the wire.
+    pub wire_bytes: u64,
+    /// TCP payload bytes (as the IP header states; retransmissions included).
+    pub payload_bytes: u64,
+}
+
+/// Bytes a flow buffers while its transport is undecided.
+const DETECT_LIMIT: usize = 64 * 1024;
+
+/// One TCP connection.
+#[derive(Debug)]
+pub struct Flow {
+    /// Client end (the SYN sender, or a guess when the start was not captured).
+    pub client: SocketAddr,
+    /// Server end.
+    pub server: SocketAddr,
+    /// First packet time.
+    pub first_ns: u64,
+    /// Last packet time.
+    pub last_ns: u64,
+    /// Whether the SYN was captured.
+    pub syn_seen: bool,
+    /// Up (client → server) and down counters, index by [`dir_index`].
+    pub counters: [DirCounters; 2],
+    /// Wire bytes per timeline bin, per direction.
+    pub bins: [Vec<u64>; 2],
+    /// What it carries, once decided.
+    pub transport: Option<Transport>,
+    /// The SPICE observer, for SPICE flows.
+    pub spice: Option<SpiceStream>,
+    /// Bytes lost to capture gaps.
+    pub gap_bytes: u64,
+    streams: [reassembly::Direction; 2],
+    early: [Vec<(u64, Vec<u8>)>; 2],
+    closed: bool,
+}
+
+/// 0 for up, 1 for down.
+pub fn dir_index(d: Direction) -> usize {
+    match d {
+        Direction::Up => 0,
+        Direction::Down => 1,
+    }
+}
+
+/// Per-session latency matching: inputs wait for the next display update.
+#[derive(Debug, Default)]
+struct SessionLatency {
+    pending: Vec<u64>,
+}
+
+/// The analyser.
+#[derive(Debug)]
+pub struct Analyzer {
+    opts: AnalyzeOptions,
+    /// Flows in order of first packet.
+    pub flows: Vec<Flow>,
+    index: HashMap<(SocketAddr, SocketAddr), usize>,
+    /// Start of the timeline (first counted packet), ns.
+    pub t0_ns: Option<u64>,
+    /// Last counted packet, ns.
+    pub t_end_ns: u64,
+    /// Frames read.
+    pub packets: u64,
+    /// Captured bytes read.
+    pub bytes: u64,
+    /// Frames that were not TCP (or not decodable).
+    pub non_tcp: u64,
+    sessions: HashMap<u32, SessionLatency>,
+    /// Input-to-display latency samples, ns.
+    pub latency_ns: Vec<u64>,
+    /// Input message times, ns (for the measured interval).
+    pub input_times: (Option<u64>, Option<u64>),
+    /// Last display update time, ns.
+    pub last_update_ns: Option<u64>,
+}
+
+impl Analyzer {
+    /// A fresh analyser.
+    pub fn new(opts: AnalyzeOptions) -> Self {
+        Self {
+            opts,
+            flows: Vec::new(),
+            index: HashMap::new(),
+            t0_ns: None,
+            t_end_ns: 0,
+            packets: 0,
+            bytes: 0,
+            non_tcp: 0,
+            sessions: HashMap::new(),
+            latency_ns: Vec::new(),
+            input_times: (None, None),
+            last_update_ns: None,
+        }
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &AnalyzeOptions {
+        &self.opts
+    }
+
+    fn in_window(&self, ts: u64) -> bool {
+        self.opts.from_ns.is_none_or(|f| ts >= f) && self.opts.to_ns.is_none_or(|t| ts < t)
+    }
+
+    /// Analyses one frame.
+    pub fn feed(&mut self, p: &Packet<'_>) {
+        self.packets += 1;
+        self.bytes += p.data.len() as u64;
+        let Some(seg) = decode_tcp(p.link, p.data) else {
+            self.non_tcp += 1;
+            return;
+        };
+        let counted = self.in_window(p.ts_ns);
+        if counted {
+            // Timestamps earlier than the first counted packet land in bin 0.
+            self.t0_ns.get_or_insert(p.ts_ns);
+            self.t_end_ns = self.t_end_ns.max(p.ts_ns);
+        }
+
+        let (fi, dir) = self.flow_for(&seg, p.ts_ns);
+        let bin_ns = u64::from(self.opts.bin_ms.max(1)) * 1_000_000;
+        let t0 = self.t0_ns.unwrap_or(p.ts_ns);
+        let flow = &mut self.flows[fi];
+        flow.last_ns = flow.last_ns.max(p.ts_ns);
+        let di = dir_index(dir);
+        if counted {
+            let c = &mut flow.counters[di];
+            c.packets += 1;
+            c.wire_bytes += u64::from(p.wire_len);
+            c.payload_bytes += u64::from(seg.payload_len);
+            let bin = (p.ts_ns.saturating_sub(t0) / bin_ns) as usize;
+            // Bound the bins by a day at 1 ms so a bogus timestamp cannot exhaust memory.
+            if bin < super::timeline::MAX_BINS {
+                let bins = &mut flow.bins[di];
+                if bins.len() <= bin {
+                    bins.resize(bin + 1, 0);
+                }
+                bins[bin] += u64::from(p.wire_len);
+            }
+        }
+        if seg.syn {
+            flow.streams[di].syn(seg.seq);
+        }
+        if seg.fin || seg.rst {
+            flow.closed = true;
+        }
+        if seg.payload.is_empty() {
+            return;
+        }
+        // Take the stream out so its in-order slices can go straight to the observer.
+        let mut stream = std::mem::take(&mut flow.streams[di]);
+        stream.push(seg.seq, seg.payload, &mut |d| {
+            self.delivery(fi, dir, p.ts_ns, d, counted)
+        });
+        self.flows[fi].streams[di] = stream;
+    }
+
+    fn delivery(&mut self, fi: usize, dir: Direction, ts: u64, d: Delivery<'_>, counted: bool) {
+        match d {
+            Delivery::Data(bytes) => self.deliver(fi, dir, ts, bytes, counted),
+            Delivery::Gap(gap) => {
+                self.flows[fi].gap_bytes += gap;
+                if let Some(s) = self.flows[fi].spice.as_mut() {
+                    s.gap(dir, gap);
+                }
+            }
+        }
+    }
+
+    fn flow_for(&mut self, seg: &crate::capture::TcpSegment<'_>, ts: u64) -> (usize, Direction) {
+        let fwd = (seg.src, seg.dst);
+        let rev = (seg.dst, seg.src);
+        let new_connection = seg.syn && !seg.ack_flag;
+        if let Some(&i) = self.index.get(&fwd).or_else(|| self.index.get(&rev)) {
+            let f = &self.flows[i];
+            // A SYN on a 4-tuple that already carried a connection starts a new one.
+            let reused =
+                new_connection && (f.closed || f.counters.iter().any(|c| c.payload_bytes > 0));
+            if !reused {
+                let dir = if f.client == seg.src {
+                    Direction::Up
+                } else {
+                    Direction::Down
+                };
+                return (i, dir);
+            }
+        }
+        // The SYN sender is the client; without a SYN, guess the lower port is the server's.
+        let (client, server) = if new_connection {
+            (seg.src, seg.dst)
+        } else if seg.syn && seg.ack_flag {
+            (seg.dst, seg.src)
+        } else if seg.src.port() >= seg.dst.port() {
+            (seg.src, seg.dst)
+        } else {
+            (seg.dst, seg.src)
+        };
+        let flow = Flow {
+            client,
+            server,
+            first_ns: ts,
+            last_ns: ts,
+            syn_seen: seg.syn,
+            counters: Default::default(),
+            bins: Default::default(),
+            transport: None,
+            spice: None,
+            gap_bytes: 0,
+            streams: Default::default(),
+            early: Default::default(),
+            closed: false,
+        };
+        self.flows.push(flow);
+        let i = self.flows.len() - 1;
+        self.index.insert((client, server), i);
+        self.index.remove(&(server, client));
+        let dir = if client == seg.src {
+            Direction::Up
+        } else {
+            Direction::Down
+        };
+        (i, dir)
+    }
+
+    fn deliver(&mut self, fi: usize, dir: Direction, ts: u64, bytes: &[u8], counted: bool) {
+        let flow = &mut self.flows[fi];
+        if flow.transport.is_none() {
+            let di = dir_index(dir);
+            flow.early[di].push((ts, bytes.to_vec()));
+            let first = |v: &Vec<(u64, Vec<u8>)>| {
+                let mut b = Vec::new();
+                for (_, chunk) in v {
+                    b.extend_from_slice(chunk);
+                    if b.len() >= 8 {
+                        break;
+                    }
+                }
+                b
+            };
+            let (c, s) = (first(&flow.early[0]), first(&flow.early[1]));
+            let total: usize = flow.early.iter().flatten().map(|(_, b)| b.len()).sum();
+            let decided =
+                Transport::detect(&c, &s).or((total > DETECT_LIMIT).then_some(Transport::Unknown));
+            let Some(t) = decided else {
+                return;
+            };
+            // A flow whose start was not captured cannot be read as SPICE from its middle.
+            let t = if t == Transport::Spice && !flow.syn_seen && !flow.streams[0].from_start {
+                Transport::Unknown
+            } else {
+                t
+            };
+            flow.transport = Some(t);
+            if t == Transport::Spice {
+                flow.spice = Some(SpiceStream::default());
+            }
+            // Replay the buffered chunks in arrival order.
+            let mut early: Vec<(u64, Direction, Vec<u8>)> = Vec::new();
+            for (d, v) in [Direction::Up, Direction::Down]
+                .into_iter()
+                .zip(std::mem::take(&mut flow.early))
+            {
+                early.extend(v.into_iter().map(|(ts, b)| (ts, d, b)));
+            }
+            early.sort_by_key(|(ts, _, _)| *ts);
+            for (ts, d, b) in early {
+                let counted = self.in_window(ts);
+                self.observe(fi, d, ts, &b, counted);
+            }
+            return;
+        }
+        self.observe(fi, dir, ts, bytes, counted);
+    }
+
+    fn observe(&mut self, fi: usize, dir: Direction, ts: u64, bytes: &[u8], counted: bool) {
+        let Some(spice) = self.flows[fi].spice.as_mut() else {
+            return;
+        };
+        let mut notes: Vec<Notable> = Vec::new();
+        spice.counting = counted;
+        spice.feed(dir, ts, bytes, &mut |n| notes.push(n));
+        if notes.is_empty() || !counted {
+            return;
+        }
+        let Some(session) = spice.obs.link.as_ref().map(|l| l.connection_id) else {
+            return;
+        };
+        let horizon = self.opts.latency_horizon_ns;
+        let s = self.sessions.entry(session).or_default();
+        for n in notes {
+            match n {
+                Notable::Input(t) => {
+                    s.pending.push(t);
+                    self.input_times.0 = Some(self.input_times.0.map_or(t, |f: u64| f.min(t)));
+                    self.input_times.1 = Some(self.input_times.1.map_or(t, |l: u64| l.max(t)));
+                }
+                Notable::DisplayUpdate(t) => {
+                    for &i in &s.pending {
+                        if t > i && t - i < horizon {
+                            self.latency_ns.push(t - i);
+                        }
+                    }
+                    s.pending.clear();
+                    self.last_update_ns = Some(self.last_update_ns.map_or(t, |l| l.max(t)));
+                }
+            }
+        }
+    }
+
+    /// Ends the analysis: flushes held segments and decides undecided flows.
+    pub fn finish(&mut self) {
+        for fi in 0..self.flows.len() {
+            for dir in [Direction::Up, Direction::Down] {
+                let di = dir_index(dir);
+                let ts = self.flows[fi].last_ns;
+                let counted = self.in_window(ts);
+                let mut stream = std::mem::take(&mut self.flows[fi].streams[di]);
+                stream.flush(&mut |d| self.delivery(fi, dir, ts, d, counted));
+                self.flows[fi].streams[di] = stream;
+            }
+            let f = &mut self.flows[fi];
+            if f.transport.is_none() {
+                let c: Vec<u8> = f.early[0]
+                    .iter()
+                    .flat_map(|(_, b)| b.clone())
+                    .take(8)
+                    .collect();
+                let s: Vec<u8> = f.early[1]
+                    .iter()
+                    .flat_map(|(_, b)| b.clone())
+                    .take(8)
+                    .collect();
+                let t = Transport::detect(&c, &s).unwrap_or(Transport::Unknown);
+                if t == Transport::Spice && f.syn_seen {
+                    // Too short to have been decided earlier: replay it now.
+                    f.transport = Some(t);
+                    f.spice = Some(SpiceStream::default());
+                    let early = std::mem::take(&mut f.early);
+                    for (d, v) in [Direction::Up, Direction::Down].into_iter().zip(early) {
+                        for (ts, b) in v {
+                            let counted = self.in_window(ts);
+                            self.observe(fi, d, ts, &b, counted);
+                        }
+                    }
+                } else {
+                    f.transport = Some(if t == Transport::Spice {
+                        Transport::Unknown
+                    } else {
+                        t
+                    });
+                }
+            }
+        }
+    }
+}
