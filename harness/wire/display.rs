@@ -204,7 +204,8 @@ impl Rect {
         if w <= 0 || h <= 0 {
             0
         } else {
-            (w * h) as u64
+            // Each side fits in 33 bits, so the product fits in u64.
+            (w as u64).saturating_mul(h as u64)
         }
     }
 }
@@ -621,6 +622,14 @@ mod test {
             }
         );
         assert_eq!(area.area(), 1024 * 768);
+        // Hostile corners (found by the fuzzer) must not overflow.
+        let huge = Rect {
+            top: i32::MIN,
+            left: i32::MIN,
+            bottom: i32::MAX,
+            right: i32::MAX,
+        };
+        assert_eq!(huge.area(), (u64::from(u32::MAX)) * u64::from(u32::MAX));
         assert_eq!(
             images,
             vec![ImageInfo {
