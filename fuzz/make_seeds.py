@@ -162,8 +162,12 @@ def write(target, name, data):
 def main():
     capture = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CAPTURE
     streams = tcp_streams(capture)
+    # Regenerate everything cut from the capture, but keep crash-* files: those are inputs a
+    # fuzzer found, kept as regression seeds.
     for target in ("link", "messages", "framer"):
-        shutil.rmtree(SEEDS / target, ignore_errors=True)
+        for old in (SEEDS / target).glob("*"):
+            if not old.name.startswith("crash-"):
+                old.unlink()
 
     chans = {}
     for (stream, direction), data in sorted(streams.items()):

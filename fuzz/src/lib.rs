@@ -184,7 +184,10 @@ pub fn every_parser(msg_type: u16, body: &[u8]) {
         let pong = p.pong();
         assert_eq!(pong, body[..12], "PONG does not echo the PING");
         let back = Ping::parse(&pong).expect("a PONG parses as a PING");
-        assert_eq!((back.id, back.timestamp, back.payload_len), (p.id, p.timestamp, 0));
+        assert_eq!(
+            (back.id, back.timestamp, back.payload_len),
+            (p.id, p.timestamp, 0)
+        );
     }
     let _ = Notify::parse(body);
     let _ = common::parse_disconnecting(body);
@@ -220,14 +223,22 @@ pub fn every_parser(msg_type: u16, body: &[u8]) {
     check_update(msg_type, body);
     if let Ok(init) = DisplayInit::parse(body) {
         let emitted = init.emit();
-        assert_eq!(emitted, body[..14], "DISPLAY_INIT emit differs from its input");
+        assert_eq!(
+            emitted,
+            body[..14],
+            "DISPLAY_INIT emit differs from its input"
+        );
         assert_eq!(DisplayInit::parse(&emitted), Ok(init));
     }
     let _ = SurfaceCreate::parse(body).map(|s| s.is_primary());
     let _ = StreamCreate::parse(body).map(|s| s.dest.area());
     // Images are reached through offsets inside the body: try the start and wherever the first
     // and last words point, which is where mutated offsets land.
-    for offset in [0, word_at(body, 0), word_at(body, body.len().saturating_sub(4))] {
+    for offset in [
+        0,
+        word_at(body, 0),
+        word_at(body, body.len().saturating_sub(4)),
+    ] {
         if let Ok(image) = display::parse_image(body, offset) {
             check_image(body, offset, &image);
         }
@@ -252,7 +263,10 @@ fn check_update(msg_type: u16, body: &[u8]) {
     match display::parse_update(msg_type, body) {
         Ok(None) => assert!(!display::is_update(msg_type), "update type gave None"),
         Ok(Some(update)) => {
-            assert!(display::is_update(msg_type), "non-update type gave an update");
+            assert!(
+                display::is_update(msg_type),
+                "non-update type gave an update"
+            );
             if let DisplayUpdate::Draw {
                 msg_type: t,
                 area,
@@ -322,8 +336,11 @@ pub fn check_link(data: &[u8]) -> Result<LinkHeader, WireError> {
     }
     for bytes in [trailer, data] {
         if let Ok(Some(e)) = link::parse_link_result(bytes) {
+            // Only a non-zero code is an error, and it maps back to the same value.
+            let code = word_at(bytes, 0);
+            assert_ne!(code, 0, "link result 0 is success, not {e:?}");
+            assert_eq!(LinkError::from_code(code), Some(e));
             assert!(!e.name().is_empty() && !e.advice().is_empty());
-            assert!(LinkError::from_code(0).is_none(), "code 0 is success, not an error");
         }
     }
     header
@@ -417,8 +434,14 @@ pub fn check_framer(data: &[u8]) -> Vec<Framed> {
     for kind in [HeaderKind::Mini, HeaderKind::Full] {
         let whole = frame(kind, [stream]);
         let chunked = frame(kind, chunks(stream, seed));
-        assert_eq!(whole.messages, chunked.messages, "{kind:?}: chunking changed the messages");
-        assert_eq!(whole.error, chunked.error, "{kind:?}: chunking changed the error");
+        assert_eq!(
+            whole.messages, chunked.messages,
+            "{kind:?}: chunking changed the messages"
+        );
+        assert_eq!(
+            whole.error, chunked.error,
+            "{kind:?}: chunking changed the error"
+        );
         let used: usize = whole.messages.iter().map(|m| m.stream_len(kind)).sum();
         if whole.error.is_none() {
             assert_eq!(whole.pending, chunked.pending);
@@ -454,10 +477,7 @@ pub fn check_scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
             assert_eq!(s.source, path);
             assert!(!s.steps.is_empty(), "a valid scenario has steps");
             let runs = s.configurations(None);
-            assert_eq!(
-                runs.len(),
-                s.target.compression().len() * s.repeat as usize
-            );
+            assert_eq!(runs.len(), s.target.compression().len() * s.repeat as usize);
             // Expanding a 600 s × 1000 Hz drag is legal but slow; fuzz iterations stay fast by
             // expanding only plans of modest size.
             let drags = s.steps.iter().filter(|st| matches!(st, Step::Drag(_)));
@@ -477,7 +497,10 @@ pub fn check_scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
         }
         Err(e) => {
             let msg = e.to_string();
-            assert!(msg.starts_with("fuzz.toml"), "error does not name the file: {msg}");
+            assert!(
+                msg.starts_with("fuzz.toml"),
+                "error does not name the file: {msg}"
+            );
             if let Some(line) = e.line() {
                 let lines = 1 + text.bytes().filter(|&b| b == b'\n').count();
                 assert!((1..=lines).contains(&line), "line {line} of {lines}: {msg}");
