@@ -35,6 +35,32 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Analyse a capture file (pcap or pcapng): every byte to a flow, a transport and a SPICE
+    /// channel, in the same results model a run writes.
+    Analyze {
+        /// Capture file.
+        capture: PathBuf,
+        /// Analyse only from this time (seconds since the Unix epoch).
+        #[arg(long)]
+        from: Option<f64>,
+        /// Analyse only up to this time (seconds since the Unix epoch).
+        #[arg(long)]
+        to: Option<f64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    /// A table per connection.
+    Table,
+    /// The `spicebench.run/v1` JSON.
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -70,7 +96,51 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             compression,
             quiet,
         } => run(scenario, out, compression, quiet).await,
+        Command::Analyze {
+            capture,
+            from,
+            to,
+            format,
+            out,
+        } => analyze(&capture, from, to, format, out.as_deref()),
     }
+}
+
+fn epoch_ns(flag: &str, secs: Option<f64>) -> anyhow::Result<Option<u64>> {
+    match secs {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s >= 0.0 => Ok(Some((s * 1e9) as u64)),
+        Some(s) => anyhow::bail!("{flag} {s}: give seconds since the Unix epoch, e.g. 1764316800.5"),
+    }
+}
+
+fn analyze(
+    capture: &std::path::Path,
+    from: Option<f64>,
+    to: Option<f64>,
+    format: Format,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<u8> {
+    let opts = spicebench::analyze::AnalyzeOptions {
+        from_ns: epoch_ns("--from", from)?,
+        to_ns: epoch_ns("--to", to)?,
+        ..Default::default()
+    };
+    if let (Some(f), Some(t)) = (opts.from_ns, opts.to_ns) {
+        anyhow::ensure!(f < t, "--from must be earlier than --to");
+    }
+    let result = spicebench::analyze::analyze_file(capture, opts)
+        .with_context(|| format!("analysing {}", capture.display()))?;
+    let text = match format {
+        Format::Table => spicebench::run::table::render_flows(&result),
+        Format::Json => serde_json::to_string_pretty(&result)? + "\n",
+    };
+    match out {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(0)
 }
 
 async fn run(

@@ -25,6 +25,9 @@ pub struct AnalyzeOptions {
     pub to_ns: Option<u64>,
     /// An input with no display update within this long gets no latency sample.
     pub latency_horizon_ns: u64,
+    /// Start of the timeline (ns since the Unix epoch); default: the first counted packet.
+    /// A live run anchors it at its own epoch so client and capture timelines line up.
+    pub t0_ns: Option<u64>,
 }
 
 impl Default for AnalyzeOptions {
@@ -34,6 +37,7 @@ impl Default for AnalyzeOptions {
             from_ns: None,
             to_ns: None,
             latency_horizon_ns: 1_000_000_000,
+            t0_ns: None,
         }
     }
 }
@@ -127,7 +131,7 @@ impl Analyzer {
             opts,
             flows: Vec::new(),
             index: HashMap::new(),
-            t0_ns: None,
+            t0_ns: opts.t0_ns,
             t_end_ns: 0,
             packets: 0,
             bytes: 0,

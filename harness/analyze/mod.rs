@@ -1,9 +1,12 @@
-//! Pure computations over timestamped events: timelines, rates, latency and settle time.
+//! Analysis: pure computations over timestamped events (timelines, rates, latency, settle
+//! time) and the streaming capture analyser that attributes every byte to a flow, a transport
+//! and a SPICE channel.
 //!
-//! Nothing here does I/O or reads a clock. All times are `u64` microseconds since the
-//! run's epoch (the instant recorded as `started_at` in the result). Inputs may be
-//! unsorted; functions sort copies. No input makes these functions panic: empty slices,
-//! zero-length intervals and zero bin widths all have a defined (documented) answer.
+//! Only [`file`] does I/O (it opens a capture); everything else is pure and reads no clock.
+//! Metric functions take `u64` microseconds since the run's epoch (the instant recorded as
+//! `started_at`); the capture analyser takes packet timestamps in ns since the Unix epoch.
+//! No input makes these functions panic: empty slices, zero-length intervals, zero bin widths,
+//! hostile packets all have a defined answer.
 //!
 //! - [`traffic`]: what the client records per message ([`TrafficSample`], [`Direction`]).
 //! - [`timeline`]: bytes per time bin per series.
@@ -14,8 +17,12 @@
 //! - [`reassembly`]: in-order TCP byte streams from captured segments.
 //! - [`transport`]: what a flow carries, from its first bytes.
 //! - [`spice_stream`]: a passive SPICE observer for one connection.
+//! - [`flows`]: the capture analyser (flows, attribution, counting, wire latency).
+//! - [`capture_result`]: analyser → results model with wire numbers.
+//! - [`file`]: analysing a whole packet source or capture file.
 
 pub mod capture_result;
+pub mod file;
 pub mod flows;
 pub mod histogram;
 pub mod latency;
@@ -33,3 +40,6 @@ pub use rates::rates;
 pub use settle::settle_time_us;
 pub use timeline::{build_timeline, MAX_BINS};
 pub use traffic::{series_key, Direction, TrafficSample};
+
+pub use file::{analyze_file, analyze_source};
+pub use flows::{AnalyzeOptions, Analyzer};

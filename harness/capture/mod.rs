@@ -65,3 +65,45 @@ pub struct TcpSegment<'a> {
 pub fn decode_tcp(_link: LinkType, _data: &[u8]) -> Option<TcpSegment<'_>> {
     None
 }
+
+/// Counters of a packet source.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SourceStats {
+    /// Packets.
+    pub packets: u64,
+    /// Bytes.
+    pub bytes: u64,
+    /// Kernel drops.
+    pub kernel_dropped: Option<u64>,
+    /// Interface drops.
+    pub interface_dropped: Option<u64>,
+}
+
+/// Capture errors.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// Truncated.
+    #[error("{path}: truncated at byte {offset}")]
+    Truncated {
+        /// File.
+        path: std::path::PathBuf,
+        /// Offset.
+        offset: u64,
+    },
+    /// Other.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A packet source.
+pub trait PacketSource {
+    /// Next packet.
+    fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError>;
+    /// Stats.
+    fn stats(&self) -> SourceStats;
+}
+
+/// Opens a capture file.
+pub fn open_file(_path: &std::path::Path) -> Result<Box<dyn PacketSource>, CaptureError> {
+    Err(CaptureError::Other("stub".into()))
+}

@@ -56,3 +56,70 @@ pub fn render(rows: &[Row<'_>]) -> String {
     }
     out
 }
+
+/// The per-connection table `spicebench analyze` prints: one row per TCP flow.
+pub fn render_flows(r: &RunResult) -> String {
+    let mut out = format!(
+        "{:<44} {:<9} {:<9} {:>8} {:>12} {:>12} {:>8} {:>11} {:>11} {:>8}\n",
+        "flow (client → server)",
+        "transport",
+        "channel",
+        "down pkt",
+        "down wire B",
+        "down pay. B",
+        "up pkt",
+        "up wire B",
+        "up pay. B",
+        "messages"
+    );
+    for c in &r.channels {
+        let flow = format!("{} → {}", c.client.as_deref().unwrap_or("?"), c.server);
+        let n = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+        out.push_str(&format!(
+            "{:<44} {:<9} {:<9} {:>8} {:>12} {:>12} {:>8} {:>11} {:>11} {:>8}\n",
+            flow,
+            c.transport,
+            c.channel,
+            n(c.down.packets),
+            n(c.down.wire_bytes),
+            c.down.payload_bytes,
+            n(c.up.packets),
+            n(c.up.wire_bytes),
+            c.up.payload_bytes,
+            c.down.messages + c.up.messages
+        ));
+    }
+    if !r.images.is_empty() {
+        out.push_str("\nimages:");
+        for i in &r.images {
+            out.push_str(&format!(
+                " {} ×{} ({:.3} MiB)",
+                i.image_type,
+                i.count,
+                mib(i.bytes)
+            ));
+        }
+        out.push('\n');
+    }
+    for t in &r.transports {
+        if let Some(ratio) = t.overhead_ratio {
+            out.push_str(&format!(
+                "\n{} overhead: {:.3}× the SPICE payload of the plaintext legs\n",
+                t.transport, ratio
+            ));
+        }
+    }
+    let lat = &r.latency.input_to_display;
+    out.push_str(&format!(
+        "\ninput-to-display latency ({}): {} samples",
+        lat.source, lat.count
+    ));
+    if let (Some(p50), Some(p99)) = (lat.p50_ms, lat.p99_ms) {
+        out.push_str(&format!(", p50 {p50:.2} ms, p99 {p99:.2} ms"));
+    }
+    out.push('\n');
+    for w in &r.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out
+}

@@ -1,0 +1,82 @@
+//! Analysing a whole packet source: a recorded pcap/pcapng file, a live capture's file, or
+//! in-memory frames. A capture cut short (a truncated last block) still gives a result, with a
+//! warning that says how far it got.
+
+use std::path::Path;
+
+use super::capture_result::capture_result;
+use super::flows::{AnalyzeOptions, Analyzer};
+use crate::capture::{open_file, CaptureError, PacketSource};
+use crate::results::{CaptureInfo, RunResult};
+
+/// Feeds every packet of `source` to a new analyser. A truncated source ends the feed early
+/// and is returned as the second value so the caller can warn.
+pub fn analyze_source(
+    source: &mut dyn PacketSource,
+    opts: AnalyzeOptions,
+) -> Result<(Analyzer, Option<CaptureError>), CaptureError> {
+    let mut analyzer = Analyzer::new(opts);
+    let cut = loop {
+        match source.next_packet() {
+            Ok(Some(p)) => analyzer.feed(&p),
+            Ok(None) => break None,
+            Err(e @ CaptureError::Truncated { .. }) => break Some(e),
+            Err(e) => return Err(e),
+        }
+    };
+    analyzer.finish();
+    Ok((analyzer, cut))
+}
+
+/// Analyses the capture file at `path` into a result (scenario/config left empty).
+pub fn analyze_file(path: &Path, opts: AnalyzeOptions) -> Result<RunResult, CaptureError> {
+    let mut source = open_file(path)?;
+    let (analyzer, cut) = analyze_source(source.as_mut(), opts)?;
+    let mut result = capture_result(
+        &analyzer,
+        CaptureInfo {
+            file: path.display().to_string(),
+            from_s: opts.from_ns.map(|n| n as f64 / 1e9),
+            to_s: opts.to_ns.map(|n| n as f64 / 1e9),
+            ..CaptureInfo::default()
+        },
+    );
+    if let Some(e) = cut {
+        result.warnings.insert(
+            0,
+            format!(
+                "partial result: {e}; the numbers cover the {} packets before that point",
+                analyzer.packets
+            ),
+        );
+    }
+    if analyzer.packets == 0 {
+        result
+            .warnings
+            .push("the capture holds no packets".to_string());
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    result.config.name = stem;
+    result.config.target = "capture".into();
+    result.config.transport = dominant_transport(&result);
+    result.config.compression = "unknown".into();
+    result.config.compression_mechanism = "unknown".into();
+    result.config.viewer = "unknown".into();
+    Ok(result)
+}
+
+/// `spice`, or `ssh` when an SSH leg is present (a tunnel), for the config summary.
+fn dominant_transport(r: &RunResult) -> String {
+    if r.transports.iter().any(|t| t.transport == "ssh") {
+        "ssh".into()
+    } else if r.transports.iter().any(|t| t.transport == "spice") {
+        "spice".into()
+    } else {
+        r.transports
+            .first()
+            .map_or("unknown".into(), |t| t.transport.clone())
+    }
+}
