@@ -110,7 +110,9 @@ fn epoch_ns(flag: &str, secs: Option<f64>) -> anyhow::Result<Option<u64>> {
     match secs {
         None => Ok(None),
         Some(s) if s.is_finite() && s >= 0.0 => Ok(Some((s * 1e9) as u64)),
-        Some(s) => anyhow::bail!("{flag} {s}: give seconds since the Unix epoch, e.g. 1764316800.5"),
+        Some(s) => {
+            anyhow::bail!("{flag} {s}: give seconds since the Unix epoch, e.g. 1764316800.5")
+        }
     }
 }
 
@@ -136,8 +138,9 @@ fn analyze(
         Format::Json => serde_json::to_string_pretty(&result)? + "\n",
     };
     match out {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
         None => print!("{text}"),
     }
     Ok(0)

@@ -5,9 +5,11 @@
 #   twm, xterm      the desktop a drag scenario moves windows on
 #   imagemagick     the deterministic plasma picture behind the windows (convert, display)
 #   x11-utils       xwininfo/xdpyinfo: tests read window geometry back from the X server
+#   libpcap-dev     live packet capture (the pcap crate links libpcap)
+#   tshark          the tests cross-check the capture analyser against Wireshark's dissector
 set -euo pipefail
 
-packages=(xserver-xspice twm xterm imagemagick x11-utils)
+packages=(xserver-xspice twm xterm imagemagick x11-utils libpcap-dev tshark)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: run as root (it calls apt-get)" >&2
@@ -22,6 +24,8 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps.sh: installing ${missing[*]}"
   apt-get update -q
+  # tshark's package asks whether non-root users may capture; answer no, without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 

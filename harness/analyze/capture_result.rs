@@ -83,6 +83,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
             server: f.server.to_string(),
             transport: transport.as_str().to_string(),
             client: Some(f.client.to_string()),
+            leg: f.relay.then(|| "relay".to_string()),
             down: stats(Direction::Down),
             up: stats(Direction::Up),
         });
@@ -96,6 +97,10 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
         t.down_wire_bytes += f.counters[1].wire_bytes;
         t.up_wire_bytes += f.counters[0].wire_bytes;
         t.payload_bytes += f.counters[0].payload_bytes + f.counters[1].payload_bytes;
+        r.warnings.extend(flow_warnings(f, &name));
+        if f.relay {
+            continue;
+        }
         if let Some(s) = &f.spice {
             if transport == Transport::Spice {
                 spice_payload += f.counters[0].payload_bytes + f.counters[1].payload_bytes;
@@ -120,9 +125,8 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
                 }
             }
         }
-        r.warnings.extend(flow_warnings(f, &name));
     }
-    if let Some(main) = flows.iter().find(|f| {
+    if let Some(main) = flows.iter().filter(|f| !f.relay).find(|f| {
         f.spice
             .as_ref()
             .and_then(|s| s.channel())
@@ -207,7 +211,7 @@ fn timeline(flows: &[&Flow], bin_ms: u32, t0: u64, t_end: u64) -> Timeline {
     let bin_ns = u64::from(bin_ms.max(1)) * 1_000_000;
     let bins = ((t_end - t0) / bin_ns + 1) as usize;
     let mut series: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for f in flows {
+    for f in flows.iter().filter(|f| !f.relay) {
         let name = flow_channel_name(f);
         for d in [Direction::Down, Direction::Up] {
             let src = &f.bins[dir_index(d)];

@@ -79,6 +79,11 @@ pub struct Flow {
     pub spice: Option<SpiceStream>,
     /// Bytes lost to capture gaps.
     pub gap_bytes: u64,
+    /// A second plaintext leg of a SPICE connection already seen (the far side of a tunnel
+    /// or proxy): listed, but left out of per-channel totals, images and latency.
+    pub relay: bool,
+    /// Whether the (session, channel) key of this flow was registered.
+    keyed: bool,
     streams: [reassembly::Direction; 2],
     early: [Vec<(u64, Vec<u8>)>; 2],
     closed: bool,
@@ -116,6 +121,8 @@ pub struct Analyzer {
     /// Frames that were not TCP (or not decodable).
     pub non_tcp: u64,
     sessions: HashMap<u32, SessionLatency>,
+    /// First flow of each (session, channel type, channel id): later ones are relay legs.
+    legs: HashMap<(u32, u8, u8), usize>,
     /// Input-to-display latency samples, ns.
     pub latency_ns: Vec<u64>,
     /// Input message times, ns (for the measured interval).
@@ -137,6 +144,7 @@ impl Analyzer {
             bytes: 0,
             non_tcp: 0,
             sessions: HashMap::new(),
+            legs: HashMap::new(),
             latency_ns: Vec::new(),
             input_times: (None, None),
             last_update_ns: None,
@@ -256,6 +264,8 @@ impl Analyzer {
             transport: None,
             spice: None,
             gap_bytes: 0,
+            relay: false,
+            keyed: false,
             streams: Default::default(),
             early: Default::default(),
             closed: false,
@@ -329,9 +339,13 @@ impl Analyzer {
         let mut notes: Vec<Notable> = Vec::new();
         spice.counting = counted;
         spice.feed(dir, ts, bytes, &mut |n| notes.push(n));
-        if notes.is_empty() || !counted {
+        self.register_leg(fi);
+        if notes.is_empty() || !counted || self.flows[fi].relay {
             return;
         }
+        let Some(spice) = self.flows[fi].spice.as_ref() else {
+            return;
+        };
         let Some(session) = spice.obs.link.as_ref().map(|l| l.connection_id) else {
             return;
         };
@@ -355,6 +369,35 @@ impl Analyzer {
                 }
             }
         }
+    }
+
+    /// Once a flow's session and channel are known, decides whether it is the first leg of
+    /// that channel or a relay leg. Main flows are keyed by MAIN_INIT's session id (their link
+    /// carries 0), the others by their link's connection id, which is that same session id.
+    fn register_leg(&mut self, fi: usize) {
+        let flow = &self.flows[fi];
+        if flow.keyed {
+            return;
+        }
+        let Some(spice) = flow.spice.as_ref() else {
+            return;
+        };
+        let Some(link) = spice.obs.link.as_ref() else {
+            return;
+        };
+        let session = if link.channel_type == crate::wire::ChannelType::MAIN {
+            match spice.obs.session_id {
+                Some(id) => id,
+                None => return,
+            }
+        } else {
+            link.connection_id
+        };
+        let key = (session, link.channel_type.0, link.channel_id);
+        let first = *self.legs.entry(key).or_insert(fi);
+        let flow = &mut self.flows[fi];
+        flow.keyed = true;
+        flow.relay = first != fi;
     }
 
     /// Ends the analysis: flushes held segments and decides undecided flows.

@@ -189,6 +189,11 @@ pub struct ChannelStats {
     /// `host:port` of the client end, when known (from a capture, or the client's own socket).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
+    /// `"relay"` for a second plaintext leg of a channel already listed (the far side of an
+    /// SSH tunnel captured on the same machine); such legs are left out of `messages`,
+    /// `images`, the per-channel timeline and latency, so nothing is counted twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leg: Option<String>,
     /// Server → client traffic.
     pub down: DirectionStats,
     /// Client → server traffic.
@@ -408,6 +413,7 @@ mod tests {
                 server: "127.0.0.1:5930".into(),
                 transport: "spice".into(),
                 client: None,
+                leg: None,
                 down: DirectionStats {
                     payload_bytes: 1000,
                     wire_bytes: Some(1200),

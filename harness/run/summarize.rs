@@ -145,6 +145,7 @@ fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
                 server: c.server.to_string(),
                 transport: "spice".into(),
                 client: Some(c.local.to_string()),
+                leg: None,
                 down,
                 up,
             }
