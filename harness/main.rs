@@ -34,6 +34,9 @@ enum Command {
         /// Print only the final table.
         #[arg(long, short)]
         quiet: bool,
+        /// Do not capture packets (no wire numbers; no privilege needed for capture).
+        #[arg(long)]
+        no_capture: bool,
     },
     /// Analyse a capture file (pcap or pcapng): every byte to a flow, a transport and a SPICE
     /// channel, in the same results model a run writes.
@@ -95,7 +98,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             out,
             compression,
             quiet,
-        } => run(scenario, out, compression, quiet).await,
+            no_capture,
+        } => {
+            let options = spicebench::run::RunOptions {
+                capture: !no_capture,
+            };
+            run(scenario, out, compression, quiet, &options).await
+        }
         Command::Analyze {
             capture,
             from,
@@ -151,6 +160,7 @@ async fn run(
     out: Option<PathBuf>,
     compression: Option<String>,
     quiet: bool,
+    options: &spicebench::run::RunOptions,
 ) -> anyhow::Result<u8> {
     let scenario = Scenario::load(&path)?;
     let overrides = match compression {
@@ -184,7 +194,7 @@ async fn run(
             eprintln!("{line}");
         }
     };
-    let outcome = run_matrix(&scenario, &configs, &out, &mut progress).await;
+    let outcome = run_matrix(&scenario, &configs, &out, options, &mut progress).await;
     print_outcome(&outcome);
     Ok(if outcome.interrupted {
         130

@@ -30,7 +30,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "install-deps.sh: cargo not found; install a Rust toolchain (1.85 or newer), e.g. with rustup" >&2
+  echo "install-deps.sh: cargo not found; install a Rust toolchain (1.88 or newer), e.g. with rustup" >&2
   exit 1
 fi
 echo "install-deps.sh: all packages present"

@@ -68,6 +68,13 @@ for _ in $(seq 100); do [ -S /tmp/.X11-unix/X$xv ] && break; sleep 0.1; done
 
 viewer_port=$spice_port
 filter="tcp port $spice_port"
+[ "$mode" = ssh-tunnel ] && filter="tcp port $spice_port or tcp port $ssh_port or tcp port $tunnel_port"
+mkdir -p "$out"
+# Started before the tunnel and the viewer so every connection's start is captured; a large
+# kernel buffer because the initial screen arrives in a burst of several MB on loopback.
+dumpcap -q -B 256 -i lo -f "$filter" -w "$out/capture.pcapng" >"$run/dumpcap.log" 2>&1 &
+pids+=($!)
+sleep 1
 if [ "$mode" = ssh-tunnel ]; then
   mkdir -p /run/sshd
   ssh-keygen -q -t ed25519 -N '' -f "$run/host_ed25519"
@@ -93,13 +100,7 @@ CONF
   pids+=($!)
   for _ in $(seq 100); do ss -ltnH "sport = :$tunnel_port" | grep -q . && break; sleep 0.1; done
   viewer_port=$tunnel_port
-  filter="tcp port $spice_port or tcp port $ssh_port or tcp port $tunnel_port"
 fi
-
-mkdir -p "$out"
-dumpcap -q -i lo -f "$filter" -w "$out/capture.pcapng" >"$run/dumpcap.log" 2>&1 &
-pids+=($!)
-sleep 1
 
 DISPLAY=:$xv remote-viewer "spice://127.0.0.1:$viewer_port" >"$run/viewer.log" 2>&1 &
 pids+=($!)
@@ -129,7 +130,7 @@ server = "Xspice (xserver-xspice $xspice_version, libspice-server1 $spice_server
 transport = "$mode"
 compression = "$compression"
 geometry = "1024x768"
-capture = "dumpcap on lo, filter '$filter'"
+capture = "dumpcap -B 256 on lo, filter '$filter'"
 workload = "xterm title bar dragged by 150 xdotool steps of (2,1) px at 20 ms through remote-viewer, over a plasma root background, twm OpaqueMove"
 xterm_client_area_after = "$moved"
 xterm_client_area_before = "52 71"

@@ -5,6 +5,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::summarize::{summarize, RunFacts, QUIET_US};
+use super::wire_merge::merge_capture;
+use crate::analyze::{analyze_file, AnalyzeOptions};
+use crate::capture::{
+    CaptureError, CaptureHandle, LiveCapture, DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN,
+};
 use crate::client::{
     ClientError, MousePreference, PointerStep, ScheduledStep, Session, SessionConfig,
 };
@@ -33,6 +38,9 @@ pub enum RunError {
         /// What the lab knows (e.g. Xspice exited).
         hint: String,
     },
+    /// Capturing or reading the capture failed.
+    #[error("capture: {0}")]
+    Capture(#[from] CaptureError),
     /// Writing results failed.
     #[error("writing {path}: {source}")]
     Write {
@@ -142,16 +150,79 @@ pub fn schedule(plan: &InputPlan, start_us: u64) -> Vec<ScheduledStep> {
         .collect()
 }
 
-/// Runs one configuration and writes `OUT/runs/<config>.json` atomically.
+/// How to run configurations.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Capture the session with libpcap (loopback targets) and add wire numbers.
+    pub capture: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self { capture: true }
+    }
+}
+
+/// Where a configuration's capture goes.
+pub fn capture_path(out_dir: &Path, config: &Configuration) -> PathBuf {
+    out_dir
+        .join("captures")
+        .join(format!("{}.pcapng", config.name))
+}
+
+/// Starts the live capture of the session to `addr`, before the client links so every link
+/// message is on it. Only loopback targets are captured so far (the interface is `lo`).
+fn start_capture(
+    addr: &str,
+    path: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Option<CaptureHandle>, RunError> {
+    let Ok(sock) = addr.parse::<std::net::SocketAddr>() else {
+        warnings.push(format!(
+            "no capture: `{addr}` is not an IP address and port"
+        ));
+        return Ok(None);
+    };
+    if !sock.ip().is_loopback() {
+        warnings.push(format!(
+            "no capture: {addr} is not on loopback; only loopback targets are captured so far"
+        ));
+        return Ok(None);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| RunError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    let live = LiveCapture::open(
+        "lo",
+        &format!("tcp port {}", sock.port()),
+        DEFAULT_SNAPLEN,
+        DEFAULT_BUFFER_BYTES,
+    )?;
+    Ok(Some(live.spawn_to_file(path)?))
+}
+
+/// Runs one configuration and writes `OUT/runs/<config>.json` atomically (and, with capture,
+/// `OUT/captures/<config>.pcapng`).
 pub async fn run_configuration(
     scenario: &Scenario,
     config: &Configuration,
     out_dir: &Path,
+    options: &RunOptions,
 ) -> Result<(RunResult, PathBuf), RunError> {
     // Absolute, because the lab runs tools in other working directories.
     let lab_dir = std::path::absolute(out_dir.join("lab").join(&config.name))
         .unwrap_or_else(|_| out_dir.join("lab").join(&config.name));
     let mut target = start_target(scenario, config, &lab_dir)?;
+    let mut warnings = Vec::new();
+    let pcap = capture_path(out_dir, config);
+    let capture = if options.capture {
+        start_capture(&target.addr, &pcap, &mut warnings)?
+    } else {
+        None
+    };
     let clock = crate::client::Clock::start();
     let session = Session::connect(
         &SessionConfig {
@@ -207,6 +278,11 @@ pub async fn run_configuration(
     let compression_note = session.compression_note().map(str::to_string);
     let (_, max_unacked) = session.input_gate().pacing_stats();
     let log = session.close().await;
+    // Stopped after the close so the connections' ends are on the capture too.
+    let capture_stats = match capture {
+        Some(handle) => Some(handle.stop()?),
+        None => None,
+    };
     if let Some(reason) = failure {
         let hint = match target.xspice.as_mut() {
             Some(x) => {
@@ -282,8 +358,23 @@ pub async fn run_configuration(
         max_unacked_motion: u64::from(max_unacked),
         compression: config.compression.as_str().to_string(),
     };
-    summarize(&log, &facts, &mut result);
+    result.warnings.extend(warnings);
+    let interval = summarize(&log, &facts, &mut result);
     result.timeline.anchor(clock.wall_at_epoch());
+    if let Some(stats) = capture_stats {
+        let epoch_ns = clock
+            .wall_at_epoch()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let wire = analyze_file(
+            &pcap,
+            AnalyzeOptions {
+                t0_ns: Some(epoch_ns),
+                ..AnalyzeOptions::default()
+            },
+        )?;
+        merge_capture(&mut result, wire, stats, interval);
+    }
     let path = result_path(out_dir, config);
     result
         .write_atomic(&path)

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::configuration::run_configuration;
+use super::configuration::{run_configuration, RunOptions};
 use crate::results::{mib, RunResult};
 use crate::scenario::{Configuration, Scenario};
 
@@ -28,6 +28,7 @@ pub async fn run_matrix(
     scenario: &Scenario,
     configs: &[Configuration],
     out_dir: &Path,
+    options: &RunOptions,
     progress: &mut dyn FnMut(String),
 ) -> MatrixOutcome {
     let mut outcome = MatrixOutcome::default();
@@ -47,7 +48,7 @@ pub async fn run_matrix(
             config.compression
         ));
         let result = tokio::select! {
-            r = run_configuration(scenario, config, out_dir) => Some(r),
+            r = run_configuration(scenario, config, out_dir, options) => Some(r),
             _ = tokio::signal::ctrl_c() => None,
         };
         match result {

@@ -4,12 +4,14 @@
 //! - [`configuration`]: one configuration, from starting the target to the result file.
 //! - [`matrix`]: every configuration in turn, with progress and Ctrl-C handling.
 //! - [`summarize`]: event log → results model.
-//! - [`table`]: the closing summary table.
+//! - [`table`]: the closing summary table and the per-flow table of `analyze`.
+//! - [`wire_merge`]: a run's capture numbers merged into its result.
 
 pub mod configuration;
 pub mod matrix;
 pub mod summarize;
 pub mod table;
+pub mod wire_merge;
 
-pub use configuration::{run_configuration, RunError};
+pub use configuration::{run_configuration, RunError, RunOptions};
 pub use matrix::{run_matrix, MatrixOutcome};

@@ -36,8 +36,9 @@ pub struct RunFacts {
     pub compression: String,
 }
 
-/// Fills the measured parts of `result` from `log`.
-pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) {
+/// Fills the measured parts of `result` from `log`. Returns the measured interval (first input
+/// → end of settle, µs since the epoch) that rates are averaged over, if there were inputs.
+pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Option<(u64, u64)> {
     let names: Vec<String> = log.channels.iter().map(|c| c.channel_type.name()).collect();
     result.channels = channel_stats(log, &names);
     result.messages = message_stats(log, &names);
@@ -109,6 +110,9 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) {
         result.server.net_test = Some(verdict);
     }
     result.duration_s = facts.end_us as f64 / 1e6;
+    first_input
+        .filter(|&f| measured_end > f)
+        .map(|f| (f, measured_end))
 }
 
 fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
