@@ -6,13 +6,16 @@
 //!   protocol's obligations, injects input and timestamps what it sends and receives.
 //! - [`scenario`]: the TOML scenario format, its validation and the input paths it generates.
 //! - [`lab`]: real parts spicebench starts itself (Xspice, window manager, content windows).
-//! - [`analyze`]: pure computations over timestamped events: timelines, rates, latency.
+//! - [`analyze`]: the capture analyser and the metrics (timelines, rates, latency).
 //! - [`results`]: the versioned results model (`spicebench.run/v1`).
+//! - [`export`]: pure functions from results to JSON, CSV, Markdown, SVG plots and HTML.
+//! - [`capture`]: packet sources (live libpcap, pcap/pcapng files, memory) and TCP decoding.
 //! - [`run`]: executes a scenario's configuration matrix and writes results.
 
 pub mod analyze;
 pub mod capture;
 pub mod client;
+pub mod export;
 pub mod lab;
 pub mod results;
 pub mod run;

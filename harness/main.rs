@@ -38,6 +38,22 @@ enum Command {
         #[arg(long)]
         no_capture: bool,
     },
+    /// Build one HTML report (plus Markdown and CSV tables) from results files of any runs.
+    Report {
+        /// Results files (`runs/<config>.json`) or directories holding them (a run's output
+        /// directory or its `runs/`).
+        #[arg(required = true)]
+        results: Vec<PathBuf>,
+        /// Output directory [default: reports/report].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Configuration the others are compared with [default: the first].
+        #[arg(long)]
+        baseline: Option<String>,
+        /// Report title.
+        #[arg(long, default_value = "spicebench report")]
+        title: String,
+    },
     /// Analyse a capture file (pcap or pcapng): every byte to a flow, a transport and a SPICE
     /// channel, in the same results model a run writes.
     Analyze {
@@ -105,6 +121,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             };
             run(scenario, out, compression, quiet, &options).await
         }
+        Command::Report {
+            results,
+            out,
+            baseline,
+            title,
+        } => report(&results, out, baseline, &title),
         Command::Analyze {
             capture,
             from,
@@ -113,6 +135,69 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             out,
         } => analyze(&capture, from, to, format, out.as_deref()),
     }
+}
+
+/// Results files named on the command line, directories expanded to the JSON files they hold.
+fn result_files(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let dir = if input.join("runs").is_dir() {
+                input.join("runs")
+            } else {
+                input.clone()
+            };
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .with_context(|| format!("reading {}", dir.display()))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            found.sort();
+            anyhow::ensure!(
+                !found.is_empty(),
+                "{} holds no results files (*.json)",
+                dir.display()
+            );
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn report(
+    inputs: &[PathBuf],
+    out: Option<PathBuf>,
+    baseline: Option<String>,
+    title: &str,
+) -> anyhow::Result<u8> {
+    let mut results = Vec::new();
+    for file in result_files(inputs)? {
+        let r = spicebench::results::RunResult::read(&file)?;
+        results.push((file, r));
+    }
+    spicebench::run::report_files::disambiguate(&mut results);
+    let names: Vec<String> = results.iter().map(|(_, r)| r.config.name.clone()).collect();
+    if let Some(b) = &baseline {
+        anyhow::ensure!(
+            names.contains(b),
+            "--baseline {b}: no such configuration; the results hold: {}",
+            names.join(", ")
+        );
+    }
+    let out = out.unwrap_or_else(|| PathBuf::from("reports").join("report"));
+    let runs: Vec<_> = results.into_iter().map(|(_, r)| r).collect();
+    let index =
+        spicebench::run::report_files::write_report(&out, &runs, title, baseline.as_deref())
+            .with_context(|| format!("writing the report in {}", out.display()))?;
+    println!(
+        "report: {} ({} configurations)",
+        index.display(),
+        runs.len()
+    );
+    Ok(0)
 }
 
 fn epoch_ns(flag: &str, secs: Option<f64>) -> anyhow::Result<Option<u64>> {

@@ -7,9 +7,10 @@
 #   x11-utils       xwininfo/xdpyinfo: tests read window geometry back from the X server
 #   libpcap-dev     live packet capture (the pcap crate links libpcap)
 #   tshark          the tests cross-check the capture analyser against Wireshark's dissector
+#   chromium        the tests open the HTML report in a headless browser
 set -euo pipefail
 
-packages=(xserver-xspice twm xterm imagemagick x11-utils libpcap-dev tshark)
+packages=(xserver-xspice twm xterm imagemagick x11-utils libpcap-dev tshark chromium)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: run as root (it calls apt-get)" >&2

@@ -88,6 +88,42 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
         assert_eq!(r.bursts.len(), 1);
         assert!(r.timeline.series.iter().any(|s| s.key == "display/down"));
     }
+    // The capture: wire numbers per channel, no kernel drops, and `spicebench analyze` of the
+    // run's own pcapng gives exactly the same wire numbers.
+    for (name, r) in [("off", &off), ("glz", &glz)] {
+        let cap = r.capture.as_ref().expect("capture info");
+        assert_eq!(cap.kernel_dropped, Some(0));
+        let pcap = out.join(format!("captures/{name}.pcapng"));
+        let analysed = spicebench()
+            .args(["analyze", pcap.to_str().unwrap(), "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(analysed.status.success());
+        let a: RunResult = serde_json::from_slice(&analysed.stdout).unwrap();
+        for c in &r.channels {
+            let w = a
+                .channels
+                .iter()
+                .find(|w| w.client == c.client)
+                .unwrap_or_else(|| panic!("{} not in the analysis", c.channel));
+            assert_eq!(w.channel, c.channel);
+            assert_eq!(
+                (w.down.wire_bytes, w.up.wire_bytes),
+                (c.down.wire_bytes, c.up.wire_bytes)
+            );
+            assert!(c.down.wire_bytes.unwrap() > c.down.payload_bytes);
+            // Client counters and capture agree up to what arrived after the client's close.
+            assert!(w.down.payload_bytes >= c.down.payload_bytes);
+            assert!(w.down.payload_bytes - c.down.payload_bytes < 4096);
+        }
+        let wire_lat = r.latency.capture.as_ref().expect("wire latency");
+        assert_eq!(wire_lat.source, "capture");
+        assert!(wire_lat.count > 100);
+        assert_eq!(r.timeline.unit.as_deref(), Some("wire"));
+    }
+    // The report is written as the matrix goes and covers both configurations.
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("off") && html.contains("glz") && html.contains("<svg"));
     // No temporary files left next to the results.
     let files: Vec<_> = std::fs::read_dir(out.join("runs"))
         .unwrap()
@@ -346,4 +382,106 @@ fn ctrl_c_stops_everything_and_keeps_finished_results() {
     assert!(stdout.contains("not run (interrupted)"), "{stdout}");
     assert!(RunResult::read(out.join("runs/glz.json")).is_ok());
     common::assert_nothing_left(dir.path());
+}
+
+#[test]
+fn capture_without_privilege_says_what_to_do() {
+    // An unprivileged user (nobody, all capabilities dropped) runs an external-target scenario:
+    // the live capture is the first thing that needs privilege.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let scenario = write(
+        dir.path(),
+        "s.toml",
+        &external_scenario(5999, "SPICEBENCH_TEST_PW"),
+    );
+    std::fs::set_permissions(
+        &scenario,
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    let run = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--",
+        ])
+        .arg(env!("CARGO_BIN_EXE_spicebench"))
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ])
+        .env("SPICEBENCH_TEST_PW", "x")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("needs root or CAP_NET_RAW+CAP_NET_ADMIN"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("setcap cap_net_raw,cap_net_admin+ep"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("analyse an existing capture file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("spicebench run --no-capture"), "{stderr}");
+}
+
+#[test]
+fn report_compares_results_from_two_separate_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/results");
+    for day in ["day1", "day2"] {
+        let runs = dir.path().join(day).join("runs");
+        std::fs::create_dir_all(&runs).unwrap();
+        for f in ["off.json", "glz.json"] {
+            std::fs::copy(data.join(f), runs.join(f)).unwrap();
+        }
+    }
+    let out = dir.path().join("report");
+    let run = spicebench()
+        .arg("report")
+        .arg(dir.path().join("day1"))
+        .arg(dir.path().join("day2/runs/glz.json"))
+        .args(["--out", out.to_str().unwrap(), "--baseline", "off"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    for name in ["off", "glz (day1)", "glz (day2)"] {
+        assert!(html.contains(name), "{name} missing from the report");
+    }
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| glz (day")).count(),
+        2,
+        "{md}"
+    );
+    assert!(md.contains("baseline"), "{md}");
+    // A baseline that is not there is an error that lists what is.
+    let bad = spicebench()
+        .arg("report")
+        .arg(dir.path().join("day1"))
+        .args(["--out", out.to_str().unwrap(), "--baseline", "zzz"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--baseline zzz") && stderr.contains("glz"),
+        "{stderr}"
+    );
 }

@@ -462,7 +462,7 @@ impl<R: Read> PcapngReader<R> {
             }
             let total = self.endian.u32(&head, 4);
             let min = if btype == PCAPNG_SHB { 28 } else { 12 };
-            if total < min || total % 4 != 0 || total > MAX_BLOCK_LEN {
+            if total < min || !total.is_multiple_of(4) || total > MAX_BLOCK_LEN {
                 return Err(self.body.corrupt(
                     start,
                     format!("block of type {btype:#x} has length {total}: a length must be a multiple of 4 between {min} and {MAX_BLOCK_LEN}"),

@@ -41,6 +41,9 @@ pub enum RunError {
     /// Capturing or reading the capture failed.
     #[error("capture: {0}")]
     Capture(#[from] CaptureError),
+    /// The live capture lacks privilege.
+    #[error("capture: {0}; or measure without wire numbers: spicebench run --no-capture")]
+    CapturePermission(CaptureError),
     /// Writing results failed.
     #[error("writing {path}: {source}")]
     Write {
@@ -200,7 +203,11 @@ fn start_capture(
         &format!("tcp port {}", sock.port()),
         DEFAULT_SNAPLEN,
         DEFAULT_BUFFER_BYTES,
-    )?;
+    )
+    .map_err(|e| match e {
+        CaptureError::Permission { .. } => RunError::CapturePermission(e),
+        e => RunError::Capture(e),
+    })?;
     Ok(Some(live.spawn_to_file(path)?))
 }
 

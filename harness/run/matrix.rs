@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::configuration::{run_configuration, RunOptions};
+use super::report_files::write_report;
 use crate::results::{mib, RunResult};
 use crate::scenario::{Configuration, Scenario};
 
@@ -84,6 +85,22 @@ pub async fn run_matrix(
                     path.display()
                 ));
                 outcome.done.push((config.clone(), r, path));
+                // Rewritten after every configuration so an interrupted sweep keeps a report.
+                let results: Vec<RunResult> =
+                    outcome.done.iter().map(|(_, r, _)| r.clone()).collect();
+                let title = format!(
+                    "{} on {}: {} configuration(s)",
+                    scenario.name,
+                    scenario.target.kind_name(),
+                    results.len()
+                );
+                match write_report(out_dir, &results, &title, None) {
+                    Ok(index) => progress(format!("report: {}", index.display())),
+                    Err(e) => progress(format!(
+                        "could not write the report in {}: {e}",
+                        out_dir.display()
+                    )),
+                }
             }
             Some(Err(e)) => {
                 progress(format!(

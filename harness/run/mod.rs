@@ -4,11 +4,13 @@
 //! - [`configuration`]: one configuration, from starting the target to the result file.
 //! - [`matrix`]: every configuration in turn, with progress and Ctrl-C handling.
 //! - [`summarize`]: event log → results model.
+//! - [`report_files`]: writing a report directory (HTML, Markdown, CSV).
 //! - [`table`]: the closing summary table and the per-flow table of `analyze`.
 //! - [`wire_merge`]: a run's capture numbers merged into its result.
 
 pub mod configuration;
 pub mod matrix;
+pub mod report_files;
 pub mod summarize;
 pub mod table;
 pub mod wire_merge;

@@ -1,0 +1,90 @@
+//! The comparison table as CSV (RFC 4180, `\n` line ends), for spreadsheets and scripts.
+
+use crate::results::RunResult;
+
+use super::compare::{relatives, summarize};
+use super::format::fixed_or;
+
+/// Column names, in order.
+pub const CSV_HEADER: [&str; 14] = [
+    "configuration",
+    "compression",
+    "display_bytes",
+    "display_mib",
+    "mean_mib_s",
+    "peak_mib_s",
+    "p50_ms",
+    "p90_ms",
+    "p99_ms",
+    "samples",
+    "settle_ms",
+    "baseline",
+    "display_ratio",
+    "p99_delta_ms",
+];
+
+/// Header row plus one row per configuration. The baseline is the first configuration;
+/// `display_ratio` and `p99_delta_ms` compare each row with it (the baseline's own row
+/// has ratio 1 and delta 0). A missing number is an empty field, never `NaN` or `0`.
+/// Decimals are fixed: 6 for MiB and MiB/s, 3 for milliseconds, 4 for the ratio.
+pub fn csv_table(results: &[RunResult]) -> String {
+    let summaries = summarize(results);
+    let rel = relatives(&summaries, None);
+    let mut out = CSV_HEADER.join(",");
+    out.push('\n');
+    for (s, r) in summaries.iter().zip(&rel) {
+        let row = [
+            field(&s.name),
+            field(&s.compression),
+            s.display_bytes.to_string(),
+            fixed_or(Some(s.display_mib()), 6, ""),
+            fixed_or(s.mean_mib_s, 6, ""),
+            fixed_or(s.peak_mib_s, 6, ""),
+            fixed_or(s.p50_ms, 3, ""),
+            fixed_or(s.p90_ms, 3, ""),
+            fixed_or(s.p99_ms, 3, ""),
+            s.samples.to_string(),
+            fixed_or(s.settle_ms, 3, ""),
+            field(&r.baseline),
+            fixed_or(r.display_ratio, 4, ""),
+            fixed_or(r.p99_delta_ms, 3, ""),
+        ];
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// A text field: quoted when it holds a separator, quote or line break (quotes
+/// doubled, per RFC 4180), and prefixed with `'` when a spreadsheet would read it as a
+/// formula (`=`, `+`, `-`, `@`): names come from scenario files anyone can write.
+fn field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_and_defused() {
+        assert_eq!(field("auto_glz"), "auto_glz");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\"\n"), "\"say \"\"hi\"\"\n\"");
+        assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
+
+    #[test]
+    fn empty_input_is_just_the_header() {
+        assert_eq!(csv_table(&[]), format!("{}\n", CSV_HEADER.join(",")));
+    }
+}

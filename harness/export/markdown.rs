@@ -1,0 +1,90 @@
+//! The comparison table as GitHub-flavoured Markdown, for tickets and docs.
+
+use crate::results::RunResult;
+
+use super::compare::{relatives, summarize};
+use super::format::fixed_or;
+
+/// What a missing number prints as: visible, and not mistakable for zero.
+const ABSENT: &str = "—";
+
+/// One row per configuration: name, compression, display bytes and MiB, mean and peak
+/// display MiB/s, latency p50/p90/p99 ms, samples, settle ms, and a sentence comparing
+/// it with `baseline` (a configuration name; the first configuration when `None` or
+/// unknown). Right-aligned numeric columns; ends with a newline.
+pub fn markdown_table(results: &[RunResult], baseline: Option<&str>) -> String {
+    let summaries = summarize(results);
+    let rel = relatives(&summaries, baseline);
+    let mut out = String::from(
+        "| configuration | compression | display bytes | display MiB | mean MiB/s | peak MiB/s \
+         | p50 ms | p90 ms | p99 ms | samples | settle ms | vs baseline |\n\
+         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
+    );
+    for (s, r) in summaries.iter().zip(&rel) {
+        let cells = [
+            cell(&s.name),
+            cell(&s.compression),
+            s.display_bytes.to_string(),
+            fixed_or(Some(s.display_mib()), 3, ABSENT),
+            fixed_or(s.mean_mib_s, 3, ABSENT),
+            fixed_or(s.peak_mib_s, 3, ABSENT),
+            fixed_or(s.p50_ms, 3, ABSENT),
+            fixed_or(s.p90_ms, 3, ABSENT),
+            fixed_or(s.p99_ms, 3, ABSENT),
+            s.samples.to_string(),
+            fixed_or(s.settle_ms, 3, ABSENT),
+            cell(&r.describe()),
+        ];
+        out.push_str("| ");
+        out.push_str(&cells.join(" | "));
+        out.push_str(" |\n");
+    }
+    out
+}
+
+/// Text from results made safe for one table cell: a `|` would end the cell and a
+/// newline the row; `\`, `*`, `` ` ``, `<`, `[` and friends would turn names into
+/// markup (or raw HTML, which renderers such as GitHub's pass through partly).
+///
+/// `_` between two letters or digits is left alone: GFM never reads an intraword
+/// underscore as emphasis, and `auto_glz` stays greppable in the raw text.
+fn cell(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let word = |i: Option<usize>| {
+        i.and_then(|i| chars.get(i))
+            .is_some_and(|c| c.is_alphanumeric())
+    };
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            '_' if word(i.checked_sub(1)) && word(Some(i + 1)) => out.push('_'),
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_the_table_or_inject_markup() {
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(cell("<script>"), "\\<script\\>");
+        assert_eq!(cell("auto_glz"), "auto_glz");
+        assert_eq!(cell("_x_"), "\\_x\\_");
+    }
+
+    #[test]
+    fn empty_input_is_just_the_header() {
+        let t = markdown_table(&[], None);
+        assert_eq!(t.lines().count(), 2);
+    }
+}

@@ -1,0 +1,438 @@
+//! Snapshot tests of the tables, structural tests of the SVG and HTML, and no-panic
+//! tests over empty, odd and hostile results.
+
+use std::path::Path;
+
+use crate::analyze::{encode_histogram, latency_histogram};
+use crate::results::*;
+
+use super::*;
+
+/// The three real results of the drag scenario (compression off, auto_glz, glz).
+fn real() -> Vec<RunResult> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/results");
+    ["off", "auto_glz", "glz"]
+        .iter()
+        .map(|n| RunResult::read(dir.join(format!("{n}.json"))).expect("fixture"))
+        .collect()
+}
+
+/// A small result built in code, for snapshots that should not move when fixtures do.
+fn small(name: &str, display: u64, p99: Option<f64>) -> RunResult {
+    let mut h = latency_histogram();
+    for v in [700, 900, 1_500, 9_000] {
+        h.record(v).unwrap();
+    }
+    let mut r = RunResult {
+        scenario: ScenarioInfo {
+            name: "typing".into(),
+            file: "scenarios/typing.toml".into(),
+            description: None,
+        },
+        ..RunResult::default()
+    };
+    r.config.name = name.into();
+    r.config.compression = name.into();
+    r.channels.push(ChannelStats {
+        channel: "display".into(),
+        transport: "spice".into(),
+        down: DirectionStats {
+            payload_bytes: display,
+            messages: 3,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    r.timeline = Timeline {
+        unit: Some("payload".into()),
+        bin_ms: 100,
+        start: String::new(),
+        start_offset_s: 0.0,
+        series: vec![Series {
+            key: "display/down".into(),
+            bytes: vec![0, display, 0],
+        }],
+    };
+    r.rates.push(Rate {
+        key: "display/down".into(),
+        mean_mib_s: display as f64 / 1_048_576.0 / 0.3,
+        peak_1s_mib_s: display as f64 / 1_048_576.0,
+    });
+    r.latency.input_to_display = LatencySummary {
+        source: "client".into(),
+        count: if p99.is_some() { 4 } else { 0 },
+        p50_ms: p99.map(|_| 0.9),
+        p90_ms: p99.map(|_| 1.5),
+        p99_ms: p99,
+        p99_9_ms: p99,
+        max_ms: p99,
+        histogram: encode_histogram(&if p99.is_some() {
+            h
+        } else {
+            latency_histogram()
+        }),
+    };
+    r.latency.settle_ms = p99.map(|_| 120.0);
+    r
+}
+
+fn opts() -> ReportOptions {
+    ReportOptions {
+        title: "drag: compression modes".into(),
+        baseline: None,
+        generated_at: "2026-11-28T08:00:00Z".into(),
+        machine: vec![("cpu".into(), "2 cores".into())],
+    }
+}
+
+#[test]
+fn markdown_snapshot_real() {
+    insta::assert_snapshot!("markdown_real", markdown_table(&real(), None));
+}
+
+#[test]
+fn markdown_snapshot_baseline_glz() {
+    insta::assert_snapshot!(
+        "markdown_baseline_glz",
+        markdown_table(&real(), Some("glz"))
+    );
+}
+
+#[test]
+fn csv_snapshot_real() {
+    insta::assert_snapshot!("csv_real", csv_table(&real()));
+}
+
+#[test]
+fn csv_snapshot_missing_numbers() {
+    let runs = [small("a|b", 0, None), small("=c,d", 2048, Some(9.0))];
+    insta::assert_snapshot!("csv_missing", csv_table(&runs));
+    insta::assert_snapshot!("markdown_missing", markdown_table(&runs, None));
+}
+
+#[test]
+fn json_snapshot_small() {
+    let runs = [
+        small("off", 1_048_576, Some(9.0)),
+        small("glz", 200_000, None),
+    ];
+    insta::assert_snapshot!("json_small", json(&runs));
+}
+
+#[test]
+fn json_of_the_real_results_reads_back() {
+    let runs = real();
+    let back: Vec<RunResult> = serde_json::from_str(&json(&runs)).unwrap();
+    assert_eq!(back, runs);
+}
+
+fn count(hay: &str, needle: &str) -> usize {
+    hay.matches(needle).count()
+}
+
+#[test]
+fn svgs_have_axes_with_units_and_legends() {
+    let runs = real();
+    let p = Palette::for_results(&runs);
+    let t = timeline_svg(&runs[0], &p);
+    assert!(t.starts_with("<svg"), "{}", &t[..80]);
+    for s in [
+        "time (s)",
+        "MiB/s",
+        "display",
+        "inputs",
+        "input burst",
+        "server → client",
+        "client → server",
+    ] {
+        assert!(t.contains(s), "timeline lacks {s}");
+    }
+    // Two bursts, shaded in both panels.
+    assert!(count(&t, "<polygon") >= 8);
+    let h = latency_histogram_svg(&runs[0], &p);
+    for s in ["latency (ms)", "count", "p50 0.705 ms", "p99 9.291 ms"] {
+        assert!(h.contains(s), "histogram lacks {s}");
+    }
+    let c = latency_cdf_svg(&runs[0], &p);
+    assert!(c.contains("fraction") && c.contains("latency (ms)"));
+    let cc = latency_cdf_compare_svg(&runs, &p);
+    for r in &runs {
+        assert!(cc.contains(&format!("{} (", r.config.name)));
+    }
+    let tb = throughput_bars_svg(&runs, &p);
+    assert!(tb.contains("MiB/s") && tb.contains("peak (1 s)") && tb.contains("2.569"));
+    let lb = latency_bars_svg(&runs, &p);
+    assert!(lb.contains("latency (ms)") && lb.contains("p99") && lb.contains("10.613"));
+    for r in &runs {
+        assert!(tb.contains(&r.config.name) && lb.contains(&r.config.name));
+    }
+}
+
+#[test]
+fn transport_legs_are_lines_not_stacked() {
+    let mut r = small("tunnel", 4096, Some(3.0));
+    r.timeline.series.push(Series {
+        key: "ssh/down".into(),
+        bytes: vec![0, 5000, 0],
+    });
+    let svg = timeline_svg(&r, &Palette::for_results(std::slice::from_ref(&r)));
+    assert!(svg.contains("ssh leg"));
+    assert!(svg.contains("<polyline"));
+}
+
+#[test]
+fn report_has_every_part() {
+    let runs = real();
+    let html = report_html(&runs, &opts());
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.trim_end().ends_with("</html>"));
+    // 3 comparison plots, then timeline, histogram and CDF per configuration.
+    assert_eq!(count(&html, "<svg"), 3 + 3 * runs.len());
+    assert_eq!(count(&html, "<svg"), count(&html, "</svg>"));
+    for r in &runs {
+        assert!(html.contains(&r.config.name));
+    }
+    for s in [
+        "drag: compression modes",
+        "Drag an xterm by its title bar",
+        "scenarios/drag.toml",
+        "2 cores",
+        "2026-11-28T08:00:00Z",
+        "high-bandwidth (display ack window 20)",
+        "127.0.0.1:32903",
+        "spicebench",
+        "client",
+        "0.44× the display bytes of off, p99 +1.3 ms",
+        "GLZ_RGB (102)",
+        "DRAW_COPY",
+        "keyboard channel is insecure",
+        "time (s)",
+        "latency (ms)",
+        "fraction",
+        "MiB/s",
+    ] {
+        assert!(html.contains(s), "report lacks {s}");
+    }
+    // Self-contained: no script, and nothing fetched (the SVG namespace is a name, not
+    // a fetch).
+    assert!(!html.contains("<script"), "no scripts in the report");
+    for fetch in ["src=", "<link", "@import", "url(", "https://"] {
+        assert!(
+            !html.contains(fetch),
+            "report refers to something outside: {fetch}"
+        );
+    }
+    assert_eq!(
+        count(&html, "http://"),
+        count(&html, "xmlns=\"http://www.w3.org/2000/svg\"")
+    );
+}
+
+#[test]
+fn report_names_a_missing_baseline() {
+    let mut o = opts();
+    o.baseline = Some("glz".into());
+    let html = report_html(&real(), &o);
+    assert!(
+        html.contains("2.28× the display bytes of glz"),
+        "{}",
+        &html[..0]
+    );
+    o.baseline = Some("nope".into());
+    let html = report_html(&real(), &o);
+    assert!(html.contains("Baseline “nope” is not among the configurations"));
+}
+
+#[test]
+fn hostile_strings_are_escaped_everywhere() {
+    let evil = "<script>alert('x')</script>&\"";
+    let mut r = small(evil, 1000, Some(2.0));
+    r.scenario.name = evil.into();
+    r.scenario.description = Some(evil.into());
+    r.warnings.push(evil.into());
+    r.server.net_test = Some(evil.into());
+    r.channels[0].channel = evil.into();
+    r.timeline.series[0].key = format!("{evil}/down");
+    r.messages.push(MessageStats {
+        channel: evil.into(),
+        direction: evil.into(),
+        name: evil.into(),
+        ..Default::default()
+    });
+    let mut o = opts();
+    o.title = evil.into();
+    o.machine.push((evil.into(), evil.into()));
+    o.generated_at = evil.into();
+    o.baseline = Some(evil.into());
+    let html = report_html(&[r.clone()], &o);
+    assert!(!html.contains("<script"), "unescaped script tag");
+    assert!(html.contains("&lt;script&gt;"));
+    let md = markdown_table(&[r.clone()], None);
+    // Every `<` and `>` of the name is backslash-escaped.
+    assert!(!md
+        .replace("\\<", "")
+        .replace("\\>", "")
+        .contains(['<', '>']));
+    let csv = csv_table(&[r]);
+    assert!(csv.contains("\"<script>alert('x')</script>&\"\"\""));
+}
+
+/// Tiny deterministic generator: no extra dev-dependency for "many odd inputs".
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.next() as usize % xs.len()]
+    }
+}
+
+fn odd_result(g: &mut Lcg, i: usize) -> RunResult {
+    let floats = [
+        0.0,
+        -1.0,
+        1e-12,
+        0.5,
+        3.0,
+        1e9,
+        1e300,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    let bytes = [0, 1, 1000, u64::MAX / 2, u64::MAX];
+    let mut r = RunResult::default();
+    r.config.name = match g.next() % 4 {
+        0 => String::new(),
+        1 => "x".repeat(200),
+        _ => format!("cfg-{i}"),
+    };
+    r.duration_s = g.pick(&floats);
+    r.timeline.bin_ms = [0, 1, 100, u32::MAX][g.next() as usize % 4];
+    let bins = [0, 1, 3, 700, 2000][g.next() as usize % 5];
+    for key in [
+        "display/down",
+        "inputs/up",
+        "ssh/down",
+        "weird",
+        "/",
+        "tls/up",
+    ] {
+        if g.next().is_multiple_of(2) {
+            let n = if g.next().is_multiple_of(3) {
+                bins / 2
+            } else {
+                bins
+            };
+            r.timeline.series.push(Series {
+                key: key.into(),
+                bytes: (0..n).map(|_| g.pick(&bytes)).collect(),
+            });
+        }
+    }
+    for _ in 0..(g.next() % 3) {
+        r.bursts.push(Burst {
+            start_s: g.pick(&floats),
+            end_s: g.pick(&floats),
+            events: 1,
+        });
+    }
+    r.rates.push(Rate {
+        key: "display/down".into(),
+        mean_mib_s: g.pick(&floats),
+        peak_1s_mib_s: g.pick(&floats),
+    });
+    r.channels.push(ChannelStats {
+        channel: "display".into(),
+        down: DirectionStats {
+            payload_bytes: g.pick(&bytes),
+            wire_bytes: Some(g.pick(&bytes)),
+            messages: g.pick(&bytes),
+            packets: None,
+        },
+        ..Default::default()
+    });
+    r.images.push(ImageStats {
+        count: g.pick(&bytes),
+        bytes: g.pick(&bytes),
+        ..Default::default()
+    });
+    r.messages.push(MessageStats {
+        bytes: g.pick(&bytes),
+        count: g.pick(&bytes),
+        ..Default::default()
+    });
+    let mut h = latency_histogram();
+    for _ in 0..(g.next() % 4) {
+        h.record(g.pick(&[1, 500, 60_000_000, 7])).unwrap();
+    }
+    let lat = &mut r.latency.input_to_display;
+    lat.histogram = match g.next() % 4 {
+        0 => "garbage%%".into(),
+        1 => String::new(),
+        _ => encode_histogram(&h),
+    };
+    lat.count = g.pick(&bytes);
+    lat.p50_ms = Some(g.pick(&floats));
+    lat.p99_ms = if g.next().is_multiple_of(2) {
+        Some(g.pick(&floats))
+    } else {
+        None
+    };
+    r.latency.settle_ms = Some(g.pick(&floats));
+    r
+}
+
+#[test]
+fn nothing_panics_on_odd_results() {
+    let mut g = Lcg(42);
+    // Empty, one, and up to twenty configurations of odd results.
+    for n in [0usize, 1, 2, 5, 20] {
+        let runs: Vec<RunResult> = (0..n).map(|i| odd_result(&mut g, i)).collect();
+        let html = report_html(&runs, &opts());
+        assert_eq!(count(&html, "<svg"), count(&html, "</svg>"));
+        if n > 0 {
+            assert_eq!(count(&html, "<svg"), 3 + 3 * n);
+        }
+        assert!(!html.contains("NaN") && !html.contains("inf "));
+        let _ = markdown_table(&runs, Some("cfg-1"));
+        let csv = csv_table(&runs);
+        assert_eq!(csv.lines().count(), n + 1);
+        let _ = json(&runs);
+    }
+    // A default result has nothing at all.
+    let empty = RunResult::default();
+    let html = report_html(std::slice::from_ref(&empty), &ReportOptions::default());
+    assert!(html.contains("no timeline data") && html.contains("no latency samples"));
+}
+
+#[test]
+fn twenty_configurations_get_twenty_colours_and_rows() {
+    let runs: Vec<RunResult> = (0..20)
+        .map(|i| {
+            small(
+                &format!("configuration-with-a-long-name-{i:02}"),
+                1000 * (i + 1),
+                Some(i as f64),
+            )
+        })
+        .collect();
+    let p = Palette::for_results(&runs);
+    let bars = throughput_bars_svg(&runs, &p);
+    // Names are shortened in the plot, but each row is there.
+    let short = format::abbreviate(&runs[0].config.name, 28);
+    assert_eq!(short, "configuration-…-long-name-00");
+    for r in &runs {
+        assert!(bars.contains(&format::abbreviate(&r.config.name, 28)));
+    }
+    let html = report_html(&runs, &opts());
+    for r in &runs {
+        assert!(html.contains(&r.config.name));
+    }
+}

@@ -1,0 +1,128 @@
+//! Writes a report directory: `index.html` plus `summary.md` and `summary.csv`, each atomically.
+//! The contents come from the pure exporters; this module adds what they must not read
+//! themselves (the clock, the machine) and does the I/O.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::export::{csv_table, markdown_table, report_html, ReportOptions};
+use crate::results::{rfc3339, RunResult};
+
+/// Facts about this machine for the report's "what was run" section.
+pub fn machine_info() -> Vec<(String, String)> {
+    let mut info = Vec::new();
+    if let Ok(n) = std::thread::available_parallelism() {
+        info.push(("cores".to_string(), n.to_string()));
+    }
+    if let Ok(mem) = std::fs::read_to_string("/proc/meminfo") {
+        if let Some(kb) = mem
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            info.push((
+                "memory".to_string(),
+                format!("{:.0} GiB", kb as f64 / 1_048_576.0),
+            ));
+        }
+    }
+    if let Ok(k) = std::fs::read_to_string("/proc/sys/kernel/osrelease") {
+        info.push(("kernel".to_string(), k.trim().to_string()));
+    }
+    info.push((
+        "spicebench".to_string(),
+        env!("CARGO_PKG_VERSION").to_string(),
+    ));
+    info
+}
+
+fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("report")
+    ));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Writes `dir/index.html`, `dir/summary.md` and `dir/summary.csv`; returns the HTML path.
+pub fn write_report(
+    dir: &Path,
+    results: &[RunResult],
+    title: &str,
+    baseline: Option<&str>,
+) -> std::io::Result<PathBuf> {
+    let opts = ReportOptions {
+        title: title.to_string(),
+        baseline: baseline.map(str::to_string),
+        generated_at: rfc3339(std::time::SystemTime::now()),
+        machine: machine_info(),
+    };
+    let index = dir.join("index.html");
+    write_atomic(&index, &report_html(results, &opts))?;
+    write_atomic(&dir.join("summary.md"), &markdown_table(results, baseline))?;
+    write_atomic(&dir.join("summary.csv"), &csv_table(results))?;
+    Ok(index)
+}
+
+/// Gives configurations with the same name (runs from different days or machines) distinct
+/// names, using the directory their result came from.
+pub fn disambiguate(results: &mut [(PathBuf, RunResult)]) {
+    let names: Vec<String> = results.iter().map(|(_, r)| r.config.name.clone()).collect();
+    for (path, r) in results.iter_mut() {
+        if names.iter().filter(|n| **n == r.config.name).count() < 2 {
+            continue;
+        }
+        // reports/<run>/runs/<config>.json → "<run>"; otherwise the file's own directory.
+        let origin = path
+            .parent()
+            .filter(|p| p.file_name().is_some_and(|n| n == "runs"))
+            .and_then(Path::parent)
+            .or(path.parent())
+            .and_then(|p| p.file_name())
+            .map_or("?".to_string(), |n| n.to_string_lossy().to_string());
+        r.config.name = format!("{} ({origin})", r.config.name);
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn same_names_from_two_runs_get_their_origin() {
+        let r = |n: &str| {
+            let mut r = RunResult::default();
+            r.config.name = n.into();
+            r
+        };
+        let mut v = vec![
+            (PathBuf::from("reports/day1/runs/glz.json"), r("glz")),
+            (PathBuf::from("reports/day2/runs/glz.json"), r("glz")),
+            (PathBuf::from("reports/day2/runs/off.json"), r("off")),
+        ];
+        disambiguate(&mut v);
+        let names: Vec<&str> = v.iter().map(|(_, r)| r.config.name.as_str()).collect();
+        assert_eq!(names, ["glz (day1)", "glz (day2)", "off"]);
+    }
+
+    #[test]
+    fn writes_all_three_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = RunResult::default();
+        r.config.name = "glz".into();
+        let index = write_report(dir.path(), &[r], "t", None).unwrap();
+        let html = std::fs::read_to_string(index).unwrap();
+        assert!(html.contains("glz"));
+        assert!(dir.path().join("summary.md").exists());
+        assert!(dir.path().join("summary.csv").exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+}
