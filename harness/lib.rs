@@ -10,10 +10,12 @@
 //! - [`results`]: the versioned results model (`spicebench.run/v1`).
 //! - [`export`]: pure functions from results to JSON, CSV, Markdown, SVG plots and HTML.
 //! - [`capture`]: packet sources (live libpcap, pcap/pcapng files, memory) and TCP decoding.
+//! - [`check`]: regression checks of recorded captures against expected results.
 //! - [`run`]: executes a scenario's configuration matrix and writes results.
 
 pub mod analyze;
 pub mod capture;
+pub mod check;
 pub mod client;
 pub mod export;
 pub mod lab;

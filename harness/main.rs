@@ -54,6 +54,29 @@ enum Command {
         #[arg(long, default_value = "spicebench report")]
         title: String,
     },
+    /// Promote a run's capture into the recordings library, with its expected analysis.
+    Record {
+        /// The run's output directory and configuration, e.g. reports/drag/glz.
+        run_config: PathBuf,
+        /// Name of the recording folder.
+        #[arg(long)]
+        name: String,
+        /// Recordings library.
+        #[arg(long, default_value = "recordings")]
+        recordings: PathBuf,
+    },
+    /// Re-analyse every recording and compare with its expected.json; exit 1 on a regression.
+    Check {
+        /// Recordings library.
+        #[arg(default_value = "recordings")]
+        recordings: PathBuf,
+        /// Relative tolerances per metric prefix (TOML, see `spicebench::check::tolerance`).
+        #[arg(long)]
+        tolerance_file: Option<PathBuf>,
+        /// Rewrite every expected.json from the current analysis (after a deliberate change).
+        #[arg(long)]
+        update: bool,
+    },
     /// Analyse a capture file (pcap or pcapng): every byte to a flow, a transport and a SPICE
     /// channel, in the same results model a run writes.
     Analyze {
@@ -127,6 +150,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             baseline,
             title,
         } => report(&results, out, baseline, &title),
+        Command::Record {
+            run_config,
+            name,
+            recordings,
+        } => record(&run_config, &name, &recordings),
+        Command::Check {
+            recordings,
+            tolerance_file,
+            update,
+        } => check(&recordings, tolerance_file.as_deref(), update),
         Command::Analyze {
             capture,
             from,
@@ -135,6 +168,130 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             out,
         } => analyze(&capture, from, to, format, out.as_deref()),
     }
+}
+
+fn record(
+    run_config: &std::path::Path,
+    name: &str,
+    recordings: &std::path::Path,
+) -> anyhow::Result<u8> {
+    use spicebench::check::recording::{run_metadata, server_package_versions, CAPTURE, METADATA};
+    use spicebench::check::{CheckError, Recording};
+    anyhow::ensure!(
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+        "--name {name:?}: use letters, digits, '-', '_' and '.'"
+    );
+    let config = run_config
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .context("give the run directory and configuration, e.g. reports/drag/glz")?;
+    let run_dir = run_config.parent().unwrap_or(std::path::Path::new("."));
+    let capture = run_dir.join("captures").join(format!("{config}.pcapng"));
+    let result = run_dir.join("runs").join(format!("{config}.json"));
+    anyhow::ensure!(
+        capture.exists(),
+        "{} does not exist: was the run captured (not --no-capture)?",
+        capture.display()
+    );
+    let run = spicebench::results::RunResult::read(&result)?;
+    let rec = Recording {
+        dir: recordings.join(name),
+    };
+    if rec.dir.exists() {
+        return Err(CheckError::Exists(rec.dir).into());
+    }
+    std::fs::create_dir_all(&rec.dir).with_context(|| format!("creating {}", rec.dir.display()))?;
+    std::fs::copy(&capture, rec.file(CAPTURE))
+        .with_context(|| format!("copying {}", capture.display()))?;
+    let now = spicebench::results::rfc3339(std::time::SystemTime::now());
+    std::fs::write(
+        rec.file(METADATA),
+        run_metadata(name, &run, &now, &server_package_versions()),
+    )
+    .with_context(|| format!("writing {}", rec.file(METADATA).display()))?;
+    let expected = rec.analyze()?;
+    rec.write_expected(&expected)?;
+    println!(
+        "recorded {} ({} packets, {} connections); spicebench check now covers it",
+        rec.dir.display(),
+        expected.capture.as_ref().map_or(0, |c| c.packets),
+        expected.channels.len()
+    );
+    Ok(0)
+}
+
+fn check(
+    recordings: &std::path::Path,
+    tolerance_file: Option<&std::path::Path>,
+    update: bool,
+) -> anyhow::Result<u8> {
+    use spicebench::check::{compare, Recording, Tolerances};
+    let tolerances = match tolerance_file {
+        Some(p) => Tolerances::load(p)?,
+        None => Tolerances::default(),
+    };
+    let all = Recording::find_all(recordings)?;
+    anyhow::ensure!(
+        !all.is_empty(),
+        "{} holds no recordings",
+        recordings.display()
+    );
+    let fmt = |v: Option<f64>| v.map_or("(absent)".to_string(), |v| format!("{v}"));
+    let (mut failed, mut rows) = (0, String::new());
+    for rec in &all {
+        let outcome = rec.check_layout().and_then(|()| rec.analyze());
+        let got = match outcome {
+            Ok(r) => r,
+            Err(e) => {
+                failed += 1;
+                rows.push_str(&format!("{:<28} ERROR  {e}\n", rec.name()));
+                continue;
+            }
+        };
+        if update {
+            rec.write_expected(&got)?;
+            rows.push_str(&format!(
+                "{:<28} updated {}\n",
+                rec.name(),
+                rec.file("expected.json").display()
+            ));
+            continue;
+        }
+        let diffs = match rec.expected() {
+            Ok(expected) => compare(&expected, &got, &tolerances),
+            Err(e) => {
+                failed += 1;
+                rows.push_str(&format!("{:<28} ERROR  {e}\n", rec.name()));
+                continue;
+            }
+        };
+        if diffs.is_empty() {
+            rows.push_str(&format!("{:<28} ok\n", rec.name()));
+            continue;
+        }
+        failed += 1;
+        rows.push_str(&format!(
+            "{:<28} MOVED  {} metric(s)\n",
+            rec.name(),
+            diffs.len()
+        ));
+        for d in diffs {
+            rows.push_str(&format!(
+                "    {:<64} expected {:>16}  got {:>16}  delta {:>12}  (tolerance {:.1} %)\n",
+                d.metric,
+                fmt(d.expected),
+                fmt(d.got),
+                fmt(d.delta()),
+                d.tolerance * 100.0
+            ));
+        }
+    }
+    print!("{rows}");
+    println!("check: {} passed, {} failed", all.len() - failed, failed);
+    Ok(if failed == 0 { 0 } else { 1 })
 }
 
 /// Results files named on the command line, directories expanded to the JSON files they hold.

@@ -1,0 +1,124 @@
+//! A result flattened into named numbers, so two results compare metric by metric and a
+//! difference can be printed as "metric, expected, got".
+
+use std::collections::BTreeMap;
+
+use crate::results::{LatencySummary, RunResult};
+
+/// Every number `check` compares, by a stable name.
+pub fn metrics(r: &RunResult) -> BTreeMap<String, f64> {
+    let mut m = BTreeMap::new();
+    let mut put = |k: String, v: f64| {
+        m.insert(k, v);
+    };
+    for c in &r.channels {
+        // The client port identifies a connection within one capture and is stable on replay.
+        let id = format!(
+            "channel {} {}→{}",
+            c.channel,
+            c.client.as_deref().unwrap_or("?"),
+            c.server
+        );
+        for (dir, d) in [("down", &c.down), ("up", &c.up)] {
+            put(format!("{id} {dir}.payload_bytes"), d.payload_bytes as f64);
+            put(format!("{id} {dir}.messages"), d.messages as f64);
+            if let Some(w) = d.wire_bytes {
+                put(format!("{id} {dir}.wire_bytes"), w as f64);
+            }
+            if let Some(p) = d.packets {
+                put(format!("{id} {dir}.packets"), p as f64);
+            }
+        }
+    }
+    for msg in &r.messages {
+        let id = format!("message {}/{}/{}", msg.channel, msg.direction, msg.name);
+        put(format!("{id}.count"), msg.count as f64);
+        put(format!("{id}.bytes"), msg.bytes as f64);
+    }
+    for i in &r.images {
+        put(format!("image {}.count", i.image_type), i.count as f64);
+        put(format!("image {}.bytes", i.image_type), i.bytes as f64);
+    }
+    for t in &r.transports {
+        put(
+            format!("transport {}.wire_bytes", t.transport),
+            (t.down_wire_bytes + t.up_wire_bytes) as f64,
+        );
+        if let Some(ratio) = t.overhead_ratio {
+            put(
+                format!("rate transport {}.overhead_ratio", t.transport),
+                ratio,
+            );
+        }
+    }
+    for rate in &r.rates {
+        put(format!("rate {}.mean_mib_s", rate.key), rate.mean_mib_s);
+        put(
+            format!("rate {}.peak_1s_mib_s", rate.key),
+            rate.peak_1s_mib_s,
+        );
+    }
+    latency(
+        &mut put,
+        "latency input_to_display",
+        &r.latency.input_to_display,
+    );
+    if let Some(c) = &r.latency.capture {
+        latency(&mut put, "latency capture", c);
+    }
+    m
+}
+
+fn latency(put: &mut dyn FnMut(String, f64), prefix: &str, l: &LatencySummary) {
+    put(format!("{prefix}.count"), l.count as f64);
+    for (name, v) in [
+        ("p50_ms", l.p50_ms),
+        ("p90_ms", l.p90_ms),
+        ("p99_ms", l.p99_ms),
+        ("p99_9_ms", l.p99_9_ms),
+        ("max_ms", l.max_ms),
+    ] {
+        if let Some(v) = v {
+            put(format!("{prefix}.{name}"), v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::results::{ChannelStats, DirectionStats, Rate};
+
+    #[test]
+    fn names_every_counted_number() {
+        let mut r = RunResult::default();
+        r.channels.push(ChannelStats {
+            channel: "display".into(),
+            client: Some("127.0.0.1:4000".into()),
+            server: "127.0.0.1:5930".into(),
+            down: DirectionStats {
+                payload_bytes: 10,
+                wire_bytes: Some(20),
+                messages: 2,
+                packets: Some(3),
+            },
+            ..ChannelStats::default()
+        });
+        r.rates.push(Rate {
+            key: "display/down".into(),
+            mean_mib_s: 0.5,
+            peak_1s_mib_s: 1.0,
+        });
+        r.latency.input_to_display.count = 7;
+        r.latency.input_to_display.p50_ms = Some(1.5);
+        let m = metrics(&r);
+        assert_eq!(
+            m["channel display 127.0.0.1:4000→127.0.0.1:5930 down.wire_bytes"],
+            20.0
+        );
+        assert_eq!(m["rate display/down.peak_1s_mib_s"], 1.0);
+        assert_eq!(m["latency input_to_display.p50_ms"], 1.5);
+        assert_eq!(m["latency input_to_display.count"], 7.0);
+        assert!(!m.contains_key("latency input_to_display.p99_ms"));
+    }
+}
