@@ -1,5 +1,7 @@
 //! The `spicebench` command line.
 
+mod bar_progress;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -31,7 +33,7 @@ enum Command {
         /// Compression modes to measure instead of the scenario's list, e.g. "off,glz".
         #[arg(long)]
         compression: Option<String>,
-        /// Print only the final table.
+        /// Print only the final table (no progress bars or lines), e.g. for CI.
         #[arg(long, short)]
         quiet: bool,
         /// Do not capture packets (no wire numbers; no privilege needed for capture).
@@ -431,12 +433,13 @@ async fn run(
             out.join("runs").display()
         );
     }
-    let mut progress = |line: String| {
-        if !quiet {
-            eprintln!("{line}");
-        }
+    let outcome = if quiet {
+        let progress = spicebench::run::progress::LineProgress { quiet: true };
+        run_matrix(&scenario, &configs, &out, options, &progress).await
+    } else {
+        let progress = bar_progress::BarProgress::new(configs.len());
+        run_matrix(&scenario, &configs, &out, options, &progress).await
     };
-    let outcome = run_matrix(&scenario, &configs, &out, options, &mut progress).await;
     print_outcome(&outcome);
     Ok(if outcome.interrupted {
         130

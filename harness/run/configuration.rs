@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::progress::{Phase, Progress};
 use super::summarize::{summarize, RunFacts, QUIET_US};
 use super::wire_merge::merge_capture;
 use crate::analyze::{analyze_file, AnalyzeOptions};
@@ -218,7 +219,9 @@ pub async fn run_configuration(
     config: &Configuration,
     out_dir: &Path,
     options: &RunOptions,
+    progress: &dyn Progress,
 ) -> Result<(RunResult, PathBuf), RunError> {
+    progress.phase(Phase::StartingTarget);
     // Absolute, because the lab runs tools in other working directories.
     let lab_dir = std::path::absolute(out_dir.join("lab").join(&config.name))
         .unwrap_or_else(|_| out_dir.join("lab").join(&config.name));
@@ -231,6 +234,7 @@ pub async fn run_configuration(
         None
     };
     let clock = crate::client::Clock::start();
+    progress.phase(Phase::Connecting);
     let session = Session::connect(
         &SessionConfig {
             addr: target.addr.clone(),
@@ -243,20 +247,31 @@ pub async fn run_configuration(
     )
     .await?;
 
+    progress.phase(Phase::Idle);
     tokio::time::sleep(scenario.idle_before).await;
     let plan = scenario.input_plan_with_seed(config.seed);
     let start_us = clock.now_us() + SCRIPT_LEAD_US;
     let steps = schedule(&plan, start_us);
     let runner = session.script_runner();
+    let total = steps.len() as u64;
     let report = {
         let thread_runner = runner.clone();
-        let handle = tokio::task::spawn_blocking(move || thread_runner.run(&steps));
+        let mut handle = tokio::task::spawn_blocking(move || thread_runner.run(&steps));
         // If this future is dropped (Ctrl-C), stop the thread before its next step.
-        let guard = CancelOnDrop(Some(runner));
-        let r = handle.await;
-        std::mem::forget(guard);
+        let mut guard = CancelOnDrop(Some(runner));
+        let r = loop {
+            tokio::select! {
+                r = &mut handle => break r,
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                    let sent = session.recorder().lock().inputs.len() as u64;
+                    progress.phase(Phase::Inputs { sent, total });
+                }
+            }
+        };
+        guard.0.take();
         r.unwrap_or_default()
     };
+    progress.phase(Phase::Settling);
     let script_end_us = start_us + plan.duration.as_micros() as u64;
 
     // Settle: wait for 300 ms without display updates, at most settle_timeout.
@@ -369,6 +384,7 @@ pub async fn run_configuration(
     let interval = summarize(&log, &facts, &mut result);
     result.timeline.anchor(clock.wall_at_epoch());
     if let Some(stats) = capture_stats {
+        progress.phase(Phase::Analyzing);
         let epoch_ns = clock
             .wall_at_epoch()
             .duration_since(std::time::UNIX_EPOCH)

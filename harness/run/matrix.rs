@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::configuration::{run_configuration, RunOptions};
+use super::progress::Progress;
 use super::report_files::write_report;
 use crate::results::{mib, RunResult};
 use crate::scenario::{Configuration, Scenario};
@@ -30,8 +31,9 @@ pub async fn run_matrix(
     configs: &[Configuration],
     out_dir: &Path,
     options: &RunOptions,
-    progress: &mut dyn FnMut(String),
+    progress: &dyn Progress,
 ) -> MatrixOutcome {
+    let line = |text: String| progress.line(&text);
     let mut outcome = MatrixOutcome::default();
     let total = configs.len();
     for (i, config) in configs.iter().enumerate() {
@@ -40,7 +42,7 @@ pub async fn run_matrix(
             continue;
         }
         let started = Instant::now();
-        progress(format!(
+        line(format!(
             "[{}/{}] {}: starting ({} target, compression {})",
             i + 1,
             total,
@@ -48,14 +50,15 @@ pub async fn run_matrix(
             scenario.target.kind_name(),
             config.compression
         ));
+        progress.config_started(i, total, &config.name);
         let result = tokio::select! {
-            r = run_configuration(scenario, config, out_dir, options) => Some(r),
+            r = run_configuration(scenario, config, out_dir, options, progress) => Some(r),
             _ = tokio::signal::ctrl_c() => None,
         };
         match result {
             None => {
                 outcome.interrupted = true;
-                progress(format!(
+                line(format!(
                     "[{}/{}] {}: interrupted; its processes were stopped",
                     i + 1,
                     total,
@@ -70,7 +73,7 @@ pub async fn run_matrix(
                     .filter(|c| c.channel == "display")
                     .map(|c| c.down.payload_bytes)
                     .sum();
-                progress(format!(
+                line(format!(
                     "[{}/{}] {}: done in {:.1} s: display {:.2} MiB, {} latency samples, p50 {} → {}",
                     i + 1,
                     total,
@@ -95,15 +98,15 @@ pub async fn run_matrix(
                     results.len()
                 );
                 match write_report(out_dir, &results, &title, None) {
-                    Ok(index) => progress(format!("report: {}", index.display())),
-                    Err(e) => progress(format!(
+                    Ok(index) => line(format!("report: {}", index.display())),
+                    Err(e) => line(format!(
                         "could not write the report in {}: {e}",
                         out_dir.display()
                     )),
                 }
             }
             Some(Err(e)) => {
-                progress(format!(
+                line(format!(
                     "[{}/{}] {}: FAILED after {:.1} s: {e}",
                     i + 1,
                     total,
@@ -113,6 +116,7 @@ pub async fn run_matrix(
                 outcome.failed.push((config.clone(), e.to_string()));
             }
         }
+        progress.config_finished();
     }
     outcome
 }

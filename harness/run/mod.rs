@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`configuration`]: one configuration, from starting the target to the result file.
 //! - [`matrix`]: every configuration in turn, with progress and Ctrl-C handling.
+//! - [`progress`]: progress reporting (bars on a terminal, lines in logs, quiet).
 //! - [`summarize`]: event log → results model.
 //! - [`report_files`]: writing a report directory (HTML, Markdown, CSV).
 //! - [`table`]: the closing summary table and the per-flow table of `analyze`.
@@ -10,6 +11,7 @@
 
 pub mod configuration;
 pub mod matrix;
+pub mod progress;
 pub mod report_files;
 pub mod summarize;
 pub mod table;
