@@ -438,3 +438,22 @@ fn scenario_parser_never_panics_and_seeds_validate() {
         }
     }
 }
+
+#[test]
+fn capture_files_never_panic_and_real_ones_attribute_channels() {
+    let seeds = fuzz_deterministically("capture", |d| {
+        let _ = oracle::check_capture(d);
+    });
+    assert_eq!(seeds.len(), 2, "pcap and pcapng seeds");
+    for (name, data) in &seeds {
+        let r = oracle::check_capture(data).unwrap_or_else(|| panic!("{name}: not readable"));
+        // The first 20 packets hold the main channel's link and the other three channels' SYNs.
+        assert!(
+            r.channels
+                .iter()
+                .any(|c| c.channel == "main" && c.transport == "spice"),
+            "{name}: {:?}",
+            r.channels
+        );
+    }
+}

@@ -510,3 +510,27 @@ pub fn check_scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
     }
     result
 }
+
+/// A capture file (pcap or pcapng bytes) read and analysed end to end, as `spicebench
+/// analyze` does: never a panic, and the result accounts for no more packets than were read.
+pub fn check_capture(data: &[u8]) -> Option<spicebench::results::RunResult> {
+    use spicebench::analyze::{analyze_source, capture_result::capture_result, AnalyzeOptions};
+    let mut source = spicebench::capture::from_reader(
+        std::io::Cursor::new(data.to_vec()),
+        std::path::Path::new("fuzz-input"),
+    )
+    .ok()?;
+    let (analyzer, _cut) = analyze_source(source.as_mut(), AnalyzeOptions::default()).ok()?;
+    let r = capture_result(&analyzer, spicebench::results::CaptureInfo::default());
+    let counted: u64 = r
+        .channels
+        .iter()
+        .map(|c| c.down.packets.unwrap_or(0) + c.up.packets.unwrap_or(0))
+        .sum();
+    assert!(
+        counted <= analyzer.packets,
+        "{counted} counted of {} read",
+        analyzer.packets
+    );
+    Some(r)
+}
