@@ -4,14 +4,15 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
+use super::accounting::{image_stats, message_label, net_test_verdict};
 use super::flows::{dir_index, Analyzer, Flow};
 use super::transport::Transport;
 use super::{latency_summary, rates};
 use crate::results::{
-    rfc3339, CaptureInfo, ChannelStats, DirectionStats, ImageStats, Latency, MessageStats,
-    RunResult, Series, ServerInfo, Timeline, TransportStats,
+    rfc3339, CaptureInfo, ChannelStats, DirectionStats, Latency, MessageStats, RunResult, Series,
+    ServerInfo, Timeline, TransportStats,
 };
-use crate::wire::names::{image_type_name, message_name, Direction};
+use crate::wire::names::Direction;
 use crate::wire::ChannelType;
 
 /// The display counts as settled after this long without an update.
@@ -117,11 +118,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
             }
             if let Some(w) = s.obs.ack_window {
                 if s.channel().map(|(t, _)| t) == Some(ChannelType::DISPLAY) {
-                    r.server.net_test = Some(match w {
-                        20 => "high-bandwidth (display ack window 20)".to_string(),
-                        40 => "low-bandwidth (display ack window 40)".to_string(),
-                        w => format!("unknown (display ack window {w})"),
-                    });
+                    r.server.net_test = Some(net_test_verdict(w));
                 }
             }
         }
@@ -140,9 +137,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
     r.messages = messages
         .into_iter()
         .map(|((channel, d, ty, ctype), (count, bytes))| MessageStats {
-            name: message_name(ChannelType(ctype), d, ty)
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("UNKNOWN_{ty}")),
+            name: message_label(ChannelType(ctype), d, ty),
             channel,
             direction: d.as_str().into(),
             msg_type: ty,
@@ -150,17 +145,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
             bytes,
         })
         .collect();
-    r.images = images
-        .into_iter()
-        .map(|(code, (count, bytes))| ImageStats {
-            image_type: image_type_name(code)
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("UNKNOWN_{code}")),
-            code,
-            count,
-            bytes,
-        })
-        .collect();
+    r.images = image_stats(images);
     r.transports = transports
         .into_values()
         .map(|mut t| {

@@ -18,9 +18,11 @@
 //! - [`transport`]: what a flow carries, from its first bytes.
 //! - [`spice_stream`]: a passive SPICE observer for one connection.
 //! - [`flows`]: the capture analyser (flows, attribution, counting, wire latency).
+//! - [`accounting`]: names and rows shared by the client summary and the capture analysis.
 //! - [`capture_result`]: analyser → results model with wire numbers.
 //! - [`file`]: analysing a whole packet source or capture file.
 
+pub mod accounting;
 pub mod capture_result;
 pub mod file;
 pub mod flows;

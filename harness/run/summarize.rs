@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::analyze::accounting::{image_stats, message_label, net_test_verdict};
 use crate::analyze::{
     build_timeline, input_to_display, latency_summary, rates, series_key, settle_time_us,
     TrafficSample,
@@ -13,7 +14,7 @@ use crate::results::{
     Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency, MessageStats,
 };
 use crate::results::{RunResult, Timeline};
-use crate::wire::names::{image_type_name, message_name, Direction};
+use crate::wire::names::Direction;
 use crate::wire::{display::image_type, inputs};
 
 /// Timeline bin width.
@@ -42,7 +43,7 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Op
     let names: Vec<String> = log.channels.iter().map(|c| c.channel_type.name()).collect();
     result.channels = channel_stats(log, &names);
     result.messages = message_stats(log, &names);
-    result.images = image_stats(log);
+    result.images = images(log);
 
     let keys: Vec<[Arc<str>; 2]> = names
         .iter()
@@ -106,7 +107,7 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Op
     result
         .warnings
         .extend(compression_warnings(facts, &result.images));
-    if let Some(verdict) = net_test_verdict(log) {
+    if let Some(verdict) = display_verdict(log) {
         result.server.net_test = Some(verdict);
     }
     result.duration_s = facts.end_us as f64 / 1e6;
@@ -174,9 +175,7 @@ fn message_stats(log: &EventLog, names: &[String]) -> Vec<MessageStats> {
                 channel: names[ch].clone(),
                 direction: dir.as_str().into(),
                 msg_type: ty,
-                name: message_name(ct, dir, ty)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("UNKNOWN_{ty}")),
+                name: message_label(ct, dir, ty),
                 count,
                 bytes,
             }
@@ -184,24 +183,14 @@ fn message_stats(log: &EventLog, names: &[String]) -> Vec<MessageStats> {
         .collect()
 }
 
-fn image_stats(log: &EventLog) -> Vec<ImageStats> {
+fn images(log: &EventLog) -> Vec<ImageStats> {
     let mut groups: BTreeMap<u8, (u64, u64)> = BTreeMap::new();
     for img in log.updates.iter().flat_map(|u| &u.images) {
         let e = groups.entry(img.code).or_default();
         e.0 += 1;
         e.1 += img.payload_bytes;
     }
-    groups
-        .into_iter()
-        .map(|(code, (count, bytes))| ImageStats {
-            image_type: image_type_name(code)
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("UNKNOWN_{code}")),
-            code,
-            count,
-            bytes,
-        })
-        .collect()
+    image_stats(groups)
 }
 
 fn input_stats(log: &EventLog, facts: &RunFacts) -> InputStats {
@@ -267,17 +256,13 @@ fn compression_warnings(facts: &RunFacts, images: &[ImageStats]) -> Vec<String> 
 }
 
 /// The display channel's ack window reveals the server's net-test verdict (§4.3).
-fn net_test_verdict(log: &EventLog) -> Option<String> {
+fn display_verdict(log: &EventLog) -> Option<String> {
     let (_, window) = log.ack_windows.iter().find(|(ch, _)| {
         log.channels
             .get(*ch)
             .is_some_and(|c| c.channel_type == crate::wire::ChannelType::DISPLAY)
     })?;
-    Some(match window {
-        20 => "high-bandwidth (display ack window 20)".to_string(),
-        40 => "low-bandwidth (display ack window 40)".to_string(),
-        w => format!("unknown (display ack window {w})"),
-    })
+    Some(net_test_verdict(*window))
 }
 
 #[cfg(test)]
