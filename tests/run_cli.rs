@@ -334,6 +334,22 @@ fn xspice_killed_mid_run_fails_that_configuration_and_keeps_the_others() {
     );
     assert!(RunResult::read(out.join("runs/glz.json")).is_ok());
     assert!(!out.join("runs/off.json").exists());
+    // Nothing lost: what the client saw before the server died is in the events log, and the
+    // capture file is there too.
+    let events = std::fs::read_to_string(out.join("events/off.jsonl")).unwrap();
+    let kinds: Vec<serde_json::Value> = events
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        kinds.iter().any(|e| e["kind"] == "update"),
+        "no display updates logged"
+    );
+    assert!(
+        kinds.iter().any(|e| e["kind"] == "input"),
+        "no inputs logged"
+    );
+    assert!(out.join("captures/off.pcapng").metadata().unwrap().len() > 100_000);
     common::assert_nothing_left(dir.path());
 }
 

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::events_file::EventsFile;
 use super::progress::{Phase, Progress};
 use super::summarize::{summarize, RunFacts, QUIET_US};
 use super::wire_merge::merge_capture;
@@ -246,6 +247,16 @@ pub async fn run_configuration(
         clock,
     )
     .await?;
+    let events = EventsFile::start(
+        session.recorder().clone(),
+        &out_dir
+            .join("events")
+            .join(format!("{}.jsonl", config.name)),
+    )
+    .map_err(|source| RunError::Write {
+        path: out_dir.join("events"),
+        source,
+    })?;
 
     progress.phase(Phase::Idle);
     tokio::time::sleep(scenario.idle_before).await;
@@ -300,6 +311,8 @@ pub async fn run_configuration(
     let compression_note = session.compression_note().map(str::to_string);
     let (_, max_unacked) = session.input_gate().pacing_stats();
     let log = session.close().await;
+    // Whatever happened, what the client saw is on disk.
+    let events_written = events.finish().await;
     // Stopped after the close so the connections' ends are on the capture too.
     let capture_stats = match capture {
         Some(handle) => Some(handle.stop()?),
@@ -381,6 +394,11 @@ pub async fn run_configuration(
         compression: config.compression.as_str().to_string(),
     };
     result.warnings.extend(warnings);
+    if let Err(e) = events_written {
+        result
+            .warnings
+            .push(format!("the events log is incomplete: {e}"));
+    }
     let interval = summarize(&log, &facts, &mut result);
     result.timeline.anchor(clock.wall_at_epoch());
     if let Some(stats) = capture_stats {

@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`configuration`]: one configuration, from starting the target to the result file.
+//! - [`events_file`]: the events log, written while the run goes.
 //! - [`matrix`]: every configuration in turn, with progress and Ctrl-C handling.
 //! - [`progress`]: progress reporting (bars on a terminal, lines in logs, quiet).
 //! - [`summarize`]: event log → results model.
@@ -10,6 +11,7 @@
 //! - [`wire_merge`]: a run's capture numbers merged into its result.
 
 pub mod configuration;
+pub mod events_file;
 pub mod matrix;
 pub mod progress;
 pub mod report_files;
