@@ -6,9 +6,7 @@ mod common;
 use std::time::Duration;
 
 use spicebench::analyze::{input_to_display, latency_summary};
-use spicebench::client::{
-    Clock, MousePreference, PointerStep, ScheduledStep, Session, SessionConfig,
-};
+use spicebench::client::{Clock, Session, SessionConfig};
 use spicebench::lab::{Desktop, Xspice, XspiceConfig};
 use spicebench::wire::names::Direction;
 use spicebench::wire::ChannelType;
@@ -40,18 +38,9 @@ async fn title_bar_drag_moves_the_xterm_and_costs_far_more_than_idle() {
         let before = desktop.drag_window().expect("xterm frame");
 
         let clock = Clock::start();
-        let session = Session::connect(
-            &SessionConfig {
-                addr: xspice.addr(),
-                password: String::new(),
-                preferred_compression: None,
-                mouse: MousePreference::Client,
-                timeout: Duration::from_secs(10),
-            },
-            clock,
-        )
-        .await
-        .unwrap();
+        let session = Session::connect(&SessionConfig::new(xspice.addr(), ""), clock)
+            .await
+            .unwrap();
         assert_eq!(session.mouse_mode(), 2, "Xspice offers client mouse mode");
 
         // One second of idle, then a 2 s drag of the title bar by (300, 180) at 100 Hz.
@@ -60,41 +49,8 @@ async fn title_bar_drag_moves_the_xterm_and_costs_far_more_than_idle() {
         let idle_to = clock.now_us();
         let (x0, y0) = (before.x as u32 + 70, before.y as u32 + 8);
         let start = clock.now_us() + 100_000;
-        let mut steps = vec![
-            ScheduledStep {
-                at_us: start,
-                step: PointerStep::MoveTo {
-                    x: x0,
-                    y: y0,
-                    buttons: 0,
-                },
-            },
-            ScheduledStep {
-                at_us: start + 10_000,
-                step: PointerStep::Press {
-                    button: 1,
-                    buttons: 1,
-                },
-            },
-        ];
-        for i in 1..=200u64 {
-            steps.push(ScheduledStep {
-                at_us: start + 10_000 + i * 10_000,
-                step: PointerStep::MoveTo {
-                    x: x0 + (300 * i / 200) as u32,
-                    y: y0 + (180 * i / 200) as u32,
-                    buttons: 1,
-                },
-            });
-        }
-        let end = start + 2_020_000;
-        steps.push(ScheduledStep {
-            at_us: end,
-            step: PointerStep::Release {
-                button: 1,
-                buttons: 0,
-            },
-        });
+        let steps = common::drag_steps((x0, y0), (x0 + 300, y0 + 180), 2.0, 100, start);
+        let end = steps.last().unwrap().at_us;
         let runner = session.script_runner();
         let report = tokio::task::spawn_blocking(move || runner.run(&steps))
             .await

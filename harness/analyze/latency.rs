@@ -61,7 +61,7 @@ pub fn latency_summary(source: &str, samples_us: &[u64]) -> LatencySummary {
 }
 
 /// The sample at rank `ceil(n · per_mille / 1000)` (1-based, at least 1) of `sorted`.
-fn nearest_rank(sorted: &[u64], per_mille: u64) -> Option<u64> {
+pub fn nearest_rank(sorted: &[u64], per_mille: u64) -> Option<u64> {
     let n = sorted.len() as u128;
     let rank = (n * u128::from(per_mille)).div_ceil(1000).max(1);
     sorted.get(rank as usize - 1).copied()

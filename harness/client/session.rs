@@ -75,6 +75,20 @@ pub struct SessionConfig {
     pub timeout: Duration,
 }
 
+impl SessionConfig {
+    /// A session to `addr` (`host:port`) with `password` ("" without ticketing): client mouse
+    /// mode when offered, the server's own compression, 10 s for each connect and wait.
+    pub fn new(addr: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            addr: addr.into(),
+            password: password.into(),
+            preferred_compression: None,
+            mouse: MousePreference::Client,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
 /// State the channel readers share with the session.
 #[derive(Debug, Default)]
 pub(crate) struct Shared {

@@ -12,9 +12,7 @@ use crate::analyze::{analyze_file, AnalyzeOptions};
 use crate::capture::{
     CaptureError, CaptureHandle, LiveCapture, DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN,
 };
-use crate::client::{
-    ClientError, MousePreference, PointerStep, ScheduledStep, Session, SessionConfig,
-};
+use crate::client::{ClientError, PointerStep, ScheduledStep, Session, SessionConfig};
 use crate::lab::{Desktop, LabError, Xspice, XspiceConfig};
 use crate::results::{rfc3339, ConfigInfo, RunResult, ScenarioInfo, ServerInfo};
 use crate::scenario::{Configuration, InputPlan, PasswordError, PointerAction, Scenario, Target};
@@ -238,11 +236,8 @@ pub async fn run_configuration(
     progress.phase(Phase::Connecting);
     let session = Session::connect(
         &SessionConfig {
-            addr: target.addr.clone(),
-            password: target.password.clone(),
             preferred_compression: target.preferred_compression,
-            mouse: MousePreference::Client,
-            timeout: Duration::from_secs(10),
+            ..SessionConfig::new(target.addr.clone(), target.password.clone())
         },
         clock,
     )

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::analyze::accounting::{image_stats, message_label, net_test_verdict};
+use crate::analyze::latency::nearest_rank;
 use crate::analyze::{
     build_timeline, input_to_display, latency_summary, rates, series_key, settle_time_us,
     TrafficSample,
@@ -202,6 +203,21 @@ fn input_stats(log: &EventLog, facts: &RunFacts) -> InputStats {
                 || i.msg_type == inputs::client::MOUSE_POSITION
         })
         .count() as u64;
+    let errors = pacing_errors_us(log);
+    let pct = |per_mille: u64| nearest_rank(&errors, per_mille).map(|v| v as f64);
+    InputStats {
+        sent: log.inputs.len() as u64,
+        motion,
+        motion_acks: log.motion_acks.len() as u64,
+        max_unacked_motion: facts.max_unacked_motion,
+        pacing_error_p50_us: pct(500),
+        pacing_error_p99_us: pct(990),
+    }
+}
+
+/// How late each input left compared with its schedule (µs, sorted), for the inputs sent at
+/// their own slot (those held back by motion-ack pacing are not pacing samples).
+pub fn pacing_errors_us(log: &EventLog) -> Vec<u64> {
     let mut errors: Vec<u64> = log
         .inputs
         .iter()
@@ -209,21 +225,7 @@ fn input_stats(log: &EventLog, facts: &RunFacts) -> InputStats {
         .map(|i| i.sent_us.saturating_sub(i.scheduled_us))
         .collect();
     errors.sort_unstable();
-    let pct = |p: f64| -> Option<f64> {
-        if errors.is_empty() {
-            return None;
-        }
-        let rank = ((p * errors.len() as f64).ceil() as usize).clamp(1, errors.len());
-        Some(errors[rank - 1] as f64)
-    };
-    InputStats {
-        sent: log.inputs.len() as u64,
-        motion,
-        motion_acks: log.motion_acks.len() as u64,
-        max_unacked_motion: facts.max_unacked_motion,
-        pacing_error_p50_us: pct(0.50),
-        pacing_error_p99_us: pct(0.99),
-    }
+    errors
 }
 
 /// Flags a run whose wire shows none of the codec it is labelled with (DESIGN.md).

@@ -85,3 +85,20 @@ button = "left"
 "#
     )
 }
+
+/// The input plan of a one-step linear drag from `from` to `to` on a 1024x768 screen, made by
+/// the real scenario planner, scheduled to start at `start_us`.
+pub fn drag_steps(
+    from: (u32, u32),
+    to: (u32, u32),
+    duration_s: f64,
+    rate_hz: u32,
+    start_us: u64,
+) -> Vec<spicebench::client::ScheduledStep> {
+    let text = format!(
+        "name = \"t\"\n[target]\nkind = \"xspice\"\n[[steps]]\nkind = \"drag\"\nfrom = [{}, {}]\nto = [{}, {}]\nduration_s = {duration_s}\nrate_hz = {rate_hz}\n",
+        from.0, from.1, to.0, to.1
+    );
+    let scenario = spicebench::scenario::Scenario::parse(&text, Path::new("test.toml")).unwrap();
+    spicebench::run::configuration::schedule(&scenario.input_plan(), start_us)
+}
