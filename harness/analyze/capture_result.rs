@@ -206,8 +206,10 @@ fn timeline(flows: &[&Flow], bin_ms: u32, t0: u64, t_end: u64) -> Timeline {
             let dst = series
                 .entry(format!("{name}/{}", d.as_str()))
                 .or_insert_with(|| vec![0; bins]);
-            for (i, b) in src.iter().enumerate().take(bins) {
-                dst[i] += b;
+            for (i, b) in src.iter().enumerate() {
+                if let Some(slot) = dst.get_mut(f.first_bin + i) {
+                    *slot += b;
+                }
             }
         }
     }

@@ -71,8 +71,11 @@ pub struct Flow {
     pub syn_seen: bool,
     /// Up (client → server) and down counters, index by [`dir_index`].
     pub counters: [DirCounters; 2],
-    /// Wire bytes per timeline bin, per direction.
+    /// Wire bytes per timeline bin, per direction, starting at bin [`Flow::first_bin`]: a flow
+    /// that starts an hour into a capture holds no hour of empty bins.
     pub bins: [Vec<u64>; 2],
+    /// Timeline bin of `bins[_][0]`.
+    pub first_bin: usize,
     /// What it carries, once decided.
     pub transport: Option<Transport>,
     /// The SPICE observer, for SPICE flows.
@@ -187,13 +190,18 @@ impl Analyzer {
             c.wire_bytes += u64::from(p.wire_len);
             c.payload_bytes += u64::from(seg.payload_len);
             let bin = (p.ts_ns.saturating_sub(t0) / bin_ns) as usize;
-            // Bound the bins by a day at 1 ms so a bogus timestamp cannot exhaust memory.
-            if bin < super::timeline::MAX_BINS {
+            if flow.bins.iter().all(Vec::is_empty) {
+                flow.first_bin = bin;
+            }
+            // Bound the bins so a bogus timestamp cannot exhaust memory; packets timestamped
+            // before the flow's first bin (reordered capture) count in its first bin.
+            let rel = bin.saturating_sub(flow.first_bin);
+            if rel < super::timeline::MAX_BINS {
                 let bins = &mut flow.bins[di];
-                if bins.len() <= bin {
-                    bins.resize(bin + 1, 0);
+                if bins.len() <= rel {
+                    bins.resize(rel + 1, 0);
                 }
-                bins[bin] += u64::from(p.wire_len);
+                bins[rel] += u64::from(p.wire_len);
             }
         }
         if seg.syn {
@@ -261,6 +269,7 @@ impl Analyzer {
             syn_seen: seg.syn,
             counters: Default::default(),
             bins: Default::default(),
+            first_bin: 0,
             transport: None,
             spice: None,
             gap_bytes: 0,
@@ -395,9 +404,19 @@ impl Analyzer {
         };
         let key = (session, link.channel_type.0, link.channel_id);
         let first = *self.legs.entry(key).or_insert(fi);
+        // A relay leg runs alongside the first one. A later connection with the same session
+        // id after the first ended (a reconnect, or a capture replayed shifted in time) is a
+        // connection of its own.
+        let overlaps = first != fi && {
+            let (a, b) = (&self.flows[first], &self.flows[fi]);
+            !a.closed || a.last_ns >= b.first_ns
+        };
+        if first != fi && !overlaps {
+            self.legs.insert(key, fi);
+        }
         let flow = &mut self.flows[fi];
         flow.keyed = true;
-        flow.relay = first != fi;
+        flow.relay = overlaps;
     }
 
     /// Ends the analysis: flushes held segments and decides undecided flows.

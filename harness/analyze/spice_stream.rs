@@ -455,9 +455,12 @@ impl SpiceStream {
             }
             _ => {}
         }
-        // Keep the allocation for the next kept body.
-        side.acc = body;
-        side.acc.clear();
+        // Keep the allocation for the next kept body, unless a full-screen image made it large:
+        // a connection must not hold megabytes for its whole life.
+        if body.capacity() <= 256 * 1024 {
+            side.acc = body;
+            side.acc.clear();
+        }
     }
 }
 
