@@ -53,6 +53,9 @@ pub struct DirCounters {
     pub payload_bytes: u64,
 }
 
+/// A second leg of a channel must start within this long of the first leg's last packet.
+const RELAY_WINDOW_NS: u64 = 5_000_000_000;
+
 /// Bytes a flow buffers while its transport is undecided.
 const DETECT_LIMIT: usize = 64 * 1024;
 
@@ -409,7 +412,10 @@ impl Analyzer {
         // connection of its own.
         let overlaps = first != fi && {
             let (a, b) = (&self.flows[first], &self.flows[fi]);
-            !a.closed || a.last_ns >= b.first_ns
+            // The far leg opens while the near one is linking, so the near one was active
+            // moments before; one that ended (or fell silent long) before is another session.
+            let ended_before = a.closed && a.last_ns < b.first_ns;
+            !ended_before && a.last_ns.saturating_add(RELAY_WINDOW_NS) >= b.first_ns
         };
         if first != fi && !overlaps {
             self.legs.insert(key, fi);
