@@ -284,16 +284,10 @@ fn xorg_under(needle: &Path) -> Option<u32> {
         .map(|(pid, _)| pid)
 }
 
-#[test]
-fn xspice_killed_mid_run_fails_that_configuration_and_keeps_the_others() {
-    let _lab = common::lab_lock();
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = write(
-        dir.path(),
-        "s.toml",
-        &common::drag_scenario("kill", &["glz", "off"]),
-    );
-    let out = dir.path().join("out");
+/// Starts `spicebench run` of a two-configuration (glz, off) drag scenario in the background.
+fn start_two_configurations(dir: &Path, name: &str) -> (std::process::Child, std::path::PathBuf) {
+    let scenario = write(dir, "s.toml", &common::drag_scenario(name, &["glz", "off"]));
+    let out = dir.join("out");
     let child = spicebench()
         .args([
             "run",
@@ -305,12 +299,16 @@ fn xspice_killed_mid_run_fails_that_configuration_and_keeps_the_others() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the second configuration's Xspice runs, let the drag start, then kill it.
+    (child, out)
+}
+
+/// Waits until the first configuration is done and the second one's Xspice runs.
+fn second_xorg(out: &Path) -> u32 {
     let deadline = Instant::now() + Duration::from_secs(60);
-    let victim = loop {
+    loop {
         if out.join("runs/glz.json").exists() {
             if let Some(pid) = xorg_under(&out.join("lab/off")) {
-                break pid;
+                return pid;
             }
         }
         assert!(
@@ -318,7 +316,16 @@ fn xspice_killed_mid_run_fails_that_configuration_and_keeps_the_others() {
             "second configuration never started"
         );
         std::thread::sleep(Duration::from_millis(50));
-    };
+    }
+}
+
+#[test]
+fn xspice_killed_mid_run_fails_that_configuration_and_keeps_the_others() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let (child, out) = start_two_configurations(dir.path(), "kill");
+    // Let the second configuration's drag start, then kill its Xspice.
+    let victim = second_xorg(&out);
     std::thread::sleep(Duration::from_millis(2_000));
     // SAFETY: SIGKILL to an Xorg this test's spicebench started (found by its run directory).
     unsafe {
@@ -357,31 +364,8 @@ fn xspice_killed_mid_run_fails_that_configuration_and_keeps_the_others() {
 fn ctrl_c_stops_everything_and_keeps_finished_results() {
     let _lab = common::lab_lock();
     let dir = tempfile::tempdir().unwrap();
-    let scenario = write(
-        dir.path(),
-        "s.toml",
-        &common::drag_scenario("int", &["glz", "off"]),
-    );
-    let out = dir.path().join("out");
-    let child = spicebench()
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !(out.join("runs/glz.json").exists() && xorg_under(&out.join("lab/off")).is_some()) {
-        assert!(
-            Instant::now() < deadline,
-            "second configuration never started"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (child, out) = start_two_configurations(dir.path(), "int");
+    second_xorg(&out);
     std::thread::sleep(Duration::from_millis(1_500));
     // SAFETY: SIGINT (what Ctrl-C sends) to the spicebench process this test started.
     unsafe {

@@ -444,8 +444,8 @@ fn capture_files_never_panic_and_real_ones_attribute_channels() {
     let seeds = fuzz_deterministically("capture", |d| {
         let _ = oracle::check_capture(d);
     });
-    assert_eq!(seeds.len(), 2, "pcap and pcapng seeds");
-    for (name, data) in &seeds {
+    assert!(seeds.len() >= 2, "pcap and pcapng seeds");
+    for (name, data) in seeds.iter().filter(|(n, _)| n.starts_with("sample")) {
         let r = oracle::check_capture(data).unwrap_or_else(|| panic!("{name}: not readable"));
         // The first 20 packets hold the main channel's link and the other three channels' SYNs.
         assert!(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::accounting::{image_stats, message_label, net_test_verdict};
-use super::flows::{dir_index, Analyzer, Flow};
+use super::flows::{dir_index, max_timeline_bins, Analyzer, Flow};
 use super::transport::Transport;
 use super::{latency_summary, rates};
 use crate::results::{
@@ -194,20 +194,20 @@ fn measured_interval(a: &Analyzer, t0: u64, t_end: u64) -> (u64, u64) {
 
 fn timeline(flows: &[&Flow], bin_ms: u32, t0: u64, t_end: u64) -> Timeline {
     let bin_ns = u64::from(bin_ms.max(1)) * 1_000_000;
-    let bins = ((t_end - t0) / bin_ns + 1) as usize;
+    let bins = (((t_end - t0) / bin_ns + 1) as usize).min(max_timeline_bins(bin_ms));
     let mut series: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for f in flows.iter().filter(|f| !f.relay) {
         let name = flow_channel_name(f);
         for d in [Direction::Down, Direction::Up] {
             let src = &f.bins[dir_index(d)];
-            if src.iter().all(|&b| b == 0) {
+            if src.iter().all(|&(_, b)| b == 0) {
                 continue;
             }
             let dst = series
                 .entry(format!("{name}/{}", d.as_str()))
                 .or_insert_with(|| vec![0; bins]);
-            for (i, b) in src.iter().enumerate() {
-                if let Some(slot) = dst.get_mut(f.first_bin + i) {
+            for &(i, b) in src {
+                if let Some(slot) = dst.get_mut(i as usize) {
                     *slot += b;
                 }
             }

@@ -53,6 +53,15 @@ pub struct DirCounters {
     pub payload_bytes: u64,
 }
 
+/// Timelines cover at most a day: a capture with a bogus far-future timestamp must not make
+/// the analyser allocate bins up to it. Bytes beyond are still counted, just not binned.
+pub const MAX_TIMELINE_NS: u64 = 86_400 * 1_000_000_000;
+
+/// The most timeline bins of width `bin_ms` (see [`MAX_TIMELINE_NS`]).
+pub fn max_timeline_bins(bin_ms: u32) -> usize {
+    (MAX_TIMELINE_NS / (u64::from(bin_ms.max(1)) * 1_000_000)) as usize
+}
+
 /// A second leg of a channel must start within this long of the first leg's last packet.
 const RELAY_WINDOW_NS: u64 = 5_000_000_000;
 
@@ -74,11 +83,9 @@ pub struct Flow {
     pub syn_seen: bool,
     /// Up (client → server) and down counters, index by [`dir_index`].
     pub counters: [DirCounters; 2],
-    /// Wire bytes per timeline bin, per direction, starting at bin [`Flow::first_bin`]: a flow
-    /// that starts an hour into a capture holds no hour of empty bins.
-    pub bins: [Vec<u64>; 2],
-    /// Timeline bin of `bins[_][0]`.
-    pub first_bin: usize,
+    /// Wire bytes per timeline bin with traffic, per direction: (bin index, bytes), in arrival
+    /// order (a reordered capture may repeat an index).
+    pub bins: [Vec<(u32, u64)>; 2],
     /// What it carries, once decided.
     pub transport: Option<Transport>,
     /// The SPICE observer, for SPICE flows.
@@ -193,18 +200,14 @@ impl Analyzer {
             c.wire_bytes += u64::from(p.wire_len);
             c.payload_bytes += u64::from(seg.payload_len);
             let bin = (p.ts_ns.saturating_sub(t0) / bin_ns) as usize;
-            if flow.bins.iter().all(Vec::is_empty) {
-                flow.first_bin = bin;
-            }
-            // Bound the bins so a bogus timestamp cannot exhaust memory; packets timestamped
-            // before the flow's first bin (reordered capture) count in its first bin.
-            let rel = bin.saturating_sub(flow.first_bin);
-            if rel < super::timeline::MAX_BINS {
+            // Sparse: one entry per bin with traffic, so memory follows activity, not the
+            // span of the capture (a bogus far-future timestamp costs one entry).
+            if bin < max_timeline_bins(self.opts.bin_ms) {
                 let bins = &mut flow.bins[di];
-                if bins.len() <= rel {
-                    bins.resize(rel + 1, 0);
+                match bins.last_mut() {
+                    Some((last, bytes)) if *last as usize == bin => *bytes += u64::from(p.wire_len),
+                    _ => bins.push((bin as u32, u64::from(p.wire_len))),
                 }
-                bins[rel] += u64::from(p.wire_len);
             }
         }
         if seg.syn {
@@ -272,7 +275,6 @@ impl Analyzer {
             syn_seen: seg.syn,
             counters: Default::default(),
             bins: Default::default(),
-            first_bin: 0,
             transport: None,
             spice: None,
             gap_bytes: 0,
