@@ -404,6 +404,11 @@ fn capture_without_privilege_says_what_to_do() {
         std::os::unix::fs::PermissionsExt::from_mode(0o644),
     )
     .unwrap();
+    // A copy the unprivileged user can execute wherever the checkout lives (e.g. under a
+    // home directory nobody may enter).
+    let binary = dir.path().join("spicebench");
+    std::fs::copy(env!("CARGO_BIN_EXE_spicebench"), &binary).unwrap();
+    std::fs::set_permissions(&binary, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let run = Command::new("setpriv")
         .args([
             "--reuid=65534",
@@ -412,7 +417,7 @@ fn capture_without_privilege_says_what_to_do() {
             "--inh-caps=-all",
             "--",
         ])
-        .arg(env!("CARGO_BIN_EXE_spicebench"))
+        .arg(&binary)
         .args([
             "run",
             scenario.to_str().unwrap(),
