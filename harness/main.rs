@@ -177,7 +177,7 @@ fn record(
     name: &str,
     recordings: &std::path::Path,
 ) -> anyhow::Result<u8> {
-    use spicebench::check::recording::{run_metadata, server_package_versions, CAPTURE, METADATA};
+    use spicebench::check::recording::{run_metadata, CAPTURE, METADATA};
     use spicebench::check::{CheckError, Recording};
     anyhow::ensure!(
         !name.is_empty()
@@ -211,7 +211,12 @@ fn record(
     let now = spicebench::results::rfc3339(std::time::SystemTime::now());
     std::fs::write(
         rec.file(METADATA),
-        run_metadata(name, &run, &now, &server_package_versions()),
+        run_metadata(
+            name,
+            &run,
+            &now,
+            &spicebench::lab::xspice::package_versions(),
+        ),
     )
     .with_context(|| format!("writing {}", rec.file(METADATA).display()))?;
     let expected = rec.analyze()?;

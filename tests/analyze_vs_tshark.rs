@@ -241,3 +241,11 @@ fn remote_viewer_ssh_tunnel_recording_matches_tshark() {
         "the sshd → Xspice leg of each of the 4 channels is a relay leg"
     );
 }
+
+#[test]
+fn spicebench_own_recording_matches_tshark() {
+    let r = check(&root().join("recordings/sb-drag-glz/capture.pcapng"), false);
+    // Recorded by `spicebench run` with its own client: inputs crossed the wire.
+    assert!(r.latency.input_to_display.count > 400, "{:?}", r.latency);
+    assert!(r.images.iter().any(|i| i.image_type == "GLZ_RGB"));
+}

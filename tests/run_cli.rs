@@ -58,6 +58,14 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
     assert_eq!(off.schema, "spicebench.run/v1");
     assert_eq!(off.config.compression, "off");
     assert_eq!(off.config.compression_mechanism, "server-setting");
+    // Versions of what was measured, for the report's "what was run".
+    assert!(
+        off.config.viewer.starts_with("spicebench "),
+        "{}",
+        off.config.viewer
+    );
+    let software = off.server.software.as_deref().unwrap_or_default();
+    assert!(software.contains("libspice-server1"), "{software:?}");
     let names: Vec<&str> = off.channels.iter().map(|c| c.channel.as_str()).collect();
     for want in ["main", "display", "inputs", "cursor"] {
         assert!(names.contains(&want), "{names:?}");

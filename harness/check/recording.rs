@@ -186,24 +186,8 @@ impl Recording {
     }
 }
 
-/// Installed versions of the SPICE server packages, as dpkg knows them (empty if not Debian).
-pub fn server_package_versions() -> String {
-    ["xserver-xspice", "libspice-server1"]
-        .iter()
-        .filter_map(|p| {
-            let out = std::process::Command::new("dpkg-query")
-                .args(["-W", "-f=${Version}", p])
-                .output()
-                .ok()?;
-            let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            (out.status.success() && !v.is_empty()).then(|| format!("{p} {v}"))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Metadata for a recording promoted from a spicebench run; `server_versions` as from
-/// [`server_package_versions`].
+/// [`crate::lab::xspice::package_versions`].
 pub fn run_metadata(
     name: &str,
     run: &RunResult,

@@ -147,7 +147,10 @@ fn what_was_run(results: &[RunResult], opts: &ReportOptions, palette: &Palette) 
                 Cell::Text(compression(&c.compression, &c.compression_mechanism)),
                 Cell::Text(c.geometry.clone().unwrap_or_else(|| ABSENT.into())),
                 Cell::Text(c.viewer.clone()),
-                Cell::Text(r.server.address.clone()),
+                Cell::Text(match &r.server.software {
+                    Some(sw) => format!("{} ({sw})", r.server.address),
+                    None => r.server.address.clone(),
+                }),
                 Cell::Text(r.server.mouse_mode.clone().unwrap_or_else(|| ABSENT.into())),
                 Cell::Text(
                     r.server

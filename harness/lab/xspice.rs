@@ -172,6 +172,22 @@ impl Xspice {
     }
 }
 
+/// Installed versions of the Xspice server packages, as dpkg knows them ("" off Debian).
+pub fn package_versions() -> String {
+    ["xserver-xspice", "libspice-server1"]
+        .iter()
+        .filter_map(|p| {
+            let out = Command::new("dpkg-query")
+                .args(["-W", "-f=${Version}", p])
+                .output()
+                .ok()?;
+            let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            (out.status.success() && !v.is_empty()).then(|| format!("{p} {v}"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Turns "Xorg exited" into the reason the log gives, when it gives one.
 fn explain_failure(e: LabError, log: &Path, out: &Path) -> LabError {
     let text = [log, out]

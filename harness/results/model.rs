@@ -170,6 +170,10 @@ pub struct ServerInfo {
     /// when one was seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub net_test: Option<String>,
+    /// Server software and versions, when known (for the embedded Xspice: the Debian package
+    /// versions of xserver-xspice and libspice-server1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software: Option<String>,
 }
 
 /// Traffic of one SPICE channel connection.
@@ -405,6 +409,7 @@ mod tests {
                 address: "127.0.0.1:5930".into(),
                 mouse_mode: Some("client".into()),
                 net_test: None,
+                software: None,
             },
             channels: vec![ChannelStats {
                 channel: "display".into(),

@@ -326,6 +326,11 @@ pub async fn run_configuration(
         };
         return Err(RunError::SessionDied { reason, hint });
     }
+    let server_software = target
+        .xspice
+        .as_ref()
+        .map(|_| crate::lab::xspice::package_versions())
+        .filter(|v| !v.is_empty());
     drop(target.desktop.take());
     drop(target.xspice.take());
 
@@ -341,7 +346,7 @@ pub async fn run_configuration(
             transport: "spice".into(),
             compression: config.compression.as_str().to_string(),
             compression_mechanism: target.mechanism.to_string(),
-            viewer: "spicebench".into(),
+            viewer: format!("spicebench {}", env!("CARGO_PKG_VERSION")),
             geometry: target.geometry.clone(),
             repeat_index: config.repeat_index.saturating_sub(1),
             seed: config.seed,
@@ -358,6 +363,7 @@ pub async fn run_configuration(
                 .into(),
             ),
             net_test: None,
+            software: server_software,
         },
         ..RunResult::default()
     };
