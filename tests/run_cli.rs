@@ -19,14 +19,6 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     p
 }
 
-fn display_down(r: &RunResult) -> u64 {
-    r.channels
-        .iter()
-        .filter(|c| c.channel == "display")
-        .map(|c| c.down.payload_bytes)
-        .sum()
-}
-
 #[test]
 fn run_measures_each_compression_and_off_costs_more_than_glz() {
     let _lab = common::lab_lock();
@@ -80,10 +72,10 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
         .iter()
         .any(|i| i.image_type == "GLZ_RGB" && i.count > 0));
     assert!(
-        display_down(&off) as f64 > 1.5 * display_down(&glz) as f64,
+        off.display_down_bytes() as f64 > 1.5 * glz.display_down_bytes() as f64,
         "off {} vs glz {}",
-        display_down(&off),
-        display_down(&glz)
+        off.display_down_bytes(),
+        glz.display_down_bytes()
     );
     for r in [&off, &glz] {
         assert_eq!(r.inputs.sent, 153);

@@ -43,11 +43,7 @@ impl ConfigSummary {
         // Payload bytes, not wire bytes: every run has them, with or without a capture,
         // so configurations measured differently still compare. A relay leg (the far
         // side of a tunnel) repeats bytes already counted on the first leg.
-        let display_bytes = run
-            .channels
-            .iter()
-            .filter(|c| c.channel == "display" && c.leg.is_none())
-            .fold(0u64, |acc, c| acc.saturating_add(c.down.payload_bytes));
+        let display_bytes = run.display_down_bytes();
         let rate = run.rates.iter().find(|r| r.key == DISPLAY_KEY);
         let lat = &run.latency.input_to_display;
         ConfigSummary {

@@ -94,6 +94,18 @@ pub struct TransportStats {
     pub overhead_ratio: Option<f64>,
 }
 
+impl RunResult {
+    /// Display bytes received: server → client payload of every display channel, relay legs
+    /// (which repeat bytes already counted) left out. The one definition every table,
+    /// report and progress line uses.
+    pub fn display_down_bytes(&self) -> u64 {
+        self.channels
+            .iter()
+            .filter(|c| c.channel == "display" && c.leg.is_none())
+            .fold(0u64, |acc, c| acc.saturating_add(c.down.payload_bytes))
+    }
+}
+
 impl Default for RunResult {
     /// An empty result that already carries the right schema string.
     fn default() -> Self {

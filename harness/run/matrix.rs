@@ -67,12 +67,7 @@ pub async fn run_matrix(
                 outcome.not_run.push(config.clone());
             }
             Some(Ok((r, path))) => {
-                let display: u64 = r
-                    .channels
-                    .iter()
-                    .filter(|c| c.channel == "display")
-                    .map(|c| c.down.payload_bytes)
-                    .sum();
+                let display = r.display_down_bytes();
                 line(format!(
                     "[{}/{}] {}: done in {:.1} s: display {:.2} MiB, {} latency samples, p50 {} → {}",
                     i + 1,

@@ -17,14 +17,6 @@ pub enum Row<'a> {
     NotRun(&'a str),
 }
 
-fn display_down(r: &RunResult) -> u64 {
-    r.channels
-        .iter()
-        .filter(|c| c.channel == "display")
-        .map(|c| c.down.payload_bytes)
-        .sum()
-}
-
 /// Renders the summary table.
 pub fn render(rows: &[Row<'_>]) -> String {
     let mut out = format!(
@@ -40,7 +32,7 @@ pub fn render(rows: &[Row<'_>]) -> String {
                 out.push_str(&format!(
                     "{:<16} {:>12.3} {:>10} {:>10} {:>9} {:>9} {:>8}\n",
                     r.config.name,
-                    mib(display_down(r)),
+                    mib(r.display_down_bytes()),
                     f(rate.map(|r| r.mean_mib_s)),
                     f(rate.map(|r| r.peak_1s_mib_s)),
                     f(lat.p50_ms),
