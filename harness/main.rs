@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use spicebench::run::table::{render, Row};
+use spicebench::export::text::{render, Row};
 use spicebench::run::{run_matrix, MatrixOutcome};
 use spicebench::scenario::{parse_compression_list, Scenario};
 
@@ -392,7 +392,7 @@ fn analyze(
     let result = spicebench::analyze::analyze_file(capture, opts)
         .with_context(|| format!("analysing {}", capture.display()))?;
     let text = match format {
-        Format::Table => spicebench::run::table::render_flows(&result),
+        Format::Table => spicebench::export::text::render_flows(&result),
         Format::Json => serde_json::to_string_pretty(&result)? + "\n",
     };
     match out {

@@ -8,6 +8,7 @@
 //!
 //! - [`compare`]: the per-configuration figures all tables share, and baseline ratios.
 //! - [`markdown`], [`csv`], [`json`]: tables for tickets, spreadsheets and scripts.
+//! - [`text`]: terminal tables (`run`'s closing table, `analyze`'s per-connection table).
 //! - [`svg_timeline`], [`svg_latency`], [`svg_bars`]: plots (SVG text via plotters).
 //! - [`palette`]: one colour per configuration and per channel across a report.
 //! - [`html`]: the self-contained `index.html`, with [`html_details`] per configuration
@@ -27,6 +28,7 @@ pub mod plot;
 pub mod svg_bars;
 pub mod svg_latency;
 pub mod svg_timeline;
+pub mod text;
 
 #[cfg(test)]
 mod tests;

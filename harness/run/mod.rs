@@ -7,7 +7,6 @@
 //! - [`progress`]: progress reporting (bars on a terminal, lines in logs, quiet).
 //! - [`summarize`]: event log → results model.
 //! - [`report_files`]: writing a report directory (HTML, Markdown, CSV).
-//! - [`table`]: the closing summary table and the per-flow table of `analyze`.
 //! - [`wire_merge`]: a run's capture numbers merged into its result.
 
 pub mod configuration;
@@ -16,7 +15,6 @@ pub mod matrix;
 pub mod progress;
 pub mod report_files;
 pub mod summarize;
-pub mod table;
 pub mod wire_merge;
 
 pub use configuration::{run_configuration, RunError, RunOptions};

@@ -1,4 +1,6 @@
-//! The table `spicebench run` ends with: one row per configuration.
+//! Plain-text tables for the terminal: the one `spicebench run` ends with (a row per
+//! configuration) and the per-connection table of `spicebench analyze`. Pure, like every
+//! exporter.
 
 use crate::results::{mib, RunResult};
 
