@@ -11,8 +11,8 @@ use std::path::Path;
 use spicebench::analyze::latency::nearest_rank;
 use spicebench::client::{Clock, Session, SessionConfig};
 use spicebench::lab::{Desktop, Xspice, XspiceConfig};
-use spicebench::run::configuration::schedule;
 use spicebench::run::summarize::pacing_errors_us;
+use spicebench::run::viewer::native::schedule;
 use spicebench::scenario::Scenario;
 
 const RATE_HZ: u32 = 125;
@@ -22,7 +22,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let xspice =
         Xspice::start(&XspiceConfig::default(), dir.path()).expect("start Xspice (run as root)");
-    let desktop = Desktop::start(xspice.display(), 1024, 768, dir.path()).expect("start desktop");
+    let desktop = Desktop::start(&xspice.display(), 1024, 768, dir.path()).expect("start desktop");
     let frame = desktop.drag_window().expect("xterm frame");
     let scenario = Scenario::parse(
         &format!(
@@ -42,9 +42,12 @@ fn main() {
         .expect("runtime");
     let log = runtime.block_on(async {
         let clock = Clock::start();
-        let session = Session::connect(&SessionConfig::new(xspice.addr(), ""), clock)
-            .await
-            .expect("connect");
+        let session = Session::connect(
+            &SessionConfig::new(xspice.addr(), xspice.ticket().expose()),
+            clock,
+        )
+        .await
+        .expect("connect");
         let steps = schedule(&scenario.input_plan(), clock.now_us() + 300_000);
         let runner = session.script_runner();
         let report = tokio::task::spawn_blocking(move || runner.run(&steps))

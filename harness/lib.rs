@@ -12,6 +12,9 @@
 //! - [`capture`]: packet sources (live libpcap, pcap/pcapng files, memory) and TCP decoding.
 //! - [`check`]: regression checks of recorded captures against expected results.
 //! - [`run`]: executes a scenario's configuration matrix and writes results.
+//! - [`xclient`]: X11 client code for the viewer side (find windows, XTest, XDamage).
+//! - [`timing`]: precise waits for the input threads.
+//! - [`secret`]: passwords and tickets that never print themselves.
 
 pub mod analyze;
 pub mod capture;
@@ -22,4 +25,7 @@ pub mod lab;
 pub mod results;
 pub mod run;
 pub mod scenario;
+pub mod secret;
+pub mod timing;
 pub mod wire;
+pub mod xclient;

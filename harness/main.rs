@@ -33,6 +33,18 @@ enum Command {
         /// Compression modes to measure instead of the scenario's list, e.g. "off,glz".
         #[arg(long)]
         compression: Option<String>,
+        /// Transports instead of the scenario's `[access]`, e.g. "direct,ssh-tunnel,ssh-x-C"
+        /// (`-C`: with ssh compression).
+        #[arg(long)]
+        transports: Option<String>,
+        /// Viewers instead of the scenario's `[access]`, e.g. "spicebench,remote-viewer".
+        #[arg(long)]
+        viewers: Option<String>,
+        /// File mode of everything written (results, captures, events, logs, reports);
+        /// folders get the matching search bits. The default keeps a run private to its user,
+        /// since captures and events hold the whole desktop session.
+        #[arg(long, default_value = "0600", value_parser = parse_output_mode)]
+        output_mode: u32,
         /// Print only the final table (no progress bars or lines), e.g. for CI.
         #[arg(long, short)]
         quiet: bool,
@@ -138,13 +150,22 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             scenario,
             out,
             compression,
+            transports,
+            viewers,
+            output_mode,
             quiet,
             no_capture,
         } => {
+            set_output_mode(output_mode);
             let options = spicebench::run::RunOptions {
                 capture: !no_capture,
             };
-            run(scenario, out, compression, quiet, &options).await
+            let axes = Axes {
+                compression,
+                transports,
+                viewers,
+            };
+            run(scenario, out, axes, quiet, &options).await
         }
         Command::Report {
             results,
@@ -404,15 +425,46 @@ fn analyze(
     Ok(0)
 }
 
+/// Matrix axes given on the command line.
+struct Axes {
+    compression: Option<String>,
+    transports: Option<String>,
+    viewers: Option<String>,
+}
+
+/// `--output-mode`: an octal file mode such as 0600 or 0640, nothing beyond rw for anyone.
+fn parse_output_mode(s: &str) -> Result<u32, String> {
+    let mode = u32::from_str_radix(s.trim_start_matches("0o"), 8)
+        .map_err(|_| format!("`{s}` is not an octal file mode; use e.g. 0600 or 0640"))?;
+    if mode & !0o666 != 0 {
+        return Err(format!(
+            "`{s}`: give read/write bits only (e.g. 0600, 0640, 0644); folders get the \
+             matching search bits"
+        ));
+    }
+    Ok(mode)
+}
+
+/// Sets the umask so files are created with `mode` and folders with `mode` plus a search bit
+/// wherever it has a read bit.
+fn set_output_mode(mode: u32) {
+    let dirs = mode | ((mode & 0o444) >> 2);
+    // SAFETY: umask only changes this process's file creation mask.
+    unsafe {
+        libc::umask((0o777 & !dirs) as libc::mode_t);
+    }
+}
+
 async fn run(
     path: PathBuf,
     out: Option<PathBuf>,
-    compression: Option<String>,
+    axes: Axes,
     quiet: bool,
     options: &spicebench::run::RunOptions,
 ) -> anyhow::Result<u8> {
+    use spicebench::scenario::{parse_route_list, parse_viewer_list, Access, MatrixOverride};
     let scenario = Scenario::load(&path)?;
-    let overrides = match compression {
+    let compression = match axes.compression {
         Some(list) => {
             let list = parse_compression_list(&list).context("--compression")?;
             for c in &list {
@@ -425,10 +477,30 @@ async fn run(
         }
         None => None,
     };
+    let routes = axes
+        .transports
+        .map(|l| parse_route_list(&l).context("--transports"))
+        .transpose()?;
+    let viewers = axes
+        .viewers
+        .map(|l| parse_viewer_list(&l).context("--viewers"))
+        .transpose()?;
+    let access = Access {
+        routes: routes.clone().unwrap_or(scenario.access.routes.clone()),
+        viewers: viewers.clone().unwrap_or(scenario.access.viewers.clone()),
+        ..scenario.access.clone()
+    };
+    access
+        .check()
+        .context("the transports and viewers asked for")?;
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     std::fs::create_dir_all(&out)
         .with_context(|| format!("creating the output directory {}", out.display()))?;
-    let configs = scenario.configurations(overrides.as_deref());
+    let configs = scenario.configurations(MatrixOverride {
+        compression: compression.as_deref(),
+        routes: routes.as_deref(),
+        viewers: viewers.as_deref(),
+    });
     if !quiet {
         eprintln!(
             "spicebench: scenario `{}` from {}: {} configuration(s), results in {}",

@@ -8,9 +8,17 @@
 #   libpcap-dev     live packet capture (the pcap crate links libpcap)
 #   tshark          the tests cross-check the capture analyser against Wireshark's dissector
 #   chromium        the tests open the HTML report in a headless browser
+#   openssh-server, openssh-client, xauth
+#                   the ssh-tunnel and ssh-x transports (a private sshd per run; xauth for -X)
+#   xvfb, virt-viewer, evilwm
+#                   remote-viewer, the reference viewer, full screen on the client's own X
+#                   display (it needs a window manager for that; evilwm is the smallest)
+# It also creates `spicebench-lab`, the unprivileged account the lab's desktop and viewer
+# programs run as (nothing that draws on a lab display runs as root).
 set -euo pipefail
 
-packages=(xserver-xspice twm xterm imagemagick x11-utils libpcap-dev tshark chromium)
+packages=(xserver-xspice twm xterm imagemagick x11-utils libpcap-dev tshark chromium
+  openssh-server openssh-client xauth xvfb virt-viewer evilwm)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: run as root (it calls apt-get)" >&2
@@ -29,6 +37,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
+
+# No home (the lab gives it a private folder per run), /bin/sh because sshd runs forced
+# commands through the login shell, and `*` as its password: no password login, but unlike
+# useradd's locked `!`, sshd (without PAM) still accepts its keys.
+if ! id spicebench-lab >/dev/null 2>&1; then
+  echo "install-deps.sh: creating the unprivileged lab user spicebench-lab"
+  useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh --user-group spicebench-lab
+fi
+usermod -p '*' spicebench-lab
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "install-deps.sh: cargo not found; install a Rust toolchain (1.88 or newer), e.g. with rustup" >&2

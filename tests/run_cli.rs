@@ -51,11 +51,10 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
     assert_eq!(off.config.compression, "off");
     assert_eq!(off.config.compression_mechanism, "server-setting");
     // Versions of what was measured, for the report's "what was run".
-    assert!(
-        off.config.viewer.starts_with("spicebench "),
-        "{}",
-        off.config.viewer
-    );
+    assert_eq!(off.config.viewer, "spicebench");
+    assert_eq!(off.config.transport, "direct");
+    let version = off.config.viewer_version.as_deref().unwrap_or_default();
+    assert!(version.starts_with("spicebench "), "{version}");
     let software = off.server.software.as_deref().unwrap_or_default();
     assert!(software.contains("libspice-server1"), "{software:?}");
     let names: Vec<&str> = off.channels.iter().map(|c| c.channel.as_str()).collect();
@@ -213,7 +212,7 @@ fn wrong_password_is_permission_denied_with_advice() {
     {
         let xspice = spicebench::lab::Xspice::start(
             &spicebench::lab::XspiceConfig {
-                password: Some("right-one".into()),
+                ticket: spicebench::secret::Secret::new("right-one"),
                 ..Default::default()
             },
             &dir.path().join("lab"),

@@ -432,7 +432,7 @@ fn scenario_parser_never_panics_and_seeds_validate() {
             "synthetic-external.toml" => {
                 assert_eq!(s.repeat, 2);
                 assert!(matches!(s.target, Target::External { .. }));
-                assert_eq!(s.configurations(None).len(), 4);
+                assert_eq!(s.configurations(Default::default()).len(), 4);
             }
             other => panic!("unexpected scenario seed {other}"),
         }

@@ -34,13 +34,16 @@ async fn title_bar_drag_moves_the_xterm_and_costs_far_more_than_idle() {
     let dir = tempfile::tempdir().unwrap();
     {
         let xspice = Xspice::start(&XspiceConfig::default(), dir.path()).unwrap();
-        let desktop = Desktop::start(xspice.display(), 1024, 768, dir.path()).unwrap();
+        let desktop = Desktop::start(&xspice.display(), 1024, 768, dir.path()).unwrap();
         let before = desktop.drag_window().expect("xterm frame");
 
         let clock = Clock::start();
-        let session = Session::connect(&SessionConfig::new(xspice.addr(), ""), clock)
-            .await
-            .unwrap();
+        let session = Session::connect(
+            &SessionConfig::new(xspice.addr(), xspice.ticket().expose()),
+            clock,
+        )
+        .await
+        .unwrap();
         assert_eq!(session.mouse_mode(), 2, "Xspice offers client mouse mode");
 
         // One second of idle, then a 2 s drag of the title bar by (300, 180) at 100 Hz.

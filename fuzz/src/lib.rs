@@ -476,7 +476,7 @@ pub fn check_scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
         Ok(s) => {
             assert_eq!(s.source, path);
             assert!(!s.steps.is_empty(), "a valid scenario has steps");
-            let runs = s.configurations(None);
+            let runs = s.configurations(Default::default());
             assert_eq!(runs.len(), s.target.compression().len() * s.repeat as usize);
             // Expanding a 600 s × 1000 Hz drag is legal but slow; fuzz iterations stay fast by
             // expanding only plans of modest size.

@@ -9,14 +9,14 @@ use super::flows::{dir_index, max_timeline_bins, Analyzer, Flow};
 use super::transport::Transport;
 use super::{latency_summary, rates};
 use crate::results::{
-    rfc3339, CaptureInfo, ChannelStats, DirectionStats, Latency, MessageStats, RunResult, Series,
-    ServerInfo, Timeline, TransportStats,
+    rfc3339, CaptureInfo, ChannelStats, DirectionStats, Latency, MessageStats, NetworkStats,
+    RunResult, Series, ServerInfo, Timeline, TransportStats,
 };
 use crate::wire::names::Direction;
 use crate::wire::ChannelType;
 
-/// The display counts as settled after this long without an update.
-const QUIET_NS: u64 = 300_000_000;
+/// The settle rule's quiet time, in the analyser's nanoseconds.
+const QUIET_NS: u64 = super::settle::QUIET_US * 1_000;
 
 /// The name a flow gets in results: its SPICE channel, or its transport.
 pub fn flow_channel_name(f: &Flow) -> String {
@@ -159,13 +159,16 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
 
     r.timeline = timeline(&flows, a.options().bin_ms, t0, t_end);
     r.timeline.anchor(UNIX_EPOCH + Duration::from_nanos(t0));
-    let (from, to) = measured_interval(a, t0, t_end);
+    let (from, to) = match a.options().measured_ns {
+        Some((from, to)) => (from.max(t0), to.max(from.max(t0))),
+        None => measured_interval(a, t0, t_end),
+    };
     r.rates = rates(&r.timeline, (from - t0) / 1000, (to - t0) / 1000);
+    r.network = network(&flows, a.options().bin_ms, t0, t_end, (from, to));
     let samples_us: Vec<u64> = a.latency_ns.iter().map(|n| n / 1000).collect();
     r.latency = Latency {
         input_to_display: latency_summary("capture", &samples_us),
-        settle_ms: None,
-        capture: None,
+        ..Latency::default()
     };
     if a.non_tcp > 0 {
         r.warnings.push(format!(
@@ -179,6 +182,64 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
         ..capture
     });
     r
+}
+
+/// What a network between viewer and server would carry: the SSH flows when there are any
+/// (they carry everything else), else TLS, else the first-leg SPICE flows.
+fn network(
+    flows: &[&Flow],
+    bin_ms: u32,
+    t0: u64,
+    t_end: u64,
+    (from, to): (u64, u64),
+) -> Option<NetworkStats> {
+    let has = |t: Transport| flows.iter().any(|f| f.transport == Some(t));
+    let outer = [Transport::Ssh, Transport::Tls, Transport::Spice]
+        .into_iter()
+        .find(|t| has(*t))?;
+    let carried: Vec<&&Flow> = flows
+        .iter()
+        .filter(|f| f.transport == Some(outer) && !f.relay)
+        .collect();
+    let spice_payload: u64 = flows
+        .iter()
+        .filter(|f| f.transport == Some(Transport::Spice) && !f.relay)
+        .map(|f| f.counters[0].payload_bytes + f.counters[1].payload_bytes)
+        .sum();
+    let bin_ns = u64::from(bin_ms.max(1)) * 1_000_000;
+    let bins = (((t_end - t0) / bin_ns + 1) as usize).min(max_timeline_bins(bin_ms));
+    let mut both = vec![0u64; bins];
+    for f in &carried {
+        for &(i, b) in f.bins.iter().flatten() {
+            if let Some(slot) = both.get_mut(i as usize) {
+                *slot += b;
+            }
+        }
+    }
+    let series = Timeline {
+        bin_ms: bin_ms.max(1),
+        series: vec![Series {
+            key: "network".into(),
+            bytes: both,
+        }],
+        ..Timeline::default()
+    };
+    let rate = rates(&series, (from - t0) / 1000, (to - t0) / 1000)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let down: u64 = carried.iter().map(|f| f.counters[1].wire_bytes).sum();
+    let up: u64 = carried.iter().map(|f| f.counters[0].wire_bytes).sum();
+    Some(NetworkStats {
+        transport: outer.as_str().to_string(),
+        flows: carried.len() as u64,
+        down_wire_bytes: down,
+        up_wire_bytes: up,
+        mean_mib_s: rate.mean_mib_s,
+        peak_1s_mib_s: rate.peak_1s_mib_s,
+        spice_payload_bytes: spice_payload,
+        ratio_to_spice: (spice_payload > 0).then(|| (down + up) as f64 / spice_payload as f64),
+    })
 }
 
 /// First input → end of settle when the capture has inputs; otherwise the whole window.

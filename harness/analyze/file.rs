@@ -68,12 +68,16 @@ pub fn analyze_file(path: &Path, opts: AnalyzeOptions) -> Result<RunResult, Capt
     Ok(result)
 }
 
-/// `spice`, or `ssh` when an SSH leg is present (a tunnel), for the config summary.
+/// How the capture's viewer reached the server, in `config.transport`'s terms: SSH with X11
+/// inside is `ssh-x`, SSH alone `ssh-tunnel`, plain SPICE `direct`.
 fn dominant_transport(r: &RunResult) -> String {
-    if r.transports.iter().any(|t| t.transport == "ssh") {
-        "ssh".into()
-    } else if r.transports.iter().any(|t| t.transport == "spice") {
-        "spice".into()
+    let has = |name: &str| r.transports.iter().any(|t| t.transport == name);
+    if has("ssh") && has("x11") {
+        "ssh-x".into()
+    } else if has("ssh") {
+        "ssh-tunnel".into()
+    } else if has("spice") {
+        "direct".into()
     } else {
         r.transports
             .first()

@@ -28,16 +28,20 @@ pub struct AnalyzeOptions {
     /// Start of the timeline (ns since the Unix epoch); default: the first counted packet.
     /// A live run anchors it at its own epoch so client and capture timelines line up.
     pub t0_ns: Option<u64>,
+    /// The interval rates are averaged over (ns since the Unix epoch); default: first input
+    /// → end of settle as the capture shows them. A live run passes its own.
+    pub measured_ns: Option<(u64, u64)>,
 }
 
 impl Default for AnalyzeOptions {
     fn default() -> Self {
         Self {
-            bin_ms: 100,
+            bin_ms: super::timeline::BIN_MS,
             from_ns: None,
             to_ns: None,
-            latency_horizon_ns: 1_000_000_000,
+            latency_horizon_ns: super::latency::LATENCY_HORIZON_US * 1_000,
             t0_ns: None,
+            measured_ns: None,
         }
     }
 }

@@ -3,6 +3,9 @@
 use super::histogram::{encode_histogram, latency_histogram};
 use crate::results::LatencySummary;
 
+/// An input with no display update within this long gets no latency sample.
+pub const LATENCY_HORIZON_US: u64 = 1_000_000;
+
 /// One latency per input: from the input to the first display update strictly after it.
 ///
 /// An input gets no sample if no update arrives within `horizon_us` (i.e. the latency

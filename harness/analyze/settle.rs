@@ -1,4 +1,17 @@
-//! Settle time: how long the display keeps changing after the last input of a burst.
+//! Settle time: how long the display keeps changing after the last input of a burst, and the
+//! one rule for "the display is quiet" that both the live settle wait and the analysis use.
+
+/// The display counts as settled after this long without an update (DESIGN.md).
+pub const QUIET_US: u64 = 300_000;
+
+/// When the display will count as quiet if nothing changes any more: [`QUIET_US`] after the
+/// later of the last update and the end of the input script.
+pub fn quiet_deadline_us(last_update_us: Option<u64>, script_end_us: u64) -> u64 {
+    last_update_us
+        .unwrap_or(0)
+        .max(script_end_us)
+        .saturating_add(QUIET_US)
+}
 
 /// Time from `last_input_us` to the last display update before the display goes quiet.
 ///
@@ -44,6 +57,14 @@ mod tests {
 
     const MS: u64 = 1_000;
     const QUIET: u64 = 300 * MS;
+
+    #[test]
+    fn quiet_deadline_counts_from_the_later_of_update_and_script_end() {
+        assert_eq!(quiet_deadline_us(None, 1_000), 1_000 + QUIET_US);
+        assert_eq!(quiet_deadline_us(Some(5_000), 1_000), 5_000 + QUIET_US);
+        assert_eq!(quiet_deadline_us(Some(5), 1_000), 1_000 + QUIET_US);
+        assert_eq!(quiet_deadline_us(Some(u64::MAX), 0), u64::MAX);
+    }
 
     #[test]
     fn settles_at_the_first_update_followed_by_a_quiet_gap() {

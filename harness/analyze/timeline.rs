@@ -6,6 +6,9 @@ use std::sync::Arc;
 use super::traffic::TrafficSample;
 use crate::results::{Series, Timeline};
 
+/// Default timeline bin width (DESIGN.md, "Timeline").
+pub const BIN_MS: u32 = 100;
+
 /// Most bins a timeline gets (about 4.9 days at 100 ms). An absurd interval, say from a
 /// bad clock, would otherwise try to allocate terabytes.
 pub const MAX_BINS: usize = 1 << 22;

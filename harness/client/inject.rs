@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use super::clock::Clock;
 use super::events::{InputRecord, Recorder};
 use super::writer::ChannelWriter;
+use crate::timing::{tune_thread_for_timing, wait_until};
 use crate::wire::inputs::{InputMessage, MotionPacer};
 use crate::wire::main_channel::mouse_mode;
 
@@ -108,7 +109,7 @@ impl InputGate {
     }
 
     /// Called by the inputs reader for every MOUSE_MOTION_ACK.
-    pub(crate) fn on_motion_ack(&self, _clock: &Clock) {
+    pub(crate) fn on_motion_ack(&self) {
         let mut s = self.lock();
         s.pacer.acked();
         pump(&mut s, true);
@@ -241,6 +242,8 @@ pub struct InjectReport {
     pub steps: usize,
     /// Why the script stopped early, if it did.
     pub error: Option<String>,
+    /// Whether the thread ran under SCHED_FIFO.
+    pub realtime: bool,
 }
 
 /// Runs `steps` on the calling thread, sleeping until each one is due. Call from a dedicated
@@ -251,8 +254,10 @@ pub fn run_script(
     steps: &[ScheduledStep],
     should_stop: &dyn Fn() -> Option<String>,
 ) -> InjectReport {
-    tune_thread_for_timing();
-    let mut report = InjectReport::default();
+    let mut report = InjectReport {
+        realtime: tune_thread_for_timing(),
+        ..InjectReport::default()
+    };
     for s in steps {
         if let Some(why) = should_stop() {
             report.error = Some(why);
@@ -277,50 +282,9 @@ pub fn run_script(
     report
 }
 
-/// Sleeps until `target`: a kernel sleep to within 200 µs, then a yielding spin. The spin costs
-/// at most 200 µs of CPU per event, about 2.5 % of a core at 125 events/s.
-pub fn wait_until(target: Instant) {
-    const SPIN: Duration = Duration::from_micros(200);
-    loop {
-        let now = Instant::now();
-        if now >= target {
-            return;
-        }
-        let left = target - now;
-        if left > SPIN {
-            std::thread::sleep(left - SPIN);
-        } else {
-            std::thread::yield_now();
-        }
-    }
-}
-
-/// Asks the kernel not to batch this thread's timer wake-ups (default slack is 50 µs) and, where
-/// allowed (root or CAP_SYS_NICE), to run it under SCHED_FIFO so a busy server on the same
-/// two cores cannot delay an input by a whole time slice. Without the privilege the thread
-/// keeps the normal policy; pacing is then less exact, which the results show.
-fn tune_thread_for_timing() {
-    // SAFETY: PR_SET_TIMERSLACK takes a plain integer and only affects the calling thread;
-    // pthread_setschedparam gets a valid param for the calling thread.
-    unsafe {
-        libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong, 0, 0, 0);
-        let param = libc::sched_param { sched_priority: 10 };
-        libc::pthread_setschedparam(libc::pthread_self(), libc::SCHED_FIFO, &param);
-    }
-}
-
 #[cfg(test)]
 mod test {
     use super::*;
-
-    #[test]
-    fn wait_until_never_returns_early() {
-        for _ in 0..20 {
-            let target = Instant::now() + Duration::from_micros(700);
-            wait_until(target);
-            assert!(Instant::now() >= target);
-        }
-    }
 
     #[test]
     fn unattached_gate_reports_an_error_instead_of_panicking() {
@@ -381,7 +345,7 @@ mod gate_test {
         let mut all = sent(&mut peer);
         assert_eq!(all.len(), 8);
         for _ in 0..3 {
-            gate.on_motion_ack(&Clock::start());
+            gate.on_motion_ack();
             all.extend(sent(&mut peer));
         }
         assert_eq!(
@@ -414,7 +378,7 @@ mod gate_test {
         }
         let first = sent(&mut peer);
         assert_eq!(first.len(), 8, "never more than 8 outstanding");
-        gate.on_motion_ack(&Clock::start());
+        gate.on_motion_ack();
         // Positions 8..=10 were replaced by 11: one message to the latest target.
         assert_eq!(
             sent(&mut peer),

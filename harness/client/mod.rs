@@ -11,7 +11,9 @@
 //! - [`events`]: what the client records (traffic, display updates, inputs, notes).
 //! - [`writer`]: a writer shared by the async readers and the input thread.
 //! - [`link`]: the link stage on one connection.
-//! - [`channel`]: the per-connection reader loop and each channel's duties.
+//! - [`state`]: what the readers learn and the session waits for (`watch`).
+//! - [`channel`]: the per-connection reader loop over the sans-IO
+//!   [`ChannelDuties`](crate::wire::duties::ChannelDuties).
 //! - [`session`]: connecting a whole session and waiting until it is ready.
 //! - [`inject`]: the paced input thread.
 
@@ -22,12 +24,14 @@ pub mod events;
 pub mod inject;
 pub mod link;
 pub mod session;
+pub mod state;
 pub mod writer;
 
 pub use clock::Clock;
 pub use events::{EventLog, InputRecord, TrafficRecord, UpdateRecord};
 pub use inject::{InjectReport, PointerStep, ScheduledStep};
 pub use session::{MousePreference, ScriptRunner, Session, SessionConfig};
+pub use state::SessionState;
 
 use crate::wire::link::LinkError;
 use crate::wire::WireError;

@@ -1,11 +1,12 @@
 //! Connecting a whole session: main first, then every listed channel we measure.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpStream;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::channel::{run_reader, ChannelContext};
@@ -13,10 +14,12 @@ use super::clock::Clock;
 use super::events::{ChannelInfo, EventLog, Recorder};
 use super::inject::{run_script, InjectReport, InputGate, ScheduledStep};
 use super::link::{link, Linked};
+use super::state::{SessionState, Shared};
 use super::writer::ChannelWriter;
 use super::ClientError;
 use crate::wire::display::{self, DisplayInit};
-use crate::wire::main_channel::{mouse_mode, MainInit};
+use crate::wire::duties::ChannelDuties;
+use crate::wire::main_channel::mouse_mode;
 use crate::wire::ChannelType;
 
 /// Runs pointer scripts for a session from a plain thread (see [`super::inject`]).
@@ -35,12 +38,7 @@ impl ScriptRunner {
             if shared.cancelled.load(Ordering::SeqCst) {
                 return Some("cancelled".to_string());
             }
-            shared
-                .closed
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .first()
-                .cloned()
+            shared.failure()
         };
         run_script(&self.shared.inputs, &self.clock, steps, &stop)
     }
@@ -58,6 +56,16 @@ pub enum MousePreference {
     Client,
     /// Relative motion, whatever the server allows.
     Server,
+}
+
+impl MousePreference {
+    /// The `mouse_mode::*` value the main channel asks for.
+    fn wire_mode(self) -> u32 {
+        match self {
+            Self::Client => mouse_mode::CLIENT,
+            Self::Server => mouse_mode::SERVER,
+        }
+    }
 }
 
 /// How to reach the server and what to ask of it.
@@ -89,33 +97,6 @@ impl SessionConfig {
     }
 }
 
-/// State the channel readers share with the session.
-#[derive(Debug, Default)]
-pub(crate) struct Shared {
-    pub main_init: Mutex<Option<MainInit>>,
-    pub channels_list: Mutex<Option<Vec<(ChannelType, u8)>>>,
-    pub supported_mouse: AtomicU32,
-    pub mouse_mode: AtomicU32,
-    pub marked: AtomicBool,
-    pub stopping: AtomicBool,
-    pub closed: Mutex<Vec<String>>,
-    pub inputs: InputGate,
-    pub want_client_mouse: AtomicBool,
-    pub cancelled: AtomicBool,
-}
-
-impl Shared {
-    /// The mode to request given what the server supports, if any.
-    pub fn requested_mouse_mode(&self, supported: u32) -> Option<u32> {
-        let want = if self.want_client_mouse.load(Ordering::SeqCst) {
-            mouse_mode::CLIENT
-        } else {
-            mouse_mode::SERVER
-        };
-        (supported & want != 0).then_some(want)
-    }
-}
-
 /// A connected session.
 #[derive(Debug)]
 pub struct Session {
@@ -126,6 +107,7 @@ pub struct Session {
     tasks: Vec<JoinHandle<()>>,
     server: SocketAddr,
     compression_note: Option<String>,
+    mouse: MousePreference,
 }
 
 /// Channel types we link; the rest of a CHANNELS_LIST (record, usbredir, ...) would need
@@ -137,35 +119,39 @@ const MEASURED: [ChannelType; 4] = [
     ChannelType::PLAYBACK,
 ];
 
+/// Waits until `probe` finds what it looks for in the session state, failing early when a
+/// channel closes and after `timeout`.
 async fn wait_for<T>(
+    shared: &Shared,
     what: &str,
     timeout: Duration,
-    shared: &Shared,
-    mut probe: impl FnMut() -> Option<T>,
+    mut probe: impl FnMut(&SessionState) -> Option<T>,
 ) -> Result<T, ClientError> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = probe() {
-            return Ok(v);
-        }
-        if let Some(reason) = shared
-            .closed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .first()
-        {
-            return Err(ClientError::Closed {
-                channel: reason.clone(),
-                stage: format!("while waiting for {what}"),
-            });
-        }
-        if Instant::now() >= deadline {
-            return Err(ClientError::Timeout {
-                what: what.to_string(),
-                seconds: timeout.as_secs_f64(),
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    let mut rx = shared.state.subscribe();
+    let mut found = None;
+    // `wait_for` returns a read guard of the watch: keep only whether it timed out, so no
+    // reader can block the channel readers' next update.
+    let timed_out = tokio::time::timeout(
+        timeout,
+        rx.wait_for(|s| {
+            found = probe(s);
+            found.is_some() || s.failure().is_some()
+        }),
+    )
+    .await
+    .is_err();
+    if let Some(v) = found {
+        return Ok(v);
+    }
+    match timed_out {
+        true => Err(ClientError::Timeout {
+            what: what.to_string(),
+            seconds: timeout.as_secs_f64(),
+        }),
+        false => Err(ClientError::Closed {
+            channel: shared.failure().unwrap_or_else(|| "a".into()),
+            stage: format!("while waiting for {what}"),
+        }),
     }
 }
 
@@ -176,9 +162,6 @@ impl Session {
     pub async fn connect(config: &SessionConfig, clock: Clock) -> Result<Self, ClientError> {
         let recorder = Recorder::default();
         let shared = Arc::new(Shared::default());
-        shared
-            .want_client_mouse
-            .store(config.mouse == MousePreference::Client, Ordering::SeqCst);
         let mut session = Self {
             clock,
             recorder: recorder.clone(),
@@ -190,6 +173,7 @@ impl Session {
                 seconds: 0.0,
             })?,
             compression_note: None,
+            mouse: config.mouse,
         };
         let result = session.setup(config).await;
         match result {
@@ -212,16 +196,9 @@ impl Session {
         self.spawn(stream, ChannelType::MAIN, 0, linked)?;
 
         let shared = self.shared.clone();
-        let init = wait_for("MAIN_INIT", config.timeout, &shared, || {
-            *shared.main_init.lock().unwrap_or_else(|e| e.into_inner())
-        })
-        .await?;
-        let list = wait_for("CHANNELS_LIST", config.timeout, &shared, || {
-            shared
-                .channels_list
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone()
+        let init = wait_for(&shared, "MAIN_INIT", config.timeout, |s| s.main_init).await?;
+        let list = wait_for(&shared, "CHANNELS_LIST", config.timeout, |s| {
+            s.channels.clone()
         })
         .await?;
 
@@ -278,26 +255,28 @@ impl Session {
         }
 
         wait_for(
+            &shared,
             "the initial screen (display MARK)",
             config.timeout,
-            &shared,
-            || shared.marked.load(Ordering::SeqCst).then_some(()),
+            |s| s.marked.then_some(()),
         )
         .await?;
-        let supported = shared.supported_mouse.load(Ordering::SeqCst);
-        if let Some(want) = shared.requested_mouse_mode(supported) {
+        let (supported, current) = {
+            let s = shared.state.borrow();
+            (s.supported_mouse, s.mouse_mode)
+        };
+        let wanted = self.mouse.wire_mode();
+        if supported & wanted != 0 && current != wanted {
             // The server switches modes on request; if it does not, use what it has.
             let _ = wait_for(
+                &shared,
                 "the mouse mode switch",
                 Duration::from_secs(2),
-                &shared,
-                || (shared.mouse_mode.load(Ordering::SeqCst) == want).then_some(()),
+                |s| (s.mouse_mode == wanted).then_some(()),
             )
             .await;
         }
-        self.shared
-            .inputs
-            .set_mode(self.shared.mouse_mode.load(Ordering::SeqCst));
+        self.shared.inputs.set_mode(self.mouse_mode());
         Ok(())
     }
 
@@ -385,6 +364,7 @@ impl Session {
             shared: self.shared.clone(),
             clock: self.clock,
             recorder: self.recorder.clone(),
+            duties: ChannelDuties::new(channel_type, self.mouse.wire_mode()),
         };
         self.tasks
             .push(tokio::spawn(run_reader(read_half, linked.header, ctx)));
@@ -404,7 +384,17 @@ impl Session {
 
     /// The mouse mode in force (1 server, 2 client).
     pub fn mouse_mode(&self) -> u32 {
-        self.shared.mouse_mode.load(Ordering::SeqCst)
+        self.shared.state.borrow().mouse_mode
+    }
+
+    /// The session state as the readers publish it.
+    pub fn state(&self) -> watch::Receiver<SessionState> {
+        self.shared.state.subscribe()
+    }
+
+    /// The time of the latest display update (µs since the epoch), as it changes.
+    pub fn updates(&self) -> watch::Receiver<Option<u64>> {
+        self.shared.last_update.subscribe()
     }
 
     /// Why preferred compression could not be applied, if it could not.
@@ -432,12 +422,7 @@ impl Session {
 
     /// The first reason a channel closed unexpectedly, if one did.
     pub fn failure(&self) -> Option<String> {
-        self.shared
-            .closed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .first()
-            .cloned()
+        self.shared.failure()
     }
 
     /// Closes every connection and returns what was recorded.

@@ -1,6 +1,9 @@
 //! The desktop a drag scenario needs: a window manager with opaque moves, a picture as the
 //! root background, and an xterm to drag by its title bar (`shared/LAB.md` §3).
 //!
+//! Every program of the desktop runs as the unprivileged lab user ([`super::lab_user`]) with
+//! its own copy of the display's cookie: the xterm's shell is a shell of that user, not root's.
+//!
 //! The picture is ImageMagick's plasma fractal with a fixed seed, so every run repaints the same
 //! pixels. It is set as the root window's background rather than shown in a viewer window: the
 //! viewer (`display`) pops up its command menu when clicked, so a stray click would change what
@@ -11,8 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use super::process::{package_for, wait_ready, ManagedChild};
+use super::lab_user::{LabHome, LabUser};
+use super::process::{package_for, run_as, wait_ready, ManagedChild};
 use super::x11::{self, WindowGeometry};
+use super::xauth::XDisplay;
 use super::LabError;
 
 const TWMRC: &str = include_str!("assets/twmrc");
@@ -26,32 +31,43 @@ pub const PLASMA_SEED: u32 = 42;
 /// A running desktop on an X display; stopped when dropped.
 #[derive(Debug)]
 pub struct Desktop {
-    display: u32,
-    // Dropped in reverse order of start: xterm, then the window manager.
+    /// The display as root sees it (the original cookie), for checks.
+    display: XDisplay,
+    // Dropped in field order: xterm, then the window manager, then the user's folder.
     xterm: ManagedChild,
     twm: ManagedChild,
+    home: LabHome,
 }
 
-/// Runs a one-shot tool and returns its stderr (for error messages).
-fn run_once(program: &str, args: &[&str], display: u32, dir: &Path) -> Result<String, LabError> {
-    let out = Command::new(program)
-        .args(args)
-        .env("DISPLAY", format!(":{display}"))
-        .current_dir(dir)
-        .output()
-        .map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                LabError::Missing {
-                    program: program.to_string(),
-                    package: package_for(program).to_string(),
-                }
-            } else {
-                LabError::Spawn {
-                    program: program.to_string(),
-                    source,
-                }
+/// Runs a one-shot tool (as `user` when given) and returns its stderr (for error messages).
+fn run_once(
+    program: &str,
+    args: &[&str],
+    display: Option<&XDisplay>,
+    user: Option<&LabUser>,
+    dir: &Path,
+) -> Result<String, LabError> {
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(dir);
+    if let Some(d) = display {
+        d.apply(&mut cmd);
+    }
+    if let Some(u) = user {
+        run_as(&mut cmd, u);
+    }
+    let out = cmd.output().map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            LabError::Missing {
+                program: program.to_string(),
+                package: package_for(program).to_string(),
             }
-        })?;
+        } else {
+            LabError::Spawn {
+                program: program.to_string(),
+                source,
+            }
+        }
+    })?;
     // `display -window root` exits 1 after setting the background; only missing output matters.
     Ok(String::from_utf8_lossy(&out.stderr).trim().to_string())
 }
@@ -71,7 +87,8 @@ fn plasma(dir: &Path, width: u32, height: u32) -> Result<PathBuf, LabError> {
                 "plasma:fractal",
                 &path.to_string_lossy(),
             ],
-            0,
+            None,
+            None,
             dir,
         )?;
         if !path.exists() {
@@ -85,38 +102,45 @@ fn plasma(dir: &Path, width: u32, height: u32) -> Result<PathBuf, LabError> {
 }
 
 impl Desktop {
-    /// Starts the desktop on display `:display` sized `width`×`height`, with files in `dir`.
-    pub fn start(display: u32, width: u32, height: u32, dir: &Path) -> Result<Self, LabError> {
+    /// Starts the desktop on `display` sized `width`×`height`, with logs in `dir`, every
+    /// program as the lab user.
+    pub fn start(
+        display: &XDisplay,
+        width: u32,
+        height: u32,
+        dir: &Path,
+    ) -> Result<Self, LabError> {
+        let home = LabHome::create(LabUser::lookup()?)?;
+        let user = home.user().clone();
+        let theirs = display.share_with(&home.file("xauthority"), Some(user.ids()))?;
         let picture = plasma(dir, width, height)?;
+        let bytes = std::fs::read(&picture).map_err(|source| LabError::Io {
+            context: format!("reading {}", picture.display()),
+            source,
+        })?;
+        let picture = home.write("background.png", &bytes)?;
         run_once(
             "display",
             &["-window", "root", &picture.to_string_lossy()],
-            display,
-            dir,
+            Some(&theirs),
+            Some(&user),
+            home.dir(),
         )?;
-
-        let twmrc = dir.join("twmrc");
-        std::fs::write(&twmrc, TWMRC).map_err(|source| LabError::Io {
-            context: format!("writing {}", twmrc.display()),
-            source,
-        })?;
+        let twmrc = home.write("twmrc", TWMRC.as_bytes())?;
         let mut cmd = Command::new("twm");
-        cmd.arg("-f")
-            .arg(&twmrc)
-            .env("DISPLAY", format!(":{display}"))
-            .env("LANG", "C");
-        let twm = ManagedChild::spawn("twm", cmd, &dir.join("twm.log"))?;
+        cmd.arg("-f").arg(&twmrc).env("LANG", "C");
+        desktop_env(&mut cmd, &theirs, &home);
+        let twm = ManagedChild::spawn_as("twm", cmd, &dir.join("twm.log"), Some(&user))?;
 
         let (x, y) = DRAG_WINDOW_ORIGIN;
         let mut cmd = Command::new("xterm");
         cmd.args(["-geometry", &format!("80x24+{x}+{y}")])
             .args(["-title", DRAG_WINDOW_TITLE])
             .args(["-e", "/bin/sh"])
-            .env("DISPLAY", format!(":{display}"))
             .env("PS1", "spicebench$ ")
-            .env("LANG", "C")
-            .current_dir(dir);
-        let mut xterm = ManagedChild::spawn("xterm", cmd, &dir.join("xterm.log"))?;
+            .env("LANG", "C");
+        desktop_env(&mut cmd, &theirs, &home);
+        let mut xterm = ManagedChild::spawn_as("xterm", cmd, &dir.join("xterm.log"), Some(&user))?;
         // Ready when twm has framed the xterm: only then does its title bar exist to drag.
         wait_ready(
             "the xterm to drag (framed by twm)",
@@ -125,17 +149,23 @@ impl Desktop {
             || x11::is_framed(display, DRAG_WINDOW_TITLE),
         )?;
         let mut desktop = Self {
-            display,
+            display: display.clone(),
             xterm,
             twm,
+            home,
         };
         desktop.twm.check_running()?;
         Ok(desktop)
     }
 
+    /// The lab user the desktop runs as.
+    pub fn user(&self) -> &LabUser {
+        self.home.user()
+    }
+
     /// Where the drag window's frame is now.
     pub fn drag_window(&self) -> Option<WindowGeometry> {
-        x11::frame_geometry(self.display, DRAG_WINDOW_TITLE)
+        x11::frame_geometry(&self.display, DRAG_WINDOW_TITLE)
     }
 
     /// PIDs of the desktop's processes (window manager, xterm).
@@ -145,4 +175,11 @@ impl Desktop {
             .flatten()
             .collect()
     }
+}
+
+/// What every desktop program gets: the display with the user's cookie, and the user's
+/// folder as home and working directory (the lab user has no home of its own).
+fn desktop_env(cmd: &mut Command, display: &XDisplay, home: &LabHome) {
+    display.apply(cmd);
+    cmd.env("HOME", home.dir()).current_dir(home.dir());
 }

@@ -10,15 +10,29 @@
 //! - [`ports`]: free loopback ports and X display numbers.
 //! - [`xspice`]: Xorg with the spiceqxl driver (the fixed config from `shared/LAB.md`).
 //! - [`desktop`]: window manager, picture background and the window to drag.
+//! - [`xauth`]: X authority cookies, so only the lab's own clients reach its X servers.
+//! - [`lab_user`]: the unprivileged account desktop and viewer programs run as.
+//! - [`xvfb`]: the client's X display that remote-viewer draws on.
+//! - [`remote_viewer`]: remote-viewer's connection file, arguments and version.
+//! - [`sshd`]: a private, locked-down OpenSSH server per run.
+//! - [`ssh_client`]: `ssh -L`, `ssh -W` and `ssh -X`, with their failures told apart.
 //! - [`x11`]: reading window geometry back from the X server (for tests and checks).
 
 pub mod desktop;
+pub mod lab_user;
 pub mod ports;
 pub mod process;
+pub mod remote_viewer;
+pub mod ssh_client;
+pub mod sshd;
 pub mod x11;
+pub mod xauth;
 pub mod xspice;
+pub mod xvfb;
 
 pub use desktop::Desktop;
+pub use lab_user::{LabHome, LabUser};
+pub use xauth::XDisplay;
 pub use xspice::{Xspice, XspiceConfig};
 
 use std::path::PathBuf;
@@ -79,6 +93,71 @@ pub enum LabError {
         wanted: String,
         /// Obtained.
         got: String,
+    },
+    /// An X server admits clients without its cookie.
+    #[error(
+        "{server} on display {display} admits clients without its cookie, so any local user \
+         could control it; spicebench stopped it. Check that the X server honours -auth"
+    )]
+    OpenDisplay {
+        /// Which server.
+        server: String,
+        /// `:N`.
+        display: String,
+    },
+    /// The unprivileged account for desktop programs does not exist.
+    #[error(
+        "the lab runs its desktop and viewer programs as the unprivileged user `{}`, which does \
+         not exist; create it with scripts/install-deps.sh or: {}",
+        lab_user::LAB_USER,
+        lab_user::CREATE_LAB_USER
+    )]
+    NoLabUser,
+    /// A viewer could not connect.
+    #[error("{viewer} could not connect: {detail}; its log: {}", log.display())]
+    ViewerRefused {
+        /// Which viewer.
+        viewer: String,
+        /// What it said.
+        detail: String,
+        /// Its log.
+        log: PathBuf,
+    },
+    /// The SSH server did not answer.
+    #[error("cannot reach the SSH server {destination}: {detail}; check the host and port (and that sshd runs there)")]
+    SshUnreachable {
+        /// Where we tried to log in.
+        destination: String,
+        /// What ssh said.
+        detail: String,
+    },
+    /// The SSH server refused our key.
+    #[error("the SSH server {destination} refused the login: {detail}; check the user and that your key is in its authorized_keys (ssh-copy-id), or that your agent holds it")]
+    SshKeyRefused {
+        /// Where we tried to log in.
+        destination: String,
+        /// What ssh said.
+        detail: String,
+    },
+    /// The SSH server refused the port forward.
+    #[error("the SSH server {destination} refuses to forward to {target}: {detail}; allow it in its sshd_config (AllowTcpForwarding, PermitOpen {target})")]
+    ForwardRefused {
+        /// The server.
+        destination: String,
+        /// `host:port` we asked for.
+        target: String,
+        /// What ssh said.
+        detail: String,
+    },
+    /// ssh failed for another reason.
+    #[error("ssh to {destination} failed: {detail}; its output: {}", log.display())]
+    SshFailed {
+        /// The server.
+        destination: String,
+        /// What happened.
+        detail: String,
+        /// ssh's output.
+        log: PathBuf,
     },
     /// File system trouble in the run directory.
     #[error("{context}: {source}")]

@@ -8,6 +8,14 @@ pub fn free_loopback_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// A free port on 127.0.0.1, as a lab error (for ports reserved before their server starts).
+pub fn reserve_port(what: &str) -> Result<u16, super::LabError> {
+    free_loopback_port().map_err(|source| super::LabError::Io {
+        context: format!("finding a free port for {what}"),
+        source,
+    })
+}
+
 /// The first display number from `from` whose lock file and socket do not exist.
 pub fn free_display(from: u32) -> Option<u32> {
     (from..from + 200).find(|n| {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::lab_user::LabUser;
 use super::LabError;
 
 /// A started process that is stopped when this value is dropped.
@@ -19,7 +20,40 @@ pub struct ManagedChild {
 impl ManagedChild {
     /// Starts `cmd` in its own session, with stdout and stderr appended to `log`, and with the
     /// kernel told to SIGTERM it if spicebench dies first.
-    pub fn spawn(name: &str, mut cmd: Command, log: &Path) -> Result<Self, LabError> {
+    pub fn spawn(name: &str, cmd: Command, log: &Path) -> Result<Self, LabError> {
+        Self::spawn_as(name, cmd, log, None)
+    }
+
+    /// [`ManagedChild::spawn`], running as `user` (no supplementary groups) when given.
+    pub fn spawn_as(
+        name: &str,
+        cmd: Command,
+        log: &Path,
+        user: Option<&LabUser>,
+    ) -> Result<Self, LabError> {
+        Self::spawn_full(name, cmd, log, user, None)
+    }
+
+    /// [`ManagedChild::spawn`] with `input` on the child's stdin (then end of file): how a
+    /// secret reaches a program without a command line or a file on a remote host. `input`
+    /// must fit a pipe buffer (64 KiB), which a connection file does by far.
+    pub fn spawn_with_input(
+        name: &str,
+        cmd: Command,
+        log: &Path,
+        user: Option<&LabUser>,
+        input: &[u8],
+    ) -> Result<Self, LabError> {
+        Self::spawn_full(name, cmd, log, user, Some(input))
+    }
+
+    fn spawn_full(
+        name: &str,
+        mut cmd: Command,
+        log: &Path,
+        user: Option<&LabUser>,
+        input: Option<&[u8]>,
+    ) -> Result<Self, LabError> {
         let io = |source| LabError::Io {
             context: format!("creating {}", log.display()),
             source,
@@ -30,16 +64,32 @@ impl ManagedChild {
             .open(log)
             .map_err(io)?;
         let err = out.try_clone().map_err(io)?;
-        cmd.stdin(Stdio::null()).stdout(out).stderr(err);
-        // SAFETY: setsid and prctl are async-signal-safe and touch only the child.
+        cmd.stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(out)
+        .stderr(err);
+        // SAFETY: setsid is async-signal-safe and touches only the child.
         unsafe {
             cmd.pre_exec(|| {
                 libc::setsid();
+                Ok(())
+            });
+        }
+        if let Some(u) = user {
+            run_as(&mut cmd, u);
+        }
+        // SAFETY: prctl is async-signal-safe and touches only the child. pre_exec hooks run
+        // in order, so this one follows the uid change, which would clear it.
+        unsafe {
+            cmd.pre_exec(|| {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
                 Ok(())
             });
         }
-        let child = cmd.spawn().map_err(|source| {
+        let mut child = cmd.spawn().map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
                 LabError::Missing {
                     program: name.to_string(),
@@ -52,6 +102,11 @@ impl ManagedChild {
                 }
             }
         })?;
+        if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
+            use std::io::Write;
+            // Dropping stdin afterwards gives the child its end of file.
+            let _ = stdin.write_all(bytes);
+        }
         Ok(Self {
             name: name.to_string(),
             child: Some(child),
@@ -122,6 +177,23 @@ impl Drop for ManagedChild {
     }
 }
 
+/// Makes `cmd` run as `user`, with no supplementary groups.
+pub fn run_as(cmd: &mut Command, user: &LabUser) {
+    let (uid, gid) = user.ids();
+    // SAFETY: setgroups, setgid and setuid are async-signal-safe and touch only the child.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setgroups(0, std::ptr::null()) != 0
+                || libc::setgid(gid) != 0
+                || libc::setuid(uid) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// The Debian package that provides a program we start.
 pub fn package_for(program: &str) -> &'static str {
     match Path::new(program)
@@ -137,6 +209,9 @@ pub fn package_for(program: &str) -> &'static str {
         "xdotool" => "xdotool",
         "remote-viewer" => "virt-viewer",
         "Xvfb" => "xvfb",
+        "sshd" => "openssh-server",
+        "ssh" | "ssh-keygen" => "openssh-client",
+        "xauth" => "xauth",
         _ => "the package that provides it",
     }
 }

@@ -3,6 +3,8 @@
 
 use std::process::Command;
 
+use super::xauth::XDisplay;
+
 /// A window's outer position and size on the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WindowGeometry {
@@ -16,13 +18,10 @@ pub struct WindowGeometry {
     pub height: u32,
 }
 
-fn xwininfo(display: u32, args: &[&str]) -> Option<String> {
-    let out = Command::new("xwininfo")
-        .arg("-display")
-        .arg(format!(":{display}"))
-        .args(args)
-        .output()
-        .ok()?;
+fn xwininfo(display: &XDisplay, args: &[&str]) -> Option<String> {
+    let mut cmd = Command::new("xwininfo");
+    display.apply(&mut cmd);
+    let out = cmd.args(args).output().ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
@@ -46,7 +45,7 @@ fn geometry(text: &str) -> Option<WindowGeometry> {
 
 /// Geometry of the window titled `title`, including the window manager's frame (title bar and
 /// border) when it has one: the frame is what a title-bar drag moves.
-pub fn frame_geometry(display: u32, title: &str) -> Option<WindowGeometry> {
+pub fn frame_geometry(display: &XDisplay, title: &str) -> Option<WindowGeometry> {
     let tree = xwininfo(display, &["-name", title, "-children"])?;
     let root: String = field(&tree, "Root window id:")?;
     let parent: String = field(&tree, "Parent window id:")?;
@@ -57,7 +56,7 @@ pub fn frame_geometry(display: u32, title: &str) -> Option<WindowGeometry> {
 }
 
 /// Whether the window manager has framed the window titled `title` (its parent is not root).
-pub fn is_framed(display: u32, title: &str) -> bool {
+pub fn is_framed(display: &XDisplay, title: &str) -> bool {
     let Some(tree) = xwininfo(display, &["-name", title, "-children"]) else {
         return false;
     };
@@ -67,7 +66,7 @@ pub fn is_framed(display: u32, title: &str) -> bool {
 }
 
 /// The root window size.
-pub fn screen_size(display: u32) -> Option<(u32, u32)> {
+pub fn screen_size(display: &XDisplay) -> Option<(u32, u32)> {
     let text = xwininfo(display, &["-root"])?;
     Some((field(&text, "Width:")?, field(&text, "Height:")?))
 }

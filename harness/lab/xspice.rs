@@ -9,7 +9,9 @@ use std::time::Duration;
 use super::ports::{free_display, free_loopback_port, is_listening};
 use super::process::{wait_ready, ManagedChild};
 use super::x11;
+use super::xauth::{create_authority, XDisplay};
 use super::LabError;
+use crate::secret::Secret;
 
 /// The Xorg binary of Debian's xserver-xorg-core (which xserver-xspice depends on).
 pub const XORG: &str = "/usr/lib/xorg/Xorg";
@@ -24,8 +26,10 @@ pub struct XspiceConfig {
     pub height: u32,
     /// Server image compression setting (`off`, `auto_glz`, `auto_lz`, `quic`, `glz`, `lz`).
     pub image_compression: String,
-    /// Ticket password; `None` disables ticketing.
-    pub password: Option<String>,
+    /// SPICE ticket; empty disables ticketing (only for tests of that very case).
+    pub ticket: Secret,
+    /// Address the SPICE port listens on.
+    pub listen: String,
     /// Further `XSPICE_*` settings (e.g. `XSPICE_JPEG_WAN_COMPRESSION`).
     pub extra_env: Vec<(String, String)>,
     /// How long start-up may take.
@@ -38,7 +42,8 @@ impl Default for XspiceConfig {
             width: 1024,
             height: 768,
             image_compression: "auto_glz".into(),
-            password: None,
+            ticket: Secret::random_ticket(),
+            listen: "127.0.0.1".into(),
             extra_env: Vec::new(),
             timeout: Duration::from_secs(15),
         }
@@ -48,8 +53,9 @@ impl Default for XspiceConfig {
 /// A running Xspice; stopped when dropped.
 #[derive(Debug)]
 pub struct Xspice {
-    display: u32,
+    display: XDisplay,
     port: u16,
+    ticket: Secret,
     xorg: ManagedChild,
     log: PathBuf,
 }
@@ -75,6 +81,10 @@ pub fn render_config(width: u32, height: u32) -> String {
 impl Xspice {
     /// Starts Xspice on a free display and a free 127.0.0.1 port, with files in `dir`, and
     /// waits until the X socket accepts connections and the SPICE port listens.
+    ///
+    /// The X server only admits clients holding its cookie (`-auth`, a 0600 file in `dir`);
+    /// the SPICE ticket travels in the environment, never on the command line, where any
+    /// user could read it in `/proc/*/cmdline`.
     pub fn start(config: &XspiceConfig, dir: &Path) -> Result<Self, LabError> {
         if !Path::new(XORG).exists() {
             return Err(LabError::Missing {
@@ -94,25 +104,29 @@ impl Xspice {
             .map_err(io(format!("writing {}", conf.display())))?;
         let log = dir.join("Xorg.log");
         let _ = std::fs::remove_file(&log);
+        let display = create_authority(&dir.join("xspice.xauth"), display)?;
 
         let mut cmd = Command::new(XORG);
         cmd.arg("-config")
             .arg(&conf)
-            .args(["-noreset", "-nolisten", "tcp", "-logfile"])
+            .args(["-noreset", "-nolisten", "tcp", "-auth"])
+            .arg(&display.authority)
+            .arg("-logfile")
             .arg(&log)
-            .arg(format!(":{display}"))
+            .arg(display.name())
             .env("XSPICE_PORT", port.to_string())
-            .env("XSPICE_ADDR", "127.0.0.1")
+            .env("XSPICE_ADDR", &config.listen)
             .env("XSPICE_IMAGE_COMPRESSION", &config.image_compression);
-        match &config.password {
-            Some(p) => cmd.env("XSPICE_PASSWORD", p),
-            None => cmd.env("XSPICE_DISABLE_TICKETING", "1"),
-        };
+        if config.ticket.is_empty() {
+            cmd.env("XSPICE_DISABLE_TICKETING", "1");
+        } else {
+            cmd.env("XSPICE_PASSWORD", config.ticket.expose());
+        }
         for (k, v) in &config.extra_env {
             cmd.env(k, v);
         }
         let mut xorg = ManagedChild::spawn(XORG, cmd, &dir.join("xorg.out"))?;
-        let socket = format!("/tmp/.X11-unix/X{display}");
+        let socket = format!("/tmp/.X11-unix/X{}", display.number);
         let ready = wait_ready("Xspice", config.timeout, &mut xorg, || {
             UnixStream::connect(&socket).is_ok() && is_listening(port)
         });
@@ -122,10 +136,12 @@ impl Xspice {
         let xspice = Self {
             display,
             port,
+            ticket: config.ticket.clone(),
             xorg,
             log,
         };
-        if let Some((w, h)) = x11::screen_size(display) {
+        xspice.display.check_closed("Xspice")?;
+        if let Some((w, h)) = x11::screen_size(&xspice.display) {
             if (w, h) != (config.width, config.height) {
                 return Err(LabError::Geometry {
                     wanted: format!("{}x{}", config.width, config.height),
@@ -136,9 +152,14 @@ impl Xspice {
         Ok(xspice)
     }
 
-    /// X display number (`:N`).
-    pub fn display(&self) -> u32 {
-        self.display
+    /// The X display and its cookie.
+    pub fn display(&self) -> XDisplay {
+        self.display.clone()
+    }
+
+    /// The SPICE ticket clients must present.
+    pub fn ticket(&self) -> &Secret {
+        &self.ticket
     }
 
     /// SPICE port on 127.0.0.1.

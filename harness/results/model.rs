@@ -50,6 +50,36 @@ pub struct RunResult {
     /// Bytes per transport (all flows of one kind added up), with the SSH overhead ratio.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transports: Vec<TransportStats>,
+    /// What crosses the network: the outermost transport's wire bytes and rates, beside the
+    /// SPICE payload it carries (from a capture).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkStats>,
+}
+
+/// The traffic a network between viewer and server would carry: the SSH connection when SSH
+/// carries the session (tunnel or X forwarding), else the SPICE connections themselves.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkStats {
+    /// `"ssh"`, `"spice"` or `"tls"`.
+    pub transport: String,
+    /// Its connections.
+    pub flows: u64,
+    /// Wire bytes server → client, whole capture.
+    pub down_wire_bytes: u64,
+    /// Wire bytes client → server, whole capture.
+    pub up_wire_bytes: u64,
+    /// Mean of both directions together over the measured interval, MiB/s.
+    pub mean_mib_s: f64,
+    /// Busiest 1-second window of both directions together inside the measured interval,
+    /// MiB/s.
+    pub peak_1s_mib_s: f64,
+    /// TCP payload of the SPICE connections the viewer made (relay legs left out), both
+    /// directions, whole capture.
+    pub spice_payload_bytes: u64,
+    /// `(down + up wire bytes) / spice_payload_bytes`; absent without SPICE payload (e.g.
+    /// `ssh -X` captured without its SPICE leg).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio_to_spice: Option<f64>,
 }
 
 /// The capture behind a result's wire numbers.
@@ -95,6 +125,21 @@ pub struct TransportStats {
 }
 
 impl RunResult {
+    /// The input-to-display latency tables show: our client's own (`input_to_display`) when
+    /// it has samples, else remote-viewer's end to end on the client's screen, else the
+    /// capture's. Its `source` says which.
+    pub fn headline_latency(&self) -> &LatencySummary {
+        let l = &self.latency;
+        if l.input_to_display.count > 0 {
+            return &l.input_to_display;
+        }
+        l.end_to_end
+            .as_ref()
+            .filter(|e| e.count > 0)
+            .or(l.capture.as_ref().filter(|c| c.count > 0))
+            .unwrap_or(&l.input_to_display)
+    }
+
     /// Display bytes received: server → client payload of every display channel, relay legs
     /// (which repeat bytes already counted) left out. The one definition every table,
     /// report and progress line uses.
@@ -127,6 +172,7 @@ impl Default for RunResult {
             warnings: Vec::new(),
             capture: None,
             transports: Vec::new(),
+            network: None,
         }
     }
 }
@@ -152,15 +198,24 @@ pub struct ConfigInfo {
     /// What was measured: `"xspice"` (started by spicebench) or `"external"` (a server
     /// spicebench was pointed at).
     pub target: String,
-    /// Remote-desktop protocol, `"spice"`.
+    /// How the viewer reached the server: `"direct"`, `"ssh-tunnel"` or `"ssh-x"` (results
+    /// written before 0.2 say `"spice"` for direct). For `spicebench analyze`, what the capture
+    /// shows: `"direct"`, `"ssh-tunnel"` (SSH, no X11), `"ssh-x"` (SSH and X11), `"tls"`.
     pub transport: String,
+    /// Whether SSH compression (`ssh -C`) was on.
+    #[serde(default)]
+    pub ssh_compression: bool,
     /// Image compression asked for, e.g. `"auto_glz"`.
     pub compression: String,
     /// How the compression was asked for: `"server-setting"` (the server was started with
     /// it) or `"client-preference"` (the client requested it over the wire).
     pub compression_mechanism: String,
-    /// The viewer that drove the session, `"spicebench"`.
+    /// The viewer that showed the session: `"spicebench"` (our own client) or
+    /// `"remote-viewer"` (results written before 0.2 carry the version here too).
     pub viewer: String,
+    /// The viewer's name and version, e.g. `"remote-viewer 11.0"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub viewer_version: Option<String>,
     /// Desktop size as `WIDTHxHEIGHT` pixels (e.g. `"1024x768"`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geometry: Option<String>,
@@ -343,6 +398,10 @@ pub struct Latency {
     /// The same input-to-display latency measured from a packet capture, when one was taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture: Option<LatencySummary>,
+    /// End to end on the client's screen (remote-viewer): XTest event injected → first
+    /// XDamage report of the viewer's window after it (`source: "xdamage"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_to_end: Option<LatencySummary>,
 }
 
 /// Distribution of one latency, in milliseconds.
@@ -390,6 +449,9 @@ pub struct InputStats {
     /// 99th percentile of the same pacing error, µs; absent if nothing was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pacing_error_p99_us: Option<f64>,
+    /// Whether the input thread ran under SCHED_FIFO; absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realtime: Option<bool>,
 }
 
 #[cfg(test)]
@@ -411,6 +473,8 @@ mod tests {
                 compression: "auto_glz".into(),
                 compression_mechanism: "server-setting".into(),
                 viewer: "spicebench".into(),
+                viewer_version: Some("spicebench 0.1.0".into()),
+                ssh_compression: false,
                 geometry: Some("1024x768".into()),
                 repeat_index: 1,
                 seed: 42,
@@ -491,6 +555,7 @@ mod tests {
                 },
                 settle_ms: Some(120.0),
                 capture: None,
+                end_to_end: None,
             },
             inputs: InputStats {
                 sent: 4,
@@ -499,6 +564,7 @@ mod tests {
                 max_unacked_motion: 3,
                 pacing_error_p50_us: Some(80.0),
                 pacing_error_p99_us: Some(400.0),
+                realtime: Some(true),
             },
             warnings: vec!["no capture".into()],
             capture: None,

@@ -1,157 +1,26 @@
-//! One configuration of a scenario: start the target, connect, idle, play the input plan, wait
-//! for the display to settle, and turn what was recorded into a result.
+//! One configuration of a scenario, in short phases over the three interfaces: start the
+//! [`Target`](super::target::Target), start the [`Transport`](super::transport::Transport),
+//! capture every leg, connect the [`Viewer`](super::viewer::Viewer), idle, play the plan,
+//! settle, stop everything, and turn what was measured into a result.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
+use super::capture::{start_capture, RunCapture};
 use super::events_file::EventsFile;
 use super::progress::{Phase, Progress};
-use super::summarize::{summarize, RunFacts, QUIET_US};
+use super::summarize::{summarize, summarize_screen, RunFacts};
+use super::target::{start_target, Health, Target};
+use super::transport::{start_transport, Transport};
+use super::viewer::{connect_viewer, wait_for_quiet, ViewerContext, ViewerReport};
 use super::wire_merge::merge_capture;
-use crate::analyze::{analyze_file, AnalyzeOptions};
-use crate::capture::{
-    CaptureError, CaptureHandle, LiveCapture, DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN,
-};
-use crate::client::{ClientError, PointerStep, ScheduledStep, Session, SessionConfig};
-use crate::lab::{Desktop, LabError, Xspice, XspiceConfig};
+use super::RunError;
+use crate::client::Clock;
 use crate::results::{rfc3339, ConfigInfo, RunResult, ScenarioInfo, ServerInfo};
-use crate::scenario::{Configuration, InputPlan, PasswordError, PointerAction, Scenario, Target};
+use crate::scenario::{Configuration, InputPlan, Scenario};
 use crate::wire::main_channel::mouse_mode;
-
-/// Why a configuration could not be measured.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The lab could not start the target.
-    #[error("starting the target: {0}")]
-    Lab(#[from] LabError),
-    /// The client could not connect or link.
-    #[error("{0}")]
-    Client(#[from] ClientError),
-    /// The password source failed.
-    #[error("{0}")]
-    Password(#[from] PasswordError),
-    /// The session broke during the measurement.
-    #[error("the session ended during the run: {reason}{hint}")]
-    SessionDied {
-        /// What closed.
-        reason: String,
-        /// What the lab knows (e.g. Xspice exited).
-        hint: String,
-    },
-    /// Capturing or reading the capture failed.
-    #[error("capture: {0}")]
-    Capture(#[from] CaptureError),
-    /// The live capture lacks privilege.
-    #[error("capture: {0}; or measure without wire numbers: spicebench run --no-capture")]
-    CapturePermission(CaptureError),
-    /// Writing results failed.
-    #[error("writing {path}: {source}")]
-    Write {
-        /// File.
-        path: PathBuf,
-        /// OS error.
-        source: std::io::Error,
-    },
-}
 
 /// Time from "script ready" to its first event, so the input thread is asleep on time.
 const SCRIPT_LEAD_US: u64 = 200_000;
-
-/// Where a configuration's files go.
-pub fn result_path(out_dir: &Path, config: &Configuration) -> PathBuf {
-    out_dir.join("runs").join(format!("{}.json", config.name))
-}
-
-/// The target as started for one configuration: kept alive until the session is closed.
-struct Target_ {
-    addr: String,
-    password: String,
-    preferred_compression: Option<u8>,
-    mechanism: &'static str,
-    geometry: Option<String>,
-    xspice: Option<Xspice>,
-    desktop: Option<Desktop>,
-}
-
-fn start_target(
-    scenario: &Scenario,
-    config: &Configuration,
-    lab_dir: &Path,
-) -> Result<Target_, RunError> {
-    match &scenario.target {
-        Target::Xspice { geometry, .. } => {
-            // Children are started from this (long-lived) thread on purpose: their parent-
-            // death signal fires when the starting *thread* exits.
-            let xspice = Xspice::start(
-                &XspiceConfig {
-                    width: geometry.width,
-                    height: geometry.height,
-                    image_compression: config.compression.as_str().to_string(),
-                    ..XspiceConfig::default()
-                },
-                lab_dir,
-            )?;
-            let desktop =
-                Desktop::start(xspice.display(), geometry.width, geometry.height, lab_dir)?;
-            Ok(Target_ {
-                addr: xspice.addr(),
-                password: String::new(),
-                preferred_compression: None,
-                mechanism: "server-setting",
-                geometry: Some(geometry.to_string()),
-                xspice: Some(xspice),
-                desktop: Some(desktop),
-            })
-        }
-        Target::External {
-            uri,
-            password,
-            geometry,
-            ..
-        } => Ok(Target_ {
-            addr: if uri.host.contains(':') {
-                format!("[{}]:{}", uri.host, uri.port)
-            } else {
-                format!("{}:{}", uri.host, uri.port)
-            },
-            password: password.resolve()?.unwrap_or_default(),
-            preferred_compression: Some(config.compression.wire_code()),
-            mechanism: "client-preference",
-            geometry: geometry.map(|g| g.to_string()),
-            xspice: None,
-            desktop: None,
-        }),
-    }
-}
-
-/// Converts the plan to timed pointer steps starting at `start_us`.
-pub fn schedule(plan: &InputPlan, start_us: u64) -> Vec<ScheduledStep> {
-    let mut held: u16 = 0;
-    plan.events
-        .iter()
-        .map(|e| {
-            let at_us = start_us + e.at.as_micros() as u64;
-            let step = match e.action {
-                PointerAction::MoveTo { x, y, buttons } => PointerStep::MoveTo { x, y, buttons },
-                PointerAction::Press { button, .. } => {
-                    held |= button.mask();
-                    PointerStep::Press {
-                        button: button.spice_code(),
-                        buttons: held,
-                    }
-                }
-                PointerAction::Release { button, .. } => {
-                    held &= !button.mask();
-                    PointerStep::Release {
-                        button: button.spice_code(),
-                        buttons: held,
-                    }
-                }
-            };
-            ScheduledStep { at_us, step }
-        })
-        .collect()
-}
 
 /// How to run configurations.
 #[derive(Debug, Clone)]
@@ -166,6 +35,11 @@ impl Default for RunOptions {
     }
 }
 
+/// Where a configuration's result goes.
+pub fn result_path(out_dir: &Path, config: &Configuration) -> PathBuf {
+    out_dir.join("runs").join(format!("{}.json", config.name))
+}
+
 /// Where a configuration's capture goes.
 pub fn capture_path(out_dir: &Path, config: &Configuration) -> PathBuf {
     out_dir
@@ -173,42 +47,21 @@ pub fn capture_path(out_dir: &Path, config: &Configuration) -> PathBuf {
         .join(format!("{}.pcapng", config.name))
 }
 
-/// Starts the live capture of the session to `addr`, before the client links so every link
-/// message is on it. Only loopback targets are captured so far (the interface is `lo`).
-fn start_capture(
-    addr: &str,
-    path: &Path,
-    warnings: &mut Vec<String>,
-) -> Result<Option<CaptureHandle>, RunError> {
-    let Ok(sock) = addr.parse::<std::net::SocketAddr>() else {
-        warnings.push(format!(
-            "no capture: `{addr}` is not an IP address and port"
-        ));
-        return Ok(None);
-    };
-    if !sock.ip().is_loopback() {
-        warnings.push(format!(
-            "no capture: {addr} is not on loopback; only loopback targets are captured so far"
-        ));
-        return Ok(None);
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| RunError::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
-    let live = LiveCapture::open(
-        "lo",
-        &format!("tcp port {}", sock.port()),
-        DEFAULT_SNAPLEN,
-        DEFAULT_BUFFER_BYTES,
-    )
-    .map_err(|e| match e {
-        CaptureError::Permission { .. } => RunError::CapturePermission(e),
-        e => RunError::Capture(e),
-    })?;
-    Ok(Some(live.spawn_to_file(path)?))
+/// Where a configuration's lab files (configs, logs) go. Absolute, because the lab runs tools
+/// in other working directories.
+fn lab_dir(out_dir: &Path, config: &Configuration) -> PathBuf {
+    let dir = out_dir.join("lab").join(&config.name);
+    std::path::absolute(&dir).unwrap_or(dir)
+}
+
+/// What the measuring phases produced, before anything is stopped.
+struct Measured {
+    report: ViewerReport,
+    plan: InputPlan,
+    start_us: u64,
+    end_us: u64,
+    settled: bool,
+    played: Result<(), String>,
 }
 
 /// Runs one configuration and writes `OUT/runs/<config>.json` atomically (and, with capture,
@@ -221,201 +74,47 @@ pub async fn run_configuration(
     progress: &dyn Progress,
 ) -> Result<(RunResult, PathBuf), RunError> {
     progress.phase(Phase::StartingTarget);
-    // Absolute, because the lab runs tools in other working directories.
-    let lab_dir = std::path::absolute(out_dir.join("lab").join(&config.name))
-        .unwrap_or_else(|_| out_dir.join("lab").join(&config.name));
-    let mut target = start_target(scenario, config, &lab_dir)?;
-    let mut warnings = Vec::new();
+    let lab = lab_dir(out_dir, config);
+    let mut target = start_target(scenario, config, &lab)?;
+    let mut transport = start_transport(config.route, &scenario.access.ssh, &*target, &lab)?;
+    let mut warnings = transport.notes();
     let pcap = capture_path(out_dir, config);
-    let capture = if options.capture {
-        start_capture(&target.addr, &pcap, &mut warnings)?
-    } else {
-        None
+    let capture = match options.capture {
+        true => start_capture(&transport.capture_points(), &pcap, &mut warnings)?,
+        false => None,
     };
-    let clock = crate::client::Clock::start();
-    progress.phase(Phase::Connecting);
-    let session = Session::connect(
-        &SessionConfig {
-            preferred_compression: target.preferred_compression,
-            ..SessionConfig::new(target.addr.clone(), target.password.clone())
-        },
+    transport.open()?;
+    let clock = Clock::start();
+    let measured = measure(
+        scenario,
+        config,
+        out_dir,
+        &mut *target,
+        &mut *transport,
         clock,
+        progress,
     )
     .await?;
-    let events = EventsFile::start(
-        session.recorder().clone(),
-        &out_dir
-            .join("events")
-            .join(format!("{}.jsonl", config.name)),
-    )
-    .map_err(|source| RunError::Write {
-        path: out_dir.join("events"),
-        source,
-    })?;
-
-    progress.phase(Phase::Idle);
-    tokio::time::sleep(scenario.idle_before).await;
-    let plan = scenario.input_plan_with_seed(config.seed);
-    let start_us = clock.now_us() + SCRIPT_LEAD_US;
-    let steps = schedule(&plan, start_us);
-    let runner = session.script_runner();
-    let total = steps.len() as u64;
-    let report = {
-        let thread_runner = runner.clone();
-        let mut handle = tokio::task::spawn_blocking(move || thread_runner.run(&steps));
-        // If this future is dropped (Ctrl-C), stop the thread before its next step.
-        let mut guard = CancelOnDrop(Some(runner));
-        let r = loop {
-            tokio::select! {
-                r = &mut handle => break r,
-                _ = tokio::time::sleep(Duration::from_millis(100)) => {
-                    let sent = session.recorder().lock().inputs.len() as u64;
-                    progress.phase(Phase::Inputs { sent, total });
-                }
-            }
-        };
-        guard.0.take();
-        r.unwrap_or_default()
-    };
-    progress.phase(Phase::Settling);
-    let script_end_us = start_us + plan.duration.as_micros() as u64;
-
-    // Settle: wait for 300 ms without display updates, at most settle_timeout.
-    let settle_deadline = clock.now_us() + scenario.settle_timeout.as_micros() as u64;
-    loop {
-        if session.failure().is_some() {
-            break;
-        }
-        let now = clock.now_us();
-        let last_update = session
-            .recorder()
-            .lock()
-            .updates
-            .last()
-            .map_or(0, |u| u.at_us);
-        if now.saturating_sub(last_update.max(script_end_us)) >= QUIET_US || now >= settle_deadline
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let end_us = clock.now_us();
-    let failure = session.failure().or(report.error.clone());
-    let mouse = session.mouse_mode();
-    let server = session.server().to_string();
-    let compression_note = session.compression_note().map(str::to_string);
-    let (_, max_unacked) = session.input_gate().pacing_stats();
-    let log = session.close().await;
-    // Whatever happened, what the client saw is on disk.
-    let events_written = events.finish().await;
-    // Stopped after the close so the connections' ends are on the capture too.
-    let capture_stats = match capture {
-        Some(handle) => Some(handle.stop()?),
-        None => None,
-    };
-    if let Some(reason) = failure {
-        let hint = match target.xspice.as_mut() {
-            Some(x) => {
-                if x.is_running() {
-                    String::new()
-                } else {
-                    format!(" (Xspice exited; its log is {})", x.log().display())
-                }
-            }
-            None => String::new(),
-        };
+    // Stopped after the viewer closed, so the connections' ends are on the capture too.
+    let capture = capture.map(RunCapture::stop).transpose()?;
+    if let Some(reason) = measured
+        .report
+        .failure
+        .clone()
+        .or(measured.played.clone().err())
+    {
+        let hint = health_hint(&mut *target, &mut *transport);
         return Err(RunError::SessionDied { reason, hint });
     }
-    let server_software = target
-        .xspice
-        .as_ref()
-        .map(|_| crate::lab::xspice::package_versions())
-        .filter(|v| !v.is_empty());
-    drop(target.desktop.take());
-    drop(target.xspice.take());
-
-    let mut result = RunResult {
-        scenario: ScenarioInfo {
-            name: scenario.name.clone(),
-            file: scenario.source.display().to_string(),
-            description: scenario.description.clone(),
-        },
-        config: ConfigInfo {
-            name: config.name.clone(),
-            target: scenario.target.kind_name().to_string(),
-            transport: "spice".into(),
-            compression: config.compression.as_str().to_string(),
-            compression_mechanism: target.mechanism.to_string(),
-            viewer: format!("spicebench {}", env!("CARGO_PKG_VERSION")),
-            geometry: target.geometry.clone(),
-            repeat_index: config.repeat_index.saturating_sub(1),
-            seed: config.seed,
-        },
-        started_at: rfc3339(clock.wall_at_epoch()),
-        server: ServerInfo {
-            address: server,
-            mouse_mode: Some(
-                if mouse == mouse_mode::CLIENT {
-                    "client"
-                } else {
-                    "server"
-                }
-                .into(),
-            ),
-            net_test: None,
-            software: server_software,
-        },
-        ..RunResult::default()
-    };
-    if mouse != mouse_mode::CLIENT {
-        result.warnings.push(
-            "server mouse mode: pointer positions are relative and subject to the guest's \
-             pointer acceleration"
-                .into(),
-        );
-    }
-    result.warnings.extend(compression_note);
-    result
-        .warnings
-        .extend(log.notes.iter().map(|n| format!("note: {n}")));
-    let facts = RunFacts {
-        bursts: plan
-            .bursts
-            .iter()
-            .map(|b| {
-                (
-                    start_us + b.start.as_micros() as u64,
-                    start_us + b.end.as_micros() as u64,
-                    b.events as u64,
-                )
-            })
-            .collect(),
-        end_us,
-        max_unacked_motion: u64::from(max_unacked),
-        compression: config.compression.as_str().to_string(),
-    };
+    let mut result = describe(scenario, config, &*target, &*transport, &measured, clock);
+    // The lab stops before the analysis, which then has the machine to itself.
+    drop(transport);
+    drop(target);
     result.warnings.extend(warnings);
-    if let Err(e) = events_written {
-        result
-            .warnings
-            .push(format!("the events log is incomplete: {e}"));
-    }
-    let interval = summarize(&log, &facts, &mut result);
-    result.timeline.anchor(clock.wall_at_epoch());
-    if let Some(stats) = capture_stats {
+    let interval = summarize_measured(config, &measured, &mut result);
+    if let Some(stats) = capture {
         progress.phase(Phase::Analyzing);
-        let epoch_ns = clock
-            .wall_at_epoch()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
-        let wire = analyze_file(
-            &pcap,
-            AnalyzeOptions {
-                t0_ns: Some(epoch_ns),
-                ..AnalyzeOptions::default()
-            },
-        )?;
-        merge_capture(&mut result, wire, stats, interval);
+        merge_capture(&mut result, &pcap, stats, clock, interval)?;
     }
     let path = result_path(out_dir, config);
     result
@@ -427,12 +126,170 @@ pub async fn run_configuration(
     Ok((result, path))
 }
 
-struct CancelOnDrop(Option<crate::client::ScriptRunner>);
+/// Connect, idle, play, settle, finish: everything that happens while the session is up.
+async fn measure(
+    scenario: &Scenario,
+    config: &Configuration,
+    out_dir: &Path,
+    target: &mut dyn Target,
+    transport: &mut dyn Transport,
+    clock: Clock,
+    progress: &dyn Progress,
+) -> Result<Measured, RunError> {
+    progress.phase(Phase::Connecting);
+    let mut viewer = connect_viewer(
+        config.viewer,
+        ViewerContext {
+            endpoint: transport.viewer_endpoint(),
+            target,
+            transport,
+            clock,
+            lab_dir: lab_dir(out_dir, config),
+        },
+    )
+    .await?;
+    let events_path = out_dir
+        .join("events")
+        .join(format!("{}.jsonl", config.name));
+    let events =
+        EventsFile::start(viewer.events(), &events_path).map_err(|source| RunError::Write {
+            path: events_path.clone(),
+            source,
+        })?;
 
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        if let Some(r) = self.0.take() {
-            r.cancel();
-        }
+    progress.phase(Phase::Idle);
+    tokio::time::sleep(scenario.idle_before).await;
+    let plan = scenario.input_plan_with_seed(config.seed);
+    let start_us = clock.now_us() + SCRIPT_LEAD_US;
+    let played = viewer.play(&plan, start_us, progress).await;
+    progress.phase(Phase::Settling);
+    let script_end_us = start_us + plan.duration.as_micros() as u64;
+    let settled = wait_for_quiet(&*viewer, clock, script_end_us, scenario.settle_timeout).await;
+    let end_us = clock.now_us();
+    let mut report = viewer.finish().await;
+    // Whatever happened, what the viewer saw is on disk.
+    if let Err(e) = events.finish().await {
+        report.notes.push(format!(
+            "the events log {} is incomplete: {e}",
+            events_path.display()
+        ));
     }
+    Ok(Measured {
+        report,
+        plan,
+        start_us,
+        end_us,
+        settled,
+        played,
+    })
+}
+
+/// What the lab knows about a broken session (e.g. Xspice exited), as a suffix.
+fn health_hint(target: &mut dyn Target, transport: &mut dyn Transport) -> String {
+    [target.health(), transport.health()]
+        .into_iter()
+        .filter_map(|h| match h {
+            Health::Exited(why) => Some(format!(" ({why})")),
+            Health::Running => None,
+        })
+        .collect()
+}
+
+/// The result's description of what was run.
+fn describe(
+    scenario: &Scenario,
+    config: &Configuration,
+    target: &dyn Target,
+    transport: &dyn Transport,
+    measured: &Measured,
+    clock: Clock,
+) -> RunResult {
+    let protocol = measured.report.protocol.as_ref();
+    let route = transport.route();
+    let mut result = RunResult {
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            file: scenario.source.display().to_string(),
+            description: scenario.description.clone(),
+        },
+        config: ConfigInfo {
+            name: config.name.clone(),
+            target: scenario.target.kind_name().to_string(),
+            transport: route.transport.to_string(),
+            ssh_compression: route.ssh_compression,
+            compression: config.compression.as_str().to_string(),
+            compression_mechanism: target.compression_mechanism().as_str().to_string(),
+            viewer: config.viewer.to_string(),
+            viewer_version: Some(measured.report.version.clone()),
+            geometry: target.geometry().map(|g| g.to_string()),
+            repeat_index: config.repeat_index.saturating_sub(1),
+            seed: config.seed,
+        },
+        started_at: rfc3339(clock.wall_at_epoch()),
+        server: ServerInfo {
+            address: protocol.map_or_else(|| target.endpoint().to_string(), |p| p.server.clone()),
+            mouse_mode: protocol.map(|p| {
+                if p.mouse_mode == mouse_mode::CLIENT {
+                    "client".to_string()
+                } else {
+                    "server".to_string()
+                }
+            }),
+            net_test: None,
+            software: target.software(),
+        },
+        ..RunResult::default()
+    };
+    if protocol.is_some_and(|p| p.mouse_mode != mouse_mode::CLIENT) {
+        result.warnings.push(
+            "server mouse mode: pointer positions are relative and subject to the guest's \
+             pointer acceleration"
+                .into(),
+        );
+    }
+    if !measured.settled {
+        result.warnings.push(
+            "the display never went quiet before settle_timeout_s: settle time and rates cover \
+             only what was seen"
+                .into(),
+        );
+    }
+    result
+        .warnings
+        .extend(measured.report.notes.iter().cloned());
+    result
+}
+
+/// The viewer's own numbers: protocol events (our client) or screen events (remote-viewer).
+/// Returns the measured interval (first input → end of settle, µs since the epoch).
+fn summarize_measured(
+    config: &Configuration,
+    measured: &Measured,
+    result: &mut RunResult,
+) -> Option<(u64, u64)> {
+    let at = |d: std::time::Duration| measured.start_us + d.as_micros() as u64;
+    let protocol = measured.report.protocol.as_ref();
+    let facts = RunFacts {
+        bursts: measured
+            .plan
+            .bursts
+            .iter()
+            .map(|b| (at(b.start), at(b.end), b.events as u64))
+            .collect(),
+        end_us: measured.end_us,
+        max_unacked_motion: protocol.map_or(0, |p| u64::from(p.max_unacked_motion)),
+        compression: config.compression.as_str().to_string(),
+        realtime: protocol.and_then(|p| p.realtime),
+    };
+    if let Some(p) = protocol {
+        result
+            .warnings
+            .extend(p.log.notes.iter().map(|n| format!("note: {n}")));
+        return summarize(&p.log, &facts, result);
+    }
+    measured
+        .report
+        .screen
+        .as_ref()
+        .and_then(|screen| summarize_screen(screen, &facts, result))
 }

@@ -6,7 +6,9 @@
 //! `{"kind":"input","t_us":<sent>,"scheduled_us":..,"type":112,"deferred":false}`,
 //! `{"kind":"update","t_us":..,"type":304,"images":[[102,5120]]}` (image code, payload bytes),
 //! `{"kind":"channel","t_us":0,"channel":"display","id":0,"server":..,"client":..}`,
-//! `{"kind":"note","t_us":..,"text":".."}`.
+//! `{"kind":"note","t_us":..,"text":".."}`; for remote-viewer (its inputs and screen):
+//! `{"kind":"xinput","t_us":<sent>,"scheduled_us":..,"event":"motion","x":..,"y":..}`,
+//! `{"kind":"damage","t_us":..,"x":..,"y":..,"width":..,"height":..}`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,46 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::client::events::Recorder;
+use crate::xclient::{InjectedKind, ScreenRecorder};
+
+/// Appends whatever is new since its last call: the one thing the events file needs from a
+/// viewer.
+pub type Appender = Box<dyn FnMut(&mut dyn Write) -> std::io::Result<()> + Send>;
+
+/// The appender of our own client's event log.
+pub fn protocol_appender(recorder: Recorder) -> Appender {
+    let mut cursor = Cursor::default();
+    Box::new(move |out| append(&recorder, &mut cursor, out))
+}
+
+/// The appender of remote-viewer's injected inputs and damage.
+pub fn screen_appender(recorder: ScreenRecorder) -> Appender {
+    let (mut inputs, mut damage) = (0usize, 0usize);
+    Box::new(move |out| {
+        let (new_inputs, new_damage) = {
+            let log = recorder.lock();
+            let new = (log.inputs[inputs..].to_vec(), log.damage[damage..].to_vec());
+            (inputs, damage) = (log.inputs.len(), log.damage.len());
+            new
+        };
+        for i in &new_inputs {
+            let (event, button) = match i.kind {
+                InjectedKind::Motion => ("motion", None),
+                InjectedKind::Press(b) => ("press", Some(b)),
+                InjectedKind::Release(b) => ("release", Some(b)),
+            };
+            let line = json!({"kind": "xinput", "t_us": i.sent_us, "scheduled_us": i.scheduled_us,
+                "event": event, "button": button, "x": i.x, "y": i.y});
+            writeln!(out, "{line}")?;
+        }
+        for d in &new_damage {
+            let line = json!({"kind": "damage", "t_us": d.at_us, "x": d.x, "y": d.y,
+                "width": d.width, "height": d.height});
+            writeln!(out, "{line}")?;
+        }
+        out.flush()
+    })
+}
 
 /// How far into each list of the event log the file has been written.
 #[derive(Debug, Default)]
@@ -26,49 +68,53 @@ struct Cursor {
     notes: usize,
 }
 
-/// Appends everything new in `recorder` to `out`.
-fn append(recorder: &Recorder, cursor: &mut Cursor, out: &mut impl Write) -> std::io::Result<()> {
-    let mut lines = Vec::new();
-    {
+/// Appends everything new in `recorder` to `out`. The lock is held only to copy what is new:
+/// the channel readers and the input thread record through the same lock, and formatting JSON
+/// under it would stall them.
+fn append(recorder: &Recorder, cursor: &mut Cursor, out: &mut dyn Write) -> std::io::Result<()> {
+    let (channels, traffic, inputs, updates, notes) = {
         let log = recorder.lock();
-        let names: Vec<String> = log.channels.iter().map(|c| c.channel_type.name()).collect();
-        for c in &log.channels[cursor.channels..] {
-            lines.push(
-                json!({"kind": "channel", "t_us": 0, "channel": c.channel_type.name(),
-                "id": c.channel_id, "server": c.server.to_string(), "client": c.local.to_string()}),
-            );
-        }
-        for t in &log.traffic[cursor.traffic..] {
-            lines.push(json!({"kind": "message", "t_us": t.at_us,
-                "channel": names.get(t.channel).map_or("?", String::as_str),
-                "dir": t.direction.as_str(), "type": t.msg_type, "bytes": t.bytes}));
-        }
-        for i in &log.inputs[cursor.inputs..] {
-            lines.push(
-                json!({"kind": "input", "t_us": i.sent_us, "scheduled_us": i.scheduled_us,
-                "type": i.msg_type, "deferred": i.deferred}),
-            );
-        }
-        for u in &log.updates[cursor.updates..] {
-            let images: Vec<(u8, u64)> =
-                u.images.iter().map(|i| (i.code, i.payload_bytes)).collect();
-            lines.push(
-                json!({"kind": "update", "t_us": u.at_us, "type": u.msg_type, "images": images}),
-            );
-        }
-        for n in &log.notes[cursor.notes..] {
-            lines.push(json!({"kind": "note", "t_us": null, "text": n}));
-        }
+        let new = (
+            log.channels.clone(),
+            log.traffic[cursor.traffic..].to_vec(),
+            log.inputs[cursor.inputs..].to_vec(),
+            log.updates[cursor.updates..].to_vec(),
+            log.notes[cursor.notes..].to_vec(),
+        );
         *cursor = Cursor {
-            channels: log.channels.len(),
+            channels: cursor.channels,
             traffic: log.traffic.len(),
             inputs: log.inputs.len(),
             updates: log.updates.len(),
             notes: log.notes.len(),
         };
+        new
+    };
+    let names: Vec<String> = channels.iter().map(|c| c.channel_type.name()).collect();
+    for c in &channels[cursor.channels..] {
+        let line = json!({"kind": "channel", "t_us": 0, "channel": c.channel_type.name(),
+            "id": c.channel_id, "server": c.server.to_string(), "client": c.local.to_string()});
+        writeln!(out, "{line}")?;
     }
-    for l in lines {
-        writeln!(out, "{l}")?;
+    cursor.channels = channels.len();
+    for t in &traffic {
+        let line = json!({"kind": "message", "t_us": t.at_us,
+            "channel": names.get(t.channel).map_or("?", String::as_str),
+            "dir": t.direction.as_str(), "type": t.msg_type, "bytes": t.bytes});
+        writeln!(out, "{line}")?;
+    }
+    for i in &inputs {
+        let line = json!({"kind": "input", "t_us": i.sent_us, "scheduled_us": i.scheduled_us,
+            "type": i.msg_type, "deferred": i.deferred});
+        writeln!(out, "{line}")?;
+    }
+    for u in &updates {
+        let images: Vec<(u8, u64)> = u.images.iter().map(|i| (i.code, i.payload_bytes)).collect();
+        let line = json!({"kind": "update", "t_us": u.at_us, "type": u.msg_type, "images": images});
+        writeln!(out, "{line}")?;
+    }
+    for n in &notes {
+        writeln!(out, "{}", json!({"kind": "note", "t_us": null, "text": n}))?;
     }
     out.flush()
 }
@@ -81,21 +127,20 @@ pub struct EventsFile {
 }
 
 impl EventsFile {
-    /// Starts writing `recorder`'s events to `path` (created, truncated).
-    pub fn start(recorder: Recorder, path: &Path) -> std::io::Result<Self> {
+    /// Starts writing what `appender` produces to `path` (created, truncated).
+    pub fn start(mut appender: Appender, path: &Path) -> std::io::Result<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
         let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
         let (stop, mut stopped) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
-            let mut cursor = Cursor::default();
             loop {
                 let done = tokio::select! {
                     _ = &mut stopped => true,
                     _ = tokio::time::sleep(Duration::from_millis(250)) => false,
                 };
-                append(&recorder, &mut cursor, &mut file)?;
+                appender(&mut file)?;
                 if done {
                     return Ok(());
                 }

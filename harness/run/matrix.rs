@@ -43,12 +43,14 @@ pub async fn run_matrix(
         }
         let started = Instant::now();
         line(format!(
-            "[{}/{}] {}: starting ({} target, compression {})",
+            "[{}/{}] {}: starting ({} target, compression {}, {}, viewer {})",
             i + 1,
             total,
             config.name,
             scenario.target.kind_name(),
-            config.compression
+            config.compression,
+            config.route.label(),
+            config.viewer
         ));
         progress.config_started(i, total, &config.name);
         let result = tokio::select! {

@@ -1,5 +1,9 @@
-//! Turns what the client recorded into a `spicebench.run/v1` result (client-side numbers,
-//! `source: "client"`). Pure: no I/O, no clock.
+//! Turns what a viewer recorded into a `spicebench.run/v1` result. Pure: no I/O, no clock.
+//!
+//! - [`summarize`]: our own client's protocol events (`source: "client"`): channels,
+//!   messages, images, a payload timeline, input-to-display latency.
+//! - [`summarize_screen`]: remote-viewer's injected inputs and screen damage: end-to-end
+//!   latency (`source: "xdamage"`) and settle; its channels come from the capture.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,7 +12,7 @@ use crate::analyze::accounting::{image_stats, message_label, net_test_verdict};
 use crate::analyze::latency::nearest_rank;
 use crate::analyze::{
     build_timeline, input_to_display, latency_summary, rates, series_key, settle_time_us,
-    TrafficSample,
+    TrafficSample, BIN_MS, LATENCY_HORIZON_US, QUIET_US,
 };
 use crate::client::EventLog;
 use crate::results::{
@@ -17,13 +21,7 @@ use crate::results::{
 use crate::results::{RunResult, Timeline};
 use crate::wire::names::Direction;
 use crate::wire::{display::image_type, inputs};
-
-/// Timeline bin width.
-pub const BIN_MS: u32 = 100;
-/// The display counts as settled after this long without an update (DESIGN.md).
-pub const QUIET_US: u64 = 300_000;
-/// An input with no display update within this long gets no latency sample.
-pub const LATENCY_HORIZON_US: u64 = 1_000_000;
+use crate::xclient::{InjectedKind, ScreenLog};
 
 /// Run facts that are not in the event log.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +34,82 @@ pub struct RunFacts {
     pub max_unacked_motion: u64,
     /// Compression name measured (for the "does the wire agree" check).
     pub compression: String,
+    /// Whether the input thread ran under SCHED_FIFO.
+    pub realtime: Option<bool>,
+}
+
+/// Bursts in results form.
+fn bursts(facts: &RunFacts) -> Vec<Burst> {
+    facts
+        .bursts
+        .iter()
+        .map(|&(s, e, n)| Burst {
+            start_s: s as f64 / 1e6,
+            end_s: e as f64 / 1e6,
+            events: n,
+        })
+        .collect()
+}
+
+/// Last input → settle, and the end of the measured interval (first input → end of settle,
+/// at least [`QUIET_US`] after the last input, never past the end of data).
+fn settle_and_interval(
+    inputs: &[u64],
+    updates: &[u64],
+    end_us: u64,
+) -> (Option<u64>, Option<(u64, u64)>) {
+    let first_input = inputs.iter().copied().min();
+    let last_input = inputs.iter().copied().max();
+    let settle_us = last_input.and_then(|last| settle_time_us(last, updates, QUIET_US, end_us));
+    let measured_end = match (last_input, settle_us) {
+        (Some(last), Some(s)) => last + s.max(QUIET_US),
+        _ => end_us,
+    }
+    .min(end_us);
+    let interval = first_input
+        .filter(|&f| measured_end > f)
+        .map(|f| (f, measured_end));
+    (settle_us, interval)
+}
+
+/// Fills the viewer-side parts of `result` from a remote-viewer session's screen log:
+/// inputs and their pacing, end-to-end latency, settle. Returns the measured interval.
+pub fn summarize_screen(
+    screen: &ScreenLog,
+    facts: &RunFacts,
+    result: &mut RunResult,
+) -> Option<(u64, u64)> {
+    let sent: Vec<u64> = screen.inputs.iter().map(|i| i.sent_us).collect();
+    let damage: Vec<u64> = screen.damage.iter().map(|d| d.at_us).collect();
+    let (settle_us, interval) = settle_and_interval(&sent, &damage, facts.end_us);
+    result.latency.end_to_end = Some(latency_summary(
+        "xdamage",
+        &input_to_display(&sent, &damage, LATENCY_HORIZON_US),
+    ));
+    result.latency.settle_ms = settle_us.map(|s| s as f64 / 1000.0);
+    let mut errors: Vec<u64> = screen
+        .inputs
+        .iter()
+        .map(|i| i.sent_us.saturating_sub(i.scheduled_us))
+        .collect();
+    errors.sort_unstable();
+    let pct = |per_mille: u64| nearest_rank(&errors, per_mille).map(|v| v as f64);
+    result.inputs = InputStats {
+        sent: screen.inputs.len() as u64,
+        motion: screen
+            .inputs
+            .iter()
+            .filter(|i| i.kind == InjectedKind::Motion)
+            .count() as u64,
+        motion_acks: 0,
+        max_unacked_motion: 0,
+        pacing_error_p50_us: pct(500),
+        pacing_error_p99_us: pct(990),
+        realtime: Some(screen.realtime_inputs),
+    };
+    result.bursts = bursts(facts);
+    result.duration_s = facts.end_us as f64 / 1e6;
+    interval
 }
 
 /// Fills the measured parts of `result` from `log`. Returns the measured interval (first input
@@ -73,18 +147,10 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Op
 
     let sent: Vec<u64> = log.inputs.iter().map(|i| i.sent_us).collect();
     let updates: Vec<u64> = log.updates.iter().map(|u| u.at_us).collect();
-    let first_input = sent.iter().copied().min();
-    let last_input = sent.iter().copied().max();
-    let settle_us =
-        last_input.and_then(|last| settle_time_us(last, &updates, QUIET_US, facts.end_us));
-    let measured_end = match (last_input, settle_us) {
-        (Some(last), Some(s)) => last + s.max(QUIET_US),
-        _ => facts.end_us,
-    }
-    .min(facts.end_us);
-    result.rates = match first_input {
-        Some(first) if measured_end > first => rates(&timeline, first, measured_end),
-        _ => Vec::new(),
+    let (settle_us, interval) = settle_and_interval(&sent, &updates, facts.end_us);
+    result.rates = match interval {
+        Some((from, to)) => rates(&timeline, from, to),
+        None => Vec::new(),
     };
     result.timeline = timeline;
     result.latency = Latency {
@@ -94,27 +160,18 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Op
         ),
         settle_ms: settle_us.map(|s| s as f64 / 1000.0),
         capture: None,
+        end_to_end: None,
     };
-    result.bursts = facts
-        .bursts
-        .iter()
-        .map(|&(s, e, n)| Burst {
-            start_s: s as f64 / 1e6,
-            end_s: e as f64 / 1e6,
-            events: n,
-        })
-        .collect();
+    result.bursts = bursts(facts);
     result.inputs = input_stats(log, facts);
     result
         .warnings
-        .extend(compression_warnings(facts, &result.images));
+        .extend(compression_warnings(&facts.compression, &result.images));
     if let Some(verdict) = display_verdict(log) {
         result.server.net_test = Some(verdict);
     }
     result.duration_s = facts.end_us as f64 / 1e6;
-    first_input
-        .filter(|&f| measured_end > f)
-        .map(|f| (f, measured_end))
+    interval
 }
 
 fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
@@ -212,6 +269,7 @@ fn input_stats(log: &EventLog, facts: &RunFacts) -> InputStats {
         max_unacked_motion: facts.max_unacked_motion,
         pacing_error_p50_us: pct(500),
         pacing_error_p99_us: pct(990),
+        realtime: facts.realtime,
     }
 }
 
@@ -229,13 +287,13 @@ pub fn pacing_errors_us(log: &EventLog) -> Vec<u64> {
 }
 
 /// Flags a run whose wire shows none of the codec it is labelled with (DESIGN.md).
-fn compression_warnings(facts: &RunFacts, images: &[ImageStats]) -> Vec<String> {
+pub fn compression_warnings(compression: &str, images: &[ImageStats]) -> Vec<String> {
     let has = |codes: &[u8]| {
         images
             .iter()
             .any(|i| codes.contains(&i.code) && i.count > 0)
     };
-    let expected: &[u8] = match facts.compression.as_str() {
+    let expected: &[u8] = match compression {
         "glz" | "auto_glz" => &[image_type::GLZ_RGB, image_type::ZLIB_GLZ_RGB],
         "lz" | "auto_lz" => &[image_type::LZ_RGB, image_type::LZ_PLT],
         "quic" => &[image_type::QUIC, image_type::JPEG],
@@ -248,7 +306,7 @@ fn compression_warnings(facts: &RunFacts, images: &[ImageStats]) -> Vec<String> 
     }
     vec![format!(
         "labelled `{}` but no image of that codec was seen on the wire (types seen: {})",
-        facts.compression,
+        compression,
         images
             .iter()
             .map(|i| i.image_type.as_str())
@@ -339,6 +397,7 @@ mod test {
             end_us: 2_000_000,
             max_unacked_motion: 2,
             compression: "glz".into(),
+            realtime: Some(true),
         };
         let mut r = RunResult::default();
         summarize(&log(), &facts, &mut r);

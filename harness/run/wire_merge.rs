@@ -1,20 +1,88 @@
-//! Puts a run's capture numbers next to its client numbers: wire bytes and packets per
-//! channel (matched by the client's own socket address), transports, the wire timeline and
-//! rates, and the wire-level latency. The capture side comes from the same analyser
+//! Puts a run's capture numbers next to the viewer's own: wire bytes and packets per channel
+//! (matched by the client's own socket address), the legs the viewer does not know of (relay
+//! legs, the SSH connection, X11), transports, the network view, the wire timeline and rates,
+//! and the wire-level latency. The capture side comes from the same analyser
 //! `spicebench analyze` uses, so a run and a later analysis of its pcapng agree exactly.
+//!
+//! For remote-viewer, which spicebench does not see from inside, the capture is the only
+//! source of channels, messages and images.
 
-use crate::analyze::rates;
+use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+use super::summarize::compression_warnings;
+use super::RunError;
+use crate::analyze::{analyze_file, AnalyzeOptions};
 use crate::capture::SourceStats;
+use crate::client::Clock;
 use crate::results::RunResult;
 
-/// Merges `capture` (the analysis of this run's pcapng, anchored at the run's epoch) into
-/// `result`; `interval_us` is the run's measured interval for rates.
+/// Analyses the run's capture at `pcap` (anchored at the run's epoch, rates over the run's
+/// measured interval) and merges it into `result`.
 pub fn merge_capture(
     result: &mut RunResult,
-    capture: RunResult,
+    pcap: &Path,
     stats: SourceStats,
+    clock: Clock,
     interval_us: Option<(u64, u64)>,
-) {
+) -> Result<(), RunError> {
+    let epoch_ns = clock
+        .wall_at_epoch()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let wire = analyze_file(
+        pcap,
+        AnalyzeOptions {
+            t0_ns: Some(epoch_ns),
+            measured_ns: interval_us.map(|(f, t)| (epoch_ns + f * 1000, epoch_ns + t * 1000)),
+            ..AnalyzeOptions::default()
+        },
+    )?;
+    merge(result, wire, stats);
+    Ok(())
+}
+
+/// Merges `capture` (the analysis of this run's pcapng) into `result`.
+pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
+    if result.channels.is_empty() {
+        // Nothing from the viewer itself: the capture is the only account of the session.
+        result.channels = capture.channels;
+        result.messages = capture.messages;
+        result.images = capture.images;
+        result.server.net_test = capture.server.net_test;
+        let compression = result.config.compression.clone();
+        result
+            .warnings
+            .extend(compression_warnings(&compression, &result.images));
+    } else {
+        merge_channels(result, &capture);
+    }
+    result.transports = capture.transports;
+    result.network = capture.network;
+    result.timeline = capture.timeline;
+    result.rates = capture.rates;
+    result.latency.capture = Some(capture.latency.input_to_display);
+    if let Some(mut info) = capture.capture {
+        info.kernel_dropped = stats.kernel_dropped;
+        info.interface_dropped = stats.interface_dropped;
+        if info.kernel_dropped.unwrap_or(0) > 0 {
+            result.warnings.push(format!(
+                "the kernel dropped {} packets during the capture: wire numbers are low",
+                info.kernel_dropped.unwrap_or(0)
+            ));
+        }
+        result.capture = Some(info);
+    }
+    result.warnings.extend(
+        capture
+            .warnings
+            .into_iter()
+            .map(|w| format!("capture: {w}")),
+    );
+}
+
+/// Wire numbers onto the client's channels; the capture's other flows appended after them.
+fn merge_channels(result: &mut RunResult, capture: &RunResult) {
     for c in &mut result.channels {
         let Some(w) = capture
             .channels
@@ -46,27 +114,81 @@ pub fn merge_capture(
             ));
         }
     }
-    result.transports = capture.transports;
-    result.timeline = capture.timeline;
-    if let Some((from, to)) = interval_us {
-        result.rates = rates(&result.timeline, from, to);
-    }
-    result.latency.capture = Some(capture.latency.input_to_display);
-    if let Some(mut info) = capture.capture {
-        info.kernel_dropped = stats.kernel_dropped;
-        info.interface_dropped = stats.interface_dropped;
-        if info.kernel_dropped.unwrap_or(0) > 0 {
-            result.warnings.push(format!(
-                "the kernel dropped {} packets during the capture: wire numbers are low",
-                info.kernel_dropped.unwrap_or(0)
-            ));
-        }
-        result.capture = Some(info);
-    }
-    result.warnings.extend(
+    let known: Vec<Option<String>> = result.channels.iter().map(|c| c.client.clone()).collect();
+    result.channels.extend(
         capture
-            .warnings
-            .into_iter()
-            .map(|w| format!("capture: {w}")),
+            .channels
+            .iter()
+            .filter(|w| !known.contains(&w.client))
+            .cloned(),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{ChannelStats, DirectionStats};
+
+    fn channel(name: &str, client: &str, leg: Option<&str>, down: u64) -> ChannelStats {
+        ChannelStats {
+            channel: name.into(),
+            client: Some(client.into()),
+            leg: leg.map(Into::into),
+            transport: "spice".into(),
+            down: DirectionStats {
+                payload_bytes: down,
+                wire_bytes: Some(down + 66),
+                packets: Some(3),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn client_channels_get_wire_numbers_and_other_legs_are_listed_once() {
+        let mut r = RunResult::default();
+        let mut mine = channel("display", "127.0.0.1:4000", None, 1000);
+        mine.down.wire_bytes = None;
+        r.channels.push(mine);
+        let capture = RunResult {
+            channels: vec![
+                channel("display", "127.0.0.1:4000", None, 1000),
+                channel("display", "127.0.0.1:5000", Some("relay"), 1000),
+                channel("ssh", "127.0.0.1:6000", None, 1200),
+            ],
+            ..RunResult::default()
+        };
+        merge(&mut r, capture, SourceStats::default());
+        assert_eq!(r.channels.len(), 3);
+        assert_eq!(r.channels[0].down.wire_bytes, Some(1066));
+        // The relay leg is listed but the display bytes are counted once.
+        assert_eq!(r.display_down_bytes(), 1000);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
+
+    #[test]
+    fn without_client_channels_the_capture_is_the_account() {
+        let mut r = RunResult::default();
+        r.config.compression = "glz".into();
+        let capture = RunResult {
+            channels: vec![channel("display", "127.0.0.1:4000", None, 5000)],
+            images: vec![crate::results::ImageStats {
+                image_type: "QUIC".into(),
+                code: 1,
+                count: 4,
+                bytes: 100,
+            }],
+            ..RunResult::default()
+        };
+        merge(&mut r, capture, SourceStats::default());
+        assert_eq!(r.display_down_bytes(), 5000);
+        assert_eq!(r.images.len(), 1);
+        // A glz run whose wire shows no GLZ image is flagged, for remote-viewer too.
+        assert!(
+            r.warnings.iter().any(|w| w.contains("labelled `glz`")),
+            "{:?}",
+            r.warnings
+        );
+    }
 }

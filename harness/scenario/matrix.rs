@@ -1,48 +1,87 @@
-//! The configuration matrix of a scenario: one run per compression and repeat.
+//! The configuration matrix of a scenario: one run per compression × route × viewer × repeat.
 
+use super::access::{Route, ViewerKind};
 use super::schema::{Compression, Scenario};
 
 /// One run of a scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Configuration {
-    /// Unique within the scenario and usable in file names: `auto_glz`, or
+    /// Unique within the scenario and usable in file names; it names every axis that varies
+    /// or differs from the default: `auto_glz`, `auto_glz.ssh-tunnel-C.remote-viewer`,
     /// `auto_glz-r2` when the scenario repeats.
     pub name: String,
     /// The compression measured.
     pub compression: Compression,
+    /// How the viewer reaches the server.
+    pub route: Route,
+    /// Which viewer shows the session.
+    pub viewer: ViewerKind,
     /// Which repeat this is, 1-based like the `-rN` suffix of `name`.
     pub repeat_index: u32,
     /// Seed of the run's input plan (see [`Scenario::input_plan_with_seed`]).
     pub seed: u64,
 }
 
+/// Axis values that replace the scenario file's, e.g. from command-line flags.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MatrixOverride<'a> {
+    /// Replaces the target's compression list (vet it with
+    /// [`super::Target::check_compression`] first).
+    pub compression: Option<&'a [Compression]>,
+    /// Replaces `[access]` transports × ssh_compression.
+    pub routes: Option<&'a [Route]>,
+    /// Replaces `[access]` viewers.
+    pub viewers: Option<&'a [ViewerKind]>,
+}
+
 impl Scenario {
-    /// Every run, compression-major: each compression, then each repeat.
+    /// Every run, compression-major, then route, viewer and repeat.
     ///
-    /// `compression_override` replaces the file's list (e.g. from a command-line flag);
-    /// vet it with [`super::Target::check_compression`] first, since this cannot fail.
-    /// Every run replays the scenario's seed, so runs differ only in what is measured,
-    /// never in the input.
-    pub fn configurations(
-        &self,
-        compression_override: Option<&[Compression]>,
-    ) -> Vec<Configuration> {
-        let list = compression_override.unwrap_or_else(|| self.target.compression());
+    /// Combinations that cannot work (see [`super::Access::refusal`]) were refused when the
+    /// file was loaded; overridden axes are filtered the same way here, so vet overrides with
+    /// [`super::Access::check`] to tell the user. Every run replays the scenario's seed, so
+    /// runs differ only in what is measured, never in the input.
+    pub fn configurations(&self, overrides: MatrixOverride<'_>) -> Vec<Configuration> {
+        let compressions = overrides
+            .compression
+            .unwrap_or_else(|| self.target.compression());
+        let routes = overrides.routes.unwrap_or(&self.access.routes);
+        let viewers = overrides.viewers.unwrap_or(&self.access.viewers);
         let repeat = self.repeat.max(1);
-        list.iter()
-            .flat_map(|&compression| {
-                (1..=repeat).map(move |repeat_index| Configuration {
-                    name: if repeat == 1 {
-                        compression.as_str().to_owned()
-                    } else {
-                        format!("{compression}-r{repeat_index}")
-                    },
-                    compression,
-                    repeat_index,
-                    seed: self.seed,
-                })
-            })
-            .collect()
+        let name_route = routes.len() > 1 || routes.iter().any(|r| *r != Route::DIRECT);
+        let name_viewer = viewers.len() > 1 || viewers.iter().any(|v| *v != ViewerKind::Native);
+        let mut out = Vec::new();
+        for &compression in compressions {
+            for &route in routes {
+                for &viewer in viewers {
+                    if super::access::Access::refusal(route, viewer).is_some() {
+                        continue;
+                    }
+                    let mut base = compression.as_str().to_owned();
+                    if name_route {
+                        base = format!("{base}.{}", route.label());
+                    }
+                    if name_viewer {
+                        base = format!("{base}.{viewer}");
+                    }
+                    for repeat_index in 1..=repeat {
+                        out.push(Configuration {
+                            name: if repeat == 1 {
+                                base.clone()
+                            } else {
+                                format!("{base}-r{repeat_index}")
+                            },
+                            compression,
+                            route,
+                            viewer,
+                            repeat_index,
+                            seed: self.seed,
+                        });
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
@@ -61,7 +100,7 @@ mod tests {
 
     #[test]
     fn single_repeat_uses_bare_compression_names() {
-        let c = scenario("").configurations(None);
+        let c = scenario("").configurations(MatrixOverride::default());
         let names: Vec<&str> = c.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["off", "glz"]);
         assert_eq!(c[1].compression, Compression::Glz);
@@ -71,7 +110,7 @@ mod tests {
 
     #[test]
     fn repeats_are_numbered_from_one_inside_each_compression() {
-        let c = scenario("repeat = 2").configurations(None);
+        let c = scenario("repeat = 2").configurations(MatrixOverride::default());
         let got: Vec<(&str, Compression, u32)> = c
             .iter()
             .map(|c| (c.name.as_str(), c.compression, c.repeat_index))
@@ -89,9 +128,58 @@ mod tests {
 
     #[test]
     fn override_replaces_the_file_list() {
-        let c = scenario("").configurations(Some(&[Compression::Quic]));
+        let quic = MatrixOverride {
+            compression: Some(&[Compression::Quic]),
+            ..Default::default()
+        };
+        let c = scenario("").configurations(quic);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].name, "quic");
-        assert!(scenario("").configurations(Some(&[])).is_empty());
+        let none = MatrixOverride {
+            compression: Some(&[]),
+            ..Default::default()
+        };
+        assert!(scenario("").configurations(none).is_empty());
+    }
+
+    #[test]
+    fn names_say_every_axis_that_varies_and_skip_impossible_pairs() {
+        let s = scenario(
+            "[access]\ntransports = [\"direct\", \"ssh-tunnel\"]\nssh_compression = [false, true]\n\
+             viewers = [\"remote-viewer\"]",
+        );
+        let names: Vec<String> = s
+            .configurations(MatrixOverride::default())
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "off.direct.remote-viewer",
+                "off.ssh-tunnel.remote-viewer",
+                "off.ssh-tunnel-C.remote-viewer",
+                "glz.direct.remote-viewer",
+                "glz.ssh-tunnel.remote-viewer",
+                "glz.ssh-tunnel-C.remote-viewer",
+            ]
+        );
+        // An override that pairs our client with ssh-x leaves that pair out.
+        let routes: Vec<Route> = vec!["ssh-x".parse().unwrap(), Route::DIRECT];
+        let viewers = [ViewerKind::Native, ViewerKind::RemoteViewer];
+        let c = s.configurations(MatrixOverride {
+            compression: Some(&[Compression::Glz]),
+            routes: Some(&routes),
+            viewers: Some(&viewers),
+        });
+        let names: Vec<&str> = c.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "glz.ssh-x.remote-viewer",
+                "glz.direct.spicebench",
+                "glz.direct.remote-viewer"
+            ]
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! line-accurate errors, the reproducible input plan of a run, and the configuration
 //! matrix. The format is described in `docs/scenario.md`.
 
+mod access;
 mod error;
 mod matrix;
 mod password;
@@ -13,8 +14,12 @@ mod validate;
 
 use std::path::Path;
 
+pub use access::{
+    is_ssh_destination, parse_route_list, parse_viewer_list, Access, AccessError, Route, SshServer,
+    TransportKind, ViewerKind,
+};
 pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
-pub use matrix::Configuration;
+pub use matrix::{Configuration, MatrixOverride};
 pub use password::PasswordSource;
 pub use path::{BurstPlan, InputPlan, PlannedInput, PointerAction};
 pub use schema::{
@@ -89,7 +94,11 @@ mod tests {
         let plan = s.input_plan();
         assert_eq!(plan.bursts.len(), 2);
         assert_eq!(plan.events.len(), 303 + 203);
-        let names: Vec<String> = s.configurations(None).into_iter().map(|c| c.name).collect();
+        let names: Vec<String> = s
+            .configurations(MatrixOverride::default())
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
         assert_eq!(names, ["off", "auto_glz", "glz"]);
     }
 

@@ -34,6 +34,8 @@ pub struct Scenario {
     pub settle_timeout: Duration,
     /// What to connect to.
     pub target: Target,
+    /// How the viewers reach it (`[access]`).
+    pub access: super::access::Access,
     /// What to do, in order; never empty.
     pub steps: Vec<Step>,
 }

@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::access::{is_ssh_destination, Access, AccessError, SshServer, ViewerKind};
 use super::error::ScenarioError;
 use super::password::{is_env_name, PasswordSource};
 use super::schema::{
@@ -22,7 +23,15 @@ const TOP_KEYS: &[&str] = &[
     "idle_before_s",
     "settle_timeout_s",
     "target",
+    "access",
     "steps",
+];
+const ACCESS_KEYS: &[&str] = &[
+    "transports",
+    "ssh_compression",
+    "viewers",
+    "ssh",
+    "ssh_config",
 ];
 const XSPICE_KEYS: &[&str] = &["kind", "geometry", "compression"];
 const EXTERNAL_KEYS: &[&str] = &[
@@ -103,6 +112,10 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         "add a [target] table with kind = \"xspice\" or kind = \"external\"",
     )?;
     let target = target(&target_val.table()?, path)?;
+    let access = match root.get("access") {
+        Some(v) => access(&v.table()?, path)?,
+        None => Access::default(),
+    };
 
     let steps_val = root.require("steps", "add at least one [[steps]] table")?;
     let items = steps_val.array()?;
@@ -123,8 +136,114 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         idle_before,
         settle_timeout,
         target,
+        access,
         steps,
     })
+}
+
+/// `[access]`: transports × ssh_compression × viewers, every combination checked here so a
+/// matrix that cannot run is refused before anything starts.
+fn access(t: &Table<'_>, scenario_path: &Path) -> Result<Access> {
+    t.check_keys(ACCESS_KEYS)?;
+    let transports = match t.get("transports") {
+        Some(v) => unique_names(&v, |name| {
+            name.parse::<super::access::TransportKind>()
+                .map_err(|e| e.to_string())
+        })?,
+        None => vec![super::access::TransportKind::Direct],
+    };
+    let compression = match t.get("ssh_compression") {
+        Some(v) => {
+            if !transports.iter().any(|t| t.is_ssh()) {
+                return Err(v.err(
+                    "applies only to ssh-tunnel and ssh-x; add one of them to transports or \
+                     remove ssh_compression",
+                ));
+            }
+            let items = v.array()?;
+            if items.is_empty() {
+                return Err(v.err("needs at least one of false, true"));
+            }
+            let mut list = Vec::new();
+            for item in items {
+                let b = item.bool()?;
+                if list.contains(&b) {
+                    return Err(item.err(format!("`{b}` is listed twice; list each one once")));
+                }
+                list.push(b);
+            }
+            list
+        }
+        None => vec![false],
+    };
+    let viewers_val = t.get("viewers");
+    let viewers = match &viewers_val {
+        Some(v) => unique_names(v, |name| {
+            name.parse::<ViewerKind>().map_err(|e| e.to_string())
+        })?,
+        None => vec![ViewerKind::Native],
+    };
+    let ssh = match t.get("ssh") {
+        Some(v) => {
+            let dest = v.str()?;
+            if !is_ssh_destination(dest) {
+                return Err(v.err(format!(
+                    "`{dest}` is not an ssh destination; give user@host or a Host alias of your \
+                     ssh config (no spaces, not starting with '-')"
+                )));
+            }
+            let config = match t.get("ssh_config") {
+                Some(c) => Some(relative_to(scenario_path, c.str()?)),
+                None => None,
+            };
+            SshServer::External {
+                destination: dest.to_owned(),
+                config,
+            }
+        }
+        None => {
+            if let Some(c) = t.get("ssh_config") {
+                return Err(c.err(
+                    "only applies with ssh = \"user@host\"; the managed sshd has its own \
+                     config",
+                ));
+            }
+            SshServer::Managed
+        }
+    };
+    let access = Access {
+        routes: Access::routes_of(&transports, &compression),
+        viewers,
+        ssh,
+    };
+    if let Err(e @ AccessError::NativeOverSshX) = access.check() {
+        let at = viewers_val
+            .or_else(|| t.get("transports"))
+            .map_or_else(|| t.err(e.to_string()), |v| v.err(e.to_string()));
+        return Err(at);
+    }
+    Ok(access)
+}
+
+/// A non-empty array of distinct names, each parsed by `parse`.
+fn unique_names<T: PartialEq>(
+    v: &Val<'_>,
+    parse: impl Fn(&str) -> std::result::Result<T, String>,
+) -> Result<Vec<T>> {
+    let items = v.array()?;
+    if items.is_empty() {
+        return Err(v.err("the list is empty; give at least one"));
+    }
+    let mut out = Vec::new();
+    for item in items {
+        let name = item.str()?;
+        let value = parse(name).map_err(|e| item.err(e))?;
+        if out.contains(&value) {
+            return Err(item.err(format!("`{name}` is listed twice; list each one once")));
+        }
+        out.push(value);
+    }
+    Ok(out)
 }
 
 fn scenario_name<'a>(v: &Val<'a>) -> Result<&'a str> {
@@ -226,16 +345,19 @@ fn password(t: &Table<'_>, scenario_path: &Path) -> Result<PasswordSource> {
                     file.err("must not be empty; give the path of a file holding the password")
                 );
             }
-            // Relative to the scenario, like other paths in project files, so a
-            // scenario works from any working directory.
-            let p = PathBuf::from(name);
-            let resolved = match scenario_path.parent() {
-                Some(dir) if p.is_relative() => dir.join(p),
-                _ => p,
-            };
-            Ok(PasswordSource::File(resolved))
+            Ok(PasswordSource::File(relative_to(scenario_path, name)))
         }
         (None, None) => Ok(PasswordSource::None),
+    }
+}
+
+/// A path from a scenario file, relative to the scenario's folder like other paths in project
+/// files, so a scenario works from any working directory.
+fn relative_to(scenario_path: &Path, name: &str) -> PathBuf {
+    let p = PathBuf::from(name);
+    match scenario_path.parent() {
+        Some(dir) if p.is_relative() => dir.join(p),
+        _ => p,
     }
 }
 
@@ -449,6 +571,13 @@ impl<'a> Val<'a> {
         match self.node {
             Node::Integer(n) => Ok(*n),
             _ => Err(self.wrong_type("an integer")),
+        }
+    }
+
+    fn bool(&self) -> Result<bool> {
+        match self.node {
+            Node::Boolean(b) => Ok(*b),
+            _ => Err(self.wrong_type("a boolean (true or false)")),
         }
     }
 

@@ -11,6 +11,8 @@
 //! - [`header`]: mini and full data headers, and [`Framer`](header::Framer), which cuts a byte
 //!   stream into messages.
 //! - [`common`], [`main_channel`], [`inputs`], [`display`], [`cursor`]: message bodies.
+//! - [`duties`]: what a client owes the server per channel (ACK, PONG, ATTACH_CHANNELS, mouse
+//!   mode), as replies returned, not sent.
 //! - [`names`]: message-type and image-type names for reports.
 //!
 //! # Panic contract
@@ -25,6 +27,7 @@ pub mod codec;
 pub mod common;
 pub mod cursor;
 pub mod display;
+pub mod duties;
 pub mod header;
 pub mod inputs;
 pub mod link;

@@ -100,5 +100,5 @@ pub fn drag_steps(
         from.0, from.1, to.0, to.1
     );
     let scenario = spicebench::scenario::Scenario::parse(&text, Path::new("test.toml")).unwrap();
-    spicebench::run::configuration::schedule(&scenario.input_plan(), start_us)
+    spicebench::run::viewer::native::schedule(&scenario.input_plan(), start_us)
 }

@@ -1,0 +1,100 @@
+//! Xvfb: the client machine's X display that remote-viewer draws on, with its own cookie, no
+//! TCP listener, and a screen exactly the guest's size so the viewer can show it 1:1.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use super::lab_user::LabUser;
+use super::ports::free_display;
+use super::process::{wait_ready, ManagedChild};
+use super::xauth::{create_authority, XDisplay};
+use super::LabError;
+
+/// The Xvfb binary of Debian's xvfb package.
+pub const XVFB: &str = "/usr/bin/Xvfb";
+/// The window manager viewers need to go full screen (Debian's evilwm: one small package).
+pub const WINDOW_MANAGER: &str = "/usr/bin/evilwm";
+
+/// First display number tried (the lab's Xspice servers start at 20).
+const FIRST_DISPLAY: u32 = 120;
+
+/// A running Xvfb; stopped when dropped.
+#[derive(Debug)]
+pub struct Xvfb {
+    display: XDisplay,
+    process: ManagedChild,
+}
+
+impl Xvfb {
+    /// Starts Xvfb with a `width`×`height`×24 screen, files in `dir`, and waits until it
+    /// accepts clients (and refuses those without the cookie).
+    pub fn start(width: u32, height: u32, dir: &Path) -> Result<Self, LabError> {
+        if !Path::new(XVFB).exists() {
+            return Err(LabError::Missing {
+                program: XVFB.into(),
+                package: "xvfb".into(),
+            });
+        }
+        std::fs::create_dir_all(dir).map_err(|source| LabError::Io {
+            context: format!("creating {}", dir.display()),
+            source,
+        })?;
+        let number = free_display(FIRST_DISPLAY).ok_or_else(|| LabError::Io {
+            context: "finding a free X display number for Xvfb".into(),
+            source: std::io::Error::other("displays 120..319 are all taken"),
+        })?;
+        let display = create_authority(&dir.join("xvfb.xauth"), number)?;
+        let mut cmd = Command::new(XVFB);
+        cmd.arg(display.name())
+            .args(["-screen", "0", &format!("{width}x{height}x24")])
+            .args(["-nolisten", "tcp", "-noreset", "-auth"])
+            .arg(&display.authority);
+        let mut process = ManagedChild::spawn("Xvfb", cmd, &dir.join("xvfb.log"))?;
+        let socket = display.socket();
+        wait_ready("Xvfb", Duration::from_secs(10), &mut process, || {
+            std::os::unix::net::UnixStream::connect(&socket).is_ok()
+        })?;
+        display.check_closed("Xvfb")?;
+        Ok(Self { display, process })
+    }
+
+    /// The display and its cookie.
+    pub fn display(&self) -> &XDisplay {
+        &self.display
+    }
+
+    /// Starts the window manager on this display as `user` (with `user_display`'s cookie),
+    /// `home` as its home; ready once it announces itself on the root window.
+    pub fn start_window_manager(
+        &self,
+        user_display: &XDisplay,
+        user: &LabUser,
+        home: &Path,
+        log: &Path,
+    ) -> Result<ManagedChild, LabError> {
+        if !Path::new(WINDOW_MANAGER).exists() {
+            return Err(LabError::Missing {
+                program: WINDOW_MANAGER.into(),
+                package: "evilwm".into(),
+            });
+        }
+        let mut cmd = Command::new(WINDOW_MANAGER);
+        user_display.apply(&mut cmd);
+        cmd.env("HOME", home).current_dir(home);
+        let mut wm = ManagedChild::spawn_as("evilwm", cmd, log, Some(user))?;
+        let display = self.display.clone();
+        wait_ready(
+            "the window manager on Xvfb",
+            Duration::from_secs(10),
+            &mut wm,
+            || crate::xclient::window::has_window_manager(&display),
+        )?;
+        Ok(wm)
+    }
+
+    /// Whether Xvfb still runs.
+    pub fn is_running(&mut self) -> bool {
+        self.process.exited().is_none()
+    }
+}

@@ -1,0 +1,159 @@
+//! The SPICE server a configuration measures, behind one small interface: where it listens,
+//! its ticket, how its compression is set, what software it is, whether it still runs, and
+//! the desktop it carries (when spicebench started one it can inspect).
+//!
+//! Implementations: [`xspice`] (started by spicebench per configuration) and [`external`] (a
+//! server someone else runs). A new kind (a QEMU guest) is one more module and one more arm
+//! in [`start_target`].
+
+pub mod external;
+pub mod xspice;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use super::RunError;
+use crate::lab::Desktop;
+use crate::scenario::{Compression, Configuration, Geometry, Scenario, Target as TargetSpec};
+use crate::secret::Secret;
+
+/// A TCP endpoint as a viewer dials it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Host name or IP address (IPv6 without brackets).
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+}
+
+impl Endpoint {
+    /// `127.0.0.1:port`.
+    pub fn loopback(port: u16) -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port,
+        }
+    }
+
+    /// The address when the host is an IP literal.
+    pub fn socket_addr(&self) -> Option<SocketAddr> {
+        format!("{self}").parse().ok()
+    }
+
+    /// Whether it is on this machine's loopback (the only place the lab captures).
+    pub fn is_loopback(&self) -> bool {
+        self.socket_addr().is_some_and(|a| a.ip().is_loopback())
+    }
+}
+
+impl fmt::Display for Endpoint {
+    /// `host:port`, IPv6 in brackets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Whether a part the lab started is still doing its job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// Running (or not ours to watch).
+    Running,
+    /// It exited; the text says what and where its log is.
+    Exited(String),
+}
+
+/// How the run's compression reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompressionMechanism {
+    /// The server was started with it.
+    ServerSetting,
+    /// The client asked for it with PREFERRED_COMPRESSION.
+    ClientPreference,
+}
+
+impl CompressionMechanism {
+    /// The name in results.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ServerSetting => "server-setting",
+            Self::ClientPreference => "client-preference",
+        }
+    }
+}
+
+/// A started (or resolved) target. Dropping it stops whatever the lab started for it.
+pub trait Target: Send {
+    /// Where the SPICE server listens.
+    fn endpoint(&self) -> &Endpoint;
+    /// The SPICE ticket (empty when the server needs none).
+    fn ticket(&self) -> &Secret;
+    /// How the configuration's compression is applied.
+    fn compression_mechanism(&self) -> CompressionMechanism;
+    /// The compression a viewer should ask for, when it is a client preference.
+    fn preferred_compression(&self) -> Option<Compression>;
+    /// Screen size, when known.
+    fn geometry(&self) -> Option<Geometry>;
+    /// Server software and versions, when known.
+    fn software(&self) -> Option<String>;
+    /// Whether the server still runs.
+    fn health(&mut self) -> Health;
+    /// The desktop spicebench started on it, when there is one to inspect.
+    fn desktop(&self) -> Option<&Desktop> {
+        None
+    }
+}
+
+/// Starts (or resolves) the scenario's target for `config`, with its files in `lab_dir`.
+pub fn start_target(
+    scenario: &Scenario,
+    config: &Configuration,
+    lab_dir: &Path,
+) -> Result<Box<dyn Target>, RunError> {
+    Ok(match &scenario.target {
+        TargetSpec::Xspice { geometry, .. } => Box::new(xspice::XspiceTarget::start(
+            *geometry,
+            config.compression,
+            lab_dir,
+        )?),
+        TargetSpec::External {
+            uri,
+            password,
+            geometry,
+            ..
+        } => Box::new(external::ExternalTarget::resolve(
+            uri,
+            password,
+            *geometry,
+            config.compression,
+        )?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_print_and_parse_like_dial_strings() {
+        let v4 = Endpoint::loopback(5930);
+        assert_eq!(v4.to_string(), "127.0.0.1:5930");
+        assert!(v4.is_loopback());
+        let v6 = Endpoint {
+            host: "::1".into(),
+            port: 1,
+        };
+        assert_eq!(v6.to_string(), "[::1]:1");
+        assert!(v6.is_loopback());
+        let named = Endpoint {
+            host: "lab.example".into(),
+            port: 5900,
+        };
+        assert_eq!(named.socket_addr(), None);
+        assert!(!named.is_loopback());
+    }
+}

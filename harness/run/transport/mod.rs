@@ -1,0 +1,153 @@
+//! How the viewer reaches the target, behind one small interface: the address a viewer
+//! dials, where to start the viewer program (here, or on the server side), the capture points
+//! that see every leg, and the processes it runs (stopped when it is dropped).
+//!
+//! Implementations: [`direct`], [`ssh_tunnel`] (`ssh -N -L`) and [`ssh_x`] (remote-viewer on
+//! the server side under `ssh -X`). A new one (a network namespace with a rate limit) is one
+//! more module and one more arm in [`start_transport`].
+
+pub mod direct;
+pub mod ssh_tunnel;
+pub mod ssh_x;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::target::{Endpoint, Health, Target};
+use super::RunError;
+use crate::lab::process::ManagedChild;
+use crate::lab::{LabError, LabUser, XDisplay};
+use crate::scenario::{Route, SshServer};
+
+/// An interface and a BPF filter that together see one or more legs of the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapturePoint {
+    /// Interface name, e.g. `lo`.
+    pub interface: String,
+    /// BPF filter, e.g. `tcp port 5930 or tcp port 2222`.
+    pub filter: String,
+}
+
+impl CapturePoint {
+    /// Loopback, filtered to TCP on `ports`.
+    pub fn loopback_ports(ports: &[u16]) -> Self {
+        let filter = ports
+            .iter()
+            .map(|p| format!("tcp port {p}"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        Self {
+            interface: "lo".into(),
+            filter,
+        }
+    }
+}
+
+/// A viewer program to start, described by the viewer; the transport decides where it runs.
+#[derive(Debug, Clone)]
+pub struct ViewerProgram {
+    /// Short name for logs and errors (`remote-viewer`).
+    pub name: String,
+    /// Program to run.
+    pub program: PathBuf,
+    /// Its arguments (never a secret).
+    pub args: Vec<OsString>,
+    /// The connection file it reads on stdin: it holds the ticket.
+    pub connection: Vec<u8>,
+    /// The X display it draws on (the client's), with a cookie root can read.
+    pub display: XDisplay,
+    /// The same display with a cookie the lab user can read.
+    pub user_display: XDisplay,
+    /// The account it runs as.
+    pub user: LabUser,
+    /// Its home and working directory (the lab user's folder).
+    pub home: PathBuf,
+    /// Where its output goes.
+    pub log: PathBuf,
+}
+
+/// Starts `program` on this machine, as its user, on its display, its connection file on
+/// stdin.
+pub fn launch_locally(program: &ViewerProgram) -> Result<ManagedChild, LabError> {
+    let mut cmd = Command::new(&program.program);
+    cmd.args(&program.args)
+        .env("HOME", &program.home)
+        .current_dir(&program.home);
+    program.user_display.apply(&mut cmd);
+    ManagedChild::spawn_with_input(
+        &program.name,
+        cmd,
+        &program.log,
+        Some(&program.user),
+        &program.connection,
+    )
+}
+
+/// A started transport. Dropping it stops every process it started.
+///
+/// Servers it needs run from [`start_transport`] on, but connections start only in
+/// [`Transport::open`] (or [`Transport::launch_viewer`]), after the capture began: a
+/// connection whose start is not captured cannot be attributed.
+pub trait Transport: Send {
+    /// Opens the transport's own connections (an SSH tunnel logs in here).
+    fn open(&mut self) -> Result<(), LabError> {
+        Ok(())
+    }
+    /// Which transport this is, with its SSH compression.
+    fn route(&self) -> Route;
+    /// Where a viewer dials: the target itself, or the local end of a tunnel. For a
+    /// transport that runs the viewer on the server side, as seen from there.
+    fn viewer_endpoint(&self) -> Endpoint;
+    /// Capture points that together see every leg of the session.
+    fn capture_points(&self) -> Vec<CapturePoint>;
+    /// Starts the viewer program where this transport runs it.
+    fn launch_viewer(&mut self, program: &ViewerProgram) -> Result<ManagedChild, LabError> {
+        launch_locally(program)
+    }
+    /// Things worth a warning in the results (e.g. a leg that could not be captured).
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Whether the transport's processes still run.
+    fn health(&mut self) -> Health {
+        Health::Running
+    }
+}
+
+/// Starts the transport of `route` to `target`, files in `lab_dir`.
+pub fn start_transport(
+    route: Route,
+    ssh: &SshServer,
+    target: &dyn Target,
+    lab_dir: &Path,
+) -> Result<Box<dyn Transport>, RunError> {
+    use crate::scenario::TransportKind;
+    Ok(match route.transport {
+        TransportKind::Direct => Box::new(direct::Direct::new(target.endpoint().clone())),
+        TransportKind::SshTunnel => Box::new(ssh_tunnel::SshTunnel::start(
+            route.ssh_compression,
+            ssh,
+            target.endpoint(),
+            lab_dir,
+        )?),
+        TransportKind::SshX => Box::new(ssh_x::SshX::prepare(
+            route.ssh_compression,
+            ssh,
+            target.endpoint(),
+            lab_dir,
+        )?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_filter_names_every_port() {
+        let c = CapturePoint::loopback_ports(&[5930, 2222]);
+        assert_eq!(c.interface, "lo");
+        assert_eq!(c.filter, "tcp port 5930 or tcp port 2222");
+    }
+}

@@ -1,0 +1,147 @@
+//! SPICE through an SSH local forward: `ssh -N -L` to the managed sshd (or the user's own
+//! server), any viewer dialling the tunnel's local end. Capture sees three legs on loopback:
+//! viewer ↔ ssh (plain SPICE, where channels are learned), ssh ↔ sshd (the encrypted SSH
+//! connection: what a network would carry) and sshd ↔ server (a relay leg, not counted twice).
+
+use std::path::Path;
+
+use super::{CapturePoint, Transport};
+use crate::lab::ports::reserve_port;
+use crate::lab::process::ManagedChild;
+use crate::lab::ssh_client::{SshClient, SshDestination};
+use crate::lab::sshd::{Sshd, SshdJob};
+use crate::run::target::{Endpoint, Health};
+use crate::run::RunError;
+use crate::scenario::{Route, SshServer, TransportKind};
+
+/// A tunnel: the server side runs from the start, the ssh client from [`Transport::open`].
+#[derive(Debug)]
+pub struct SshTunnel {
+    // Drop order: the client first, so the server sees the connection end.
+    ssh: Option<ManagedChild>,
+    sshd: Option<Sshd>,
+    client: SshClient,
+    compression: bool,
+    local: u16,
+    target: Endpoint,
+    dir: std::path::PathBuf,
+}
+
+impl SshTunnel {
+    /// Starts the managed sshd (unless `ssh` names the user's server) and the tunnel to
+    /// `target`, files in `lab_dir/ssh`.
+    pub fn start(
+        compression: bool,
+        ssh: &SshServer,
+        target: &Endpoint,
+        lab_dir: &Path,
+    ) -> Result<Self, RunError> {
+        let dir = lab_dir.join("ssh");
+        let forward = target.to_string();
+        let (sshd, destination) = match ssh {
+            SshServer::Managed => {
+                let sshd = Sshd::start(
+                    SshdJob::Tunnel {
+                        permit_open: forward.clone(),
+                    },
+                    &dir,
+                    reserve_port("the managed sshd")?,
+                )?;
+                let config = sshd.client_config().to_path_buf();
+                (Some(sshd), SshDestination::Managed { config })
+            }
+            SshServer::External {
+                destination,
+                config,
+            } => (
+                None,
+                SshDestination::External {
+                    destination: destination.clone(),
+                    config: config.clone(),
+                },
+            ),
+        };
+        let client = SshClient {
+            destination,
+            compression,
+        };
+        if sshd.is_none() {
+            // The user's server may prohibit the forward, which it only says when one is used.
+            client.check_forward(&forward, &dir.join("ssh-check.log"))?;
+        }
+        Ok(Self {
+            ssh: None,
+            sshd,
+            client,
+            compression,
+            local: reserve_port("the tunnel's local end")?,
+            target: target.clone(),
+            dir,
+        })
+    }
+}
+
+impl Transport for SshTunnel {
+    fn open(&mut self) -> Result<(), crate::lab::LabError> {
+        let forward = self.target.to_string();
+        let ssh = self
+            .client
+            .tunnel(self.local, &forward, &self.dir.join("ssh.log"))?;
+        self.ssh = Some(ssh);
+        Ok(())
+    }
+
+    fn route(&self) -> Route {
+        Route {
+            transport: TransportKind::SshTunnel,
+            ssh_compression: self.compression,
+        }
+    }
+
+    fn viewer_endpoint(&self) -> Endpoint {
+        Endpoint::loopback(self.local)
+    }
+
+    fn capture_points(&self) -> Vec<CapturePoint> {
+        let mut ports = vec![self.local];
+        if let Some(sshd) = &self.sshd {
+            ports.push(sshd.port());
+        }
+        if self.target.is_loopback() {
+            ports.push(self.target.port);
+        }
+        vec![CapturePoint::loopback_ports(&ports)]
+    }
+
+    fn notes(&self) -> Vec<String> {
+        if self.sshd.is_none() {
+            vec![
+                "the SSH connection goes to another host and is not on loopback, so its wire \
+                 bytes are not captured; only the tunnel's local SPICE leg is"
+                    .into(),
+            ]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn health(&mut self) -> Health {
+        if let Some(ssh) = self.ssh.as_mut() {
+            if let Some(status) = ssh.exited() {
+                return Health::Exited(format!(
+                    "the ssh tunnel exited ({status}); its log: {}",
+                    ssh.log().display()
+                ));
+            }
+        }
+        if let Some(s) = self.sshd.as_mut() {
+            if !s.is_running() {
+                return Health::Exited(format!(
+                    "the managed sshd exited; its log: {}",
+                    s.log().display()
+                ));
+            }
+        }
+        Health::Running
+    }
+}

@@ -1,0 +1,209 @@
+//! remote-viewer on the server side, drawing on the client's X display through `ssh -X`: the
+//! network carries X11 inside SSH, not SPICE. Capture sees the SSH connection (client ssh ↔
+//! sshd), the cleartext X11 leg (remote-viewer ↔ sshd's X11 listener) and the SPICE leg
+//! (remote-viewer ↔ server), all on loopback with the managed sshd.
+//!
+//! The viewer's connection file (with the ticket) travels on ssh's stdin to remote-viewer's
+//! stdin: it is never written anywhere.
+
+use std::path::{Path, PathBuf};
+
+use super::{CapturePoint, Transport, ViewerProgram};
+use crate::lab::ports::{is_listening, reserve_port};
+use crate::lab::process::ManagedChild;
+use crate::lab::ssh_client::{SshClient, SshDestination};
+use crate::lab::sshd::{Sshd, SshdJob};
+use crate::lab::LabError;
+use crate::run::target::{Endpoint, Health};
+use crate::run::RunError;
+use crate::scenario::{Route, SshServer, TransportKind};
+
+/// The X11 listeners sshd may take: `X11DisplayOffset` and the next few.
+const X11_PORTS: u16 = 10;
+
+/// ssh -X, prepared; the server side starts with the viewer.
+#[derive(Debug)]
+pub struct SshX {
+    sshd: Option<Sshd>,
+    ssh: SshServer,
+    compression: bool,
+    target: Endpoint,
+    dir: PathBuf,
+    /// First X11 listener port the managed sshd may use.
+    x11_port: u16,
+    /// The managed sshd's port, reserved up front so the capture can watch it.
+    sshd_port: u16,
+}
+
+/// The shell command that records its PID and becomes `program` (stdin passed through).
+fn remote_command(program: &ViewerProgram, home: &str) -> String {
+    let args: Vec<String> = program
+        .args
+        .iter()
+        .map(|a| a.to_string_lossy().to_string())
+        .collect();
+    format!(
+        "echo $$ > {home}/remote.pid && exec {} {}",
+        program.program.display(),
+        args.join(" ")
+    )
+}
+
+/// A free port from 6010 on for sshd's X11 listener (6000 + display offset).
+fn free_x11_port() -> Result<u16, LabError> {
+    (6010..6990)
+        .step_by(usize::from(X11_PORTS))
+        .find(|p| (*p..*p + X11_PORTS).all(|q| !is_listening(q)))
+        .ok_or_else(|| LabError::Io {
+            context: "finding free X11 display ports for sshd".into(),
+            source: std::io::Error::other("ports 6010..6999 are all in use"),
+        })
+}
+
+impl SshX {
+    /// Nothing starts yet: sshd's forced command is the viewer's, known at launch.
+    pub fn prepare(
+        compression: bool,
+        ssh: &SshServer,
+        target: &Endpoint,
+        lab_dir: &Path,
+    ) -> Result<Self, RunError> {
+        Ok(Self {
+            sshd: None,
+            ssh: ssh.clone(),
+            compression,
+            target: target.clone(),
+            dir: lab_dir.join("ssh"),
+            x11_port: free_x11_port()?,
+            sshd_port: reserve_port("the managed sshd")?,
+        })
+    }
+}
+
+impl Transport for SshX {
+    fn route(&self) -> Route {
+        Route {
+            transport: TransportKind::SshX,
+            ssh_compression: self.compression,
+        }
+    }
+
+    fn viewer_endpoint(&self) -> Endpoint {
+        // The viewer runs on the server side and dials the server from there.
+        self.target.clone()
+    }
+
+    fn capture_points(&self) -> Vec<CapturePoint> {
+        let mut c = CapturePoint::loopback_ports(&[self.target.port]);
+        if self.ssh == SshServer::Managed {
+            c.filter = format!(
+                "{} or tcp port {} or tcp portrange {}-{}",
+                c.filter,
+                self.sshd_port,
+                self.x11_port,
+                self.x11_port + X11_PORTS - 1
+            );
+        }
+        vec![c]
+    }
+
+    fn launch_viewer(&mut self, program: &ViewerProgram) -> Result<ManagedChild, LabError> {
+        // remote-viewer's output arrives on ssh's: one log, where the viewer reads it.
+        let log = program.log.clone();
+        let (destination, command) = match &self.ssh {
+            SshServer::Managed => {
+                let sshd = Sshd::start(
+                    SshdJob::X11 {
+                        command: remote_command(program, "{home}"),
+                        display_offset: self.x11_port - 6000,
+                    },
+                    &self.dir,
+                    self.sshd_port,
+                )?;
+                let config = sshd.client_config().to_path_buf();
+                self.sshd = Some(sshd);
+                (SshDestination::Managed { config }, None)
+            }
+            SshServer::External {
+                destination,
+                config,
+            } => (
+                SshDestination::External {
+                    destination: destination.clone(),
+                    config: config.clone(),
+                },
+                Some(remote_command(program, "\"$HOME\"")),
+            ),
+        };
+        let client = SshClient {
+            destination,
+            compression: self.compression,
+        };
+        client.x11(
+            &program.display,
+            command.as_deref(),
+            &program.connection,
+            &log,
+        )
+    }
+
+    fn notes(&self) -> Vec<String> {
+        if self.ssh != SshServer::Managed {
+            vec![
+                "remote-viewer ran on another host: its SPICE and SSH legs are not on \
+                 loopback and were not captured"
+                    .into(),
+            ]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn health(&mut self) -> Health {
+        if let Some(s) = self.sshd.as_mut() {
+            if !s.is_running() {
+                return Health::Exited(format!(
+                    "the managed sshd exited; its log: {}",
+                    s.log().display()
+                ));
+            }
+        }
+        Health::Running
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_command_records_its_pid_and_execs_the_viewer() {
+        let program = ViewerProgram {
+            name: "remote-viewer".into(),
+            program: "/usr/bin/remote-viewer".into(),
+            args: vec!["--kiosk".into(), "-".into()],
+            connection: Vec::new(),
+            display: crate::lab::xauth::XDisplay {
+                number: 1,
+                authority: "/a".into(),
+                cookie: crate::lab::xauth::Cookie([0; 16]),
+            },
+            user_display: crate::lab::xauth::XDisplay {
+                number: 1,
+                authority: "/b".into(),
+                cookie: crate::lab::xauth::Cookie([0; 16]),
+            },
+            user: crate::lab::LabUser {
+                name: "u".into(),
+                uid: 1,
+                gid: 1,
+            },
+            home: "/h".into(),
+            log: "/l".into(),
+        };
+        assert_eq!(
+            remote_command(&program, "/h"),
+            "echo $$ > /h/remote.pid && exec /usr/bin/remote-viewer --kiosk -"
+        );
+    }
+}

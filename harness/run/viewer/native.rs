@@ -1,0 +1,149 @@
+//! spicebench's own client as the viewer: it links every channel, plays the plan over the
+//! inputs channel from its paced thread and records every message on its own clock.
+
+use tokio::sync::watch;
+
+use super::{with_input_progress, BoxFuture, ProtocolReport, Viewer, ViewerContext, ViewerReport};
+use crate::client::{PointerStep, ScheduledStep, ScriptRunner, Session, SessionConfig};
+use crate::run::progress::Progress;
+use crate::run::RunError;
+use crate::scenario::{InputPlan, PointerAction};
+
+/// A linked session of our own client.
+pub struct NativeViewer {
+    session: Session,
+    compression_note: Option<String>,
+    realtime: Option<bool>,
+}
+
+impl NativeViewer {
+    /// Links every channel through `ctx.endpoint`, asking for the target's compression
+    /// preference when it has one.
+    pub async fn connect(ctx: ViewerContext<'_>) -> Result<Self, RunError> {
+        let config = SessionConfig {
+            preferred_compression: ctx.target.preferred_compression().map(|c| c.wire_code()),
+            ..SessionConfig::new(ctx.endpoint.to_string(), ctx.target.ticket().expose())
+        };
+        let session = Session::connect(&config, ctx.clock).await?;
+        let compression_note = session.compression_note().map(str::to_string);
+        Ok(Self {
+            session,
+            compression_note,
+            realtime: None,
+        })
+    }
+
+    /// The session (for the events log).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+}
+
+/// Converts the plan to timed pointer steps starting at `start_us`.
+pub fn schedule(plan: &InputPlan, start_us: u64) -> Vec<ScheduledStep> {
+    let mut held: u16 = 0;
+    plan.events
+        .iter()
+        .map(|e| {
+            let at_us = start_us + e.at.as_micros() as u64;
+            let step = match e.action {
+                PointerAction::MoveTo { x, y, buttons } => PointerStep::MoveTo { x, y, buttons },
+                PointerAction::Press { button, .. } => {
+                    held |= button.mask();
+                    PointerStep::Press {
+                        button: button.spice_code(),
+                        buttons: held,
+                    }
+                }
+                PointerAction::Release { button, .. } => {
+                    held &= !button.mask();
+                    PointerStep::Release {
+                        button: button.spice_code(),
+                        buttons: held,
+                    }
+                }
+            };
+            ScheduledStep { at_us, step }
+        })
+        .collect()
+}
+
+/// Stops the input thread before its next step if the play future is dropped (Ctrl-C).
+struct CancelOnDrop(Option<ScriptRunner>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(r) = self.0.take() {
+            r.cancel();
+        }
+    }
+}
+
+impl Viewer for NativeViewer {
+    fn play<'a>(
+        &'a mut self,
+        plan: &'a InputPlan,
+        start_us: u64,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let steps = schedule(plan, start_us);
+            let total = steps.len() as u64;
+            let runner = self.session.script_runner();
+            let thread_runner = runner.clone();
+            let handle = tokio::task::spawn_blocking(move || thread_runner.run(&steps));
+            let mut guard = CancelOnDrop(Some(runner));
+            let recorder = self.session.recorder().clone();
+            let report = with_input_progress(
+                handle,
+                progress,
+                || recorder.lock().inputs.len() as u64,
+                total,
+            )
+            .await;
+            guard.0.take();
+            match report {
+                Ok(r) => {
+                    self.realtime = Some(r.realtime);
+                    r.error.map_or(Ok(()), Err)
+                }
+                Err(e) => Err(format!("the input thread failed: {e}")),
+            }
+        })
+    }
+
+    fn updates(&self) -> watch::Receiver<Option<u64>> {
+        self.session.updates()
+    }
+
+    fn events(&self) -> crate::run::events_file::Appender {
+        crate::run::events_file::protocol_appender(self.session.recorder().clone())
+    }
+
+    fn failure(&self) -> Option<String> {
+        self.session.failure()
+    }
+
+    fn finish(self: Box<Self>) -> BoxFuture<'static, ViewerReport> {
+        Box::pin(async move {
+            let failure = self.session.failure();
+            let mouse_mode = self.session.mouse_mode();
+            let server = self.session.server().to_string();
+            let (_, max_unacked_motion) = self.session.input_gate().pacing_stats();
+            let log = self.session.close().await;
+            ViewerReport {
+                version: format!("spicebench {}", env!("CARGO_PKG_VERSION")),
+                protocol: Some(ProtocolReport {
+                    log,
+                    server,
+                    mouse_mode,
+                    max_unacked_motion,
+                    realtime: self.realtime,
+                }),
+                screen: None,
+                notes: self.compression_note.into_iter().collect(),
+                failure,
+            }
+        })
+    }
+}

@@ -1,0 +1,248 @@
+//! remote-viewer as the viewer: an Xvfb the size of the guest, remote-viewer full screen on
+//! it (started where the transport says: here, or on the server side for ssh-x), the input
+//! plan injected with XTest, and every change of its pixels timed with XDamage.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::{with_input_progress, BoxFuture, Viewer, ViewerContext, ViewerReport};
+use crate::client::Clock;
+use crate::lab::process::ManagedChild;
+use crate::lab::remote_viewer::{self, connection_file, REMOTE_VIEWER, WINDOW_CLASS};
+use crate::lab::xvfb::Xvfb;
+use crate::lab::{LabError, LabHome, LabUser, XDisplay};
+use crate::run::progress::Progress;
+use crate::run::transport::ViewerProgram;
+use crate::run::RunError;
+use crate::scenario::{Geometry, InputPlan};
+use crate::xclient::damage::DamageWatch;
+use crate::xclient::injector::{self, Mapping};
+use crate::xclient::window::wait_for_window;
+use crate::xclient::ScreenRecorder;
+
+/// How long remote-viewer may take to open its window and draw the first screen.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running remote-viewer session on its own Xvfb.
+pub struct RemoteViewer {
+    // Drop order: the watcher, the viewer, the window manager, its folder, its X server.
+    damage: DamageWatch,
+    process: std::sync::Mutex<ManagedChild>,
+    _wm: ManagedChild,
+    _home: LabHome,
+    xvfb: Xvfb,
+    display: XDisplay,
+    mapping: Mapping,
+    clock: Clock,
+    recorder: ScreenRecorder,
+    cancel: Arc<AtomicBool>,
+    version: String,
+    log: std::path::PathBuf,
+}
+
+impl RemoteViewer {
+    /// Starts Xvfb (the guest's size), its window manager and remote-viewer; waits until the
+    /// main channel is open, the window covers the screen 1:1, and the first screen has been
+    /// drawn (the display went quiet after the first damage).
+    pub async fn connect(ctx: ViewerContext<'_>) -> Result<Self, RunError> {
+        if !std::path::Path::new(REMOTE_VIEWER).exists() {
+            return Err(LabError::Missing {
+                program: REMOTE_VIEWER.into(),
+                package: "virt-viewer".into(),
+            }
+            .into());
+        }
+        let guest = ctx.target.geometry().unwrap_or_default();
+        let Geometry { width, height } = guest;
+        let dir = ctx.lab_dir.join("viewer");
+        let xvfb = Xvfb::start(width, height, &dir)?;
+        let home = LabHome::create(LabUser::lookup()?)?;
+        let user = home.user().clone();
+        let display = xvfb.display().clone();
+        let user_display = display.share_with(&home.file("xauthority"), Some(user.ids()))?;
+        let wm =
+            xvfb.start_window_manager(&user_display, &user, home.dir(), &dir.join("evilwm.log"))?;
+        let log = dir.join("remote-viewer.log");
+        let program = ViewerProgram {
+            name: "remote-viewer".into(),
+            program: REMOTE_VIEWER.into(),
+            args: remote_viewer::ARGS.iter().map(Into::into).collect(),
+            connection: connection_file(
+                &ctx.endpoint.host,
+                ctx.endpoint.port,
+                ctx.target.ticket().expose(),
+                "spicebench",
+            )
+            .into_bytes(),
+            display: display.clone(),
+            user_display,
+            user,
+            home: home.dir().to_path_buf(),
+            log: log.clone(),
+        };
+        let mut process = ctx.transport.launch_viewer(&program)?;
+        let (process, window) = tokio::task::spawn_blocking(move || {
+            remote_viewer::wait_connected(&log, START_TIMEOUT, || process.exited())?;
+            let placed = wait_for_window(
+                &display,
+                WINDOW_CLASS,
+                START_TIMEOUT,
+                |p| (p.x, p.y, p.width, p.height) == (0, 0, width, height),
+                &log.display().to_string(),
+            )
+            .map_err(|e| RunError::Viewer(e.to_string()))?;
+            Ok::<_, RunError>((process, placed))
+        })
+        .await
+        .map_err(|e| RunError::Viewer(format!("waiting for remote-viewer: {e}")))??;
+        let display = xvfb.display().clone();
+        let mapping = Mapping::fit(
+            window.x,
+            window.y,
+            (window.width, window.height),
+            (width, height),
+        );
+        // remote-viewer drops the first pointer event after the pointer enters its window.
+        injector::warm_up(&display, mapping, guest).map_err(RunError::Viewer)?;
+        let recorder = ScreenRecorder::default();
+        let damage = DamageWatch::start(&display, window.window, ctx.clock, recorder.clone())
+            .map_err(|e| RunError::Viewer(e.to_string()))?;
+        let mut viewer = Self {
+            damage,
+            process: std::sync::Mutex::new(process),
+            _wm: wm,
+            _home: home,
+            xvfb,
+            display,
+            mapping,
+            clock: ctx.clock,
+            recorder,
+            cancel: Arc::new(AtomicBool::new(false)),
+            version: remote_viewer::version().unwrap_or_else(|| "remote-viewer".into()),
+            log: dir.join("remote-viewer.log"),
+        };
+        viewer.wait_for_first_screen().await?;
+        Ok(viewer)
+    }
+
+    /// The session is up once the window has been drawn into and then stayed quiet.
+    async fn wait_for_first_screen(&mut self) -> Result<(), RunError> {
+        let mut updates = self.damage.updates();
+        // `wait_for` hands back a read guard of the watch: keep only whether it came, or the
+        // damage thread could never publish again.
+        let timed_out = tokio::time::timeout(START_TIMEOUT, updates.wait_for(Option::is_some))
+            .await
+            .is_err();
+        if timed_out {
+            return Err(RunError::Viewer(format!(
+                "remote-viewer showed nothing within {} s; is the SPICE server reachable? its \
+                 log: {}",
+                START_TIMEOUT.as_secs(),
+                self.log.display()
+            )));
+        }
+        let now = self.clock.now_us();
+        super::wait_for_quiet(self, self.clock, now, START_TIMEOUT).await;
+        match self.failure() {
+            Some(f) => Err(RunError::Viewer(f)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Viewer for RemoteViewer {
+    fn play<'a>(
+        &'a mut self,
+        plan: &'a InputPlan,
+        start_us: u64,
+        progress: &'a dyn Progress,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let (display, mapping, clock) = (self.display.clone(), self.mapping, self.clock);
+            let (recorder, cancel) = (self.recorder.clone(), self.cancel.clone());
+            let total = plan.events.len() as u64;
+            let plan_copy = plan.clone();
+            let thread = tokio::task::spawn_blocking(move || {
+                injector::play(
+                    &display, mapping, &plan_copy, start_us, clock, &recorder, &cancel,
+                )
+            });
+            let mut guard = CancelOnDrop(Some(self.cancel.clone()));
+            let counter = self.recorder.clone();
+            let r = with_input_progress(
+                thread,
+                progress,
+                || counter.lock().inputs.len() as u64,
+                total,
+            )
+            .await;
+            guard.0.take();
+            r.unwrap_or_else(|e| Err(format!("the XTest thread failed: {e}")))
+        })
+    }
+
+    fn updates(&self) -> watch::Receiver<Option<u64>> {
+        self.damage.updates()
+    }
+
+    fn events(&self) -> crate::run::events_file::Appender {
+        crate::run::events_file::screen_appender(self.recorder.clone())
+    }
+
+    fn failure(&self) -> Option<String> {
+        if let Some(status) = self
+            .process
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .exited()
+        {
+            return Some(format!(
+                "remote-viewer exited during the run ({status}); its log: {}",
+                self.log.display()
+            ));
+        }
+        self.damage.failure()
+    }
+
+    fn finish(mut self: Box<Self>) -> BoxFuture<'static, ViewerReport> {
+        Box::pin(async move {
+            let mut notes = Vec::new();
+            let mut failure = self.failure();
+            if let Some(why) = self.damage.stop() {
+                failure.get_or_insert(why);
+            }
+            if !self.xvfb.is_running() {
+                failure.get_or_insert("Xvfb exited during the run".into());
+            }
+            let screen = self.recorder.snapshot();
+            if !screen.realtime_inputs {
+                notes.push(
+                    "the XTest input thread ran without SCHED_FIFO (needs root or \
+                     CAP_SYS_NICE): pacing is less exact"
+                        .into(),
+                );
+            }
+            ViewerReport {
+                version: self.version.clone(),
+                protocol: None,
+                screen: Some(screen),
+                notes,
+                failure,
+            }
+        })
+    }
+}
+
+/// Stops the XTest thread before its next event if the play future is dropped (Ctrl-C).
+struct CancelOnDrop(Option<Arc<AtomicBool>>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(flag) = self.0.take() {
+            flag.store(true, Ordering::SeqCst);
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! How a viewer reaches the server (`[access]`): the transports, SSH compression and viewers
+//! a scenario compares, and which SSH server carries the SSH transports.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// How the viewer's traffic reaches the SPICE server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TransportKind {
+    /// The viewer connects to the SPICE port itself.
+    Direct,
+    /// Through an SSH local forward (`ssh -N -L`).
+    SshTunnel,
+    /// remote-viewer runs on the server side and draws on the client's X display through
+    /// `ssh -X`.
+    SshX,
+}
+
+impl TransportKind {
+    /// Every transport, in the order reports list them.
+    pub const ALL: [TransportKind; 3] = [Self::Direct, Self::SshTunnel, Self::SshX];
+
+    /// The name in scenario files, on the command line and in results.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::SshTunnel => "ssh-tunnel",
+            Self::SshX => "ssh-x",
+        }
+    }
+
+    /// Whether SSH carries it (and `ssh_compression` applies).
+    pub fn is_ssh(self) -> bool {
+        !matches!(self, Self::Direct)
+    }
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TransportKind {
+    type Err = AccessError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| AccessError::UnknownTransport(s.to_owned()))
+    }
+}
+
+/// The program that shows the session and receives the input plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ViewerKind {
+    /// spicebench's own client: protocol-level events, its own clock.
+    Native,
+    /// The real remote-viewer (spice-gtk) on an Xvfb, driven with XTest.
+    RemoteViewer,
+}
+
+impl ViewerKind {
+    /// Every viewer.
+    pub const ALL: [ViewerKind; 2] = [Self::Native, Self::RemoteViewer];
+
+    /// The name in scenario files, on the command line and in results.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Native => "spicebench",
+            Self::RemoteViewer => "remote-viewer",
+        }
+    }
+}
+
+impl fmt::Display for ViewerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ViewerKind {
+    type Err = AccessError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| AccessError::UnknownViewer(s.to_owned()))
+    }
+}
+
+/// One way of reaching the server: a transport with its SSH compression setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Route {
+    /// The transport.
+    pub transport: TransportKind,
+    /// `ssh -C`; always false for [`TransportKind::Direct`].
+    pub ssh_compression: bool,
+}
+
+impl Route {
+    /// Direct, uncompressed: the default.
+    pub const DIRECT: Route = Route {
+        transport: TransportKind::Direct,
+        ssh_compression: false,
+    };
+
+    /// `direct`, `ssh-tunnel`, `ssh-tunnel-C`, `ssh-x`, `ssh-x-C`: the label in configuration
+    /// names and the form `--transports` accepts.
+    pub fn label(self) -> String {
+        if self.ssh_compression {
+            format!("{}-C", self.transport)
+        } else {
+            self.transport.to_string()
+        }
+    }
+}
+
+impl FromStr for Route {
+    type Err = AccessError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, compressed) = match s.strip_suffix("-C") {
+            Some(base) => (base, true),
+            None => (s, false),
+        };
+        let transport: TransportKind = name.parse()?;
+        if compressed && !transport.is_ssh() {
+            return Err(AccessError::CompressionWithoutSsh);
+        }
+        Ok(Route {
+            transport,
+            ssh_compression: compressed,
+        })
+    }
+}
+
+/// Which SSH server the SSH transports log in to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SshServer {
+    /// An sshd spicebench starts on loopback with a private, locked-down configuration.
+    Managed,
+    /// The user's own server, `user@host` or a `Host` alias of their ssh config; the user's
+    /// ssh config and agent apply.
+    External {
+        /// Destination as given to `ssh`.
+        destination: String,
+        /// An ssh config file to use instead of the user's own (`ssh -F`), resolved against
+        /// the scenario's folder.
+        config: Option<std::path::PathBuf>,
+    },
+}
+
+/// The validated `[access]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    /// Transports with their compression, each once, in file order (transport-major).
+    pub routes: Vec<Route>,
+    /// Viewers, each once, in file order.
+    pub viewers: Vec<ViewerKind>,
+    /// The SSH server for SSH transports.
+    pub ssh: SshServer,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Self {
+            routes: vec![Route::DIRECT],
+            viewers: vec![ViewerKind::Native],
+            ssh: SshServer::Managed,
+        }
+    }
+}
+
+impl Access {
+    /// The routes of `transports` × `ssh_compression` (direct only once, uncompressed).
+    pub fn routes_of(transports: &[TransportKind], ssh_compression: &[bool]) -> Vec<Route> {
+        let mut routes = Vec::new();
+        for &transport in transports {
+            if !transport.is_ssh() {
+                routes.push(Route::DIRECT);
+                continue;
+            }
+            for &c in ssh_compression {
+                routes.push(Route {
+                    transport,
+                    ssh_compression: c,
+                });
+            }
+        }
+        routes
+    }
+
+    /// Why `viewer` cannot use `route`, if it cannot.
+    pub fn refusal(route: Route, viewer: ViewerKind) -> Option<AccessError> {
+        (route.transport == TransportKind::SshX && viewer == ViewerKind::Native)
+            .then_some(AccessError::NativeOverSshX)
+    }
+
+    /// Checks every combination of the matrix.
+    pub fn check(&self) -> Result<(), AccessError> {
+        for &r in &self.routes {
+            for &v in &self.viewers {
+                if let Some(e) = Self::refusal(r, v) {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `destination` can be handed to `ssh` as its destination argument: it must not look
+/// like an option (a leading `-` would be read as one) or hold spaces or control characters.
+pub fn is_ssh_destination(destination: &str) -> bool {
+    !destination.is_empty()
+        && !destination.starts_with('-')
+        && destination
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '\'' && c != '"')
+}
+
+/// A transport, viewer or access setting that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    /// Not a transport name.
+    #[error("unknown transport `{0}`; use direct, ssh-tunnel or ssh-x (ssh-tunnel-C / ssh-x-C for ssh -C)")]
+    UnknownTransport(String),
+    /// Not a viewer name.
+    #[error("unknown viewer `{0}`; use spicebench (our own client) or remote-viewer")]
+    UnknownViewer(String),
+    /// `-C` on the direct transport.
+    #[error("`-C` (ssh compression) only applies to ssh-tunnel and ssh-x")]
+    CompressionWithoutSsh,
+    /// A name given twice.
+    #[error("`{0}` is listed twice; list each one once")]
+    Duplicate(String),
+    /// An empty list.
+    #[error("the list is empty; give at least one")]
+    Empty,
+    /// Our client cannot be the viewer of an ssh-x session.
+    #[error(
+        "ssh-x runs remote-viewer on the server side and shows it through X forwarding, so \
+         spicebench's own client cannot be its viewer; use viewers = [\"remote-viewer\"] with \
+         ssh-x, or remove ssh-x from transports"
+    )]
+    NativeOverSshX,
+}
+
+/// Parses a command-line list of routes such as `direct,ssh-tunnel,ssh-tunnel-C`.
+pub fn parse_route_list(s: &str) -> Result<Vec<Route>, AccessError> {
+    parse_list(s, |item| item.parse::<Route>(), |r| r.label())
+}
+
+/// Parses a command-line list of viewers such as `spicebench,remote-viewer`.
+pub fn parse_viewer_list(s: &str) -> Result<Vec<ViewerKind>, AccessError> {
+    parse_list(s, |item| item.parse::<ViewerKind>(), |v| v.to_string())
+}
+
+fn parse_list<T: PartialEq>(
+    s: &str,
+    parse: impl Fn(&str) -> Result<T, AccessError>,
+    name: impl Fn(&T) -> String,
+) -> Result<Vec<T>, AccessError> {
+    let mut list: Vec<T> = Vec::new();
+    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let v = parse(item)?;
+        if list.contains(&v) {
+            return Err(AccessError::Duplicate(name(&v)));
+        }
+        list.push(v);
+    }
+    if list.is_empty() {
+        return Err(AccessError::Empty);
+    }
+    Ok(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_labels_round_trip() {
+        for label in ["direct", "ssh-tunnel", "ssh-tunnel-C", "ssh-x", "ssh-x-C"] {
+            let r: Route = label.parse().unwrap();
+            assert_eq!(r.label(), label);
+        }
+        assert_eq!(
+            "direct-C".parse::<Route>(),
+            Err(AccessError::CompressionWithoutSsh)
+        );
+        assert!(matches!(
+            "ssh".parse::<Route>(),
+            Err(AccessError::UnknownTransport(_))
+        ));
+    }
+
+    #[test]
+    fn routes_multiply_only_ssh_transports_by_compression() {
+        let routes = Access::routes_of(
+            &[TransportKind::Direct, TransportKind::SshTunnel],
+            &[false, true],
+        );
+        let labels: Vec<String> = routes.iter().map(|r| r.label()).collect();
+        assert_eq!(labels, ["direct", "ssh-tunnel", "ssh-tunnel-C"]);
+    }
+
+    #[test]
+    fn native_viewer_over_ssh_x_is_refused_with_the_reason() {
+        let access = Access {
+            routes: vec!["ssh-x".parse().unwrap()],
+            viewers: vec![ViewerKind::Native],
+            ssh: SshServer::Managed,
+        };
+        let e = access.check().unwrap_err();
+        assert_eq!(e, AccessError::NativeOverSshX);
+        assert!(e.to_string().contains("viewers = [\"remote-viewer\"]"));
+        let ok = Access {
+            viewers: vec![ViewerKind::RemoteViewer],
+            ..access
+        };
+        assert_eq!(ok.check(), Ok(()));
+    }
+
+    #[test]
+    fn lists_parse_and_refuse_duplicates() {
+        assert_eq!(
+            parse_viewer_list("spicebench, remote-viewer"),
+            Ok(vec![ViewerKind::Native, ViewerKind::RemoteViewer])
+        );
+        assert_eq!(
+            parse_route_list("ssh-x,ssh-x"),
+            Err(AccessError::Duplicate("ssh-x".into()))
+        );
+        assert_eq!(parse_viewer_list(" , "), Err(AccessError::Empty));
+    }
+
+    #[test]
+    fn ssh_destinations_cannot_smuggle_options() {
+        assert!(is_ssh_destination("alice@lab.example"));
+        assert!(is_ssh_destination("lab-host"));
+        for bad in ["", "-oProxyCommand=x", "a b", "a\nb", "x'y"] {
+            assert!(!is_ssh_destination(bad), "{bad:?}");
+        }
+    }
+}

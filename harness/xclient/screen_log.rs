@@ -1,0 +1,72 @@
+//! What the viewer side records on its own clock (µs since the run's epoch): every input it
+//! injected and every screen update XDamage reported.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// What an injected event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InjectedKind {
+    /// Pointer moved (absolute).
+    Motion,
+    /// Button pressed (X button number).
+    Press(u8),
+    /// Button released (X button number).
+    Release(u8),
+}
+
+/// One XTest event sent to the client's display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InjectedInput {
+    /// When the plan wanted it.
+    pub scheduled_us: u64,
+    /// When the request was flushed to the X server.
+    pub sent_us: u64,
+    /// What it was.
+    pub kind: InjectedKind,
+    /// Position on the client's screen.
+    pub x: i32,
+    /// Position on the client's screen.
+    pub y: i32,
+}
+
+/// One XDamage notification: pixels of the viewer's window changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DamageRecord {
+    /// When the notification was read.
+    pub at_us: u64,
+    /// Damaged area, window coordinates.
+    pub x: i16,
+    /// Damaged area, window coordinates.
+    pub y: i16,
+    /// Width.
+    pub width: u16,
+    /// Height.
+    pub height: u16,
+}
+
+/// Everything the viewer side recorded.
+#[derive(Debug, Clone, Default)]
+pub struct ScreenLog {
+    /// Injected inputs, in order.
+    pub inputs: Vec<InjectedInput>,
+    /// Screen updates, in order.
+    pub damage: Vec<DamageRecord>,
+    /// Whether the injector thread ran under SCHED_FIFO.
+    pub realtime_inputs: bool,
+}
+
+/// The log shared by the injector and the damage watcher.
+#[derive(Debug, Clone, Default)]
+pub struct ScreenRecorder(Arc<Mutex<ScreenLog>>);
+
+impl ScreenRecorder {
+    /// Locks the log (a poisoned lock is recovered: the measurements must not be lost).
+    pub fn lock(&self) -> MutexGuard<'_, ScreenLog> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of everything so far.
+    pub fn snapshot(&self) -> ScreenLog {
+        self.lock().clone()
+    }
+}
