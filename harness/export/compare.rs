@@ -19,6 +19,10 @@ pub struct ConfigSummary {
     pub name: String,
     /// Image compression asked for (`config.compression`).
     pub compression: String,
+    /// How the viewer reached the server, `-C` for SSH compression (`ssh-tunnel-C`).
+    pub route: String,
+    /// The viewer (`spicebench`, `remote-viewer`).
+    pub viewer: String,
     /// SPICE payload bytes server → client on every display channel.
     pub display_bytes: u64,
     /// Mean `display/down` rate over the measured interval, MiB/s; `None` without a rate.
@@ -33,6 +37,11 @@ pub struct ConfigSummary {
     pub p99_ms: Option<f64>,
     /// Latency samples.
     pub samples: u64,
+    /// Where the latency comes from (`client`, `xdamage`, `capture`): see
+    /// [`RunResult::headline_latency`].
+    pub latency_source: String,
+    /// What crosses the network, when the run was captured.
+    pub network: Option<NetworkSummary>,
     /// Settle time, ms; `None` when the display never went quiet.
     pub settle_ms: Option<f64>,
 }
@@ -45,10 +54,14 @@ impl ConfigSummary {
         // side of a tunnel) repeats bytes already counted on the first leg.
         let display_bytes = run.display_down_bytes();
         let rate = run.rates.iter().find(|r| r.key == DISPLAY_KEY);
-        let lat = &run.latency.input_to_display;
+        let lat = run.headline_latency();
         ConfigSummary {
             name: run.config.name.clone(),
             compression: run.config.compression.clone(),
+            route: run.config.route_label(),
+            viewer: run.config.viewer_kind().to_string(),
+            latency_source: lat.source.clone(),
+            network: run.network.as_ref().map(NetworkSummary::of),
             display_bytes,
             mean_mib_s: rate.map(|r| r.mean_mib_s).filter(|v| v.is_finite()),
             peak_mib_s: rate.map(|r| r.peak_1s_mib_s).filter(|v| v.is_finite()),
@@ -64,6 +77,90 @@ impl ConfigSummary {
     pub fn display_mib(&self) -> f64 {
         mib(self.display_bytes)
     }
+}
+
+/// What a network between viewer and server carries, in table units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkSummary {
+    /// Transport on the network (`ssh`, `spice`, `tls`).
+    pub transport: String,
+    /// Wire bytes, both directions, whole session.
+    pub wire_bytes: u64,
+    /// Mean MiB/s over the measured interval, both directions.
+    pub mean_mib_s: Option<f64>,
+    /// Busiest 1-second window, MiB/s, both directions.
+    pub peak_mib_s: Option<f64>,
+    /// SPICE payload the viewer exchanged, both directions.
+    pub spice_payload_bytes: u64,
+    /// Wire bytes over SPICE payload.
+    pub ratio_to_spice: Option<f64>,
+}
+
+impl NetworkSummary {
+    fn of(n: &crate::results::NetworkStats) -> Self {
+        Self {
+            transport: n.transport.clone(),
+            wire_bytes: n.down_wire_bytes.saturating_add(n.up_wire_bytes),
+            mean_mib_s: Some(n.mean_mib_s).filter(|v| v.is_finite()),
+            peak_mib_s: Some(n.peak_1s_mib_s).filter(|v| v.is_finite()),
+            spice_payload_bytes: n.spice_payload_bytes,
+            ratio_to_spice: n.ratio_to_spice.filter(|v| v.is_finite()),
+        }
+    }
+
+    /// Wire MiB.
+    pub fn wire_mib(&self) -> f64 {
+        mib(self.wire_bytes)
+    }
+}
+
+/// Two configurations that differ only in their viewer, side by side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewerPair {
+    /// The configuration with spicebench's own client.
+    pub native: String,
+    /// The one with remote-viewer.
+    pub remote_viewer: String,
+    /// remote-viewer's display bytes over the native client's.
+    pub display_ratio: Option<f64>,
+    /// remote-viewer's mean display MiB/s over the native client's (the measured interval:
+    /// the drags themselves, not the initial screen).
+    pub mean_ratio: Option<f64>,
+}
+
+/// Every pair of runs with the same compression, route and repeat but a different viewer.
+pub fn viewer_pairs(results: &[RunResult]) -> Vec<ViewerPair> {
+    let key = |r: &RunResult| {
+        (
+            r.config.compression.clone(),
+            r.config.route_label(),
+            r.config.repeat_index,
+            r.scenario.name.clone(),
+        )
+    };
+    let mut pairs = Vec::new();
+    for n in results
+        .iter()
+        .filter(|r| r.config.viewer_kind() == "spicebench")
+    {
+        for v in results
+            .iter()
+            .filter(|r| r.config.viewer_kind() == "remote-viewer" && key(r) == key(n))
+        {
+            let (a, b) = (ConfigSummary::of(n), ConfigSummary::of(v));
+            pairs.push(ViewerPair {
+                native: a.name.clone(),
+                remote_viewer: b.name.clone(),
+                display_ratio: (a.display_bytes > 0)
+                    .then(|| b.display_bytes as f64 / a.display_bytes as f64),
+                mean_ratio: match (a.mean_mib_s, b.mean_mib_s) {
+                    (Some(x), Some(y)) if x > 0.0 => Some(y / x),
+                    _ => None,
+                },
+            });
+        }
+    }
+    pairs
 }
 
 /// Summaries of all runs, in the order given.

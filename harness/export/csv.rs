@@ -6,9 +6,11 @@ use super::compare::{relatives, summarize};
 use super::format::fixed_or;
 
 /// Column names, in order.
-pub const CSV_HEADER: [&str; 14] = [
+pub const CSV_HEADER: [&str; 22] = [
     "configuration",
     "compression",
+    "transport",
+    "viewer",
     "display_bytes",
     "display_mib",
     "mean_mib_s",
@@ -17,7 +19,13 @@ pub const CSV_HEADER: [&str; 14] = [
     "p90_ms",
     "p99_ms",
     "samples",
+    "latency_source",
     "settle_ms",
+    "network_transport",
+    "network_wire_bytes",
+    "network_mean_mib_s",
+    "network_peak_mib_s",
+    "network_ratio_to_spice",
     "baseline",
     "display_ratio",
     "p99_delta_ms",
@@ -33,9 +41,12 @@ pub fn csv_table(results: &[RunResult]) -> String {
     let mut out = CSV_HEADER.join(",");
     out.push('\n');
     for (s, r) in summaries.iter().zip(&rel) {
+        let net = s.network.as_ref();
         let row = [
             field(&s.name),
             field(&s.compression),
+            field(&s.route),
+            field(&s.viewer),
             s.display_bytes.to_string(),
             fixed_or(Some(s.display_mib()), 6, ""),
             fixed_or(s.mean_mib_s, 6, ""),
@@ -44,7 +55,13 @@ pub fn csv_table(results: &[RunResult]) -> String {
             fixed_or(s.p90_ms, 3, ""),
             fixed_or(s.p99_ms, 3, ""),
             s.samples.to_string(),
+            field(&s.latency_source),
             fixed_or(s.settle_ms, 3, ""),
+            net.map_or(String::new(), |n| field(&n.transport)),
+            net.map_or(String::new(), |n| n.wire_bytes.to_string()),
+            fixed_or(net.and_then(|n| n.mean_mib_s), 6, ""),
+            fixed_or(net.and_then(|n| n.peak_mib_s), 6, ""),
+            fixed_or(net.and_then(|n| n.ratio_to_spice), 4, ""),
             field(&r.baseline),
             fixed_or(r.display_ratio, 4, ""),
             fixed_or(r.p99_delta_ms, 3, ""),

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::results::{RunResult, SCHEMA};
 
-use super::compare::{baseline_index, relatives, summarize};
+use super::compare::{baseline_index, relatives, summarize, viewer_pairs};
 use super::format::{compression, fixed_or, grouped, shown};
 use super::html_details::config_section;
 use super::html_util::{esc, facts, figure, swatch, table, Cell, CSS};
@@ -74,6 +74,8 @@ pub fn report_html(results: &[RunResult], opts: &ReportOptions) -> String {
         out.push_str(&contents(results));
         out.push_str(&what_was_run(results, opts, &palette));
         out.push_str(&summary(results, opts, &palette));
+        out.push_str(&network(results, opts, &palette));
+        out.push_str(&viewers(results));
         out.push_str(&comparison(results, &palette));
         out.push_str("<h2 id=\"details\">Per configuration</h2>\n");
         for (i, r) in results.iter().enumerate() {
@@ -92,6 +94,7 @@ fn contents(results: &[RunResult]) -> String {
     let mut out = String::from(
         "<nav><ul><li><a href=\"#run\">What was run</a></li>\
          <li><a href=\"#summary\">Summary</a></li>\
+         <li><a href=\"#network\">Network</a></li>\
          <li><a href=\"#comparison\">Comparison plots</a></li>",
     );
     for (i, r) in results.iter().enumerate() {
@@ -146,7 +149,8 @@ fn what_was_run(results: &[RunResult], opts: &ReportOptions, palette: &Palette) 
                 Cell::Text(c.target.clone()),
                 Cell::Text(compression(&c.compression, &c.compression_mechanism)),
                 Cell::Text(c.geometry.clone().unwrap_or_else(|| ABSENT.into())),
-                Cell::Text(c.viewer.clone()),
+                Cell::Text(c.route_label()),
+                Cell::Text(c.viewer_version.clone().unwrap_or_else(|| c.viewer.clone())),
                 Cell::Text(match &r.server.software {
                     Some(sw) => format!("{} ({sw})", r.server.address),
                     None => r.server.address.clone(),
@@ -170,6 +174,7 @@ fn what_was_run(results: &[RunResult], opts: &ReportOptions, palette: &Palette) 
             "target",
             "compression (how)",
             "geometry",
+            "transport",
             "viewer",
             "server",
             "mouse mode",
@@ -199,23 +204,28 @@ fn summary(results: &[RunResult], opts: &ReportOptions, palette: &Palette) -> St
     out.push_str(
         "<p class=\"note\">Display = SPICE payload bytes server → client on the display \
          channel(s); rates are over the measured interval (first input to end of settle); \
-         latency is input sent → first display update after it.</p>\n",
+         latency is input sent → first display update after it on spicebench's own client \
+         (<i>client</i>), or input injected → first change of remote-viewer's pixels on the \
+         client's screen (<i>xdamage</i>).</p>\n",
     );
     out.push_str(
         "<table class=\"wide\"><thead><tr><th>configuration</th><th>compression</th>\
+         <th>transport</th><th>viewer</th>\
          <th>display MiB</th><th>mean MiB/s</th><th>peak MiB/s</th><th>p50 ms</th>\
-         <th>p90 ms</th><th>p99 ms</th><th>samples</th><th>settle ms</th>\
+         <th>p90 ms</th><th>p99 ms</th><th>samples</th><th>latency from</th><th>settle ms</th>\
          <th>vs baseline</th></tr></thead><tbody>\n",
     );
     for (i, (s, r)) in summaries.iter().zip(&rel).enumerate() {
         let num = |v: Option<f64>, d| format!("<td class=\"n\">{}</td>", fixed_or(v, d, ABSENT));
         let _ = writeln!(
             out,
-            "<tr{}><td><a href=\"#cfg-{i}\">{}{}</a></td><td>{}</td>{}{}{}{}{}{}<td class=\"n\">{}</td>{}<td>{}</td></tr>",
+            "<tr{}><td><a href=\"#cfg-{i}\">{}{}</a></td><td>{}</td><td>{}</td><td>{}</td>{}{}{}{}{}{}<td class=\"n\">{}</td><td>{}</td>{}<td>{}</td></tr>",
             if r.is_baseline { " class=\"base\"" } else { "" },
             swatch(palette.config(&s.name)),
             esc(shown(&s.name)),
             esc(&s.compression),
+            esc(&s.route),
+            esc(&s.viewer),
             num(Some(s.display_mib()), 3),
             num(s.mean_mib_s, 3),
             num(s.peak_mib_s, 3),
@@ -223,8 +233,97 @@ fn summary(results: &[RunResult], opts: &ReportOptions, palette: &Palette) -> St
             num(s.p90_ms, 3),
             num(s.p99_ms, 3),
             grouped(s.samples),
+            esc(&s.latency_source),
             num(s.settle_ms, 3),
             esc(&r.describe()),
+        );
+    }
+    out.push_str("</tbody></table>\n");
+    out
+}
+
+/// What crosses the network per configuration: the outermost transport's wire bytes and
+/// rates beside the SPICE payload it carries, and each against the baseline's.
+fn network(results: &[RunResult], opts: &ReportOptions, palette: &Palette) -> String {
+    let summaries = summarize(results);
+    let mut out = String::from("<h2 id=\"network\">What crosses the network</h2>\n");
+    if summaries.iter().all(|s| s.network.is_none()) {
+        out.push_str(
+            "<p class=\"note\">No configuration was captured, so there are no wire numbers.</p>\n",
+        );
+        return out;
+    }
+    out.push_str(
+        "<p class=\"note\">Wire bytes (both directions, whole session) of the connection a \
+         network between viewer and server would carry: the SSH connection for ssh-tunnel and \
+         ssh-x, the SPICE connections for direct. Rates are over the measured interval.</p>\n\
+         <table class=\"wide\"><thead><tr><th>configuration</th><th>transport</th>\
+         <th>on the network</th><th>wire MiB</th><th>mean MiB/s</th><th>peak MiB/s</th>\
+         <th>SPICE payload MiB</th><th>wire ÷ SPICE</th><th>wire vs baseline</th>\
+         </tr></thead><tbody>\n",
+    );
+    let base = baseline_index(&summaries, opts.baseline.as_deref()).unwrap_or(0);
+    let base_wire = summaries[base].network.as_ref().map(|n| n.wire_bytes);
+    for (i, s) in summaries.iter().enumerate() {
+        let num = |v: Option<f64>, d| format!("<td class=\"n\">{}</td>", fixed_or(v, d, ABSENT));
+        let Some(n) = &s.network else {
+            let _ = writeln!(
+                out,
+                "<tr><td><a href=\"#cfg-{i}\">{}{}</a></td><td>{}</td><td colspan=\"7\">not captured</td></tr>",
+                swatch(palette.config(&s.name)),
+                esc(shown(&s.name)),
+                esc(&s.route)
+            );
+            continue;
+        };
+        let vs = match base_wire {
+            _ if i == base => "baseline".to_string(),
+            Some(b) if b > 0 => format!("{:.2}×", n.wire_bytes as f64 / b as f64),
+            _ => ABSENT.to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "<tr{}><td><a href=\"#cfg-{i}\">{}{}</a></td><td>{}</td><td>{}</td>{}{}{}{}{}<td>{}</td></tr>",
+            if i == base { " class=\"base\"" } else { "" },
+            swatch(palette.config(&s.name)),
+            esc(shown(&s.name)),
+            esc(&s.route),
+            esc(&n.transport),
+            num(Some(n.wire_mib()), 3),
+            num(n.mean_mib_s, 3),
+            num(n.peak_mib_s, 3),
+            num(Some(crate::results::mib(n.spice_payload_bytes)), 3),
+            num(n.ratio_to_spice, 2),
+            esc(&vs),
+        );
+    }
+    out.push_str("</tbody></table>\n");
+    out
+}
+
+/// Configurations that differ only in the viewer, side by side.
+fn viewers(results: &[RunResult]) -> String {
+    let pairs = viewer_pairs(results);
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<h3 id=\"viewers\">spicebench's client and remote-viewer side by side</h3>\n\
+         <p class=\"note\">Same scenario, compression and transport; ratios are remote-viewer \
+         over spicebench. The mean is over the measured interval (the drags), the bytes over the \
+         whole session (initial screen included). Where they differ, the remote-viewer \
+         configuration's warnings say why.</p>\n\
+         <table><thead><tr><th>spicebench</th><th>remote-viewer</th><th>display bytes \
+         ratio</th><th>mean display MiB/s ratio</th></tr></thead><tbody>\n",
+    );
+    for p in &pairs {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(shown(&p.native)),
+            esc(shown(&p.remote_viewer)),
+            fixed_or(p.display_ratio, 3, ABSENT),
+            fixed_or(p.mean_ratio, 3, ABSENT),
         );
     }
     out.push_str("</tbody></table>\n");

@@ -8,22 +8,28 @@ use super::format::fixed_or;
 /// What a missing number prints as: visible, and not mistakable for zero.
 const ABSENT: &str = "—";
 
-/// One row per configuration: name, compression, display bytes and MiB, mean and peak
-/// display MiB/s, latency p50/p90/p99 ms, samples, settle ms, and a sentence comparing
-/// it with `baseline` (a configuration name; the first configuration when `None` or
-/// unknown). Right-aligned numeric columns; ends with a newline.
+/// One row per configuration: name, compression, transport, viewer, display bytes and MiB,
+/// mean and peak display MiB/s, latency p50/p90/p99 ms with its samples and source, settle
+/// ms, what crosses the network (transport and wire MiB), and a sentence comparing it with
+/// `baseline` (a configuration name; the first configuration when `None` or unknown).
+/// Right-aligned numeric columns; ends with a newline.
 pub fn markdown_table(results: &[RunResult], baseline: Option<&str>) -> String {
     let summaries = summarize(results);
     let rel = relatives(&summaries, baseline);
     let mut out = String::from(
-        "| configuration | compression | display bytes | display MiB | mean MiB/s | peak MiB/s \
-         | p50 ms | p90 ms | p99 ms | samples | settle ms | vs baseline |\n\
-         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
+        "| configuration | compression | transport | viewer | display bytes | display MiB \
+         | mean MiB/s | peak MiB/s | p50 ms | p90 ms | p99 ms | samples | latency from \
+         | settle ms | network | network MiB | vs baseline |\n\
+         | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- \
+         | ---: | --- | ---: | --- |\n",
     );
     for (s, r) in summaries.iter().zip(&rel) {
+        let net = s.network.as_ref();
         let cells = [
             cell(&s.name),
             cell(&s.compression),
+            cell(&s.route),
+            cell(&s.viewer),
             s.display_bytes.to_string(),
             fixed_or(Some(s.display_mib()), 3, ABSENT),
             fixed_or(s.mean_mib_s, 3, ABSENT),
@@ -32,7 +38,10 @@ pub fn markdown_table(results: &[RunResult], baseline: Option<&str>) -> String {
             fixed_or(s.p90_ms, 3, ABSENT),
             fixed_or(s.p99_ms, 3, ABSENT),
             s.samples.to_string(),
+            cell(&s.latency_source),
             fixed_or(s.settle_ms, 3, ABSENT),
+            net.map_or(ABSENT.to_string(), |n| cell(&n.transport)),
+            fixed_or(net.map(|n| n.wire_mib()), 3, ABSENT),
             cell(&r.describe()),
         ];
         out.push_str("| ");

@@ -19,33 +19,57 @@ pub enum Row<'a> {
     NotRun(&'a str),
 }
 
-/// Renders the summary table.
+/// Renders the summary table: display bytes and rates, latency with where it comes from
+/// (`client`: our client's clock; `xdamage`: remote-viewer, input → pixels on the client's
+/// screen), and what crosses the network.
 pub fn render(rows: &[Row<'_>]) -> String {
+    let name_of = |row: &Row<'_>| match row {
+        Row::Done(r) => r.config.name.len(),
+        Row::Failed { name, .. } | Row::NotRun(name) => name.len(),
+    };
+    let w = rows.iter().map(name_of).max().unwrap_or(0).max(16);
     let mut out = format!(
-        "{:<16} {:>12} {:>10} {:>10} {:>9} {:>9} {:>8}\n",
-        "configuration", "display MiB", "mean MiB/s", "peak MiB/s", "p50 ms", "p99 ms", "samples"
+        "{:<w$} {:>12} {:>10} {:>10} {:>9} {:>9} {:>8} {:<8} {:>12} {:>10}\n",
+        "configuration",
+        "display MiB",
+        "mean MiB/s",
+        "peak MiB/s",
+        "p50 ms",
+        "p99 ms",
+        "samples",
+        "latency",
+        "network MiB",
+        "net peak"
     );
     let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
     for row in rows {
         match row {
             Row::Done(r) => {
                 let rate = r.rates.iter().find(|r| r.key == "display/down");
-                let lat = &r.latency.input_to_display;
+                let lat = r.headline_latency();
+                let net = r.network.as_ref();
                 out.push_str(&format!(
-                    "{:<16} {:>12.3} {:>10} {:>10} {:>9} {:>9} {:>8}\n",
+                    "{:<w$} {:>12.3} {:>10} {:>10} {:>9} {:>9} {:>8} {:<8} {:>12} {:>10}\n",
                     r.config.name,
                     mib(r.display_down_bytes()),
                     f(rate.map(|r| r.mean_mib_s)),
                     f(rate.map(|r| r.peak_1s_mib_s)),
                     f(lat.p50_ms),
                     f(lat.p99_ms),
-                    lat.count
+                    lat.count,
+                    lat.source,
+                    net.map_or("-".to_string(), |n| format!(
+                        "{} {:.2}",
+                        n.transport,
+                        mib(n.down_wire_bytes.saturating_add(n.up_wire_bytes))
+                    )),
+                    f(net.map(|n| n.peak_1s_mib_s)),
                 ));
             }
             Row::Failed { name, error } => {
-                out.push_str(&format!("{name:<16} FAILED: {error}\n"));
+                out.push_str(&format!("{name:<w$} FAILED: {error}\n"));
             }
-            Row::NotRun(name) => out.push_str(&format!("{name:<16} not run (interrupted)\n")),
+            Row::NotRun(name) => out.push_str(&format!("{name:<w$} not run (interrupted)\n")),
         }
     }
     out

@@ -54,6 +54,25 @@ pub struct RunResult {
     /// SPICE payload it carries (from a capture).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<NetworkStats>,
+    /// Whether the input had its intended effect on the desktop, read back from the target's
+    /// own X server (lab desktops only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<EffectCheck>,
+}
+
+/// The input plan's intended effect, and what the desktop shows happened.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EffectCheck {
+    /// What was looked at, e.g. `window "xterm-spice"`.
+    pub subject: String,
+    /// How far the plan's drags should have moved it, pixels `[x, y]`.
+    pub expected_move: [i64; 2],
+    /// How far it moved (xwininfo before the plan and after the settle); absent when it could
+    /// not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_move: Option<[i64; 2]>,
+    /// Whether the two agree.
+    pub ok: bool,
 }
 
 /// The traffic a network between viewer and server would carry: the SSH connection when SSH
@@ -173,6 +192,7 @@ impl Default for RunResult {
             capture: None,
             transports: Vec::new(),
             network: None,
+            effect: None,
         }
     }
 }
@@ -223,6 +243,28 @@ pub struct ConfigInfo {
     pub repeat_index: u32,
     /// Seed of the run's random input generation; the same seed replays the same inputs.
     pub seed: u64,
+}
+
+impl ConfigInfo {
+    /// The transport with `-C` when SSH compression was on (`ssh-tunnel-C`), as in
+    /// configuration names; results from before 0.2 (`"spice"`) read as `direct`.
+    pub fn route_label(&self) -> String {
+        let transport = match self.transport.as_str() {
+            "spice" => "direct",
+            t => t,
+        };
+        if self.ssh_compression {
+            format!("{transport}-C")
+        } else {
+            transport.to_string()
+        }
+    }
+
+    /// The viewer's kind (`spicebench`, `remote-viewer`); results from before 0.2 carried
+    /// its version in the same field (`"spicebench 0.1.0"`).
+    pub fn viewer_kind(&self) -> &str {
+        self.viewer.split_whitespace().next().unwrap_or("")
+    }
 }
 
 /// The server side of the session.

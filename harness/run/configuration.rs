@@ -15,7 +15,7 @@ use super::viewer::{connect_viewer, wait_for_quiet, ViewerContext, ViewerReport}
 use super::wire_merge::merge_capture;
 use super::RunError;
 use crate::client::Clock;
-use crate::results::{rfc3339, ConfigInfo, RunResult, ScenarioInfo, ServerInfo};
+use crate::results::{rfc3339, ConfigInfo, EffectCheck, RunResult, ScenarioInfo, ServerInfo};
 use crate::scenario::{Configuration, InputPlan, Scenario};
 use crate::wire::main_channel::mouse_mode;
 
@@ -57,6 +57,7 @@ fn lab_dir(out_dir: &Path, config: &Configuration) -> PathBuf {
 /// What the measuring phases produced, before anything is stopped.
 struct Measured {
     report: ViewerReport,
+    effect: Option<EffectCheck>,
     plan: InputPlan,
     start_us: u64,
     end_us: u64,
@@ -160,12 +161,17 @@ async fn measure(
     progress.phase(Phase::Idle);
     tokio::time::sleep(scenario.idle_before).await;
     let plan = scenario.input_plan_with_seed(config.seed);
+    let window_before = target.desktop().and_then(|d| d.drag_window());
     let start_us = clock.now_us() + SCRIPT_LEAD_US;
     let played = viewer.play(&plan, start_us, progress).await;
     progress.phase(Phase::Settling);
     let script_end_us = start_us + plan.duration.as_micros() as u64;
     let settled = wait_for_quiet(&*viewer, clock, script_end_us, scenario.settle_timeout).await;
     let end_us = clock.now_us();
+    let effect = window_before.map(|before| {
+        let after = target.desktop().and_then(|d| d.drag_window());
+        effect_check(&plan, before, after)
+    });
     let mut report = viewer.finish().await;
     // Whatever happened, what the viewer saw is on disk.
     if let Err(e) = events.finish().await {
@@ -176,12 +182,34 @@ async fn measure(
     }
     Ok(Measured {
         report,
+        effect,
         plan,
         start_us,
         end_us,
         settled,
         played,
     })
+}
+
+/// Compares how far the plan should have moved the lab's drag window with how far it did.
+fn effect_check(
+    plan: &InputPlan,
+    before: crate::lab::x11::WindowGeometry,
+    after: Option<crate::lab::x11::WindowGeometry>,
+) -> EffectCheck {
+    let (ex, ey) = plan.drag_displacement();
+    let observed = after.map(|a| {
+        [
+            i64::from(a.x) - i64::from(before.x),
+            i64::from(a.y) - i64::from(before.y),
+        ]
+    });
+    EffectCheck {
+        subject: format!("window \"{}\"", crate::lab::desktop::DRAG_WINDOW_TITLE),
+        expected_move: [ex, ey],
+        observed_move: observed,
+        ok: observed == Some([ex, ey]),
+    }
 }
 
 /// What the lab knows about a broken session (e.g. Xspice exited), as a suffix.
@@ -257,6 +285,21 @@ fn describe(
     result
         .warnings
         .extend(measured.report.notes.iter().cloned());
+    if let Some(e) = measured.effect.clone() {
+        if !e.ok {
+            let got = e
+                .observed_move
+                .map_or("could not be read".to_string(), |[x, y]| {
+                    format!("moved ({x}, {y})")
+                });
+            result.warnings.push(format!(
+                "the input did not have its intended effect: the drags should have moved the \
+                 {} by ({}, {}), but it {got}; did the drag miss the title bar?",
+                e.subject, e.expected_move[0], e.expected_move[1]
+            ));
+        }
+        result.effect = Some(e);
+    }
     result
 }
 

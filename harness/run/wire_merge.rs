@@ -54,6 +54,7 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
         result
             .warnings
             .extend(compression_warnings(&compression, &result.images));
+        result.warnings.extend(coalescing_note(result));
     } else {
         merge_channels(result, &capture);
     }
@@ -79,6 +80,30 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
             .into_iter()
             .map(|w| format!("capture: {w}")),
     );
+}
+
+/// When the viewer sent the server fewer pointer motions than it was given, says so: the
+/// server then draws fewer intermediate positions, and display bytes differ from a viewer
+/// that sends every move (ours does). remote-viewer merges motion to GTK's frame clock.
+fn coalescing_note(result: &RunResult) -> Option<String> {
+    use crate::wire::inputs::client::{MOUSE_MOTION, MOUSE_POSITION};
+    let given = result.inputs.motion;
+    let sent: u64 = result
+        .messages
+        .iter()
+        .filter(|m| m.channel == "inputs" && m.direction == "up")
+        .filter(|m| m.msg_type == MOUSE_POSITION || m.msg_type == MOUSE_MOTION)
+        .map(|m| m.count)
+        .sum();
+    (given > 0 && sent < given).then(|| {
+        format!(
+            "{} sent the server {sent} pointer-motion messages for the {given} pointer moves it \
+             was given ({:.0} %): it merges motion (remote-viewer: to GTK's frame clock), so \
+             the server drew fewer intermediate positions than a viewer that sends every move",
+            result.config.viewer,
+            100.0 * sent as f64 / given as f64
+        )
+    })
 }
 
 /// Wire numbers onto the client's channels; the capture's other flows appended after them.

@@ -58,6 +58,29 @@ pub enum PointerAction {
     },
 }
 
+impl InputPlan {
+    /// How far the plan's drags carry whatever they grab: the sum over every press → release
+    /// of (release position − press position). On the lab desktop each drag grabs the same
+    /// window by its title bar, so this is how far that window must move.
+    pub fn drag_displacement(&self) -> (i64, i64) {
+        let (mut dx, mut dy) = (0i64, 0i64);
+        let mut pressed: Option<(u32, u32)> = None;
+        for e in &self.events {
+            match e.action {
+                PointerAction::Press { x, y, .. } => pressed = Some((x, y)),
+                PointerAction::Release { x, y, .. } => {
+                    if let Some((px, py)) = pressed.take() {
+                        dx += i64::from(x) - i64::from(px);
+                        dy += i64::from(y) - i64::from(py);
+                    }
+                }
+                PointerAction::MoveTo { .. } => {}
+            }
+        }
+        (dx, dy)
+    }
+}
+
 /// The span of one drag's events: where analysis looks for the display's response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BurstPlan {
