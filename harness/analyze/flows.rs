@@ -426,9 +426,18 @@ impl Analyzer {
         if first != fi && !overlaps {
             self.legs.insert(key, fi);
         }
+        // Of two legs of one channel, the viewer's own started first: it connected, and only
+        // then did the relay (sshd, a proxy) open its connection onwards. Main flows register
+        // when MAIN_INIT arrives, which the far leg sees first, so the order of registering
+        // is not the order of connecting.
+        let started_first = overlaps && self.flows[fi].first_ns < self.flows[first].first_ns;
+        if started_first {
+            self.flows[first].relay = true;
+            self.legs.insert(key, fi);
+        }
         let flow = &mut self.flows[fi];
         flow.keyed = true;
-        flow.relay = overlaps;
+        flow.relay = overlaps && !started_first;
     }
 
     /// Ends the analysis: flushes held segments and decides undecided flows.

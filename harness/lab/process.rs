@@ -194,6 +194,17 @@ pub fn run_as(cmd: &mut Command, user: &LabUser) {
     }
 }
 
+/// Fails with [`LabError::Missing`] (naming the package) unless `program` exists.
+pub fn require(program: &str) -> Result<(), LabError> {
+    if Path::new(program).exists() {
+        return Ok(());
+    }
+    Err(LabError::Missing {
+        program: program.to_string(),
+        package: package_for(program).to_string(),
+    })
+}
+
 /// The Debian package that provides a program we start.
 pub fn package_for(program: &str) -> &'static str {
     match Path::new(program)
@@ -210,6 +221,7 @@ pub fn package_for(program: &str) -> &'static str {
         "remote-viewer" => "virt-viewer",
         "Xvfb" => "xvfb",
         "sshd" => "openssh-server",
+        "evilwm" => "evilwm",
         "ssh" | "ssh-keygen" => "openssh-client",
         "xauth" => "xauth",
         _ => "the package that provides it",
@@ -267,6 +279,27 @@ mod test {
         )
         .unwrap_err();
         assert!(err.to_string().contains("apt-get install twm"), "{err}");
+    }
+
+    #[test]
+    fn every_program_the_lab_needs_names_its_package_when_missing() {
+        for (program, package) in [
+            ("remote-viewer", "virt-viewer"),
+            ("sshd", "openssh-server"),
+            ("ssh", "openssh-client"),
+            ("ssh-keygen", "openssh-client"),
+            ("Xvfb", "xvfb"),
+            ("evilwm", "evilwm"),
+            ("Xorg", "xserver-xspice"),
+        ] {
+            let e = require(&format!("/nonexistent/{program}")).unwrap_err();
+            assert!(
+                e.to_string()
+                    .ends_with(&format!("apt-get install {package}")),
+                "{e}"
+            );
+        }
+        assert!(require("/bin/sh").is_ok());
     }
 
     #[test]

@@ -98,13 +98,17 @@ impl SshClient {
         let mut child = ManagedChild::spawn("ssh", cmd, log)?;
         let deadline = Instant::now() + LOGIN_TIMEOUT;
         loop {
-            if child.exited().is_some() {
-                // ssh exits as soon as the forwarded connection closes; only what it printed
-                // tells a refusal from a forward that worked.
+            if let Some(status) = child.exited() {
+                // ssh exits as soon as the forwarded connection closes: 0 when it worked.
                 let text = std::fs::read_to_string(log).unwrap_or_default();
                 return match classify(&text, &self.destination.name(), target, log) {
                     Some(e) => Err(e),
-                    None => Ok(()),
+                    None if status.contains("status: 0") => Ok(()),
+                    None => Err(LabError::SshFailed {
+                        destination: self.destination.name(),
+                        detail: format!("checking the forward to {target}: ssh {status}"),
+                        log: log.to_path_buf(),
+                    }),
                 };
             }
             if Instant::now() >= deadline {
@@ -190,7 +194,9 @@ pub fn classify(text: &str, destination: &str, target: &str, log: &Path) -> Opti
             .find(|l| l.contains(needle))
             .map(|l| l.trim().to_string())
     };
-    if let Some(l) = line("administratively prohibited") {
+    // With `LogLevel ERROR` ssh prints only the second line of a refused `-W`.
+    if let Some(l) = line("administratively prohibited").or_else(|| line("stdio forwarding failed"))
+    {
         return Some(LabError::ForwardRefused {
             destination: destination.to_string(),
             target: target.to_string(),

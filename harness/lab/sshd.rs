@@ -143,12 +143,7 @@ impl Sshd {
     /// lab user's, and starts the server on 127.0.0.1:`port` (reserve one with
     /// [`free_loopback_port`], so the capture can be set up before the server exists).
     pub fn start(job: SshdJob, dir: &Path, port: u16) -> Result<Self, LabError> {
-        if !Path::new(SSHD).exists() {
-            return Err(LabError::Missing {
-                program: SSHD.into(),
-                package: "openssh-server".into(),
-            });
-        }
+        crate::lab::process::require(SSHD)?;
         let io = |context: String| move |source| LabError::Io { context, source };
         std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         std::fs::create_dir_all(PRIVSEP_DIR).map_err(io(format!("creating {PRIVSEP_DIR}")))?;

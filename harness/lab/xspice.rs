@@ -86,12 +86,7 @@ impl Xspice {
     /// the SPICE ticket travels in the environment, never on the command line, where any
     /// user could read it in `/proc/*/cmdline`.
     pub fn start(config: &XspiceConfig, dir: &Path) -> Result<Self, LabError> {
-        if !Path::new(XORG).exists() {
-            return Err(LabError::Missing {
-                program: XORG.into(),
-                package: "xserver-xspice".into(),
-            });
-        }
+        crate::lab::process::require(XORG)?;
         let io = |context: String| move |source| LabError::Io { context, source };
         std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         let display = free_display(20).ok_or_else(|| LabError::Io {

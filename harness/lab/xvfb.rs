@@ -30,12 +30,7 @@ impl Xvfb {
     /// Starts Xvfb with a `width`×`height`×24 screen, files in `dir`, and waits until it
     /// accepts clients (and refuses those without the cookie).
     pub fn start(width: u32, height: u32, dir: &Path) -> Result<Self, LabError> {
-        if !Path::new(XVFB).exists() {
-            return Err(LabError::Missing {
-                program: XVFB.into(),
-                package: "xvfb".into(),
-            });
-        }
+        crate::lab::process::require(XVFB)?;
         std::fs::create_dir_all(dir).map_err(|source| LabError::Io {
             context: format!("creating {}", dir.display()),
             source,
@@ -73,12 +68,7 @@ impl Xvfb {
         home: &Path,
         log: &Path,
     ) -> Result<ManagedChild, LabError> {
-        if !Path::new(WINDOW_MANAGER).exists() {
-            return Err(LabError::Missing {
-                program: WINDOW_MANAGER.into(),
-                package: "evilwm".into(),
-            });
-        }
+        crate::lab::process::require(WINDOW_MANAGER)?;
         let mut cmd = Command::new(WINDOW_MANAGER);
         user_display.apply(&mut cmd);
         cmd.env("HOME", home).current_dir(home);

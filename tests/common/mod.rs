@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod tshark;
+
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -55,6 +57,76 @@ pub fn assert_nothing_left(dir: &Path) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     panic!("processes left behind: {:?}", processes_under(dir));
+}
+
+/// Uid of the lab's unprivileged user, if it exists.
+pub fn lab_uid() -> Option<u32> {
+    spicebench::lab::LabUser::lookup().ok().map(|u| u.uid)
+}
+
+/// Processes that run as the lab user: every one of them was started by a lab (tests hold
+/// the lab lock, so none belongs to another test).
+pub fn lab_user_processes() -> Vec<(u32, String)> {
+    let Some(uid) = lab_uid() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let status = std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+        let real_uid = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u32>().ok());
+        // Zombies are already dead; their parent reaps them.
+        let zombie = status
+            .lines()
+            .any(|l| l.starts_with("State:") && l.contains('Z'));
+        if real_uid == Some(uid) && !zombie {
+            let cmd = std::fs::read(e.path().join("cmdline"))
+                .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+                .unwrap_or_default();
+            found.push((pid, cmd));
+        }
+    }
+    found
+}
+
+/// The lab user's private folders (`/tmp/spicebench-lab-*`) that exist now.
+pub fn lab_homes() -> Vec<std::path::PathBuf> {
+    let tmp = std::env::temp_dir();
+    std::fs::read_dir(&tmp)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("spicebench-lab-"))
+        })
+        .collect()
+}
+
+/// Fails if anything a lab started is left: processes under `dir`, processes of the lab user,
+/// or lab folders that were not there in `homes_before`.
+pub fn assert_lab_clean(dir: &Path, homes_before: &[std::path::PathBuf]) {
+    assert_nothing_left(dir);
+    for _ in 0..50 {
+        if lab_user_processes().is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(lab_user_processes(), Vec::new(), "lab user processes left");
+    let new: Vec<_> = lab_homes()
+        .into_iter()
+        .filter(|h| !homes_before.contains(h))
+        .collect();
+    assert!(new.is_empty(), "lab folders left behind: {new:?}");
 }
 
 /// A short drag scenario for a real Xspice: the xterm's title bar dragged by (300, 180).

@@ -37,6 +37,10 @@ impl SshTunnel {
         lab_dir: &Path,
     ) -> Result<Self, RunError> {
         let dir = lab_dir.join("ssh");
+        std::fs::create_dir_all(&dir).map_err(|source| crate::lab::LabError::Io {
+            context: format!("creating {}", dir.display()),
+            source,
+        })?;
         let forward = target.to_string();
         let (sshd, destination) = match ssh {
             SshServer::Managed => {

@@ -13,7 +13,7 @@ use crate::client::Clock;
 use crate::lab::process::ManagedChild;
 use crate::lab::remote_viewer::{self, connection_file, REMOTE_VIEWER, WINDOW_CLASS};
 use crate::lab::xvfb::Xvfb;
-use crate::lab::{LabError, LabHome, LabUser, XDisplay};
+use crate::lab::{LabHome, LabUser, XDisplay};
 use crate::run::progress::Progress;
 use crate::run::transport::ViewerProgram;
 use crate::run::RunError;
@@ -48,13 +48,7 @@ impl RemoteViewer {
     /// main channel is open, the window covers the screen 1:1, and the first screen has been
     /// drawn (the display went quiet after the first damage).
     pub async fn connect(ctx: ViewerContext<'_>) -> Result<Self, RunError> {
-        if !std::path::Path::new(REMOTE_VIEWER).exists() {
-            return Err(LabError::Missing {
-                program: REMOTE_VIEWER.into(),
-                package: "virt-viewer".into(),
-            }
-            .into());
-        }
+        crate::lab::process::require(REMOTE_VIEWER)?;
         let guest = ctx.target.geometry().unwrap_or_default();
         let Geometry { width, height } = guest;
         let dir = ctx.lab_dir.join("viewer");
