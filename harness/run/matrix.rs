@@ -70,18 +70,17 @@ pub async fn run_matrix(
             }
             Some(Ok((r, path))) => {
                 let display = r.display_down_bytes();
+                let lat = r.headline_latency();
                 line(format!(
-                    "[{}/{}] {}: done in {:.1} s: display {:.2} MiB, {} latency samples, p50 {} → {}",
+                    "[{}/{}] {}: done in {:.1} s: display {:.2} MiB, {} latency samples ({}), p50 {} → {}",
                     i + 1,
                     total,
                     config.name,
                     started.elapsed().as_secs_f64(),
                     mib(display),
-                    r.latency.input_to_display.count,
-                    r.latency
-                        .input_to_display
-                        .p50_ms
-                        .map_or("-".into(), |v| format!("{v:.1} ms")),
+                    lat.count,
+                    lat.source,
+                    lat.p50_ms.map_or("-".into(), |v| format!("{v:.1} ms")),
                     path.display()
                 ));
                 outcome.done.push((config.clone(), r, path));
