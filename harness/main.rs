@@ -51,6 +51,9 @@ enum Command {
         /// Do not capture packets (no wire numbers; no privilege needed for capture).
         #[arg(long)]
         no_capture: bool,
+        /// Exit 1 when any result carries a warning (a number that should not be trusted).
+        #[arg(long)]
+        strict: bool,
     },
     /// Build one HTML report (plus Markdown and CSV tables) from results files of any runs.
     Report {
@@ -135,13 +138,30 @@ fn main() -> ExitCode {
     let code = match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e));
             2
         }
     };
     // Do not wait for a blocked input thread after Ctrl-C: everything we started is stopped.
     runtime.shutdown_background();
     ExitCode::from(code)
+}
+
+/// The error and its causes on one line, each cause once: many errors already quote their
+/// cause in their own message, and printing it again as a separate link helps nobody.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let c = cause.to_string();
+        if text.contains(&c) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&c);
+    }
+    text
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
@@ -155,6 +175,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             output_mode,
             quiet,
             no_capture,
+            strict,
         } => {
             set_output_mode(output_mode);
             let options = spicebench::run::RunOptions {
@@ -165,7 +186,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 transports,
                 viewers,
             };
-            run(scenario, out, axes, quiet, &options).await
+            run(scenario, out, axes, quiet, strict, &options).await
         }
         Command::Report {
             results,
@@ -375,7 +396,7 @@ fn report(
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join("report"));
     let runs: Vec<_> = results.into_iter().map(|(_, r)| r).collect();
     let index =
-        spicebench::run::report_files::write_report(&out, &runs, title, baseline.as_deref())
+        spicebench::run::report_files::write_report(&out, &runs, &[], title, baseline.as_deref())
             .with_context(|| format!("writing the report in {}", out.display()))?;
     println!(
         "report: {} ({} configurations)",
@@ -410,8 +431,8 @@ fn analyze(
     if let (Some(f), Some(t)) = (opts.from_ns, opts.to_ns) {
         anyhow::ensure!(f < t, "--from must be earlier than --to");
     }
-    let result = spicebench::analyze::analyze_file(capture, opts)
-        .with_context(|| format!("analysing {}", capture.display()))?;
+    // The capture's own errors name the file.
+    let result = spicebench::analyze::analyze_file(capture, opts)?;
     let text = match format {
         Format::Table => spicebench::export::text::render_flows(&result),
         Format::Json => serde_json::to_string_pretty(&result)? + "\n",
@@ -455,11 +476,32 @@ fn set_output_mode(mode: u32) {
     }
 }
 
+/// Fails unless `out` can hold a run's files: created if needed, and a file can be written
+/// in it (checked once, before anything starts, rather than per configuration).
+fn check_writable(out: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| {
+        format!(
+            "creating the output directory {}; choose another with --out",
+            out.display()
+        )
+    })?;
+    let probe = out.join(".spicebench-write-test");
+    std::fs::write(&probe, b"").with_context(|| {
+        format!(
+            "the output directory {} is not writable; choose another with --out",
+            out.display()
+        )
+    })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 async fn run(
     path: PathBuf,
     out: Option<PathBuf>,
     axes: Axes,
     quiet: bool,
+    strict: bool,
     options: &spicebench::run::RunOptions,
 ) -> anyhow::Result<u8> {
     use spicebench::scenario::{parse_route_list, parse_viewer_list, Access, MatrixOverride};
@@ -494,8 +536,10 @@ async fn run(
         .check()
         .context("the transports and viewers asked for")?;
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
-    std::fs::create_dir_all(&out)
-        .with_context(|| format!("creating the output directory {}", out.display()))?;
+    check_writable(&out)?;
+    // Before the first configuration: a signal from now on stops the sweep cleanly.
+    let mut interrupts = spicebench::run::interrupt::Interrupts::install()
+        .context("installing the SIGINT/SIGTERM/SIGHUP handlers")?;
     let configs = scenario.configurations(MatrixOverride {
         compression: compression.as_deref(),
         routes: routes.as_deref(),
@@ -512,18 +556,46 @@ async fn run(
     }
     let outcome = if quiet {
         let progress = spicebench::run::progress::LineProgress { quiet: true };
-        run_matrix(&scenario, &configs, &out, options, &progress).await
+        run_matrix(
+            &scenario,
+            &configs,
+            &out,
+            options,
+            &progress,
+            &mut interrupts,
+        )
+        .await
     } else {
         let progress = bar_progress::BarProgress::new(configs.len());
-        run_matrix(&scenario, &configs, &out, options, &progress).await
+        run_matrix(
+            &scenario,
+            &configs,
+            &out,
+            options,
+            &progress,
+            &mut interrupts,
+        )
+        .await
     };
     print_outcome(&outcome);
-    Ok(if outcome.interrupted {
-        130
-    } else if outcome.failed.is_empty() {
-        0
-    } else {
-        1
+    if let Some(e) = &outcome.report_error {
+        eprintln!("error: the report was not written: {e}");
+    }
+    let warned = outcome
+        .done
+        .iter()
+        .filter(|(_, r, _)| !r.warnings.is_empty())
+        .count();
+    if strict && warned > 0 {
+        eprintln!(
+            "--strict: {warned} configuration(s) carry warnings (see their results' warnings)"
+        );
+    }
+    Ok(match outcome.interrupted {
+        Some(signal) => signal.exit_code(),
+        None if !outcome.failed.is_empty() || outcome.report_error.is_some() => 1,
+        None if strict && warned > 0 => 1,
+        None => 0,
     })
 }
 
@@ -536,9 +608,9 @@ fn print_outcome(outcome: &MatrixOutcome) {
     }));
     rows.extend(outcome.not_run.iter().map(|c| Row::NotRun(&c.name)));
     println!("{}", render(&rows));
-    if outcome.interrupted {
+    if let Some(signal) = outcome.interrupted {
         eprintln!(
-            "interrupted: {} configuration(s) finished and kept, {} not run",
+            "{signal}: {} configuration(s) finished and kept, {} not run",
             outcome.done.len(),
             outcome.not_run.len()
         );

@@ -124,3 +124,37 @@ fn empty_corrupt_and_foreign_files_are_clear_errors() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope.pcap"));
 }
+
+#[test]
+fn a_capture_without_spice_says_so() {
+    // The SSH connection of a real tunnelled session, without its plaintext legs (cut out
+    // by tshark, an independent tool).
+    let dir = tempfile::tempdir().unwrap();
+    let only_ssh = dir.path().join("ssh-only.pcapng");
+    let rec = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("recordings/rv-ssh-tunnel-auto_glz/capture.pcapng");
+    let cut = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(&rec)
+        .args(["-Y", "tcp.port == 2241", "-w"])
+        .arg(&only_ssh)
+        .output()
+        .expect("tshark must be installed (scripts/install-deps.sh installs it)");
+    assert!(
+        cut.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cut.stderr)
+    );
+    let r = json(&analyze(&[only_ssh.to_str().unwrap(), "--format", "json"]));
+    assert_eq!(r.transports.len(), 1, "{:?}", r.transports);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("no plain SPICE connection, only SSH")),
+        "{:?}",
+        r.warnings
+    );
+    // A capture with SPICE in it carries no such warning.
+    let r = json(&analyze(&[sample().to_str().unwrap(), "--format", "json"]));
+    assert!(!r.warnings.iter().any(|w| w.contains("no plain SPICE")));
+}

@@ -112,8 +112,17 @@ fn report_renders_in_headless_chromium() {
             ("cores".into(), "2".into()),
             ("memory".into(), "24 GiB".into()),
         ],
+        failed: vec![spicebench::export::FailedRun {
+            name: "lz".into(),
+            error: "the session ended during the run: Xspice exited".into(),
+        }],
     };
     let html = report_html(&runs, &opts);
+    // A configuration that failed is on the page as failed, with its error.
+    assert!(
+        html.contains("FAILED: the session ended during the run: Xspice exited"),
+        "failed configuration missing"
+    );
 
     let temp = tempfile::tempdir().expect("temp dir");
     let dir: PathBuf = std::env::var_os("SPICEBENCH_REPORT_DIR")

@@ -375,7 +375,7 @@ fn ctrl_c_stops_everything_and_keeps_finished_results() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(130), "{stderr}");
     assert!(
-        stderr.contains("interrupted: 1 configuration(s) finished and kept, 1 not run"),
+        stderr.contains("interrupted (SIGINT): 1 configuration(s) finished and kept, 1 not run"),
         "{stderr}"
     );
     assert!(stdout.contains("not run (interrupted)"), "{stdout}");

@@ -54,6 +54,8 @@ pub fn analyze_file(path: &Path, opts: AnalyzeOptions) -> Result<RunResult, Capt
         result
             .warnings
             .push("the capture holds no packets".to_string());
+    } else {
+        result.warnings.extend(no_spice_warning(&result));
     }
     let stem = path
         .file_stem()
@@ -66,6 +68,35 @@ pub fn analyze_file(path: &Path, opts: AnalyzeOptions) -> Result<RunResult, Capt
     result.config.compression_mechanism = "unknown".into();
     result.config.viewer = "unknown".into();
     Ok(result)
+}
+
+/// A capture without a readable SPICE connection: say so, and why when the reason shows.
+fn no_spice_warning(r: &RunResult) -> Option<String> {
+    let has = |name: &str| r.transports.iter().any(|t| t.transport == name);
+    if has("spice") {
+        return None;
+    }
+    let seen: Vec<&str> = r.transports.iter().map(|t| t.transport.as_str()).collect();
+    Some(if has("tls") {
+        "the capture holds no plain SPICE connection, only TLS: spicebench cannot see inside \
+         TLS, so there are no channels, messages or latency; capture the plaintext side, or \
+         use `spicebench run`, whose own client knows its channels"
+            .to_string()
+    } else if has("ssh") {
+        "the capture holds no plain SPICE connection, only SSH: capture the tunnel's local \
+         side (the viewer's connection to the forwarded port) as well"
+            .to_string()
+    } else {
+        format!(
+            "the capture holds no SPICE connection (transports seen: {}); was it taken on the \
+             SPICE port, and does it include each connection's start?",
+            if seen.is_empty() {
+                "none".to_string()
+            } else {
+                seen.join(", ")
+            }
+        )
+    })
 }
 
 /// How the capture's viewer reached the server, in `config.transport`'s terms: SSH with X11

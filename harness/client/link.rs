@@ -70,8 +70,32 @@ pub async fn link(
     let mut up = out.len() as u64;
 
     let mut head = [0u8; link::HEADER_LEN];
+    // The magic first: a server of another protocol may send fewer bytes than a link header
+    // and then wait, and it should be told apart at once, not after a timeout.
     stream
-        .read_exact(&mut head)
+        .read_exact(&mut head[..4])
+        .await
+        .map_err(|e| io("before its link reply", e))?;
+    if head[..4] != link::MAGIC {
+        let mut more = [0u8; 12];
+        let extra = tokio::time::timeout(
+            std::time::Duration::from_millis(200),
+            stream.read(&mut more),
+        )
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or(0);
+        let answer: Vec<u8> = head[..4].iter().chain(&more[..extra]).copied().collect();
+        return Err(ClientError::NotSpice {
+            answer: String::from_utf8_lossy(&answer)
+                .chars()
+                .map(|c| if c.is_control() { '.' } else { c })
+                .collect(),
+        });
+    }
+    stream
+        .read_exact(&mut head[4..])
         .await
         .map_err(|e| io("before its link reply", e))?;
     let header = LinkHeader::parse(&head).map_err(proto)?;

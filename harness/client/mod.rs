@@ -66,6 +66,12 @@ pub enum ClientError {
         /// What we were doing.
         stage: String,
     },
+    /// The server answered the link with something that is not SPICE.
+    #[error("the server answered with {answer:?} instead of a SPICE link reply: this is not a SPICE port (a VNC server says \"RFB ...\"); point the target at the SPICE port")]
+    NotSpice {
+        /// The first bytes it sent, control characters as dots.
+        answer: String,
+    },
     /// The server sent bytes that are not SPICE.
     #[error("protocol error on the {channel} channel: {source}")]
     Protocol {

@@ -318,7 +318,12 @@ impl Session {
         )
         .await
         .map_err(|_| ClientError::Timeout {
-            what: format!("the {channel_type} channel link"),
+            what: format!(
+                "a reply to the {channel_type} channel's link message: {} accepted the \
+                 connection but sent nothing back; is it a SPICE port (and not, say, an HTTP \
+                 or an SSH port)?",
+                config.addr
+            ),
             seconds: config.timeout.as_secs_f64(),
         })??;
         Ok((stream, linked))

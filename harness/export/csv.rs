@@ -4,10 +4,12 @@ use crate::results::RunResult;
 
 use super::compare::{relatives, summarize};
 use super::format::fixed_or;
+use super::FailedRun;
 
 /// Column names, in order.
-pub const CSV_HEADER: [&str; 22] = [
+pub const CSV_HEADER: [&str; 24] = [
     "configuration",
+    "status",
     "compression",
     "transport",
     "viewer",
@@ -29,13 +31,15 @@ pub const CSV_HEADER: [&str; 22] = [
     "baseline",
     "display_ratio",
     "p99_delta_ms",
+    "error",
 ];
 
 /// Header row plus one row per configuration. The baseline is the first configuration;
 /// `display_ratio` and `p99_delta_ms` compare each row with it (the baseline's own row
 /// has ratio 1 and delta 0). A missing number is an empty field, never `NaN` or `0`.
-/// Decimals are fixed: 6 for MiB and MiB/s, 3 for milliseconds, 4 for the ratio.
-pub fn csv_table(results: &[RunResult]) -> String {
+/// Decimals are fixed: 6 for MiB and MiB/s, 3 for milliseconds, 4 for the ratio. `status` is
+/// `ok`, or `failed` for each of `failed` (appended, with only `configuration` and `error`).
+pub fn csv_table(results: &[RunResult], failed: &[FailedRun]) -> String {
     let summaries = summarize(results);
     let rel = relatives(&summaries, None);
     let mut out = CSV_HEADER.join(",");
@@ -44,6 +48,7 @@ pub fn csv_table(results: &[RunResult]) -> String {
         let net = s.network.as_ref();
         let row = [
             field(&s.name),
+            "ok".to_string(),
             field(&s.compression),
             field(&s.route),
             field(&s.viewer),
@@ -65,7 +70,15 @@ pub fn csv_table(results: &[RunResult]) -> String {
             field(&r.baseline),
             fixed_or(r.display_ratio, 4, ""),
             fixed_or(r.p99_delta_ms, 3, ""),
+            String::new(),
         ];
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    for f in failed {
+        let mut row = vec![field(&f.name), "failed".to_string()];
+        row.extend(std::iter::repeat_n(String::new(), CSV_HEADER.len() - 3));
+        row.push(field(&f.error));
         out.push_str(&row.join(","));
         out.push('\n');
     }
@@ -102,6 +115,15 @@ mod tests {
 
     #[test]
     fn empty_input_is_just_the_header() {
-        assert_eq!(csv_table(&[]), format!("{}\n", CSV_HEADER.join(",")));
+        assert_eq!(csv_table(&[], &[]), format!("{}\n", CSV_HEADER.join(",")));
+        let failed = [FailedRun {
+            name: "off".into(),
+            error: "boom, really".into(),
+        }];
+        let t = csv_table(&[], &failed);
+        let row = t.lines().nth(1).unwrap();
+        assert!(row.starts_with("off,failed,"), "{row}");
+        assert!(row.ends_with(",\"boom, really\""), "{row}");
+        assert_eq!(row.matches(',').count(), CSV_HEADER.len());
     }
 }

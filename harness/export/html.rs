@@ -26,6 +26,8 @@ pub struct ReportOptions {
     /// The measuring machine, as (label, value) pairs in display order (e.g. `("cpu",
     /// "2 cores")`).
     pub machine: Vec<(String, String)>,
+    /// Configurations that produced no result, with why.
+    pub failed: Vec<super::FailedRun>,
 }
 
 impl Default for ReportOptions {
@@ -35,6 +37,7 @@ impl Default for ReportOptions {
             baseline: None,
             generated_at: String::new(),
             machine: Vec::new(),
+            failed: Vec::new(),
         }
     }
 }
@@ -68,6 +71,9 @@ pub fn report_html(results: &[RunResult], opts: &ReportOptions) -> String {
             format!(" · generated {}", esc(&opts.generated_at))
         }
     );
+    if !opts.failed.is_empty() {
+        out.push_str(&failed(&opts.failed));
+    }
     if results.is_empty() {
         out.push_str("<p class=\"note\">No results to report.</p>\n");
     } else {
@@ -87,6 +93,24 @@ pub fn report_html(results: &[RunResult], opts: &ReportOptions) -> String {
         out,
         "<footer>spicebench · results schema {SCHEMA}</footer>\n</main>\n</body>\n</html>\n"
     );
+    out
+}
+
+/// The configurations that failed, first thing on the page.
+fn failed(failed: &[super::FailedRun]) -> String {
+    let mut out = String::from(
+        "<h2 id=\"failed\">Failed configurations</h2>\n<table class=\"wide\"><thead><tr>\
+         <th>configuration</th><th>error</th></tr></thead><tbody>\n",
+    );
+    for f in failed {
+        let _ = writeln!(
+            out,
+            "<tr class=\"failed\"><td>{}</td><td class=\"warn\">FAILED: {}</td></tr>",
+            esc(shown(&f.name)),
+            esc(&f.error)
+        );
+    }
+    out.push_str("</tbody></table>\n");
     out
 }
 

@@ -4,6 +4,7 @@ use crate::results::RunResult;
 
 use super::compare::{relatives, summarize};
 use super::format::fixed_or;
+use super::FailedRun;
 
 /// What a missing number prints as: visible, and not mistakable for zero.
 const ABSENT: &str = "—";
@@ -12,8 +13,13 @@ const ABSENT: &str = "—";
 /// mean and peak display MiB/s, latency p50/p90/p99 ms with its samples and source, settle
 /// ms, what crosses the network (transport and wire MiB), and a sentence comparing it with
 /// `baseline` (a configuration name; the first configuration when `None` or unknown).
-/// Right-aligned numeric columns; ends with a newline.
-pub fn markdown_table(results: &[RunResult], baseline: Option<&str>) -> String {
+/// Right-aligned numeric columns; ends with a newline. `failed` configurations follow, each a
+/// row that says FAILED and why.
+pub fn markdown_table(
+    results: &[RunResult],
+    failed: &[FailedRun],
+    baseline: Option<&str>,
+) -> String {
     let summaries = summarize(results);
     let rel = relatives(&summaries, baseline);
     let mut out = String::from(
@@ -44,6 +50,14 @@ pub fn markdown_table(results: &[RunResult], baseline: Option<&str>) -> String {
             fixed_or(net.map(|n| n.wire_mib()), 3, ABSENT),
             cell(&r.describe()),
         ];
+        out.push_str("| ");
+        out.push_str(&cells.join(" | "));
+        out.push_str(" |\n");
+    }
+    for f in failed {
+        let mut cells = vec![cell(&f.name)];
+        cells.extend(std::iter::repeat_n(ABSENT.to_string(), 15));
+        cells.push(format!("FAILED: {}", cell(&f.error)));
         out.push_str("| ");
         out.push_str(&cells.join(" | "));
         out.push_str(" |\n");
@@ -92,8 +106,28 @@ mod tests {
     }
 
     #[test]
+    fn failed_configurations_get_a_row_with_their_error() {
+        let failed = [FailedRun {
+            name: "off".into(),
+            error: "Xspice exited | badly".into(),
+        }];
+        let t = markdown_table(&[], &failed, None);
+        let row = t.lines().nth(2).unwrap();
+        assert!(row.starts_with("| off | — |"), "{row}");
+        assert!(
+            row.ends_with("| FAILED: Xspice exited \\| badly |"),
+            "{row}"
+        );
+        // As many cells as the header.
+        assert_eq!(
+            row.matches(" | ").count(),
+            t.lines().next().unwrap().matches(" | ").count()
+        );
+    }
+
+    #[test]
     fn empty_input_is_just_the_header() {
-        let t = markdown_table(&[], None);
+        let t = markdown_table(&[], &[], None);
         assert_eq!(t.lines().count(), 2);
     }
 }

@@ -34,6 +34,16 @@ pub mod text;
 mod tests;
 
 pub use compare::{summarize, ConfigSummary, Relative};
+
+/// A configuration that was started but produced no result, shown in reports as failed so
+/// it cannot silently disappear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedRun {
+    /// Configuration name.
+    pub name: String,
+    /// Why it failed (the error as the run printed it).
+    pub error: String,
+}
 pub use csv::csv_table;
 pub use html::{report_html, ReportOptions};
 pub use json::json;

@@ -82,32 +82,33 @@ fn opts() -> ReportOptions {
         baseline: None,
         generated_at: "2026-11-28T08:00:00Z".into(),
         machine: vec![("cpu".into(), "2 cores".into())],
+        failed: Vec::new(),
     }
 }
 
 #[test]
 fn markdown_snapshot_real() {
-    insta::assert_snapshot!("markdown_real", markdown_table(&real(), None));
+    insta::assert_snapshot!("markdown_real", markdown_table(&real(), &[], None));
 }
 
 #[test]
 fn markdown_snapshot_baseline_glz() {
     insta::assert_snapshot!(
         "markdown_baseline_glz",
-        markdown_table(&real(), Some("glz"))
+        markdown_table(&real(), &[], Some("glz"))
     );
 }
 
 #[test]
 fn csv_snapshot_real() {
-    insta::assert_snapshot!("csv_real", csv_table(&real()));
+    insta::assert_snapshot!("csv_real", csv_table(&real(), &[]));
 }
 
 #[test]
 fn csv_snapshot_missing_numbers() {
     let runs = [small("a|b", 0, None), small("=c,d", 2048, Some(9.0))];
-    insta::assert_snapshot!("csv_missing", csv_table(&runs));
-    insta::assert_snapshot!("markdown_missing", markdown_table(&runs, None));
+    insta::assert_snapshot!("csv_missing", csv_table(&runs, &[]));
+    insta::assert_snapshot!("markdown_missing", markdown_table(&runs, &[], None));
 }
 
 #[test]
@@ -267,13 +268,13 @@ fn hostile_strings_are_escaped_everywhere() {
     let html = report_html(&[r.clone()], &o);
     assert!(!html.contains("<script"), "unescaped script tag");
     assert!(html.contains("&lt;script&gt;"));
-    let md = markdown_table(&[r.clone()], None);
+    let md = markdown_table(&[r.clone()], &[], None);
     // Every `<` and `>` of the name is backslash-escaped.
     assert!(!md
         .replace("\\<", "")
         .replace("\\>", "")
         .contains(['<', '>']));
-    let csv = csv_table(&[r]);
+    let csv = csv_table(&[r], &[]);
     assert!(csv.contains("\"<script>alert('x')</script>&\"\"\""));
 }
 
@@ -401,8 +402,8 @@ fn nothing_panics_on_odd_results() {
             assert_eq!(count(&html, "<svg"), 3 + 3 * n);
         }
         assert!(!html.contains("NaN") && !html.contains("inf "));
-        let _ = markdown_table(&runs, Some("cfg-1"));
-        let csv = csv_table(&runs);
+        let _ = markdown_table(&runs, &[], Some("cfg-1"));
+        let csv = csv_table(&runs, &[]);
         assert_eq!(csv.lines().count(), n + 1);
         let _ = json(&runs);
     }

@@ -29,6 +29,18 @@ pub enum ResultsError {
         #[source]
         source: serde_json::Error,
     },
+    /// A field has the wrong type or value.
+    #[error("{}:{line}: field `{field}`: {message}; is the file from another program, or edited by hand?", path.display())]
+    Field {
+        /// The file.
+        path: PathBuf,
+        /// Dotted path of the field, e.g. `scenario.name`.
+        field: String,
+        /// 1-based line of the value.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The file is JSON but declares another schema (or none).
     #[error("{}: schema is {}, expected \"{SCHEMA}\"", path.display(), found.as_deref().map_or_else(|| "missing".to_string(), |s| format!("\"{s}\"")))]
     Schema {
@@ -108,7 +120,28 @@ impl RunResult {
                 })
             }
         }
-        serde_json::from_value(value).map_err(json_err)
+        // Parsed again from the text, not from `value`, so the error knows its line and
+        // its field's path.
+        let mut de = serde_json::Deserializer::from_slice(&text);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let field = e.path().to_string();
+            let inner = e.into_inner();
+            ResultsError::Field {
+                path: path.to_path_buf(),
+                field,
+                line: inner.line(),
+                message: strip_position(&inner.to_string()),
+            }
+        })
+    }
+}
+
+/// serde_json's message without its trailing " at line L column C" (the line is reported
+/// on its own).
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
     }
 }
 
@@ -131,6 +164,32 @@ mod tests {
         ));
         let _ = fs::remove_dir_all(&dir);
         dir
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_field_and_its_line() {
+        let dir = scratch_dir("field");
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("r.json");
+        let mut v = serde_json::to_value(RunResult::default()).unwrap();
+        v["scenario"]["name"] = serde_json::json!(1);
+        fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        let e = RunResult::read(&path).unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(e, ResultsError::Field { .. }), "{text}");
+        assert!(text.contains("field `scenario.name`"), "{text}");
+        assert!(
+            text.contains("invalid type: integer `1`, expected a string"),
+            "{text}"
+        );
+        let line = fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .position(|l| l.contains("\"name\": 1"))
+            .unwrap()
+            + 1;
+        assert!(text.contains(&format!("r.json:{line}:")), "{text}");
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

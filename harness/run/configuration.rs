@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::capture::{start_capture, RunCapture};
 use super::events_file::EventsFile;
 use super::progress::{Phase, Progress};
-use super::summarize::{summarize, summarize_screen, RunFacts};
+use super::summarize::{activity_warnings, summarize, summarize_screen, RunFacts};
 use super::target::{start_target, Health, Target};
 use super::transport::{start_transport, Transport};
 use super::viewer::{connect_viewer, wait_for_quiet, ViewerContext, ViewerReport};
@@ -18,6 +18,18 @@ use crate::client::Clock;
 use crate::results::{rfc3339, ConfigInfo, EffectCheck, RunResult, ScenarioInfo, ServerInfo};
 use crate::scenario::{Configuration, InputPlan, Scenario};
 use crate::wire::main_channel::mouse_mode;
+
+/// Most characters of scenario text (the description) a result copies: a result describes
+/// its run, it is not an archive of the scenario file.
+const MAX_COPIED_CHARS: usize = 4096;
+
+/// `text`, cut to `max` characters with a marker when longer.
+fn clipped(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}… (cut at {max} characters)", &text[..at]),
+        None => text.to_string(),
+    }
+}
 
 /// Time from "script ready" to its first event, so the input thread is asleep on time.
 const SCRIPT_LEAD_US: u64 = 200_000;
@@ -117,6 +129,8 @@ pub async fn run_configuration(
         progress.phase(Phase::Analyzing);
         merge_capture(&mut result, &pcap, stats, clock, interval)?;
     }
+    let quiet_run = activity_warnings(&result, interval);
+    result.warnings.extend(quiet_run);
     let path = result_path(out_dir, config);
     result
         .write_atomic(&path)
@@ -238,7 +252,10 @@ fn describe(
         scenario: ScenarioInfo {
             name: scenario.name.clone(),
             file: scenario.source.display().to_string(),
-            description: scenario.description.clone(),
+            description: scenario
+                .description
+                .as_deref()
+                .map(|d| clipped(d, MAX_COPIED_CHARS)),
         },
         config: ConfigInfo {
             name: config.name.clone(),
@@ -335,4 +352,18 @@ fn summarize_measured(
         .screen
         .as_ref()
         .and_then(|screen| summarize_screen(screen, &facts, result))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_is_clipped_on_a_character_boundary() {
+        assert_eq!(clipped("short", 10), "short");
+        let long = "é".repeat(5000);
+        let c = clipped(&long, MAX_COPIED_CHARS);
+        assert!(c.starts_with(&"é".repeat(MAX_COPIED_CHARS)));
+        assert!(c.ends_with("… (cut at 4096 characters)"));
+    }
 }

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::configuration::{run_configuration, RunOptions};
+use super::interrupt::{Interrupt, Interrupts};
 use super::progress::Progress;
 use super::report_files::write_report;
+use crate::export::FailedRun;
 use crate::results::{mib, RunResult};
 use crate::scenario::{Configuration, Scenario};
 
@@ -20,24 +22,29 @@ pub struct MatrixOutcome {
     pub failed: Vec<(Configuration, String)>,
     /// Configurations not started because the sweep was interrupted.
     pub not_run: Vec<Configuration>,
-    /// Whether Ctrl-C ended the sweep.
-    pub interrupted: bool,
+    /// The signal that ended the sweep early, if one did.
+    pub interrupted: Option<Interrupt>,
+    /// Why the report could not be written, if it could not (the last attempt's error).
+    pub report_error: Option<String>,
 }
 
 /// Runs `configs` of `scenario`, writing into `out_dir`, calling `progress` with one line per
-/// event. Ctrl-C stops the current configuration (its processes are stopped) and the sweep.
+/// event. A signal in `interrupts` (SIGINT, SIGTERM, SIGHUP) stops the current configuration
+/// (its processes are stopped, its capture closed) and the sweep. The report is rewritten
+/// after every configuration, failed ones included, so an interrupted sweep keeps one.
 pub async fn run_matrix(
     scenario: &Scenario,
     configs: &[Configuration],
     out_dir: &Path,
     options: &RunOptions,
     progress: &dyn Progress,
+    interrupts: &mut Interrupts,
 ) -> MatrixOutcome {
     let line = |text: String| progress.line(&text);
     let mut outcome = MatrixOutcome::default();
     let total = configs.len();
     for (i, config) in configs.iter().enumerate() {
-        if outcome.interrupted {
+        if outcome.interrupted.is_some() {
             outcome.not_run.push(config.clone());
             continue;
         }
@@ -54,21 +61,21 @@ pub async fn run_matrix(
         ));
         progress.config_started(i, total, &config.name);
         let result = tokio::select! {
-            r = run_configuration(scenario, config, out_dir, options, progress) => Some(r),
-            _ = tokio::signal::ctrl_c() => None,
+            r = run_configuration(scenario, config, out_dir, options, progress) => Ok(r),
+            signal = interrupts.next() => Err(signal),
         };
         match result {
-            None => {
-                outcome.interrupted = true;
+            Err(signal) => {
+                outcome.interrupted = Some(signal);
                 line(format!(
-                    "[{}/{}] {}: interrupted; its processes were stopped",
+                    "[{}/{}] {}: {signal}; its processes were stopped",
                     i + 1,
                     total,
                     config.name
                 ));
                 outcome.not_run.push(config.clone());
             }
-            Some(Ok((r, path))) => {
+            Ok(Ok((r, path))) => {
                 let display = r.display_down_bytes();
                 let lat = r.headline_latency();
                 line(format!(
@@ -84,24 +91,8 @@ pub async fn run_matrix(
                     path.display()
                 ));
                 outcome.done.push((config.clone(), r, path));
-                // Rewritten after every configuration so an interrupted sweep keeps a report.
-                let results: Vec<RunResult> =
-                    outcome.done.iter().map(|(_, r, _)| r.clone()).collect();
-                let title = format!(
-                    "{} on {}: {} configuration(s)",
-                    scenario.name,
-                    scenario.target.kind_name(),
-                    results.len()
-                );
-                match write_report(out_dir, &results, &title, None) {
-                    Ok(index) => line(format!("report: {}", index.display())),
-                    Err(e) => line(format!(
-                        "could not write the report in {}: {e}",
-                        out_dir.display()
-                    )),
-                }
             }
-            Some(Err(e)) => {
+            Ok(Err(e)) => {
                 line(format!(
                     "[{}/{}] {}: FAILED after {:.1} s: {e}",
                     i + 1,
@@ -112,7 +103,45 @@ pub async fn run_matrix(
                 outcome.failed.push((config.clone(), e.to_string()));
             }
         }
+        write_matrix_report(scenario, out_dir, &mut outcome, &line);
         progress.config_finished();
     }
     outcome
+}
+
+/// Rewrites the report from everything so far: measured configurations and failed ones.
+fn write_matrix_report(
+    scenario: &Scenario,
+    out_dir: &Path,
+    outcome: &mut MatrixOutcome,
+    line: &dyn Fn(String),
+) {
+    if outcome.done.is_empty() && outcome.failed.is_empty() {
+        return;
+    }
+    let results: Vec<RunResult> = outcome.done.iter().map(|(_, r, _)| r.clone()).collect();
+    let failed: Vec<FailedRun> = outcome
+        .failed
+        .iter()
+        .map(|(c, e)| FailedRun {
+            name: c.name.clone(),
+            error: e.clone(),
+        })
+        .collect();
+    let title = format!(
+        "{} on {}: {} configuration(s)",
+        scenario.name,
+        scenario.target.kind_name(),
+        results.len() + failed.len()
+    );
+    match write_report(out_dir, &results, &failed, &title, None) {
+        Ok(index) => {
+            outcome.report_error = None;
+            line(format!("report: {}", index.display()));
+        }
+        Err(e) => {
+            line(format!("could not write the report: {e}"));
+            outcome.report_error = Some(e.to_string());
+        }
+    }
 }

@@ -6,7 +6,8 @@
 //! - [`configuration`]: one configuration, in short phases over those interfaces.
 //! - [`capture`]: the live capture of the transport's capture points.
 //! - [`events_file`]: the events log, written while the run goes.
-//! - [`matrix`]: every configuration in turn, with progress and Ctrl-C handling.
+//! - [`matrix`]: every configuration in turn, with progress and signal handling.
+//! - [`interrupt`]: SIGINT, SIGTERM and SIGHUP, handled alike.
 //! - [`progress`]: progress reporting (bars on a terminal, lines in logs, quiet).
 //! - [`summarize`]: what a viewer recorded → results model.
 //! - [`report_files`]: writing a report directory (HTML, Markdown, CSV).
@@ -15,6 +16,7 @@
 pub mod capture;
 pub mod configuration;
 pub mod events_file;
+pub mod interrupt;
 pub mod matrix;
 pub mod progress;
 pub mod report_files;

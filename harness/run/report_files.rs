@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::export::{csv_table, markdown_table, report_html, ReportOptions};
+use crate::export::{csv_table, markdown_table, report_html, FailedRun, ReportOptions};
 use crate::results::{rfc3339, RunResult};
 
 /// Facts about this machine for the report's "what was run" section.
@@ -37,6 +37,8 @@ pub fn machine_info() -> Vec<(String, String)> {
     info
 }
 
+/// Writes through a temporary file and a rename, so a reader never sees half a file; on any
+/// failure (a full disk) the temporary file is removed and the old file stays.
 fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
@@ -46,16 +48,24 @@ fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
             .and_then(|n| n.to_str())
             .unwrap_or("report")
     ));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
-/// Writes `dir/index.html`, `dir/summary.md` and `dir/summary.csv`; returns the HTML path.
+/// Writes `dir/index.html`, `dir/summary.md` and `dir/summary.csv` (the `failed`
+/// configurations listed as failed in each); returns the HTML path.
 pub fn write_report(
     dir: &Path,
     results: &[RunResult],
+    failed: &[FailedRun],
     title: &str,
     baseline: Option<&str>,
 ) -> std::io::Result<PathBuf> {
@@ -64,11 +74,15 @@ pub fn write_report(
         baseline: baseline.map(str::to_string),
         generated_at: rfc3339(std::time::SystemTime::now()),
         machine: machine_info(),
+        failed: failed.to_vec(),
     };
     let index = dir.join("index.html");
     write_atomic(&index, &report_html(results, &opts))?;
-    write_atomic(&dir.join("summary.md"), &markdown_table(results, baseline))?;
-    write_atomic(&dir.join("summary.csv"), &csv_table(results))?;
+    write_atomic(
+        &dir.join("summary.md"),
+        &markdown_table(results, failed, baseline),
+    )?;
+    write_atomic(&dir.join("summary.csv"), &csv_table(results, failed))?;
     Ok(index)
 }
 
@@ -118,11 +132,26 @@ mod test {
         let dir = tempfile::tempdir().unwrap();
         let mut r = RunResult::default();
         r.config.name = "glz".into();
-        let index = write_report(dir.path(), &[r], "t", None).unwrap();
+        let index = write_report(dir.path(), &[r], &[], "t", None).unwrap();
         let html = std::fs::read_to_string(index).unwrap();
         assert!(html.contains("glz"));
         assert!(dir.path().join("summary.md").exists());
         assert!(dir.path().join("summary.csv").exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+
+    #[test]
+    fn a_failed_write_is_an_error_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // summary.md cannot be created: a directory is in its place.
+        std::fs::create_dir(dir.path().join("summary.md")).unwrap();
+        let e = write_report(dir.path(), &[RunResult::default()], &[], "t", None).unwrap_err();
+        assert!(e.to_string().contains("summary.md"), "{e}");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
     }
 }

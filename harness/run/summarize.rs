@@ -38,6 +38,41 @@ pub struct RunFacts {
     pub realtime: Option<bool>,
 }
 
+/// Below this many display bytes during the input, a run changed (almost) nothing on screen.
+const QUIET_DISPLAY_BYTES: f64 = 16.0 * 1024.0;
+
+/// Warnings for a run whose numbers describe nothing: no input, no latency sample, or hardly
+/// any display traffic while the input played. `interval_us` is the measured interval.
+pub fn activity_warnings(result: &RunResult, interval_us: Option<(u64, u64)>) -> Vec<String> {
+    let mut w = Vec::new();
+    if result.inputs.sent == 0 {
+        w.push("no input was sent: the run measured an idle session only".to_string());
+        return w;
+    }
+    if result.headline_latency().count == 0 {
+        w.push(
+            "no latency samples: no display update followed any input within 1 s, so the \
+             input may not have reached the desktop or changed nothing on it"
+                .to_string(),
+        );
+    }
+    let display_mean = result
+        .rates
+        .iter()
+        .find(|r| r.key == "display/down")
+        .map_or(0.0, |r| r.mean_mib_s);
+    if let Some((from, to)) = interval_us {
+        let bytes = display_mean * crate::results::MIB as f64 * (to - from) as f64 / 1e6;
+        if bytes < QUIET_DISPLAY_BYTES {
+            w.push(format!(
+                "almost no display traffic while the input played ({bytes:.0} bytes): the \
+                 input changed little or nothing on screen, so rates say little"
+            ));
+        }
+    }
+    w
+}
+
 /// Bursts in results form.
 fn bursts(facts: &RunFacts) -> Vec<Burst> {
     facts
@@ -430,6 +465,27 @@ mod test {
             r.server.net_test.as_deref(),
             Some("high-bandwidth (display ack window 20)")
         );
+    }
+
+    #[test]
+    fn a_run_that_measured_nothing_says_so() {
+        let mut r = RunResult::default();
+        assert!(activity_warnings(&r, None)[0].contains("no input was sent"));
+        r.inputs.sent = 10;
+        r.rates.push(crate::results::Rate {
+            key: "display/down".into(),
+            mean_mib_s: 0.001,
+            peak_1s_mib_s: 0.001,
+        });
+        // 0.001 MiB/s for 2 s is about 2 KiB: almost nothing; and no latency sample.
+        let w = activity_warnings(&r, Some((1_000_000, 3_000_000)));
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].starts_with("no latency samples"));
+        assert!(w[1].contains("almost no display traffic") && w[1].contains("2097 bytes"));
+        // A busy run with samples is quiet.
+        r.rates[0].mean_mib_s = 1.0;
+        r.latency.input_to_display.count = 5;
+        assert!(activity_warnings(&r, Some((1_000_000, 3_000_000))).is_empty());
     }
 
     #[test]

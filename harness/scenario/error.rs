@@ -20,6 +20,24 @@ pub enum ScenarioError {
         /// What the operating system said.
         source: io::Error,
     },
+    /// The file is larger than a scenario can reasonably be.
+    #[error("{}: {size} bytes is too large for a scenario file (the limit is 1 MiB); is it the right file?", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+    },
+    /// The file is not UTF-8.
+    #[error("{}:{line}: not UTF-8 at byte {offset}; save the scenario as UTF-8", path.display())]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the first bad byte.
+        line: usize,
+        /// Byte offset of the first bad byte.
+        offset: usize,
+    },
     /// The text is not valid TOML.
     #[error("{}: TOML syntax error: {message}", Location(path, *line))]
     Syntax {
@@ -48,7 +66,8 @@ impl ScenarioError {
     /// The 1-based line the error points at, if it points at one.
     pub fn line(&self) -> Option<usize> {
         match self {
-            Self::Read { .. } => None,
+            Self::Read { .. } | Self::TooLarge { .. } => None,
+            Self::NotUtf8 { line, .. } => Some(*line),
             Self::Syntax { line, .. } => *line,
             Self::Invalid { line, .. } => Some(*line),
         }

@@ -4,6 +4,10 @@
 
 mod access;
 mod error;
+
+/// Scenario files above this size are refused: a scenario is a page of TOML, and its text is
+/// copied into results and reports.
+pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
 mod matrix;
 mod password;
 mod path;
@@ -28,11 +32,29 @@ pub use schema::{
 };
 
 impl Scenario {
-    /// Reads and validates the scenario file at `path`.
+    /// Reads and validates the scenario file at `path`. A file larger than
+    /// [`MAX_SCENARIO_BYTES`] or not UTF-8 is refused with where and why.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        let read = |source| ScenarioError::Read {
             path: path.to_owned(),
             source,
+        };
+        let size = std::fs::metadata(path).map_err(read)?.len();
+        if size > MAX_SCENARIO_BYTES {
+            return Err(ScenarioError::TooLarge {
+                path: path.to_owned(),
+                size,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(read)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let offset = e.utf8_error().valid_up_to();
+            let before = &e.as_bytes()[..offset];
+            ScenarioError::NotUtf8 {
+                path: path.to_owned(),
+                line: 1 + before.iter().filter(|b| **b == b'\n').count(),
+                offset,
+            }
         })?;
         Self::parse(&text, path)
     }

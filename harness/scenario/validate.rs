@@ -278,7 +278,7 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
                 Some(v) => geometry(&v)?,
                 None => Geometry::default(),
             };
-            let items = compression_items(t.get("compression"))?;
+            let items = compression_items(t.get("compression"), false)?;
             let compression = compressions(&items);
             (
                 Target::Xspice {
@@ -297,7 +297,7 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
                 .map_err(|e: super::error::UriError| uri_val.err(e.to_string()))?;
             let password = password(t, scenario_path)?;
             let geometry = t.get("geometry").map(|v| geometry(&v)).transpose()?;
-            let items = compression_items(t.get("compression"))?;
+            let items = compression_items(t.get("compression"), true)?;
             let compression = compressions(&items);
             (
                 Target::External {
@@ -367,14 +367,26 @@ fn geometry(v: &Val<'_>) -> Result<Geometry> {
         .map_err(|e: super::error::GeometryError| v.err(e.to_string()))
 }
 
-/// The listed compressions with their values (for error lines), or the default.
-fn compression_items<'a>(v: Option<Val<'a>>) -> Result<Vec<(Compression, Val<'a>)>> {
+/// The listed compressions with their values (for error lines), or the default. An empty
+/// list is told which names the target takes (`lz4` only for external targets).
+fn compression_items<'a>(
+    v: Option<Val<'a>>,
+    allows_lz4: bool,
+) -> Result<Vec<(Compression, Val<'a>)>> {
     let Some(v) = v else {
         return Ok(Vec::new());
     };
     let items = v.array()?;
     if items.is_empty() {
-        return Err(v.err(super::error::CompressionError::Empty.to_string()));
+        let names: Vec<&str> = Compression::ALL
+            .iter()
+            .filter(|c| allows_lz4 || **c != Compression::Lz4)
+            .map(|c| c.as_str())
+            .collect();
+        return Err(v.err(format!(
+            "the compression list is empty; give at least one of: {}",
+            names.join(", ")
+        )));
     }
     let mut out: Vec<(Compression, Val<'a>)> = Vec::with_capacity(items.len());
     for item in items {

@@ -4,7 +4,9 @@
 use tokio::sync::watch;
 
 use super::{with_input_progress, BoxFuture, ProtocolReport, Viewer, ViewerContext, ViewerReport};
-use crate::client::{PointerStep, ScheduledStep, ScriptRunner, Session, SessionConfig};
+use crate::client::{
+    ClientError, PointerStep, ScheduledStep, ScriptRunner, Session, SessionConfig,
+};
 use crate::run::progress::Progress;
 use crate::run::RunError;
 use crate::scenario::{InputPlan, PointerAction};
@@ -24,7 +26,9 @@ impl NativeViewer {
             preferred_compression: ctx.target.preferred_compression().map(|c| c.wire_code()),
             ..SessionConfig::new(ctx.endpoint.to_string(), ctx.target.ticket().expose())
         };
-        let session = Session::connect(&config, ctx.clock).await?;
+        let session = Session::connect(&config, ctx.clock)
+            .await
+            .map_err(|e| explain_refusal(e, ctx.target.ticket().is_empty()))?;
         let compression_note = session.compression_note().map(str::to_string);
         Ok(Self {
             session,
@@ -36,6 +40,22 @@ impl NativeViewer {
     /// The session (for the events log).
     pub fn session(&self) -> &Session {
         &self.session
+    }
+}
+
+/// A refused ticket when none was given means the scenario lacks a password source, not that
+/// the password is wrong: say that instead.
+fn explain_refusal(e: ClientError, no_ticket: bool) -> RunError {
+    match e {
+        ClientError::LinkRefused {
+            error: crate::wire::link::LinkError::PermissionDenied,
+            ..
+        } if no_ticket => RunError::Viewer(
+            "the server asks for a SPICE ticket (password) and the scenario gives none: add \
+             password_env = \"VARIABLE\" or password_file = \"path\" to its [target]"
+                .into(),
+        ),
+        e => e.into(),
     }
 }
 
