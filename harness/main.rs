@@ -142,8 +142,9 @@ fn main() -> ExitCode {
             2
         }
     };
-    // Do not wait for a blocked input thread after Ctrl-C: everything we started is stopped.
-    runtime.shutdown_background();
+    // Give work still unwinding after a signal (a start-up that saw the cancel flag) time to
+    // drop what it started; nothing waits forever, since every lab wait checks the flag.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(10));
     ExitCode::from(code)
 }
 
@@ -461,6 +462,14 @@ fn parse_output_mode(s: &str) -> Result<u32, String> {
         return Err(format!(
             "`{s}`: give read/write bits only (e.g. 0600, 0640, 0644); folders get the \
              matching search bits"
+        ));
+    }
+    // Root later reads what it wrote there (the lab's configs, logs it appends to): a folder
+    // others may write to would let them hand root a config or a symlink.
+    if mode & 0o022 != 0 {
+        return Err(format!(
+            "`{s}`: outputs must not be writable by group or others (root reads them back); \
+             use e.g. 0600, 0640 or 0644"
         ));
     }
     Ok(mode)

@@ -13,8 +13,9 @@
 #   xvfb, virt-viewer, evilwm
 #                   remote-viewer, the reference viewer, full screen on the client's own X
 #                   display (it needs a window manager for that; evilwm is the smallest)
-# It also creates `spicebench-lab`, the unprivileged account the lab's desktop and viewer
-# programs run as (nothing that draws on a lab display runs as root).
+# It also creates the unprivileged accounts the lab's programs run as (nothing that draws on
+# a lab display runs as root): `spicebench-lab` for the target's desktop, `spicebench-viewer`
+# for the viewer's side and the SSH login.
 set -euo pipefail
 
 packages=(xserver-xspice twm xterm imagemagick x11-utils libpcap-dev tshark chromium
@@ -38,14 +39,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
 
-# No home (the lab gives it a private folder per run), /bin/sh because sshd runs forced
-# commands through the login shell, and `*` as its password: no password login, but unlike
-# useradd's locked `!`, sshd (without PAM) still accepts its keys.
-if ! id spicebench-lab >/dev/null 2>&1; then
-  echo "install-deps.sh: creating the unprivileged lab user spicebench-lab"
-  useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh --user-group spicebench-lab
-fi
-usermod -p '*' spicebench-lab
+# No home (the lab gives each a private folder per run), /bin/sh because sshd runs forced
+# commands through the login shell, and `*` as password: no password login, but unlike
+# useradd's locked `!`, sshd (without PAM) still accepts their keys.
+for user in spicebench-lab spicebench-viewer; do
+  if ! id "$user" >/dev/null 2>&1; then
+    echo "install-deps.sh: creating the unprivileged lab user $user"
+    useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh --user-group "$user"
+  fi
+  usermod -p '*' "$user"
+done
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "install-deps.sh: cargo not found; install a Rust toolchain (1.88 or newer), e.g. with rustup" >&2

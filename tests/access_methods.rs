@@ -319,7 +319,7 @@ fn ssh_config(dir: &Path, alias: &str, port: u16, key: &Path) -> PathBuf {
     std::fs::write(
         &path,
         format!(
-            "Host {alias}\n  HostName 127.0.0.1\n  Port {port}\n  User spicebench-lab\n  \
+            "Host {alias}\n  HostName 127.0.0.1\n  Port {port}\n  User spicebench-viewer\n  \
              IdentityFile {}\n  IdentitiesOnly yes\n  UserKnownHostsFile /dev/null\n  \
              StrictHostKeyChecking no\n  LogLevel ERROR\n",
             key.display()

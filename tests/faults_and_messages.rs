@@ -381,3 +381,46 @@ fn a_drag_that_misses_every_window_warns_and_strict_fails() {
     assert!(!effect.ok);
     common::assert_nothing_left(dir.path());
 }
+
+#[test]
+fn a_signal_during_start_up_stops_at_once_and_leaves_nothing() {
+    let _lab = common::lab_lock();
+    let homes = common::lab_homes();
+    let dir = tempfile::tempdir().unwrap();
+    // remote-viewer over ssh-x: the longest start-up (Xorg, desktop, sshd, Xvfb, login).
+    let text = common::drag_scenario("early", &["glz"]).replace(
+        "\n[[steps]]",
+        "\n[access]\ntransports = [\"ssh-x\"]\nviewers = [\"remote-viewer\"]\n\n[[steps]]",
+    );
+    let scenario = write(dir.path(), "s.toml", &text);
+    let out = dir.path().join("out");
+    let child = spicebench()
+        .args(["run", scenario.to_str().unwrap(), "--out"])
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // As soon as the target's X server exists, well before the session is up.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !common::processes_under(&out)
+        .iter()
+        .any(|(_, cmd)| cmd.contains("Xorg"))
+    {
+        assert!(Instant::now() < deadline, "Xorg never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: SIGINT to the spicebench process this test started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let done = child.wait_with_output().unwrap();
+    let e = stderr(&done);
+    assert_eq!(done.status.code(), Some(130), "{e}");
+    assert!(
+        e.contains("interrupted (SIGINT): 0 configuration(s) finished"),
+        "{e}"
+    );
+    assert!(String::from_utf8_lossy(&done.stdout).contains("not run (interrupted)"));
+    common::assert_lab_clean(dir.path(), &homes);
+}

@@ -73,8 +73,8 @@ impl MousePreference {
 pub struct SessionConfig {
     /// `host:port`.
     pub addr: String,
-    /// Ticket password ("" when ticketing is disabled).
-    pub password: String,
+    /// Ticket password (empty when ticketing is disabled); never printed.
+    pub password: crate::secret::Secret,
     /// SpiceImageCompression code sent as PREFERRED_COMPRESSION, if any.
     pub preferred_compression: Option<u8>,
     /// Mouse mode preference.
@@ -89,7 +89,7 @@ impl SessionConfig {
     pub fn new(addr: impl Into<String>, password: impl Into<String>) -> Self {
         Self {
             addr: addr.into(),
-            password: password.into(),
+            password: crate::secret::Secret::new(password),
             preferred_compression: None,
             mouse: MousePreference::Client,
             timeout: Duration::from_secs(10),
@@ -149,7 +149,9 @@ async fn wait_for<T>(
             seconds: timeout.as_secs_f64(),
         }),
         false => Err(ClientError::Closed {
-            channel: shared.failure().unwrap_or_else(|| "a".into()),
+            channel: shared
+                .failure()
+                .unwrap_or_else(|| "one of its channels".into()),
             stage: format!("while waiting for {what}"),
         }),
     }
@@ -187,7 +189,7 @@ impl Session {
 
     async fn setup(&mut self, config: &SessionConfig) -> Result<(), ClientError> {
         let (stream, linked) = self
-            .open(config, 0, ChannelType::MAIN, 0, &config.password)
+            .open(config, 0, ChannelType::MAIN, 0, config.password.expose())
             .await?;
         self.server = stream.peer_addr().map_err(|e| ClientError::Io {
             context: "reading the server address".into(),
@@ -212,7 +214,7 @@ impl Session {
                     init.session_id,
                     channel_type,
                     channel_id,
-                    &config.password,
+                    config.password.expose(),
                 )
                 .await?;
             let caps = linked.server_channel_caps.clone();
@@ -265,8 +267,9 @@ impl Session {
             let s = shared.state.borrow();
             (s.supported_mouse, s.mouse_mode)
         };
-        let wanted = self.mouse.wire_mode();
-        if supported & wanted != 0 && current != wanted {
+        if let Some(wanted) =
+            crate::wire::duties::mouse_request(self.mouse.wire_mode(), supported, current)
+        {
             // The server switches modes on request; if it does not, use what it has.
             let _ = wait_for(
                 &shared,

@@ -1,8 +1,8 @@
 //! What the channel readers learn and the session waits for, published through
 //! `tokio::sync::watch` so waiters wake when it changes instead of polling.
 //!
-//! Readers ([`super::channel`]) write; [`super::session`] and the input thread read. Neither
-//! module imports the other: both depend only on this one.
+//! Readers ([`super::channel`]) write; [`super::session`] and the input thread read. The state
+//! lives here so the readers depend on it rather than on the session (which starts them).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

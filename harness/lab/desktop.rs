@@ -110,7 +110,7 @@ impl Desktop {
         height: u32,
         dir: &Path,
     ) -> Result<Self, LabError> {
-        let home = LabHome::create(LabUser::lookup()?)?;
+        let home = LabHome::create(LabUser::lookup(super::Role::Guest)?)?;
         let user = home.user().clone();
         let theirs = display.share_with(&home.file("xauthority"), Some(user.ids()))?;
         let picture = plasma(dir, width, height)?;

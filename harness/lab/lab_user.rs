@@ -1,10 +1,16 @@
-//! The unprivileged account the lab's desktop and viewer programs run as, and the private
-//! folder each configuration gives it.
+//! The unprivileged accounts the lab's programs run as, and the private folder each part
+//! gives its account.
 //!
-//! Xorg must start as root, but nothing that draws on its display or parses what a server
-//! sends needs root: twm, xterm (and the shell inside it), the background picture, the probe,
-//! remote-viewer and the SSH login all run as [`LAB_USER`]. Its folder lives under `/tmp`
-//! (which every user may traverse) because the run's output tree is private to root.
+//! Xorg must start as root, but nothing that draws on a display or parses what a server sends
+//! needs root. Two accounts keep the two ends of a session apart:
+//! - [`Role::Guest`] (`spicebench-lab`): the desktop on the target (twm, xterm and the shell
+//!   inside it, the background picture), which anyone holding the SPICE ticket can type into;
+//! - [`Role::Viewer`] (`spicebench-viewer`): the client side (Xvfb, its window manager,
+//!   remote-viewer, the ssh client) and the managed sshd's login.
+//!
+//! A shell on the guest desktop can then neither read the viewer's cookies nor trace its
+//! processes. Folders live under `/tmp` (which every user may traverse) because the run's
+//! output tree is private to root.
 
 use std::ffi::CString;
 use std::os::unix::fs::PermissionsExt;
@@ -12,12 +18,35 @@ use std::path::{Path, PathBuf};
 
 use super::LabError;
 
-/// The account's name (created by `scripts/install-deps.sh`).
-pub const LAB_USER: &str = "spicebench-lab";
+/// Which end of the session an account runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The target's desktop.
+    Guest,
+    /// The viewer's side and the SSH login.
+    Viewer,
+}
 
-/// The commands that create the account, for error messages (the install script runs them).
-pub const CREATE_LAB_USER: &str = "useradd --system --no-create-home --home-dir /nonexistent \
-     --shell /bin/sh --user-group spicebench-lab && usermod -p '*' spicebench-lab";
+impl Role {
+    /// The account's name (created by `scripts/install-deps.sh`).
+    pub fn user_name(self) -> &'static str {
+        match self {
+            Self::Guest => "spicebench-lab",
+            Self::Viewer => "spicebench-viewer",
+        }
+    }
+}
+
+/// The commands that create an account, for error messages (the install script runs them).
+/// `/bin/sh`: sshd runs forced commands through the login shell; `*`: no password login, but
+/// unlike useradd's locked `!`, sshd without PAM still accepts the account's keys.
+pub fn create_command(role: Role) -> String {
+    let n = role.user_name();
+    format!(
+        "useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh \
+         --user-group {n} && usermod -p '*' {n}"
+    )
+}
 
 /// The lab account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,23 +60,28 @@ pub struct LabUser {
 }
 
 impl LabUser {
-    /// Looks the account up; a missing account is an error that says how to create it.
-    pub fn lookup() -> Result<Self, LabError> {
-        let name = CString::new(LAB_USER).map_err(|_| LabError::NoLabUser)?;
+    /// Looks the account of `role` up; a missing account is an error that says how to
+    /// create it.
+    pub fn lookup(role: Role) -> Result<Self, LabError> {
+        let missing = || LabError::NoLabUser {
+            name: role.user_name().to_string(),
+            create: create_command(role),
+        };
+        let name = CString::new(role.user_name()).map_err(|_| missing())?;
         // SAFETY: getpwnam returns a pointer into static storage or null; we copy the two
         // integers out before any other call could overwrite it.
         let (uid, gid) = unsafe {
             let pw = libc::getpwnam(name.as_ptr());
             if pw.is_null() {
-                return Err(LabError::NoLabUser);
+                return Err(missing());
             }
             ((*pw).pw_uid, (*pw).pw_gid)
         };
         if uid == 0 {
-            return Err(LabError::NoLabUser);
+            return Err(missing());
         }
         Ok(Self {
-            name: LAB_USER.to_string(),
+            name: role.user_name().to_string(),
             uid,
             gid,
         })
@@ -73,16 +107,19 @@ impl LabHome {
             let context = context.to_string();
             move |source| LabError::Io { context, source }
         };
-        let dir = tempfile::Builder::new()
+        let temp = tempfile::Builder::new()
             .prefix("spicebench-lab-")
-            .tempdir()
-            .map_err(io("creating the lab user's folder"))?
-            .keep();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(io("setting the lab user's folder private"))?;
-        std::os::unix::fs::chown(&dir, Some(user.uid), Some(user.gid))
-            .map_err(io("handing the lab user its folder"))?;
-        Ok(Self { user, dir })
+            .tempdir_in("/tmp")
+            .map_err(io("creating a lab folder in /tmp"))?;
+        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o700))
+            .map_err(io("setting a lab folder private"))?;
+        std::os::unix::fs::chown(temp.path(), Some(user.uid), Some(user.gid))
+            .map_err(io("handing a lab folder to its account"))?;
+        // Kept only once it is set up: until here, a failure removes it.
+        Ok(Self {
+            user,
+            dir: temp.keep(),
+        })
     }
 
     /// The folder.

@@ -1,12 +1,18 @@
-//! Real parts spicebench starts itself: the embedded Xspice target and its desktop.
+//! Real parts spicebench starts itself: the embedded Xspice target and its desktop, the
+//! viewer's Xvfb and remote-viewer, a private sshd and its ssh clients, and what keeps them
+//! closed to everyone else (cookies, tickets, unprivileged accounts).
 //!
 //! Every process started here is a [`ManagedChild`](process::ManagedChild): it is stopped
-//! (SIGTERM, then SIGKILL) when dropped, so every exit path — success, error, Ctrl-C handled by
-//! the runner — cleans up. Each child also gets `PR_SET_PDEATHSIG`, so even if spicebench itself
-//! is killed outright, the kernel stops what it started.
+//! (SIGTERM, then SIGKILL) when dropped, so every exit path — success, error, a signal handled
+//! by the runner — cleans up. Each child also gets `PR_SET_PDEATHSIG`, so if spicebench itself
+//! is killed outright (SIGKILL), the kernel stops its direct children. Processes that are not
+//! our children (sshd's per-connection servers and what they run) are stopped by the server
+//! that owns them when it is dropped; an outright kill of spicebench leaves those to end with
+//! their connections.
 //!
 //! # Layout
 //! - [`process`]: spawning and stopping children, by PID.
+//! - [`cancel`]: the flag that ends every lab wait when the user interrupts a run.
 //! - [`ports`]: free loopback ports and X display numbers.
 //! - [`xspice`]: Xorg with the spiceqxl driver (the fixed config from `shared/LAB.md`).
 //! - [`desktop`]: window manager, picture background and the window to drag.
@@ -18,6 +24,7 @@
 //! - [`ssh_client`]: `ssh -L`, `ssh -W` and `ssh -X`, with their failures told apart.
 //! - [`x11`]: reading window geometry back from the X server (for tests and checks).
 
+pub mod cancel;
 pub mod desktop;
 pub mod lab_user;
 pub mod ports;
@@ -31,7 +38,7 @@ pub mod xspice;
 pub mod xvfb;
 
 pub use desktop::Desktop;
-pub use lab_user::{LabHome, LabUser};
+pub use lab_user::{LabHome, LabUser, Role};
 pub use xauth::XDisplay;
 pub use xspice::{Xspice, XspiceConfig};
 
@@ -50,6 +57,16 @@ pub enum LabError {
         /// Debian package that provides it.
         package: String,
     },
+    /// A program could not switch to its unprivileged account.
+    #[error("could not start `{program}` as {user}: {detail}; run spicebench as root (it starts the lab's programs as unprivileged users itself)")]
+    SwitchUser {
+        /// Program.
+        program: String,
+        /// The account.
+        user: String,
+        /// What the OS said.
+        detail: String,
+    },
     /// A program could not be started.
     #[error("could not start `{program}`: {source}")]
     Spawn {
@@ -57,6 +74,14 @@ pub enum LabError {
         program: String,
         /// OS error.
         source: std::io::Error,
+    },
+    /// sshd refused the configuration spicebench wrote for it.
+    #[error("sshd refused the configuration spicebench wrote ({line}); its file: {}; is OpenSSH older than 8.7 (it needs PermitListen and SetEnv)?", log.display())]
+    SshdConfig {
+        /// What `sshd -t` said.
+        line: String,
+        /// The config file.
+        log: PathBuf,
     },
     /// The server refused one of its settings and exited.
     #[error("Xspice rejected its configuration: {line} (see {log}); check the scenario's target settings")]
@@ -76,6 +101,9 @@ pub enum LabError {
         /// Where its output went.
         log: PathBuf,
     },
+    /// The user interrupted the run while a part was starting.
+    #[error("stopped: the run was interrupted")]
+    Cancelled,
     /// A part did not become ready in time.
     #[error("{what} was not ready after {seconds:.1} s; see {log}")]
     NotReady {
@@ -94,6 +122,14 @@ pub enum LabError {
         /// Obtained.
         got: String,
     },
+    /// Another process listens on the port a lab part was to listen on.
+    #[error("another process took 127.0.0.1:{port} before {what} could listen on it, so spicebench stopped rather than talk to it; run again (and look for who listens there: ss -ltnp)")]
+    PortTaken {
+        /// The part that should have listened.
+        what: String,
+        /// The port.
+        port: u16,
+    },
     /// An X server admits clients without its cookie.
     #[error(
         "{server} on display {display} admits clients without its cookie, so any local user \
@@ -105,14 +141,17 @@ pub enum LabError {
         /// `:N`.
         display: String,
     },
-    /// The unprivileged account for desktop programs does not exist.
+    /// An unprivileged account the lab runs programs as does not exist.
     #[error(
-        "the lab runs its desktop and viewer programs as the unprivileged user `{}`, which does \
-         not exist; create it with scripts/install-deps.sh or: {}",
-        lab_user::LAB_USER,
-        lab_user::CREATE_LAB_USER
+        "the lab runs its desktop and viewer programs as unprivileged users, and `{name}` does \
+         not exist; create it with scripts/install-deps.sh or: {create}"
     )]
-    NoLabUser,
+    NoLabUser {
+        /// The account.
+        name: String,
+        /// The commands that create it.
+        create: String,
+    },
     /// A viewer could not connect.
     #[error("{viewer} could not connect: {detail}; its log: {}", log.display())]
     ViewerRefused {

@@ -27,17 +27,54 @@ pub fn free_display(from: u32) -> Option<u32> {
 /// Whether something listens on 127.0.0.1:`port`, read from /proc/net/tcp so that no probe
 /// connection shows up in a capture.
 pub fn is_listening(port: u16) -> bool {
-    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
-        return false;
-    };
+    listening_inode(port).is_some()
+}
+
+/// The socket inode of the listener on IPv4 `port`, from /proc/net/tcp.
+fn listening_inode(port: u16) -> Option<u64> {
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
     let wanted = format!(":{port:04X}");
-    table.lines().skip(1).any(|line| {
-        let mut cols = line.split_whitespace();
-        let local = cols.nth(1).unwrap_or("");
-        let state = cols.nth(1).unwrap_or("");
-        // State 0A is LISTEN.
-        local.ends_with(&wanted) && state == "0A"
+    table.lines().skip(1).find_map(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        // local_address, state (0A is LISTEN), ..., inode (the tenth column).
+        let (local, state, inode) = (cols.get(1)?, cols.get(3)?, cols.get(9)?);
+        (local.ends_with(&wanted) && *state == "0A")
+            .then(|| inode.parse().ok())
+            .flatten()
     })
+}
+
+/// Who holds a port the lab expects one of its processes to listen on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    /// Nobody yet.
+    Nobody,
+    /// The process we started.
+    Ours,
+    /// Another process took it (between our reservation and our process's bind).
+    Other,
+}
+
+/// Who listens on `port`: `pid` (one of its open files is the listening socket), someone
+/// else, or nobody. A server that only checked "something listens" could be fooled by a
+/// local user who grabbed the port first.
+pub fn listener(port: u16, pid: u32) -> Listener {
+    let Some(inode) = listening_inode(port) else {
+        return Listener::Nobody;
+    };
+    let wanted = format!("socket:[{inode}]");
+    let ours = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|target| target.to_string_lossy() == wanted)
+        });
+    if ours {
+        Listener::Ours
+    } else {
+        Listener::Other
+    }
 }
 
 #[cfg(test)]
@@ -51,6 +88,17 @@ mod test {
         assert!(is_listening(port));
         drop(l);
         assert!(!is_listening(port));
+    }
+
+    #[test]
+    fn tells_our_listener_from_another_process() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        assert_eq!(listener(port, std::process::id()), Listener::Ours);
+        // PID 1 does not hold this socket.
+        assert_eq!(listener(port, 1), Listener::Other);
+        drop(l);
+        assert_eq!(listener(port, std::process::id()), Listener::Nobody);
     }
 
     #[test]

@@ -81,15 +81,31 @@ impl ManagedChild {
         if let Some(u) = user {
             run_as(&mut cmd, u);
         }
-        // SAFETY: prctl is async-signal-safe and touches only the child. pre_exec hooks run
-        // in order, so this one follows the uid change, which would clear it.
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: prctl, getppid and raise are async-signal-safe and touch only the child.
+        // pre_exec hooks run in order, so this one follows the uid change, which would clear
+        // it. A parent that died before the prctl will never send the signal: stop now.
         unsafe {
-            cmd.pre_exec(|| {
+            cmd.pre_exec(move || {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                if libc::getppid() != parent {
+                    libc::raise(libc::SIGTERM);
+                }
                 Ok(())
             });
         }
         let mut child = cmd.spawn().map_err(|source| {
+            // SAFETY: geteuid has no preconditions.
+            let root = unsafe { libc::geteuid() } == 0;
+            if let (Some(u), std::io::ErrorKind::PermissionDenied, false) =
+                (user, source.kind(), root)
+            {
+                return LabError::SwitchUser {
+                    program: name.to_string(),
+                    user: u.name.clone(),
+                    detail: source.to_string(),
+                };
+            }
             if source.kind() == std::io::ErrorKind::NotFound {
                 LabError::Missing {
                     program: name.to_string(),
@@ -102,16 +118,22 @@ impl ManagedChild {
                 }
             }
         })?;
-        if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
-            use std::io::Write;
-            // Dropping stdin afterwards gives the child its end of file.
-            let _ = stdin.write_all(bytes);
-        }
-        Ok(Self {
+        let stdin = child.stdin.take();
+        let managed = Self {
             name: name.to_string(),
             child: Some(child),
             log: log.to_path_buf(),
-        })
+        };
+        if let (Some(bytes), Some(mut stdin)) = (input, stdin) {
+            use std::io::Write;
+            // Dropping stdin afterwards gives the child its end of file. A child that did not
+            // read it would wait for input forever: that is an error, and `managed` stops it.
+            stdin.write_all(bytes).map_err(|source| LabError::Io {
+                context: format!("handing `{name}` its input on stdin"),
+                source,
+            })?;
+        }
+        Ok(managed)
     }
 
     /// The process id.
@@ -177,6 +199,65 @@ impl Drop for ManagedChild {
     }
 }
 
+/// A process that is not our child (a descendant of a server we started), held by a pidfd so
+/// that a PID reused after it exited can never be signalled by mistake.
+#[derive(Debug)]
+pub struct Descendant {
+    fd: std::os::fd::OwnedFd,
+}
+
+impl Descendant {
+    /// A handle on `pid`, if it still exists.
+    pub fn open(pid: i32) -> Option<Self> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        (fd >= 0).then(|| Self {
+            // SAFETY: a fresh fd we own.
+            fd: unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) },
+        })
+    }
+
+    fn signal(&self, sig: libc::c_int) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: pidfd_send_signal on a pidfd we own; a null siginfo is allowed.
+        unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                self.fd.as_raw_fd(),
+                sig,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            );
+        }
+    }
+
+    /// Whether the process has exited (its pidfd turns readable).
+    fn gone(&self, wait: Duration) -> bool {
+        use std::os::fd::AsRawFd;
+        let mut pfd = libc::pollfd {
+            fd: self.fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd on a pidfd we own.
+        unsafe { libc::poll(&mut pfd, 1, wait.as_millis().min(i32::MAX as u128) as i32) > 0 }
+    }
+}
+
+/// Stops `processes`: SIGTERM to all, up to `grace` for them to go, SIGKILL to the rest.
+pub fn stop_all(processes: &[Descendant], grace: Duration) {
+    for p in processes {
+        p.signal(libc::SIGTERM);
+    }
+    let deadline = Instant::now() + grace;
+    for p in processes {
+        if !p.gone(deadline.saturating_duration_since(Instant::now())) {
+            p.signal(libc::SIGKILL);
+        }
+    }
+}
+
 /// Makes `cmd` run as `user`, with no supplementary groups.
 pub fn run_as(cmd: &mut Command, user: &LabUser) {
     let (uid, gid) = user.ids();
@@ -228,6 +309,37 @@ pub fn package_for(program: &str) -> &'static str {
     }
 }
 
+/// Waits until `child` itself listens on 127.0.0.1:`port` (and `also` holds), failing early
+/// if it exits, or if another process holds the port (a local user could take a port between
+/// our reservation and the server's bind, and pose as our server).
+pub fn wait_listening(
+    what: &str,
+    port: u16,
+    timeout: Duration,
+    child: &mut ManagedChild,
+    mut also: impl FnMut() -> bool,
+) -> Result<(), LabError> {
+    let pid = child.pid().unwrap_or(0);
+    let mut taken = false;
+    wait_ready(what, timeout, child, || {
+        match super::ports::listener(port, pid) {
+            super::ports::Listener::Ours => also(),
+            super::ports::Listener::Other => {
+                taken = true;
+                true
+            }
+            super::ports::Listener::Nobody => false,
+        }
+    })?;
+    if taken {
+        return Err(LabError::PortTaken {
+            what: what.to_string(),
+            port,
+        });
+    }
+    Ok(())
+}
+
 /// Polls `ready` every 50 ms until it returns true, failing early if `child` exits.
 pub fn wait_ready(
     what: &str,
@@ -237,6 +349,7 @@ pub fn wait_ready(
 ) -> Result<(), LabError> {
     let deadline = Instant::now() + timeout;
     loop {
+        super::cancel::check()?;
         if ready() {
             return Ok(());
         }

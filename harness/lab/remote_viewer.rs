@@ -65,13 +65,17 @@ pub fn wait_connected(
 ) -> Result<(), LabError> {
     let deadline = Instant::now() + timeout;
     loop {
+        super::cancel::check()?;
         let text = std::fs::read_to_string(log).unwrap_or_default();
         match connection_state(&text) {
             ConnectionState::Opened => return Ok(()),
             ConnectionState::AuthFailed(why) => {
                 return Err(LabError::ViewerRefused {
                     viewer: "remote-viewer".into(),
-                    detail: format!("{why}: the server did not accept the SPICE ticket"),
+                    detail: format!(
+                        "{why}: the server did not accept the SPICE ticket; check the \
+                         scenario's password_env / password_file"
+                    ),
                     log: log.to_path_buf(),
                 })
             }
@@ -115,14 +119,35 @@ pub fn version() -> Option<String> {
 }
 
 /// A virt-viewer connection file (`.vv`) for a SPICE server at `host:port` with `ticket`.
+/// Values are escaped as GLib key files read them, so a ticket with a newline or a leading
+/// space cannot end its line early or add a key.
 pub fn connection_file(host: &str, port: u16, ticket: &str, title: &str) -> String {
     let mut text = format!(
-        "[virt-viewer]\ntype=spice\nhost={host}\nport={port}\ntitle={title}\nfullscreen=1\n"
+        "[virt-viewer]\ntype=spice\nhost={}\nport={port}\ntitle={}\nfullscreen=1\n",
+        keyfile_value(host),
+        keyfile_value(title)
     );
     if !ticket.is_empty() {
-        text.push_str(&format!("password={ticket}\n"));
+        text.push_str(&format!("password={}\n", keyfile_value(ticket)));
     }
     text
+}
+
+/// `value` escaped for a GLib key file: `\\`, `\n`, `\t`, `\r`, and `\s` for a leading
+/// space (which GLib would otherwise strip).
+fn keyfile_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for (i, c) in value.chars().enumerate() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            ' ' if i == 0 => out.push_str("\\s"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -142,6 +167,17 @@ mod tests {
             assert!(f.lines().any(|l| l == line), "{line} missing from\n{f}");
         }
         assert!(!connection_file("h", 1, "", "t").contains("password"));
+        // A ticket cannot end its line or smuggle in a key.
+        let f = connection_file("h", 1, " a\\b\nhost=evil", "t");
+        assert!(
+            f.lines().any(|l| l == "password=\\sa\\\\b\\nhost=evil"),
+            "{f}"
+        );
+        assert_eq!(
+            f.lines().filter(|l| l.starts_with("host=")).count(),
+            1,
+            "{f}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::ports::is_listening;
+use super::ports::{listener, Listener};
 use super::process::ManagedChild;
 use super::xauth::XDisplay;
 use super::LabError;
@@ -23,16 +23,20 @@ const LOGIN_TIMEOUT: Duration = Duration::from_secs(20);
 /// Where the SSH transports log in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SshDestination {
-    /// The managed server: its generated client config and [`super::sshd::ALIAS`].
+    /// The managed server: its generated client config and [`super::sshd::ALIAS`], used as
+    /// the account that owns them.
     Managed {
         /// The client config written by [`super::sshd::Sshd`].
         config: PathBuf,
+        /// The account the client runs as.
+        user: super::LabUser,
     },
     /// The user's server: a destination for their own ssh config (or the one given).
     External {
-        /// `user@host` or a `Host` alias.
+        /// `user@host` or a `Host` alias; ssh runs as the account running spicebench, with
+        /// that account's keys, agent and config.
         destination: String,
-        /// An ssh config file to use instead of the user's (`ssh -F`).
+        /// An ssh config file to use instead of the account's own (`ssh -F`).
         config: Option<PathBuf>,
     },
 }
@@ -62,7 +66,7 @@ impl SshClient {
     fn command(&self) -> Command {
         let mut cmd = Command::new(SSH);
         match &self.destination {
-            SshDestination::Managed { config }
+            SshDestination::Managed { config, .. }
             | SshDestination::External {
                 config: Some(config),
                 ..
@@ -81,6 +85,27 @@ impl SshClient {
         cmd
     }
 
+    /// The account ssh runs as: the managed server's login account, else ours.
+    fn run_as(&self) -> Option<&super::LabUser> {
+        match &self.destination {
+            SshDestination::Managed { user, .. } => Some(user),
+            SshDestination::External { .. } => None,
+        }
+    }
+
+    /// The one ssh process of a job, as its account.
+    fn spawn(
+        &self,
+        cmd: Command,
+        log: &Path,
+        input: Option<&[u8]>,
+    ) -> Result<ManagedChild, LabError> {
+        match input {
+            Some(bytes) => ManagedChild::spawn_with_input("ssh", cmd, log, self.run_as(), bytes),
+            None => ManagedChild::spawn_as("ssh", cmd, log, self.run_as()),
+        }
+    }
+
     fn destination_arg(&self) -> String {
         match &self.destination {
             SshDestination::Managed { .. } => super::sshd::ALIAS.to_string(),
@@ -95,9 +120,10 @@ impl SshClient {
     pub fn check_forward(&self, target: &str, log: &Path) -> Result<(), LabError> {
         let mut cmd = self.command();
         cmd.arg("-W").arg(target).arg(self.destination_arg());
-        let mut child = ManagedChild::spawn("ssh", cmd, log)?;
+        let mut child = self.spawn(cmd, log, None)?;
         let deadline = Instant::now() + LOGIN_TIMEOUT;
         loop {
+            super::cancel::check()?;
             if let Some(status) = child.exited() {
                 // ssh exits as soon as the forwarded connection closes: 0 when it worked.
                 let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -127,12 +153,13 @@ impl SshClient {
             .arg("-L")
             .arg(format!("127.0.0.1:{local}:{target}"))
             .arg(self.destination_arg());
-        let child = ManagedChild::spawn("ssh", cmd, log)?;
-        self.wait_logged_in(child, target, log, || is_listening(local))
+        let child = self.spawn(cmd, log, None)?;
+        self.wait_logged_in(child, target, log, local)
     }
 
-    /// Starts `ssh -X` on `display` (the client's), with `input` on its stdin. The managed
-    /// server runs its forced command; for a user's server, `remote_command` is run.
+    /// Starts `ssh -X` on `display` (the client's, with a cookie the ssh account can read),
+    /// with `input` on its stdin. The managed server runs its forced command; for a user's
+    /// server, `remote_command` is run.
     pub fn x11(
         &self,
         display: &XDisplay,
@@ -147,21 +174,31 @@ impl SshClient {
             cmd.arg(c);
         }
         display.apply(&mut cmd);
-        ManagedChild::spawn_with_input("ssh", cmd, log, None, input)
+        self.spawn(cmd, log, Some(input))
     }
 
-    /// Waits until `ready` holds while ssh runs; if ssh exits first, says why.
+    /// Waits until ssh itself listens on `local` (it opens the forward only after logging
+    /// in); if ssh exits first, says why.
     fn wait_logged_in(
         &self,
         mut child: ManagedChild,
         target: &str,
         log: &Path,
-        ready: impl Fn() -> bool,
+        local: u16,
     ) -> Result<ManagedChild, LabError> {
         let deadline = Instant::now() + LOGIN_TIMEOUT;
+        let pid = child.pid().unwrap_or(0);
         loop {
-            if ready() {
-                return Ok(child);
+            super::cancel::check()?;
+            match listener(local, pid) {
+                Listener::Ours => return Ok(child),
+                Listener::Other => {
+                    return Err(LabError::PortTaken {
+                        what: "the ssh tunnel's local end".into(),
+                        port: local,
+                    })
+                }
+                Listener::Nobody => {}
             }
             if let Some(status) = child.exited() {
                 let text = std::fs::read_to_string(log).unwrap_or_default();

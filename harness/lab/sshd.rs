@@ -1,7 +1,12 @@
 //! A private OpenSSH server for the SSH transports: fresh keys per run, loopback only, key
-//! login for the lab user alone, no PAM, and nothing allowed beyond the one job it is started
-//! for: a local forward to the SPICE port ([`SshdJob::Tunnel`]) or X forwarding of exactly
-//! one program ([`SshdJob::X11`]).
+//! login for the viewer account alone, no PAM, and nothing allowed beyond the one job it is
+//! started for: a local forward to the SPICE port ([`SshdJob::Tunnel`]) or X forwarding of
+//! exactly one program ([`SshdJob::X11`]).
+//!
+//! The client side runs as the same unprivileged account, from files in its folder: its key,
+//! a config for [`ALIAS`], and a `known_hosts` that holds this server's host key and nothing
+//! else (`StrictHostKeyChecking yes`), so a process that took the port first cannot pose as
+//! the server.
 //!
 //! It runs in the foreground (`-D`) so its PID is ours. Each connection gets its own sshd
 //! process (a child of the listener), which outlives the listener; they are stopped too, by
@@ -12,8 +17,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::lab_user::{LabHome, LabUser};
-use super::ports::is_listening;
-use super::process::{wait_ready, ManagedChild};
+use super::process::{stop_all, wait_listening, Descendant, ManagedChild};
 use super::LabError;
 
 /// OpenSSH's server (Debian's openssh-server).
@@ -119,7 +123,7 @@ pub fn server_config(dir: &Path, home: &Path, user: &str, port: u16, job: &SshdJ
     c
 }
 
-/// The client configuration for [`ALIAS`].
+/// The client configuration for [`ALIAS`]; `dir` holds the key and `known_hosts`.
 pub fn client_config(dir: &Path, user: &str, port: u16, x11: bool) -> String {
     let d = dir.display();
     let forward_x = if x11 {
@@ -132,7 +136,7 @@ pub fn client_config(dir: &Path, user: &str, port: u16, x11: bool) -> String {
     format!(
         "Host {ALIAS}\n  HostName 127.0.0.1\n  Port {port}\n  User {user}\n\
          IdentityFile {d}/client_ed25519\n  IdentitiesOnly yes\n\
-         UserKnownHostsFile {d}/known_hosts\n  StrictHostKeyChecking accept-new\n\
+         UserKnownHostsFile {d}/known_hosts\n  StrictHostKeyChecking yes\n\
          BatchMode yes\n  ExitOnForwardFailure yes\n  ForwardAgent no\n  {forward_x}\
          RequestTTY no\n"
     )
@@ -147,13 +151,27 @@ impl Sshd {
         let io = |context: String| move |source| LabError::Io { context, source };
         std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         std::fs::create_dir_all(PRIVSEP_DIR).map_err(io(format!("creating {PRIVSEP_DIR}")))?;
-        let home = LabHome::create(LabUser::lookup()?)?;
+        let home = LabHome::create(LabUser::lookup(super::Role::Viewer)?)?;
         keygen(&dir.join("host_ed25519"), dir)?;
         keygen(&dir.join("client_ed25519"), dir)?;
-        let public = std::fs::read(dir.join("client_ed25519.pub"))
-            .map_err(io("reading the client's public key".into()))?;
-        // sshd reads authorized_keys as the user, so it lives in the user's folder.
+        let read = |name: &str| {
+            std::fs::read(dir.join(name)).map_err(io(format!("reading the key {name}")))
+        };
+        let public = read("client_ed25519.pub")?;
+        // sshd reads authorized_keys as the user, and the client runs as it: both sides'
+        // files live in the user's folder.
         home.write("authorized_keys", &public)?;
+        home.write("client_ed25519", &read("client_ed25519")?)?;
+        let host_key = String::from_utf8_lossy(&read("host_ed25519.pub")?).to_string();
+        let pinned = format!(
+            "[127.0.0.1]:{port} {}\n",
+            host_key
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        home.write("known_hosts", pinned.as_bytes())?;
         if matches!(job, SshdJob::X11 { .. }) {
             home.write("Xauthority", b"")?;
         }
@@ -161,12 +179,11 @@ impl Sshd {
         let config = dir.join("sshd_config");
         std::fs::write(&config, server_config(dir, home.dir(), user, port, &job))
             .map_err(io(format!("writing {}", config.display())))?;
-        let client_config = dir.join("ssh_config");
-        std::fs::write(
-            &client_config,
-            self::client_config(dir, user, port, matches!(job, SshdJob::X11 { .. })),
-        )
-        .map_err(io(format!("writing {}", client_config.display())))?;
+        let client_config = home.write(
+            "ssh_config",
+            self::client_config(home.dir(), user, port, matches!(job, SshdJob::X11 { .. }))
+                .as_bytes(),
+        )?;
         let log = dir.join("sshd.log");
         let check = Command::new(SSHD)
             .arg("-t")
@@ -178,7 +195,7 @@ impl Sshd {
                 source,
             })?;
         if !check.status.success() {
-            return Err(LabError::Rejected {
+            return Err(LabError::SshdConfig {
                 line: String::from_utf8_lossy(&check.stderr).trim().to_string(),
                 log: config,
             });
@@ -186,9 +203,7 @@ impl Sshd {
         let mut cmd = Command::new(SSHD);
         cmd.arg("-D").arg("-f").arg(&config).arg("-E").arg(&log);
         let mut process = ManagedChild::spawn("sshd", cmd, &dir.join("sshd.out"))?;
-        wait_ready("sshd", Duration::from_secs(10), &mut process, || {
-            is_listening(port)
-        })?;
+        wait_listening("sshd", port, Duration::from_secs(10), &mut process, || true)?;
         Ok(Self {
             process,
             port,
@@ -208,9 +223,14 @@ impl Sshd {
         &self.client_config
     }
 
-    /// The lab user's folder on the server side (its HOME for forced commands).
+    /// The login account's folder (its HOME for forced commands; the client's files too).
     pub fn home(&self) -> &Path {
         self.home.dir()
+    }
+
+    /// The account the client logs in as, and should run as.
+    pub fn user(&self) -> &LabUser {
+        self.home.user()
     }
 
     /// The server's log.
@@ -223,12 +243,21 @@ impl Sshd {
         self.process.exited().is_none()
     }
 
-    /// PIDs of the per-connection server processes.
-    fn connection_pids(&self) -> Vec<i32> {
+    /// Handles on the per-connection server processes and what runs under them.
+    fn connections(&self) -> Vec<Descendant> {
         let Some(pid) = self.process.pid() else {
             return Vec::new();
         };
         descendants(pid)
+            .into_iter()
+            .filter_map(Descendant::open)
+            .collect()
+    }
+
+    /// Whether the listener still runs, as the transports report it.
+    pub fn health(&mut self) -> Option<String> {
+        (!self.is_running())
+            .then(|| format!("the managed sshd exited; its log: {}", self.log.display()))
     }
 }
 
@@ -254,15 +283,12 @@ pub fn descendants(pid: u32) -> Vec<i32> {
 
 impl Drop for Sshd {
     fn drop(&mut self) {
-        // Connections outlive the listener, so read them first, then stop both.
-        let connections = self.connection_pids();
+        // Connections (and a forced command under them) outlive the listener and are not our
+        // children, so no parent-death signal reaches them: take handles on them first, stop
+        // them, then the listener.
+        let connections = self.connections();
+        stop_all(&connections, Duration::from_secs(2));
         self.process.stop(Duration::from_secs(3));
-        for pid in connections {
-            // SAFETY: signalling processes that were descendants of our own sshd a moment ago.
-            unsafe {
-                libc::kill(pid, libc::SIGTERM);
-            }
-        }
     }
 }
 
@@ -324,5 +350,7 @@ mod tests {
         let client = client_config(Path::new("/r"), "u", 2222, true);
         assert!(client.contains("ForwardX11Trusted yes"));
         assert!(client.contains("IdentityFile /r/client_ed25519"));
+        // Only the host key written at start is trusted.
+        assert!(client.contains("StrictHostKeyChecking yes"));
     }
 }

@@ -17,7 +17,8 @@ use super::LabError;
 
 const FAMILY_LOCAL: u16 = 256;
 const FAMILY_WILD: u16 = 65535;
-const COOKIE_NAME: &[u8] = b"MIT-MAGIC-COOKIE-1";
+/// The auth protocol name of [`Cookie`]s.
+pub const COOKIE_NAME: &[u8] = b"MIT-MAGIC-COOKIE-1";
 /// MIT-MAGIC-COOKIE-1 cookies are 16 bytes.
 pub const COOKIE_LEN: usize = 16;
 
@@ -30,9 +31,6 @@ impl fmt::Debug for Cookie {
         f.write_str("Cookie(***)")
     }
 }
-
-/// The auth protocol name of [`Cookie`]s.
-pub const COOKIE_PROTOCOL: &[u8] = COOKIE_NAME;
 
 /// An X display the lab started and who may use it.
 #[derive(Debug, Clone, PartialEq, Eq)]

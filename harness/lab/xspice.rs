@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use super::ports::{free_display, free_loopback_port, is_listening};
-use super::process::{wait_ready, ManagedChild};
+use super::ports::{free_display, free_loopback_port};
+use super::process::{wait_listening, ManagedChild};
 use super::x11;
 use super::xauth::{create_authority, XDisplay};
 use super::LabError;
@@ -121,9 +121,9 @@ impl Xspice {
             cmd.env(k, v);
         }
         let mut xorg = ManagedChild::spawn(XORG, cmd, &dir.join("xorg.out"))?;
-        let socket = format!("/tmp/.X11-unix/X{}", display.number);
-        let ready = wait_ready("Xspice", config.timeout, &mut xorg, || {
-            UnixStream::connect(&socket).is_ok() && is_listening(port)
+        let socket = display.socket();
+        let ready = wait_listening("Xspice", port, config.timeout, &mut xorg, || {
+            UnixStream::connect(&socket).is_ok()
         });
         if let Err(e) = ready {
             return Err(explain_failure(e, &log, &dir.join("xorg.out")));

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use super::lab_user::LabUser;
+use super::lab_user::{LabHome, LabUser};
 use super::ports::free_display;
 use super::process::{wait_ready, ManagedChild};
 use super::xauth::{create_authority, XDisplay};
@@ -27,9 +27,10 @@ pub struct Xvfb {
 }
 
 impl Xvfb {
-    /// Starts Xvfb with a `width`×`height`×24 screen, files in `dir`, and waits until it
-    /// accepts clients (and refuses those without the cookie).
-    pub fn start(width: u32, height: u32, dir: &Path) -> Result<Self, LabError> {
+    /// Starts Xvfb with a `width`×`height`×24 screen as `home`'s account (its cookie in that
+    /// folder, logs in `dir`), and waits until it accepts clients and refuses those without
+    /// the cookie.
+    pub fn start(width: u32, height: u32, dir: &Path, home: &LabHome) -> Result<Self, LabError> {
         crate::lab::process::require(XVFB)?;
         std::fs::create_dir_all(dir).map_err(|source| LabError::Io {
             context: format!("creating {}", dir.display()),
@@ -39,13 +40,24 @@ impl Xvfb {
             context: "finding a free X display number for Xvfb".into(),
             source: std::io::Error::other("displays 120..319 are all taken"),
         })?;
-        let display = create_authority(&dir.join("xvfb.xauth"), number)?;
+        let display = create_authority(&home.file("xvfb.xauth"), number)?;
+        std::os::unix::fs::chown(
+            &display.authority,
+            Some(home.user().uid),
+            Some(home.user().gid),
+        )
+        .map_err(|source| LabError::Io {
+            context: format!("handing {} to its account", display.authority.display()),
+            source,
+        })?;
         let mut cmd = Command::new(XVFB);
         cmd.arg(display.name())
             .args(["-screen", "0", &format!("{width}x{height}x24")])
             .args(["-nolisten", "tcp", "-noreset", "-auth"])
             .arg(&display.authority);
-        let mut process = ManagedChild::spawn("Xvfb", cmd, &dir.join("xvfb.log"))?;
+        cmd.env("HOME", home.dir()).current_dir(home.dir());
+        let mut process =
+            ManagedChild::spawn_as("Xvfb", cmd, &dir.join("xvfb.log"), Some(home.user()))?;
         let socket = display.socket();
         wait_ready("Xvfb", Duration::from_secs(10), &mut process, || {
             std::os::unix::net::UnixStream::connect(&socket).is_ok()
@@ -59,18 +71,17 @@ impl Xvfb {
         &self.display
     }
 
-    /// Starts the window manager on this display as `user` (with `user_display`'s cookie),
-    /// `home` as its home; ready once it announces itself on the root window.
+    /// Starts the window manager on this display as `user`, `home` as its home; ready once
+    /// it announces itself on the root window.
     pub fn start_window_manager(
         &self,
-        user_display: &XDisplay,
         user: &LabUser,
         home: &Path,
         log: &Path,
     ) -> Result<ManagedChild, LabError> {
         crate::lab::process::require(WINDOW_MANAGER)?;
         let mut cmd = Command::new(WINDOW_MANAGER);
-        user_display.apply(&mut cmd);
+        self.display.apply(&mut cmd);
         cmd.env("HOME", home).current_dir(home);
         let mut wm = ManagedChild::spawn_as("evilwm", cmd, log, Some(user))?;
         let display = self.display.clone();

@@ -254,10 +254,14 @@ mod tests {
         assert!(matches!(err, ResultsError::Json { .. }));
         assert!(err.to_string().contains("broken.json"));
 
-        // Right schema, wrong shape: a JSON error, not a schema error.
+        // Right schema, wrong shape: a field error naming what is missing, not a schema error.
         fs::write(&path, r#"{"schema": "spicebench.run/v1"}"#).unwrap();
         let err = RunResult::read(&path).unwrap_err();
-        assert!(matches!(err, ResultsError::Json { .. }));
+        assert!(matches!(err, ResultsError::Field { .. }), "{err}");
+        assert!(
+            err.to_string().contains("missing field `scenario`"),
+            "{err}"
+        );
 
         let err = RunResult::read(dir.join("absent.json")).unwrap_err();
         assert!(matches!(err, ResultsError::Io { .. }));

@@ -8,7 +8,8 @@
 
 use std::fmt;
 
-use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::watch;
 
 /// Which signal ended the sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,31 +43,57 @@ impl fmt::Display for Interrupt {
     }
 }
 
-/// The installed handlers.
+/// The installed handlers. A task of their own receives the signals: it sets the lab's cancel
+/// flag at once (a start-up blocked in the lab stops within one poll), then tells the sweep.
 #[derive(Debug)]
 pub struct Interrupts {
-    int: Signal,
-    term: Signal,
-    hup: Signal,
+    received: watch::Receiver<Option<Interrupt>>,
 }
 
 impl Interrupts {
     /// Installs handlers for SIGINT, SIGTERM and SIGHUP (inside a tokio runtime).
     pub fn install() -> std::io::Result<Self> {
-        Ok(Self {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-        })
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut term = signal(SignalKind::terminate())?;
+        let mut hup = signal(SignalKind::hangup())?;
+        let (tx, received) = watch::channel(None);
+        tokio::spawn(async move {
+            loop {
+                let which = tokio::select! {
+                    _ = int.recv() => Interrupt::Int,
+                    _ = term.recv() => Interrupt::Term,
+                    _ = hup.recv() => Interrupt::Hup,
+                };
+                crate::lab::cancel::request();
+                // The first signal decides the exit status.
+                tx.send_if_modified(|s| {
+                    let first = s.is_none();
+                    if first {
+                        *s = Some(which);
+                    }
+                    first
+                });
+            }
+        });
+        Ok(Self { received })
     }
 
-    /// Waits for the next of the three.
+    /// Waits for the first signal.
     pub async fn next(&mut self) -> Interrupt {
-        tokio::select! {
-            _ = self.int.recv() => Interrupt::Int,
-            _ = self.term.recv() => Interrupt::Term,
-            _ = self.hup.recv() => Interrupt::Hup,
+        loop {
+            if let Some(s) = *self.received.borrow_and_update() {
+                return s;
+            }
+            if self.received.changed().await.is_err() {
+                // The handler task is gone; nothing will arrive.
+                std::future::pending::<()>().await;
+            }
         }
+    }
+
+    /// The signal received so far, if any.
+    pub fn received(&self) -> Option<Interrupt> {
+        *self.received.borrow()
     }
 }
 

@@ -92,6 +92,18 @@ pub async fn run_matrix(
                 ));
                 outcome.done.push((config.clone(), r, path));
             }
+            // A start-up the signal stopped midway ends in an error too: it is the signal.
+            Ok(Err(_)) if interrupts.received().is_some() => {
+                let signal = interrupts.received().unwrap_or(Interrupt::Int);
+                outcome.interrupted = Some(signal);
+                line(format!(
+                    "[{}/{}] {}: {signal}; its processes were stopped",
+                    i + 1,
+                    total,
+                    config.name
+                ));
+                outcome.not_run.push(config.clone());
+            }
             Ok(Err(e)) => {
                 line(format!(
                     "[{}/{}] {}: FAILED after {:.1} s: {e}",

@@ -116,6 +116,14 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         Some(v) => access(&v.table()?, path)?,
         None => Access::default(),
     };
+    if target.geometry().is_none() && access.viewers.contains(&ViewerKind::RemoteViewer) {
+        // remote-viewer's screen must be the guest's size for its pixels to be the guest's,
+        // and the input plan maps through it.
+        return Err(target_val.err(
+            "remote-viewer needs the target's screen size; add geometry = \"WIDTHxHEIGHT\" \
+             (e.g. \"1024x768\") to [target]",
+        ));
+    }
 
     let steps_val = root.require("steps", "add at least one [[steps]] table")?;
     let items = steps_val.array()?;
@@ -925,6 +933,24 @@ mod tests {
             "description",
             "expected a string",
         );
+    }
+
+    #[test]
+    fn remote_viewer_on_an_external_target_needs_its_geometry() {
+        let text = "name = \"t\"\n[target]\nkind = \"external\"\nuri = \"spice://h:1\"\n\
+                    [access]\nviewers = [\"remote-viewer\"]\n[[steps]]\nkind = \"pause\"\n\
+                    duration_s = 1\n";
+        fails(
+            text,
+            2,
+            "target",
+            "remote-viewer needs the target's screen size",
+        );
+        let ok = text.replace(
+            "uri = \"spice://h:1\"",
+            "uri = \"spice://h:1\"\ngeometry = \"800x600\"",
+        );
+        assert!(parse(&ok).is_ok());
     }
 
     #[test]

@@ -102,8 +102,7 @@ impl ChannelDuties {
 
     /// The mode to request given what the server supports and what is in force, if any.
     pub fn mouse_request(&self, supported: u32, current: u32) -> Option<u32> {
-        (supported & self.wanted_mouse != 0 && current != self.wanted_mouse)
-            .then_some(self.wanted_mouse)
+        mouse_request(self.wanted_mouse, supported, current)
     }
 
     /// Handles one server message. A body that breaks a rule the client depends on (a PING
@@ -189,6 +188,12 @@ impl ChannelDuties {
         }
         Ok(())
     }
+}
+
+/// The one rule for asking for a mouse mode: ask for `wanted` when the server supports it
+/// and another mode is in force.
+pub fn mouse_request(wanted: u32, supported: u32, current: u32) -> Option<u32> {
+    (supported & wanted != 0 && current != wanted).then_some(wanted)
 }
 
 /// The display channel's events for one message: MARK, or the screen change it carries.

@@ -19,7 +19,7 @@ use std::os::unix::net::UnixStream;
 
 use x11rb::rust_connection::{DefaultStream, RustConnection};
 
-use crate::lab::xauth::COOKIE_PROTOCOL;
+use crate::lab::xauth::COOKIE_NAME;
 use crate::lab::XDisplay;
 
 /// What can go wrong talking to a lab X server, with what to do about it.
@@ -76,11 +76,16 @@ pub fn connect(display: &XDisplay) -> Result<(RustConnection, u32), XClientError
     let conn = RustConnection::connect_to_stream_with_auth_info(
         stream,
         0,
-        COOKIE_PROTOCOL.to_vec(),
+        COOKIE_NAME.to_vec(),
         display.cookie.0.to_vec(),
     )
     .map_err(|e| fail(e.to_string()))?;
-    let root = conn.setup().roots[0].root;
+    let root = conn
+        .setup()
+        .roots
+        .first()
+        .map(|s| s.root)
+        .ok_or_else(|| fail("the server reports no screen".into()))?;
     Ok((conn, root))
 }
 

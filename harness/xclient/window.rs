@@ -125,8 +125,16 @@ pub fn wait_for_window(
                 }
             }
         }
-        // Sleep until the next map, configure or reparent on the screen, or the deadline.
-        if !wait_for_event(&conn, deadline) {
+        if crate::lab::cancel::requested() {
+            return Err(XClientError::Request {
+                display: display.name(),
+                reason: "stopped: the run was interrupted".into(),
+            });
+        }
+        // Sleep until the next map, configure or reparent on the screen, or the deadline (and
+        // look at the cancel flag at least every 100 ms).
+        let wake = deadline.min(Instant::now() + Duration::from_millis(100));
+        if !wait_for_event(&conn, wake) && Instant::now() >= deadline {
             return Err(XClientError::NoWindow {
                 class: class.to_string(),
                 display: display.name(),

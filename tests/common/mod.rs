@@ -59,17 +59,19 @@ pub fn assert_nothing_left(dir: &Path) {
     panic!("processes left behind: {:?}", processes_under(dir));
 }
 
-/// Uid of the lab's unprivileged user, if it exists.
-pub fn lab_uid() -> Option<u32> {
-    spicebench::lab::LabUser::lookup().ok().map(|u| u.uid)
+/// Uids of the lab's unprivileged accounts that exist.
+pub fn lab_uids() -> Vec<u32> {
+    use spicebench::lab::{LabUser, Role};
+    [Role::Guest, Role::Viewer]
+        .into_iter()
+        .filter_map(|r| LabUser::lookup(r).ok().map(|u| u.uid))
+        .collect()
 }
 
-/// Processes that run as the lab user: every one of them was started by a lab (tests hold
+/// Processes that run as a lab account: every one of them was started by a lab (tests hold
 /// the lab lock, so none belongs to another test).
 pub fn lab_user_processes() -> Vec<(u32, String)> {
-    let Some(uid) = lab_uid() else {
-        return Vec::new();
-    };
+    let uids = lab_uids();
     let mut found = Vec::new();
     for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
@@ -85,7 +87,7 @@ pub fn lab_user_processes() -> Vec<(u32, String)> {
         let zombie = status
             .lines()
             .any(|l| l.starts_with("State:") && l.contains('Z'));
-        if real_uid == Some(uid) && !zombie {
+        if real_uid.is_some_and(|u| uids.contains(&u)) && !zombie {
             let cmd = std::fs::read(e.path().join("cmdline"))
                 .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
                 .unwrap_or_default();

@@ -53,12 +53,10 @@ pub struct ViewerProgram {
     pub program: PathBuf,
     /// Its arguments (never a secret).
     pub args: Vec<OsString>,
-    /// The connection file it reads on stdin: it holds the ticket.
-    pub connection: Vec<u8>,
-    /// The X display it draws on (the client's), with a cookie root can read.
+    /// The connection file it reads on stdin: it holds the ticket, so it never prints.
+    pub connection: crate::secret::Secret,
+    /// The X display it draws on (the client's), its cookie readable by `user`.
     pub display: XDisplay,
-    /// The same display with a cookie the lab user can read.
-    pub user_display: XDisplay,
     /// The account it runs as.
     pub user: LabUser,
     /// Its home and working directory (the lab user's folder).
@@ -74,21 +72,23 @@ pub fn launch_locally(program: &ViewerProgram) -> Result<ManagedChild, LabError>
     cmd.args(&program.args)
         .env("HOME", &program.home)
         .current_dir(&program.home);
-    program.user_display.apply(&mut cmd);
+    program.display.apply(&mut cmd);
     ManagedChild::spawn_with_input(
         &program.name,
         cmd,
         &program.log,
         Some(&program.user),
-        &program.connection,
+        program.connection.expose().as_bytes(),
     )
 }
 
 /// A started transport. Dropping it stops every process it started.
 ///
-/// Servers it needs run from [`start_transport`] on, but connections start only in
-/// [`Transport::open`] (or [`Transport::launch_viewer`]), after the capture began: a
-/// connection whose start is not captured cannot be attributed.
+/// Servers it needs run from [`start_transport`] on, but the session's connections start only
+/// in [`Transport::open`] (or [`Transport::launch_viewer`]), after the capture began: a
+/// connection whose start is not captured cannot be attributed. (A check against the user's
+/// own SSH server, `ssh -W`, runs in `start_transport`, before the capture: it is not part of
+/// the session.)
 pub trait Transport: Send {
     /// Opens the transport's own connections (an SSH tunnel logs in here).
     fn open(&mut self) -> Result<(), LabError> {

@@ -52,7 +52,8 @@ impl SshTunnel {
                     reserve_port("the managed sshd")?,
                 )?;
                 let config = sshd.client_config().to_path_buf();
-                (Some(sshd), SshDestination::Managed { config })
+                let user = sshd.user().clone();
+                (Some(sshd), SshDestination::Managed { config, user })
             }
             SshServer::External {
                 destination,
@@ -108,11 +109,13 @@ impl Transport for SshTunnel {
 
     fn capture_points(&self) -> Vec<CapturePoint> {
         let mut ports = vec![self.local];
+        // With the user's own SSH server, the target's address is as that host sees it: its
+        // loopback is not ours.
         if let Some(sshd) = &self.sshd {
             ports.push(sshd.port());
-        }
-        if self.target.is_loopback() {
-            ports.push(self.target.port);
+            if self.target.is_loopback() {
+                ports.push(self.target.port);
+            }
         }
         vec![CapturePoint::loopback_ports(&ports)]
     }
@@ -138,14 +141,9 @@ impl Transport for SshTunnel {
                 ));
             }
         }
-        if let Some(s) = self.sshd.as_mut() {
-            if !s.is_running() {
-                return Health::Exited(format!(
-                    "the managed sshd exited; its log: {}",
-                    s.log().display()
-                ));
-            }
+        match self.sshd.as_mut().and_then(Sshd::health) {
+            Some(why) => Health::Exited(why),
+            None => Health::Running,
         }
-        Health::Running
     }
 }

@@ -35,18 +35,15 @@ pub struct SshX {
     sshd_port: u16,
 }
 
-/// The shell command that records its PID and becomes `program` (stdin passed through).
-fn remote_command(program: &ViewerProgram, home: &str) -> String {
+/// The command that becomes `program` on the server side (stdin passed through). Its
+/// arguments are spicebench's own constants, none from a scenario.
+fn remote_command(program: &ViewerProgram) -> String {
     let args: Vec<String> = program
         .args
         .iter()
         .map(|a| a.to_string_lossy().to_string())
         .collect();
-    format!(
-        "echo $$ > {home}/remote.pid && exec {} {}",
-        program.program.display(),
-        args.join(" ")
-    )
+    format!("exec {} {}", program.program.display(), args.join(" "))
 }
 
 /// A free port from 6010 on for sshd's X11 listener (6000 + display offset).
@@ -94,16 +91,18 @@ impl Transport for SshX {
     }
 
     fn capture_points(&self) -> Vec<CapturePoint> {
-        let mut c = CapturePoint::loopback_ports(&[self.target.port]);
-        if self.ssh == SshServer::Managed {
-            c.filter = format!(
-                "{} or tcp port {} or tcp portrange {}-{}",
-                c.filter,
-                self.sshd_port,
-                self.x11_port,
-                self.x11_port + X11_PORTS - 1
-            );
+        // With the user's own SSH server, remote-viewer and its SPICE leg run on that host:
+        // nothing of this session is on our loopback.
+        if self.ssh != SshServer::Managed {
+            return Vec::new();
         }
+        let mut c = CapturePoint::loopback_ports(&[self.target.port, self.sshd_port]);
+        c.filter = format!(
+            "{} or tcp portrange {}-{}",
+            c.filter,
+            self.x11_port,
+            self.x11_port + X11_PORTS - 1
+        );
         vec![c]
     }
 
@@ -114,15 +113,16 @@ impl Transport for SshX {
             SshServer::Managed => {
                 let sshd = Sshd::start(
                     SshdJob::X11 {
-                        command: remote_command(program, "{home}"),
+                        command: remote_command(program),
                         display_offset: self.x11_port - 6000,
                     },
                     &self.dir,
                     self.sshd_port,
                 )?;
                 let config = sshd.client_config().to_path_buf();
+                let user = sshd.user().clone();
                 self.sshd = Some(sshd);
-                (SshDestination::Managed { config }, None)
+                (SshDestination::Managed { config, user }, None)
             }
             SshServer::External {
                 destination,
@@ -132,7 +132,7 @@ impl Transport for SshX {
                     destination: destination.clone(),
                     config: config.clone(),
                 },
-                Some(remote_command(program, "\"$HOME\"")),
+                Some(remote_command(program)),
             ),
         };
         let client = SshClient {
@@ -142,7 +142,7 @@ impl Transport for SshX {
         client.x11(
             &program.display,
             command.as_deref(),
-            &program.connection,
+            program.connection.expose().as_bytes(),
             &log,
         )
     }
@@ -160,15 +160,10 @@ impl Transport for SshX {
     }
 
     fn health(&mut self) -> Health {
-        if let Some(s) = self.sshd.as_mut() {
-            if !s.is_running() {
-                return Health::Exited(format!(
-                    "the managed sshd exited; its log: {}",
-                    s.log().display()
-                ));
-            }
+        match self.sshd.as_mut().and_then(Sshd::health) {
+            Some(why) => Health::Exited(why),
+            None => Health::Running,
         }
-        Health::Running
     }
 }
 
@@ -177,20 +172,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn remote_command_records_its_pid_and_execs_the_viewer() {
+    fn remote_command_execs_the_viewer() {
         let program = ViewerProgram {
             name: "remote-viewer".into(),
             program: "/usr/bin/remote-viewer".into(),
             args: vec!["--kiosk".into(), "-".into()],
-            connection: Vec::new(),
+            connection: crate::secret::Secret::default(),
             display: crate::lab::xauth::XDisplay {
                 number: 1,
                 authority: "/a".into(),
-                cookie: crate::lab::xauth::Cookie([0; 16]),
-            },
-            user_display: crate::lab::xauth::XDisplay {
-                number: 1,
-                authority: "/b".into(),
                 cookie: crate::lab::xauth::Cookie([0; 16]),
             },
             user: crate::lab::LabUser {
@@ -202,8 +192,8 @@ mod tests {
             log: "/l".into(),
         };
         assert_eq!(
-            remote_command(&program, "/h"),
-            "echo $$ > /h/remote.pid && exec /usr/bin/remote-viewer --kiosk -"
+            remote_command(&program),
+            "exec /usr/bin/remote-viewer --kiosk -"
         );
     }
 }

@@ -138,6 +138,43 @@ pub async fn wait_for_quiet(
     }
 }
 
+/// Runs `f` on a thread of its own and awaits its result. The input threads ask for
+/// SCHED_FIFO; on tokio's blocking pool, which reuses threads, that priority would stay with
+/// whatever blocking work came next.
+pub async fn on_own_thread<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| format!("starting the {name} thread: {e}"))?;
+    rx.await
+        .map_err(|_| format!("the {name} thread ended without a result"))
+}
+
+/// Stops an input script before its next step if the future playing it is dropped (a
+/// signal): calls `cancel` on drop unless disarmed.
+pub struct CancelOnDrop<F: FnMut()>(pub Option<F>);
+
+impl<F: FnMut()> CancelOnDrop<F> {
+    /// The script finished: nothing to cancel.
+    pub fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl<F: FnMut()> Drop for CancelOnDrop<F> {
+    fn drop(&mut self) {
+        if let Some(mut cancel) = self.0.take() {
+            cancel();
+        }
+    }
+}
+
 /// Reports input progress every 100 ms while `play` runs.
 pub async fn with_input_progress<T>(
     play: impl Future<Output = T>,

@@ -3,10 +3,11 @@
 
 use tokio::sync::watch;
 
-use super::{with_input_progress, BoxFuture, ProtocolReport, Viewer, ViewerContext, ViewerReport};
-use crate::client::{
-    ClientError, PointerStep, ScheduledStep, ScriptRunner, Session, SessionConfig,
+use super::{
+    on_own_thread, with_input_progress, BoxFuture, CancelOnDrop, ProtocolReport, Viewer,
+    ViewerContext, ViewerReport,
 };
+use crate::client::{ClientError, PointerStep, ScheduledStep, Session, SessionConfig};
 use crate::run::progress::Progress;
 use crate::run::RunError;
 use crate::scenario::{InputPlan, PointerAction};
@@ -88,17 +89,6 @@ pub fn schedule(plan: &InputPlan, start_us: u64) -> Vec<ScheduledStep> {
         .collect()
 }
 
-/// Stops the input thread before its next step if the play future is dropped (Ctrl-C).
-struct CancelOnDrop(Option<ScriptRunner>);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        if let Some(r) = self.0.take() {
-            r.cancel();
-        }
-    }
-}
-
 impl Viewer for NativeViewer {
     fn play<'a>(
         &'a mut self,
@@ -111,8 +101,8 @@ impl Viewer for NativeViewer {
             let total = steps.len() as u64;
             let runner = self.session.script_runner();
             let thread_runner = runner.clone();
-            let handle = tokio::task::spawn_blocking(move || thread_runner.run(&steps));
-            let mut guard = CancelOnDrop(Some(runner));
+            let handle = on_own_thread("inputs", move || thread_runner.run(&steps));
+            let mut guard = CancelOnDrop(Some(move || runner.cancel()));
             let recorder = self.session.recorder().clone();
             let report = with_input_progress(
                 handle,
@@ -121,14 +111,10 @@ impl Viewer for NativeViewer {
                 total,
             )
             .await;
-            guard.0.take();
-            match report {
-                Ok(r) => {
-                    self.realtime = Some(r.realtime);
-                    r.error.map_or(Ok(()), Err)
-                }
-                Err(e) => Err(format!("the input thread failed: {e}")),
-            }
+            guard.disarm();
+            let r = report?;
+            self.realtime = Some(r.realtime);
+            r.error.map_or(Ok(()), Err)
         })
     }
 
