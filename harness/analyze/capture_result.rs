@@ -85,6 +85,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
             transport: transport.as_str().to_string(),
             client: Some(f.client.to_string()),
             leg: f.relay.then(|| "relay".to_string()),
+            attribution: None,
             down: stats(Direction::Down),
             up: stats(Direction::Up),
         });

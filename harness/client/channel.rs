@@ -28,12 +28,62 @@ pub(crate) struct ChannelContext {
     pub duties: ChannelDuties,
 }
 
+/// A channel's TLS session and a duplicate of its socket to read records with (readiness
+/// comes from the tokio stream).
+pub(crate) struct TlsReader {
+    pub conn: super::tls::SharedTls,
+    pub socket: std::net::TcpStream,
+}
+
+/// Size of a channel's read buffer.
+const READ_BUF: usize = 256 * 1024;
+
+/// Reads the next plaintext bytes of the connection into `buf[..n]` and returns `n`; 0 when
+/// the server closed it.
+async fn next_bytes(
+    stream: &mut TcpStream,
+    tls: Option<&mut TlsReader>,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<usize> {
+    let Some(t) = tls else {
+        if buf.len() != READ_BUF {
+            buf.resize(READ_BUF, 0);
+        }
+        return stream.read(buf).await;
+    };
+    use super::tls::{drain, read_records, Received};
+    buf.clear();
+    loop {
+        // Plaintext the session already holds (records read with the link stage) first.
+        match drain(&mut super::tls::lock(&t.conn), buf)? {
+            Some(Received::Data) => return Ok(buf.len()),
+            Some(Received::Closed) => return Ok(0),
+            None => {}
+        }
+        stream.readable().await?;
+        let read = stream.try_io(tokio::io::Interest::READABLE, || {
+            read_records(&mut super::tls::lock(&t.conn), &mut t.socket)
+        });
+        match read {
+            Ok(0) => return Ok(0),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Reads and handles messages until the connection ends.
-pub(crate) async fn run_reader(mut stream: TcpStream, kind: HeaderKind, mut ctx: ChannelContext) {
+pub(crate) async fn run_reader(
+    mut stream: TcpStream,
+    mut tls: Option<TlsReader>,
+    kind: HeaderKind,
+    mut ctx: ChannelContext,
+) {
     let mut framer = Framer::new(kind);
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = Vec::new();
     let end = loop {
-        let n = match stream.read(&mut buf).await {
+        let n = match next_bytes(&mut stream, tls.as_mut(), &mut buf).await {
             Ok(0) => break "closed by the server".to_string(),
             Ok(n) => n,
             Err(e) => break format!("read error: {e}"),

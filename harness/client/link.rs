@@ -2,8 +2,7 @@
 //!
 //! All byte layouts come from [`crate::wire::link`]; this module only moves them.
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::{caps, ClientError};
 use crate::wire::link::{
@@ -25,9 +24,10 @@ pub struct Linked {
     pub bytes_up: u64,
 }
 
-/// Links `stream` as channel `(channel_type, channel_id)` of session `connection_id`.
-pub async fn link(
-    stream: &mut TcpStream,
+/// Links `stream` (a TCP connection, or TLS over one) as channel `(channel_type, channel_id)`
+/// of session `connection_id`.
+pub async fn link<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
     connection_id: u32,
     channel_type: ChannelType,
     channel_id: u8,

@@ -11,6 +11,7 @@
 //! - [`events`]: what the client records (traffic, display updates, inputs, notes).
 //! - [`writer`]: a writer shared by the async readers and the input thread.
 //! - [`link`]: the link stage on one connection.
+//! - [`tls`]: SPICE over TLS (rustls), shared by a channel's reader and writers.
 //! - [`state`]: what the readers learn and the session waits for (`watch`).
 //! - [`channel`]: the per-connection reader loop over the sans-IO
 //!   [`ChannelDuties`](crate::wire::duties::ChannelDuties).
@@ -25,6 +26,7 @@ pub mod inject;
 pub mod link;
 pub mod session;
 pub mod state;
+pub mod tls;
 pub mod writer;
 
 pub use clock::Clock;
@@ -32,6 +34,7 @@ pub use events::{EventLog, InputRecord, TrafficRecord, UpdateRecord};
 pub use inject::{InjectReport, PointerStep, ScheduledStep};
 pub use session::{MousePreference, ScriptRunner, Session, SessionConfig};
 pub use state::SessionState;
+pub use tls::{TlsSettings, TlsTrust};
 
 use crate::wire::link::LinkError;
 use crate::wire::WireError;
@@ -87,6 +90,12 @@ pub enum ClientError {
         what: String,
         /// How long.
         seconds: f64,
+    },
+    /// TLS could not be set up or the handshake failed.
+    #[error("TLS: {detail}")]
+    Tls {
+        /// What went wrong, with what to do.
+        detail: String,
     },
     /// Other I/O errors.
     #[error("{context}: {source}")]

@@ -81,6 +81,8 @@ pub struct SessionConfig {
     pub mouse: MousePreference,
     /// Limit for each TCP connect and for each wait during setup.
     pub timeout: Duration,
+    /// TLS on every channel, when the server's port is a TLS port.
+    pub tls: Option<super::tls::TlsSettings>,
 }
 
 impl SessionConfig {
@@ -93,6 +95,7 @@ impl SessionConfig {
             preferred_compression: None,
             mouse: MousePreference::Client,
             timeout: Duration::from_secs(10),
+            tls: None,
         }
     }
 }
@@ -188,14 +191,14 @@ impl Session {
     }
 
     async fn setup(&mut self, config: &SessionConfig) -> Result<(), ClientError> {
-        let (stream, linked) = self
+        let (stream, tls, linked) = self
             .open(config, 0, ChannelType::MAIN, 0, config.password.expose())
             .await?;
         self.server = stream.peer_addr().map_err(|e| ClientError::Io {
             context: "reading the server address".into(),
             source: e,
         })?;
-        self.spawn(stream, ChannelType::MAIN, 0, linked)?;
+        self.spawn(stream, tls, ChannelType::MAIN, 0, linked)?;
 
         let shared = self.shared.clone();
         let init = wait_for(&shared, "MAIN_INIT", config.timeout, |s| s.main_init).await?;
@@ -208,7 +211,7 @@ impl Session {
             if !MEASURED.contains(&channel_type) {
                 continue;
             }
-            let (stream, linked) = self
+            let (stream, tls, linked) = self
                 .open(
                     config,
                     init.session_id,
@@ -218,7 +221,7 @@ impl Session {
                 )
                 .await?;
             let caps = linked.server_channel_caps.clone();
-            let writer = self.spawn(stream, channel_type, channel_id, linked)?;
+            let writer = self.spawn(stream, tls, channel_type, channel_id, linked)?;
             let io = |e| ClientError::Io {
                 context: format!("{channel_type} channel: sending its first messages"),
                 source: e,
@@ -290,7 +293,7 @@ impl Session {
         channel_type: ChannelType,
         channel_id: u8,
         password: &str,
-    ) -> Result<(TcpStream, Linked), ClientError> {
+    ) -> Result<(TcpStream, Option<rustls::ClientConnection>, Linked), ClientError> {
         let connect = tokio::time::timeout(config.timeout, TcpStream::connect(&config.addr));
         let mut stream = match connect.await {
             Ok(Ok(s)) => s,
@@ -309,18 +312,7 @@ impl Session {
         };
         // Inputs must leave at once; Nagle would batch them.
         let _ = stream.set_nodelay(true);
-        let linked = tokio::time::timeout(
-            config.timeout,
-            link(
-                &mut stream,
-                connection_id,
-                channel_type,
-                channel_id,
-                password,
-            ),
-        )
-        .await
-        .map_err(|_| ClientError::Timeout {
+        let silent = |_| ClientError::Timeout {
             what: format!(
                 "a reply to the {channel_type} channel's link message: {} accepted the \
                  connection but sent nothing back; is it a SPICE port (and not, say, an HTTP \
@@ -328,13 +320,48 @@ impl Session {
                 config.addr
             ),
             seconds: config.timeout.as_secs_f64(),
-        })??;
-        Ok((stream, linked))
+        };
+        let Some(settings) = &config.tls else {
+            let linked = tokio::time::timeout(
+                config.timeout,
+                link(
+                    &mut stream,
+                    connection_id,
+                    channel_type,
+                    channel_id,
+                    password,
+                ),
+            )
+            .await
+            .map_err(silent)??;
+            return Ok((stream, None, linked));
+        };
+        let handshake =
+            super::tls::connector(settings)?.connect(super::tls::server_name(settings)?, stream);
+        let mut tls = tokio::time::timeout(config.timeout, handshake)
+            .await
+            .map_err(silent)?
+            .map_err(|e| ClientError::Tls {
+                detail: format!(
+                    "the {channel_type} channel's TLS handshake with {} failed: {e}; is it the \
+                     TLS port, and does the CA (ca_file) sign its certificate for `{}`?",
+                    config.addr, settings.server_name
+                ),
+            })?;
+        let linked = tokio::time::timeout(
+            config.timeout,
+            link(&mut tls, connection_id, channel_type, channel_id, password),
+        )
+        .await
+        .map_err(silent)??;
+        let (stream, conn) = tls.into_inner();
+        Ok((stream, Some(conn), linked))
     }
 
     fn spawn(
         &mut self,
         stream: TcpStream,
+        tls: Option<rustls::ClientConnection>,
         channel_type: ChannelType,
         channel_id: u8,
         linked: Linked,
@@ -357,9 +384,17 @@ impl Session {
         );
         let std_stream = stream.into_std().map_err(io)?;
         let write_half = std_stream.try_clone().map_err(io)?;
+        let tls = match tls {
+            Some(conn) => Some(super::channel::TlsReader {
+                conn: Arc::new(std::sync::Mutex::new(conn)),
+                socket: std_stream.try_clone().map_err(io)?,
+            }),
+            None => None,
+        };
         let read_half = TcpStream::from_std(std_stream).map_err(io)?;
-        let writer = Arc::new(ChannelWriter::new(
+        let writer = Arc::new(ChannelWriter::with_tls(
             write_half,
+            tls.as_ref().map(|t| t.conn.clone()),
             linked.header,
             index,
             self.clock,
@@ -375,7 +410,7 @@ impl Session {
             duties: ChannelDuties::new(channel_type, self.mouse.wire_mode()),
         };
         self.tasks
-            .push(tokio::spawn(run_reader(read_half, linked.header, ctx)));
+            .push(tokio::spawn(run_reader(read_half, tls, linked.header, ctx)));
         self.writers.push(writer.clone());
         Ok(writer)
     }

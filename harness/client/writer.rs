@@ -13,6 +13,7 @@ use std::sync::Mutex;
 
 use super::clock::Clock;
 use super::events::{Recorder, TrafficRecord};
+use super::tls::SharedTls;
 use crate::wire::header::{emit_message, HeaderKind};
 use crate::wire::names::Direction;
 
@@ -20,13 +21,23 @@ use crate::wire::names::Direction;
 const WRITE_STALL_MS: i32 = 5_000;
 
 /// Serialises whole messages onto one channel connection.
-#[derive(Debug)]
 pub struct ChannelWriter {
     stream: Mutex<TcpStream>,
+    /// The channel's TLS session, when it has one (shared with its reader).
+    tls: Option<SharedTls>,
     kind: HeaderKind,
     channel: usize,
     clock: Clock,
     recorder: Recorder,
+}
+
+impl std::fmt::Debug for ChannelWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelWriter")
+            .field("channel", &self.channel)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ChannelWriter {
@@ -38,8 +49,21 @@ impl ChannelWriter {
         clock: Clock,
         recorder: Recorder,
     ) -> Self {
+        Self::with_tls(stream, None, kind, channel, clock, recorder)
+    }
+
+    /// [`ChannelWriter::new`] for a connection whose bytes go through `tls`.
+    pub fn with_tls(
+        stream: TcpStream,
+        tls: Option<SharedTls>,
+        kind: HeaderKind,
+        channel: usize,
+        clock: Clock,
+        recorder: Recorder,
+    ) -> Self {
         Self {
             stream: Mutex::new(stream),
+            tls,
             kind,
             channel,
             clock,
@@ -51,7 +75,10 @@ impl ChannelWriter {
     pub fn send(&self, msg_type: u16, body: &[u8]) -> std::io::Result<u64> {
         let bytes = emit_message(self.kind, 0, msg_type, body);
         let mut stream = self.stream.lock().unwrap_or_else(|e| e.into_inner());
-        write_all_nonblocking(&mut stream, &bytes)?;
+        match &self.tls {
+            Some(tls) => super::tls::write_all(&mut super::tls::lock(tls), &mut stream, &bytes)?,
+            None => write_all_nonblocking(&mut stream, &bytes)?,
+        }
         let at_us = self.clock.now_us();
         drop(stream);
         self.recorder.traffic(TrafficRecord {
@@ -77,23 +104,27 @@ fn write_all_nonblocking(stream: &mut TcpStream, mut bytes: &[u8]) -> std::io::R
             Ok(0) => return Err(ErrorKind::WriteZero.into()),
             Ok(n) => bytes = &bytes[n..],
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                let mut pfd = libc::pollfd {
-                    fd: stream.as_raw_fd(),
-                    events: libc::POLLOUT,
-                    revents: 0,
-                };
-                // SAFETY: one valid pollfd for a socket we own, for the duration of the call.
-                let r = unsafe { libc::poll(&mut pfd, 1, WRITE_STALL_MS) };
-                if r == 0 {
-                    return Err(std::io::Error::new(
-                        ErrorKind::TimedOut,
-                        "the server has not read from this connection for 5 s",
-                    ));
-                }
-            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => wait_writable(stream)?,
             Err(e) => return Err(e),
         }
+    }
+    Ok(())
+}
+
+/// Waits until the (non-blocking) socket takes bytes again, at most [`WRITE_STALL_MS`].
+pub(crate) fn wait_writable(stream: &TcpStream) -> std::io::Result<()> {
+    let mut pfd = libc::pollfd {
+        fd: stream.as_raw_fd(),
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd for a socket we own, for the duration of the call.
+    let r = unsafe { libc::poll(&mut pfd, 1, WRITE_STALL_MS) };
+    if r == 0 {
+        return Err(std::io::Error::new(
+            ErrorKind::TimedOut,
+            "the server has not read from this connection for 5 s",
+        ));
     }
     Ok(())
 }

@@ -48,10 +48,15 @@ pub fn render(rows: &[Row<'_>]) -> String {
                 let rate = r.rates.iter().find(|r| r.key == "display/down");
                 let lat = r.headline_latency();
                 let net = r.network.as_ref();
+                let display = if r.has_display_channel() {
+                    format!("{:.3}", mib(r.display_down_bytes()))
+                } else {
+                    "-".to_string()
+                };
                 out.push_str(&format!(
-                    "{:<w$} {:>12.3} {:>10} {:>10} {:>9} {:>9} {:>8} {:<8} {:>12} {:>10}\n",
+                    "{:<w$} {:>12} {:>10} {:>10} {:>9} {:>9} {:>8} {:<8} {:>12} {:>10}\n",
                     r.config.name,
-                    mib(r.display_down_bytes()),
+                    display,
                     f(rate.map(|r| r.mean_mib_s)),
                     f(rate.map(|r| r.peak_1s_mib_s)),
                     f(lat.p50_ms),

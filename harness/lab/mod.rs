@@ -22,6 +22,7 @@
 //! - [`remote_viewer`]: remote-viewer's connection file, arguments and version.
 //! - [`sshd`]: a private, locked-down OpenSSH server per run.
 //! - [`ssh_client`]: `ssh -L`, `ssh -W` and `ssh -X`, with their failures told apart.
+//! - [`x509`]: per-run certificates for the lab's TLS port.
 //! - [`x11`]: reading window geometry back from the X server (for tests and checks).
 
 pub mod cancel;
@@ -33,6 +34,7 @@ pub mod remote_viewer;
 pub mod ssh_client;
 pub mod sshd;
 pub mod x11;
+pub mod x509;
 pub mod xauth;
 pub mod xspice;
 pub mod xvfb;

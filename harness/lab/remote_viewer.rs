@@ -118,12 +118,27 @@ pub fn version() -> Option<String> {
     Some(format!("remote-viewer {}", v.trim()))
 }
 
-/// A virt-viewer connection file (`.vv`) for a SPICE server at `host:port` with `ticket`.
-/// Values are escaped as GLib key files read them, so a ticket with a newline or a leading
-/// space cannot end its line early or add a key.
-pub fn connection_file(host: &str, port: u16, ticket: &str, title: &str) -> String {
+/// A virt-viewer connection file (`.vv`) for a SPICE server at `host:port` with `ticket`;
+/// with `tls_ca` (a CA certificate, PEM) the port is a TLS port and every channel must use it
+/// (remote-viewer stays on plain channels unless told so). Values are escaped as GLib key
+/// files read them, so a ticket with a newline or a leading space cannot end its line early
+/// or add a key.
+pub fn connection_file(
+    host: &str,
+    port: u16,
+    ticket: &str,
+    title: &str,
+    tls_ca: Option<&str>,
+) -> String {
+    let port_line = match tls_ca {
+        Some(ca) => format!(
+            "tls-port={port}\nsecure-channels=all\nca={}\n",
+            keyfile_value(ca)
+        ),
+        None => format!("port={port}\n"),
+    };
     let mut text = format!(
-        "[virt-viewer]\ntype=spice\nhost={}\nport={port}\ntitle={}\nfullscreen=1\n",
+        "[virt-viewer]\ntype=spice\nhost={}\n{port_line}title={}\nfullscreen=1\n",
         keyfile_value(host),
         keyfile_value(title)
     );
@@ -156,7 +171,7 @@ mod tests {
 
     #[test]
     fn connection_file_carries_the_ticket() {
-        let f = connection_file("127.0.0.1", 5930, "s3cret", "spicebench");
+        let f = connection_file("127.0.0.1", 5930, "s3cret", "spicebench", None);
         assert!(f.starts_with("[virt-viewer]\ntype=spice\n"));
         for line in [
             "host=127.0.0.1",
@@ -166,9 +181,9 @@ mod tests {
         ] {
             assert!(f.lines().any(|l| l == line), "{line} missing from\n{f}");
         }
-        assert!(!connection_file("h", 1, "", "t").contains("password"));
+        assert!(!connection_file("h", 1, "", "t", None).contains("password"));
         // A ticket cannot end its line or smuggle in a key.
-        let f = connection_file("h", 1, " a\\b\nhost=evil", "t");
+        let f = connection_file("h", 1, " a\\b\nhost=evil", "t", None);
         assert!(
             f.lines().any(|l| l == "password=\\sa\\\\b\\nhost=evil"),
             "{f}"

@@ -30,6 +30,8 @@ pub struct XspiceConfig {
     pub ticket: Secret,
     /// Address the SPICE port listens on.
     pub listen: String,
+    /// Serve SPICE on a TLS port only, with certificates made for this run.
+    pub tls: bool,
     /// Further `XSPICE_*` settings (e.g. `XSPICE_JPEG_WAN_COMPRESSION`).
     pub extra_env: Vec<(String, String)>,
     /// How long start-up may take.
@@ -44,6 +46,7 @@ impl Default for XspiceConfig {
             image_compression: "auto_glz".into(),
             ticket: Secret::random_ticket(),
             listen: "127.0.0.1".into(),
+            tls: false,
             extra_env: Vec::new(),
             timeout: Duration::from_secs(15),
         }
@@ -56,6 +59,7 @@ pub struct Xspice {
     display: XDisplay,
     port: u16,
     ticket: Secret,
+    certificates: Option<super::x509::LabCertificates>,
     xorg: ManagedChild,
     log: PathBuf,
 }
@@ -109,9 +113,23 @@ impl Xspice {
             .arg("-logfile")
             .arg(&log)
             .arg(display.name())
-            .env("XSPICE_PORT", port.to_string())
             .env("XSPICE_ADDR", &config.listen)
             .env("XSPICE_IMAGE_COMPRESSION", &config.image_compression);
+        // TLS only: Xspice has no way to require TLS per channel, so the plain port stays shut
+        // (XSPICE_CACERT_FILE is not used: the driver ignores it; XSPICE_X509_DIR works).
+        let certificates = match config.tls {
+            true => {
+                let certs = super::x509::generate(&dir.join("x509"))?;
+                cmd.env("XSPICE_PORT", "0")
+                    .env("XSPICE_TLS_PORT", port.to_string())
+                    .env("XSPICE_X509_DIR", &certs.dir);
+                Some(certs)
+            }
+            false => {
+                cmd.env("XSPICE_PORT", port.to_string());
+                None
+            }
+        };
         if config.ticket.is_empty() {
             cmd.env("XSPICE_DISABLE_TICKETING", "1");
         } else {
@@ -132,6 +150,7 @@ impl Xspice {
             display,
             port,
             ticket: config.ticket.clone(),
+            certificates,
             xorg,
             log,
         };
@@ -157,7 +176,12 @@ impl Xspice {
         &self.ticket
     }
 
-    /// SPICE port on 127.0.0.1.
+    /// The CA that signed the TLS port's certificate (PEM), when the port is a TLS port.
+    pub fn tls_ca(&self) -> Option<&str> {
+        self.certificates.as_ref().map(|c| c.ca_pem.as_str())
+    }
+
+    /// SPICE port on 127.0.0.1 (a TLS port with [`XspiceConfig::tls`]).
     pub fn port(&self) -> u16 {
         self.port
     }

@@ -159,6 +159,12 @@ impl RunResult {
             .unwrap_or(&l.input_to_display)
     }
 
+    /// Whether any connection is known to be a display channel (inside TLS seen only by a
+    /// capture, none is: display bytes are then unknown, not zero).
+    pub fn has_display_channel(&self) -> bool {
+        self.channels.iter().any(|c| c.channel == "display")
+    }
+
     /// Display bytes received: server → client payload of every display channel, relay legs
     /// (which repeat bytes already counted) left out. The one definition every table,
     /// report and progress line uses.
@@ -225,6 +231,9 @@ pub struct ConfigInfo {
     /// Whether SSH compression (`ssh -C`) was on.
     #[serde(default)]
     pub ssh_compression: bool,
+    /// Whether the viewer spoke TLS to the SPICE server (every channel).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls: bool,
     /// Image compression asked for, e.g. `"auto_glz"`.
     pub compression: String,
     /// How the compression was asked for: `"server-setting"` (the server was started with
@@ -307,6 +316,11 @@ pub struct ChannelStats {
     /// `images`, the per-channel timeline and latency, so nothing is counted twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leg: Option<String>,
+    /// How the channel of this connection is known when the capture cannot tell: `"client"`
+    /// for a TLS connection of spicebench's own client, matched by its local socket (its bytes
+    /// per channel are the client's plaintext counters, its wire bytes the capture's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<String>,
     /// Server → client traffic.
     pub down: DirectionStats,
     /// Client → server traffic.
@@ -517,6 +531,7 @@ mod tests {
                 viewer: "spicebench".into(),
                 viewer_version: Some("spicebench 0.1.0".into()),
                 ssh_compression: false,
+                tls: false,
                 geometry: Some("1024x768".into()),
                 repeat_index: 1,
                 seed: 42,
@@ -537,6 +552,7 @@ mod tests {
                 transport: "spice".into(),
                 client: None,
                 leg: None,
+                attribution: None,
                 down: DirectionStats {
                     payload_bytes: 1000,
                     wire_bytes: Some(1200),

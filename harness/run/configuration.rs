@@ -262,6 +262,7 @@ fn describe(
             target: scenario.target.kind_name().to_string(),
             transport: route.transport.to_string(),
             ssh_compression: route.ssh_compression,
+            tls: target.tls().is_some(),
             compression: config.compression.as_str().to_string(),
             compression_mechanism: target.compression_mechanism().as_str().to_string(),
             viewer: config.viewer.to_string(),
@@ -285,6 +286,16 @@ fn describe(
         },
         ..RunResult::default()
     };
+    if target
+        .tls()
+        .is_some_and(|t| t.trust == crate::client::TlsTrust::InsecureSkipVerify)
+    {
+        result.warnings.push(
+            "the server's TLS certificate was not checked (insecure_skip_verify): the session \
+             may not have reached the server you meant"
+                .into(),
+        );
+    }
     if protocol.is_some_and(|p| p.mouse_mode != mouse_mode::CLIENT) {
         result.warnings.push(
             "server mouse mode: pointer positions are relative and subject to the guest's \

@@ -56,12 +56,13 @@ pub fn activity_warnings(result: &RunResult, interval_us: Option<(u64, u64)>) ->
                 .to_string(),
         );
     }
+    // Without a display series the traffic is unknown (TLS seen only from outside), not zero.
     let display_mean = result
         .rates
         .iter()
         .find(|r| r.key == "display/down")
-        .map_or(0.0, |r| r.mean_mib_s);
-    if let Some((from, to)) = interval_us {
+        .map(|r| r.mean_mib_s);
+    if let (Some(display_mean), Some((from, to))) = (display_mean, interval_us) {
         let bytes = display_mean * crate::results::MIB as f64 * (to - from) as f64 / 1e6;
         if bytes < QUIET_DISPLAY_BYTES {
             w.push(format!(
@@ -244,6 +245,7 @@ fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
                 transport: "spice".into(),
                 client: Some(c.local.to_string()),
                 leg: None,
+                attribution: None,
                 down,
                 up,
             }

@@ -17,6 +17,9 @@ use crate::capture::SourceStats;
 use crate::client::Clock;
 use crate::results::RunResult;
 
+/// The transport name of SPICE over TLS (DESIGN.md): the capture alone only knows "tls".
+const SPICE_TLS: &str = "spice-tls";
+
 /// Analyses the run's capture at `pcap` (anchored at the run's epoch, rates over the run's
 /// measured interval) and merges it into `result`.
 pub fn merge_capture(
@@ -47,6 +50,14 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
     if result.channels.is_empty() {
         // Nothing from the viewer itself: the capture is the only account of the session.
         result.channels = capture.channels;
+        if result.config.tls {
+            // TLS connections to a TLS target are SPICE; their channels stay unknown.
+            for c in &mut result.channels {
+                if c.transport == "tls" {
+                    c.transport = SPICE_TLS.into();
+                }
+            }
+        }
         result.messages = capture.messages;
         result.images = capture.images;
         result.server.net_test = capture.server.net_test;
@@ -60,8 +71,40 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
     }
     result.transports = capture.transports;
     result.network = capture.network;
-    result.timeline = capture.timeline;
-    result.rates = capture.rates;
+    // The capture's timeline has per-channel series only where it could read the channels;
+    // inside TLS it cannot, and the client's own (payload) timeline is the better account.
+    let capture_sees_channels = capture
+        .timeline
+        .series
+        .iter()
+        .any(|s| s.key == "display/down");
+    let client_sees_channels = result
+        .timeline
+        .series
+        .iter()
+        .any(|s| s.key == "display/down");
+    if capture_sees_channels || !client_sees_channels {
+        result.timeline = capture.timeline;
+        result.rates = capture.rates;
+    }
+    if let Some(net) = result
+        .network
+        .as_mut()
+        .filter(|n| n.spice_payload_bytes == 0)
+    {
+        // SPICE inside TLS: its payload is what the client itself sent and received.
+        let payload: u64 = result
+            .channels
+            .iter()
+            .filter(|c| c.attribution.as_deref() == Some("client"))
+            .map(|c| c.down.payload_bytes + c.up.payload_bytes)
+            .sum();
+        if payload > 0 {
+            net.spice_payload_bytes = payload;
+            net.ratio_to_spice =
+                Some((net.down_wire_bytes + net.up_wire_bytes) as f64 / payload as f64);
+        }
+    }
     result.latency.capture = Some(capture.latency.input_to_display);
     if let Some(mut info) = capture.capture {
         info.kernel_dropped = stats.kernel_dropped;
@@ -74,10 +117,13 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
         }
         result.capture = Some(info);
     }
+    let tls = result.config.tls;
     result.warnings.extend(
         capture
             .warnings
             .into_iter()
+            // A run that chose TLS knows the capture cannot see inside it.
+            .filter(|w| !(tls && w.contains("only TLS")))
             .map(|w| format!("capture: {w}")),
     );
 }
@@ -95,7 +141,8 @@ fn coalescing_note(result: &RunResult) -> Option<String> {
         .filter(|m| m.msg_type == MOUSE_POSITION || m.msg_type == MOUSE_MOTION)
         .map(|m| m.count)
         .sum();
-    (given > 0 && sent < given).then(|| {
+    // No inputs message seen at all means they were not visible (TLS), not that none left.
+    (given > 0 && sent > 0 && sent < given).then(|| {
         format!(
             "{} sent the server {sent} pointer-motion messages for the {given} pointer moves it \
              was given ({:.0} %): it merges motion (remote-viewer: to GTK's frame clock), so \
@@ -125,6 +172,12 @@ fn merge_channels(result: &mut RunResult, capture: &RunResult) {
         c.down.packets = w.down.packets;
         c.up.wire_bytes = w.up.wire_bytes;
         c.up.packets = w.up.packets;
+        if w.transport == "tls" {
+            // The capture sees only TLS records; which channel this is, the client knows.
+            c.transport = SPICE_TLS.into();
+            c.attribution = Some("client".into());
+            continue;
+        }
         // The client counts exactly the TCP payload it read and wrote. A capture that saw less
         // lost packets; one that saw more also saw what arrived after the client stopped
         // reading at close (or retransmissions), which is not a problem.

@@ -28,7 +28,7 @@ pub use password::PasswordSource;
 pub use path::{BurstPlan, InputPlan, PlannedInput, PointerAction};
 pub use schema::{
     parse_compression_list, Button, Compression, Drag, DragPath, Geometry, Point, Scenario,
-    SpiceUri, Step, Target, MAX_COORDINATE, SCHEMA,
+    SpiceUri, Step, Target, TlsTrustSpec, MAX_COORDINATE, SCHEMA,
 };
 
 impl Scenario {
@@ -92,6 +92,7 @@ mod tests {
                     height: 768
                 },
                 compression: vec![Compression::Off, Compression::AutoGlz, Compression::Glz],
+                tls: false,
             }
         );
         assert_eq!(s.steps.len(), 3);

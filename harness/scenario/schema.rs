@@ -49,6 +49,8 @@ pub enum Target {
         geometry: Geometry,
         /// Server-side image compressions to measure; never lz4.
         compression: Vec<Compression>,
+        /// Serve SPICE on a TLS port only (certificates made per run).
+        tls: bool,
     },
     /// A server someone else runs.
     External {
@@ -60,6 +62,8 @@ pub enum Target {
         geometry: Option<Geometry>,
         /// Compressions the client asks for.
         compression: Vec<Compression>,
+        /// How to trust its certificate, when its port is a TLS port.
+        tls: Option<TlsTrustSpec>,
     },
 }
 
@@ -107,6 +111,17 @@ pub struct SpiceUri {
     pub host: String,
     /// TCP port, never 0.
     pub port: u16,
+    /// `spice+tls://`: the port is a TLS port.
+    pub tls: bool,
+}
+
+/// How a viewer trusts a TLS target's certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsTrustSpec {
+    /// Certificates signed by the CA in this PEM file (resolved against the scenario's folder).
+    CaFile(PathBuf),
+    /// Any certificate (`insecure_skip_verify = true`): the results say so.
+    InsecureSkipVerify,
 }
 
 impl FromStr for SpiceUri {
@@ -117,9 +132,11 @@ impl FromStr for SpiceUri {
             input: s.to_owned(),
             reason,
         };
-        let rest = s
-            .strip_prefix("spice://")
-            .ok_or_else(|| fail("it must start with spice://"))?;
+        let (rest, tls) = match (s.strip_prefix("spice+tls://"), s.strip_prefix("spice://")) {
+            (Some(rest), _) => (rest, true),
+            (None, Some(rest)) => (rest, false),
+            (None, None) => return Err(fail("it must start with spice:// (or spice+tls://)")),
+        };
         if rest.contains(['/', '?', '#', '@']) {
             return Err(fail("paths, queries and user info are not supported"));
         }
@@ -154,16 +171,18 @@ impl FromStr for SpiceUri {
         Ok(Self {
             host: host.to_owned(),
             port,
+            tls,
         })
     }
 }
 
 impl fmt::Display for SpiceUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = if self.tls { "spice+tls" } else { "spice" };
         if self.host.contains(':') {
-            write!(f, "spice://[{}]:{}", self.host, self.port)
+            write!(f, "{scheme}://[{}]:{}", self.host, self.port)
         } else {
-            write!(f, "spice://{}:{}", self.host, self.port)
+            write!(f, "{scheme}://{}:{}", self.host, self.port)
         }
     }
 }
@@ -455,15 +474,18 @@ mod tests {
         let xspice = Target::Xspice {
             geometry: Geometry::default(),
             compression: vec![Compression::AutoGlz],
+            tls: false,
         };
         let external = Target::External {
             uri: SpiceUri {
                 host: "h".into(),
                 port: 1,
+                tls: false,
             },
             password: PasswordSource::None,
             geometry: None,
             compression: vec![Compression::Lz4],
+            tls: None,
         };
         assert_eq!(
             xspice.check_compression(Compression::Lz4),
@@ -509,6 +531,9 @@ mod tests {
         let u: SpiceUri = "spice://lab.example:5900".parse().unwrap();
         assert_eq!((u.host.as_str(), u.port), ("lab.example", 5900));
         assert_eq!(u.to_string(), "spice://lab.example:5900");
+        let t: SpiceUri = "spice+tls://h:5931".parse().unwrap();
+        assert!(t.tls);
+        assert_eq!(t.to_string(), "spice+tls://h:5931");
         let v6: SpiceUri = "spice://[::1]:5930".parse().unwrap();
         assert_eq!((v6.host.as_str(), v6.port), ("::1", 5930));
         assert_eq!(v6.to_string(), "spice://[::1]:5930");

@@ -33,10 +33,13 @@ const ACCESS_KEYS: &[&str] = &[
     "ssh",
     "ssh_config",
 ];
-const XSPICE_KEYS: &[&str] = &["kind", "geometry", "compression"];
+const XSPICE_KEYS: &[&str] = &["kind", "geometry", "compression", "tls"];
 const EXTERNAL_KEYS: &[&str] = &[
     "kind",
     "uri",
+    "tls_port",
+    "ca_file",
+    "insecure_skip_verify",
     "password_env",
     "password_file",
     "geometry",
@@ -288,10 +291,15 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
             };
             let items = compression_items(t.get("compression"), false)?;
             let compression = compressions(&items);
+            let tls = match t.get("tls") {
+                Some(v) => v.bool()?,
+                None => false,
+            };
             (
                 Target::Xspice {
                     geometry,
                     compression,
+                    tls,
                 },
                 items,
             )
@@ -299,10 +307,15 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
         "external" => {
             t.check_keys(EXTERNAL_KEYS)?;
             let uri_val = t.require("uri", "add uri = \"spice://host:port\"")?;
-            let uri: SpiceUri = uri_val
+            let mut uri: SpiceUri = uri_val
                 .str()?
                 .parse()
                 .map_err(|e: super::error::UriError| uri_val.err(e.to_string()))?;
+            if let Some(v) = t.get("tls_port") {
+                uri.port = u16::try_from(int_in(&v, 1, 65535)?).unwrap_or(1);
+                uri.tls = true;
+            }
+            let tls = tls_trust(t, uri.tls, scenario_path)?;
             let password = password(t, scenario_path)?;
             let geometry = t.get("geometry").map(|v| geometry(&v)).transpose()?;
             let items = compression_items(t.get("compression"), true)?;
@@ -313,6 +326,7 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
                     password,
                     geometry,
                     compression,
+                    tls,
                 },
                 items,
             )
@@ -329,6 +343,47 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
             .map_err(|e| v.err(e.to_string()))?;
     }
     Ok(target)
+}
+
+/// How to trust a TLS target: exactly one of `ca_file` and `insecure_skip_verify = true`,
+/// and neither without TLS.
+fn tls_trust(
+    t: &Table<'_>,
+    tls: bool,
+    scenario_path: &Path,
+) -> Result<Option<super::schema::TlsTrustSpec>> {
+    use super::schema::TlsTrustSpec;
+    let ca = t.get("ca_file");
+    let skip = match t.get("insecure_skip_verify") {
+        Some(v) => Some((v.bool()?, v)),
+        None => None,
+    };
+    if !tls {
+        if let Some(v) = ca.or(skip.map(|(_, v)| v)) {
+            return Err(v.err(
+                "only applies to a TLS target; use uri = \"spice+tls://host:port\" or tls_port",
+            ));
+        }
+        return Ok(None);
+    }
+    match (ca, skip) {
+        (Some(_), Some((true, v))) => {
+            Err(v.err("give either ca_file or insecure_skip_verify = true, not both"))
+        }
+        (Some(c), _) => {
+            let name = c.str()?;
+            Ok(Some(TlsTrustSpec::CaFile(relative_to(scenario_path, name))))
+        }
+        (None, Some((true, _))) => Ok(Some(TlsTrustSpec::InsecureSkipVerify)),
+        (None, Some((false, v))) => Err(v.err(
+            "a TLS target needs ca_file = \"ca.pem\" (the CA that signed the server's \
+             certificate); insecure_skip_verify = false adds nothing",
+        )),
+        (None, None) => Err(t.err(
+            "a TLS target needs ca_file = \"ca.pem\" (the CA that signed the server's \
+             certificate), or insecure_skip_verify = true to accept any certificate",
+        )),
+    }
 }
 
 fn password(t: &Table<'_>, scenario_path: &Path) -> Result<PasswordSource> {
@@ -760,6 +815,7 @@ mod tests {
             Target::Xspice {
                 geometry: Geometry::default(),
                 compression: vec![Compression::AutoGlz],
+                tls: false,
             }
         );
     }
@@ -1053,6 +1109,56 @@ mod tests {
     }
 
     #[test]
+    fn tls_targets_say_how_to_trust_the_server() {
+        use crate::scenario::TlsTrustSpec;
+        let ext = |extra: &str| {
+            format!(
+                "name = \"t\"\n[target]\nkind = \"external\"\nuri = \"spice+tls://h:5901\"\n{extra}\n{DRAG}"
+            )
+        };
+        fails(&ext(""), 2, "target", "a TLS target needs ca_file");
+        let s = parse(&ext("ca_file = \"ca.pem\"")).unwrap();
+        assert!(matches!(
+            s.target,
+            Target::External { tls: Some(TlsTrustSpec::CaFile(ref p)), ref uri, .. }
+                if p == Path::new("scenarios/ca.pem") && uri.tls && uri.port == 5901
+        ));
+        let s = parse(&ext("insecure_skip_verify = true")).unwrap();
+        assert!(matches!(
+            s.target,
+            Target::External {
+                tls: Some(TlsTrustSpec::InsecureSkipVerify),
+                ..
+            }
+        ));
+        fails(
+            &ext("ca_file = \"ca.pem\"\ninsecure_skip_verify = true"),
+            6,
+            "target.insecure_skip_verify",
+            "not both",
+        );
+        // tls_port turns a plain URI into a TLS one; ca_file without TLS is refused.
+        let plain = |extra: &str| {
+            format!(
+                "name = \"t\"\n[target]\nkind = \"external\"\nuri = \"spice://h:5900\"\n{extra}\n{DRAG}"
+            )
+        };
+        let s = parse(&plain("tls_port = 5901\ninsecure_skip_verify = true")).unwrap();
+        assert!(
+            matches!(s.target, Target::External { ref uri, .. } if uri.tls && uri.port == 5901)
+        );
+        fails(
+            &plain("ca_file = \"ca.pem\""),
+            5,
+            "target.ca_file",
+            "only applies to a TLS target",
+        );
+        // The lab's Xspice: tls = true.
+        let s = parse(&format!("{HEAD}tls = true\n{DRAG}")).unwrap();
+        assert!(matches!(s.target, Target::Xspice { tls: true, .. }));
+    }
+
+    #[test]
     fn lz4_is_rejected_for_xspice_only() {
         fails(
             &format!("{HEAD}compression = [\"glz\", \"lz4\"]\n{DRAG}"),
@@ -1082,7 +1188,8 @@ mod tests {
             Target::External {
                 uri: SpiceUri {
                     host: "lab".into(),
-                    port: 5930
+                    port: 5930,
+                    tls: false,
                 },
                 password: PasswordSource::File(PathBuf::from("scenarios/secret.txt")),
                 geometry: Some(Geometry {
@@ -1090,6 +1197,7 @@ mod tests {
                     height: 600
                 }),
                 compression: vec![Compression::Quic],
+                tls: None,
             }
         );
         let s = parse(&format!(

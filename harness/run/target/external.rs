@@ -3,7 +3,7 @@
 
 use super::{CompressionMechanism, Endpoint, Health, Target};
 use crate::run::RunError;
-use crate::scenario::{Compression, Geometry, PasswordSource, SpiceUri};
+use crate::scenario::{Compression, Geometry, PasswordSource, SpiceUri, TlsTrustSpec};
 use crate::secret::Secret;
 
 /// An external target.
@@ -13,6 +13,7 @@ pub struct ExternalTarget {
     ticket: Secret,
     geometry: Option<Geometry>,
     compression: Compression,
+    tls: Option<crate::client::TlsSettings>,
 }
 
 impl ExternalTarget {
@@ -23,8 +24,18 @@ impl ExternalTarget {
         password: &PasswordSource,
         geometry: Option<Geometry>,
         compression: Compression,
+        tls: Option<&TlsTrustSpec>,
     ) -> Result<Self, RunError> {
+        use crate::client::{TlsSettings, TlsTrust};
+        let tls = tls.map(|t| TlsSettings {
+            trust: match t {
+                TlsTrustSpec::CaFile(p) => TlsTrust::CaFile(p.clone()),
+                TlsTrustSpec::InsecureSkipVerify => TlsTrust::InsecureSkipVerify,
+            },
+            server_name: uri.host.clone(),
+        });
         Ok(Self {
+            tls,
             endpoint: Endpoint {
                 host: uri.host.clone(),
                 port: uri.port,
@@ -63,5 +74,9 @@ impl Target for ExternalTarget {
 
     fn health(&mut self) -> Health {
         Health::Running
+    }
+
+    fn tls(&self) -> Option<crate::client::TlsSettings> {
+        self.tls.clone()
     }
 }

@@ -102,6 +102,10 @@ pub trait Target: Send {
     fn software(&self) -> Option<String>;
     /// Whether the server still runs.
     fn health(&mut self) -> Health;
+    /// How viewers must speak TLS to it, when its port is a TLS port.
+    fn tls(&self) -> Option<crate::client::TlsSettings> {
+        None
+    }
     /// The desktop spicebench started on it, when there is one to inspect.
     fn desktop(&self) -> Option<&Desktop> {
         None
@@ -115,21 +119,24 @@ pub fn start_target(
     lab_dir: &Path,
 ) -> Result<Box<dyn Target>, RunError> {
     Ok(match &scenario.target {
-        TargetSpec::Xspice { geometry, .. } => Box::new(xspice::XspiceTarget::start(
+        TargetSpec::Xspice { geometry, tls, .. } => Box::new(xspice::XspiceTarget::start(
             *geometry,
             config.compression,
+            *tls,
             lab_dir,
         )?),
         TargetSpec::External {
             uri,
             password,
             geometry,
+            tls,
             ..
         } => Box::new(external::ExternalTarget::resolve(
             uri,
             password,
             *geometry,
             config.compression,
+            tls.as_ref(),
         )?),
     })
 }

@@ -30,6 +30,7 @@ impl XspiceTarget {
     pub fn start(
         geometry: Geometry,
         compression: Compression,
+        tls: bool,
         lab_dir: &Path,
     ) -> Result<Self, RunError> {
         let ticket = Secret::random_ticket();
@@ -39,6 +40,7 @@ impl XspiceTarget {
                 height: geometry.height,
                 image_compression: compression.as_str().to_string(),
                 ticket: ticket.clone(),
+                tls,
                 ..XspiceConfig::default()
             },
             lab_dir,
@@ -94,5 +96,12 @@ impl Target for XspiceTarget {
 
     fn desktop(&self) -> Option<&Desktop> {
         Some(&self.desktop)
+    }
+
+    fn tls(&self) -> Option<crate::client::TlsSettings> {
+        self.xspice.tls_ca().map(|ca| crate::client::TlsSettings {
+            trust: crate::client::TlsTrust::CaPem(ca.to_string()),
+            server_name: "127.0.0.1".into(),
+        })
     }
 }

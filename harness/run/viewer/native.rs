@@ -25,6 +25,7 @@ impl NativeViewer {
     pub async fn connect(ctx: ViewerContext<'_>) -> Result<Self, RunError> {
         let config = SessionConfig {
             preferred_compression: ctx.target.preferred_compression().map(|c| c.wire_code()),
+            tls: ctx.target.tls(),
             ..SessionConfig::new(ctx.endpoint.to_string(), ctx.target.ticket().expose())
         };
         let session = Session::connect(&config, ctx.clock)

@@ -55,6 +55,25 @@ impl RemoteViewer {
     /// drawn (the display went quiet after the first damage).
     pub async fn connect(ctx: ViewerContext<'_>) -> Result<Self, RunError> {
         crate::lab::process::require(REMOTE_VIEWER)?;
+        let tls_ca = match ctx.target.tls().map(|t| t.trust) {
+            None => None,
+            Some(crate::client::TlsTrust::CaPem(pem)) => Some(pem),
+            Some(crate::client::TlsTrust::CaFile(path)) => {
+                Some(std::fs::read_to_string(&path).map_err(|e| {
+                    RunError::Viewer(format!(
+                        "reading the CA file {} for remote-viewer: {e}",
+                        path.display()
+                    ))
+                })?)
+            }
+            Some(crate::client::TlsTrust::InsecureSkipVerify) => {
+                return Err(RunError::Viewer(
+                    "remote-viewer cannot skip certificate checks: give the target's ca_file \
+                     instead of insecure_skip_verify"
+                        .into(),
+                ))
+            }
+        };
         let guest = ctx.target.geometry().unwrap_or_default();
         let Geometry { width, height } = guest;
         let dir = ctx.lab_dir.join("viewer");
@@ -73,6 +92,7 @@ impl RemoteViewer {
                 ctx.endpoint.port,
                 ctx.target.ticket().expose(),
                 "spicebench",
+                tls_ca.as_deref(),
             )),
             display: display.clone(),
             user,
