@@ -7,6 +7,7 @@
 //! - [`scenario`]: the TOML scenario format, its validation and the input paths it generates.
 //! - [`lab`]: real parts spicebench starts itself (Xspice, window manager, content windows).
 //! - [`analyze`]: the capture analyser and the metrics (timelines, rates, latency).
+//! - [`audit`]: findings about who else can reach a SPICE console, with the fixes.
 //! - [`results`]: the versioned results model (`spicebench.run/v1`).
 //! - [`export`]: pure functions from results to JSON, CSV, Markdown, SVG plots and HTML.
 //! - [`capture`]: packet sources (live libpcap, pcap/pcapng files, memory) and TCP decoding.
@@ -17,6 +18,7 @@
 //! - [`secret`]: passwords and tickets that never print themselves.
 
 pub mod analyze;
+pub mod audit;
 pub mod capture;
 pub mod check;
 pub mod client;

@@ -94,6 +94,28 @@ enum Command {
         #[arg(long)]
         update: bool,
     },
+    /// Look for what opens a SPICE console to others: a port without ticket, plain or
+    /// weak TLS, listening beyond loopback; an sshd or libvirt setup that lets too much
+    /// through. Exit 1 on a high finding.
+    Audit {
+        /// The SPICE endpoint to probe: spice://host:port or spice+tls://host:port.
+        target: Option<String>,
+        /// The CA that should have signed a TLS endpoint's certificate (PEM).
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
+        /// An sshd configuration to check (evaluated with `sshd -T` for --ssh-user).
+        #[arg(long)]
+        sshd_config: Option<PathBuf>,
+        /// The account SPICE users log in as for their tunnels.
+        #[arg(long)]
+        ssh_user: Option<String>,
+        /// A libvirt domain definition (virsh dumpxml) to check.
+        #[arg(long)]
+        libvirt_xml: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Analyse a capture file (pcap or pcapng): every byte to a flow, a transport and a SPICE
     /// channel, in the same results model a run writes.
     Analyze {
@@ -181,6 +203,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             set_output_mode(output_mode);
             let options = spicebench::run::RunOptions {
                 capture: !no_capture,
+                output_mode,
             };
             let axes = Axes {
                 compression,
@@ -212,6 +235,34 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             format,
             out,
         } => analyze(&capture, from, to, format, out.as_deref()),
+        Command::Audit {
+            target,
+            ca_file,
+            sshd_config,
+            ssh_user,
+            libvirt_xml,
+            format,
+        } => {
+            let target = target
+                .map(|t| {
+                    t.parse::<spicebench::scenario::SpiceUri>()
+                        .with_context(|| format!("audit target `{t}`"))
+                })
+                .transpose()?;
+            let request = spicebench::audit::AuditRequest {
+                target,
+                ca_file,
+                sshd_config,
+                ssh_user,
+                libvirt_xml,
+            };
+            let report = spicebench::audit::audit(&request).await?;
+            match format {
+                Format::Table => print!("{}", spicebench::export::audit::audit_table(&report)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+            Ok(u8::from(report.has_high()))
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 #   chromium        the tests open the HTML report in a headless browser
 #   openssh-server, openssh-client, xauth
 #                   the ssh-tunnel and ssh-x transports (a private sshd per run; xauth for -X)
+#   openssl         the tests make a weak certificate with it (an outside tool) for audit
 #   xvfb, virt-viewer, evilwm
 #                   remote-viewer, the reference viewer, full screen on the client's own X
 #                   display (it needs a window manager for that; evilwm is the smallest)
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 packages=(xserver-xspice twm xterm imagemagick x11-utils libpcap-dev tshark chromium
-  openssh-server openssh-client xauth xvfb virt-viewer evilwm)
+  openssh-server openssh-client xauth xvfb virt-viewer evilwm openssl)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: run as root (it calls apt-get)" >&2

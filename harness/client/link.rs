@@ -24,6 +24,17 @@ pub struct Linked {
     pub bytes_up: u64,
 }
 
+/// The first half of the link stage: our link message sent and the server's reply read.
+#[derive(Debug, Clone)]
+pub struct LinkStart {
+    /// The server's reply (its capabilities, its RSA key for the ticket).
+    pub reply: LinkReply,
+    /// Link-stage bytes received so far.
+    pub bytes_down: u64,
+    /// Link-stage bytes sent so far.
+    pub bytes_up: u64,
+}
+
 /// Links `stream` (a TCP connection, or TLS over one) as channel `(channel_type, channel_id)`
 /// of session `connection_id`.
 pub async fn link<S: AsyncRead + AsyncWrite + Unpin>(
@@ -33,28 +44,41 @@ pub async fn link<S: AsyncRead + AsyncWrite + Unpin>(
     channel_id: u8,
     password: &str,
 ) -> Result<Linked, ClientError> {
-    let name = channel_type.name();
-    let closed = |stage: &str| ClientError::Closed {
-        channel: name.clone(),
-        stage: stage.to_string(),
-    };
-    let io = |context: &str, e: std::io::Error| {
-        if e.kind() == std::io::ErrorKind::UnexpectedEof
-            || e.kind() == std::io::ErrorKind::ConnectionReset
-        {
-            closed(context)
-        } else {
-            ClientError::Io {
-                context: format!("{name} channel: {context}"),
-                source: e,
-            }
+    let start = send_link(stream, connection_id, channel_type, channel_id).await?;
+    authenticate(stream, channel_type, start, password).await
+}
+
+/// How an I/O error at `context` on the `name` channel reads.
+fn io_error(name: &str, context: &str, e: std::io::Error) -> ClientError {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof
+        || e.kind() == std::io::ErrorKind::ConnectionReset
+    {
+        ClientError::Closed {
+            channel: name.to_string(),
+            stage: context.to_string(),
         }
-    };
+    } else {
+        ClientError::Io {
+            context: format!("{name} channel: {context}"),
+            source: e,
+        }
+    }
+}
+
+/// Sends our link message and reads the server's reply. A refusal in the reply is an error;
+/// the reply itself is returned for [`authenticate`] (and for an audit to look at).
+pub async fn send_link<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    connection_id: u32,
+    channel_type: ChannelType,
+    channel_id: u8,
+) -> Result<LinkStart, ClientError> {
+    let name = channel_type.name();
+    let io = |context: &str, e| io_error(&name, context, e);
     let proto = |e| ClientError::Protocol {
         channel: name.clone(),
         source: e,
     };
-
     let mess = LinkMess {
         connection_id,
         channel_type,
@@ -67,7 +91,6 @@ pub async fn link<S: AsyncRead + AsyncWrite + Unpin>(
         .write_all(&out)
         .await
         .map_err(|e| io("sending the link message", e))?;
-    let mut up = out.len() as u64;
 
     let mut head = [0u8; link::HEADER_LEN];
     // The magic first: a server of another protocol may send fewer bytes than a link header
@@ -111,8 +134,31 @@ pub async fn link<S: AsyncRead + AsyncWrite + Unpin>(
             error,
         });
     }
-    let mut down = (link::HEADER_LEN + body.len()) as u64;
+    Ok(LinkStart {
+        reply,
+        bytes_down: (link::HEADER_LEN + body.len()) as u64,
+        bytes_up: out.len() as u64,
+    })
+}
 
+/// The second half: the auth mechanism and the RSA-wrapped ticket sent, the link result read.
+pub async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    channel_type: ChannelType,
+    start: LinkStart,
+    password: &str,
+) -> Result<Linked, ClientError> {
+    let name = channel_type.name();
+    let io = |context: &str, e| io_error(&name, context, e);
+    let proto = |e| ClientError::Protocol {
+        channel: name.clone(),
+        source: e,
+    };
+    let LinkStart {
+        reply,
+        bytes_down: mut down,
+        bytes_up: mut up,
+    } = start;
     let server = &reply.common_caps;
     if server.has(common_cap::PROTOCOL_AUTH_SELECTION) {
         if !server.has(common_cap::AUTH_SPICE) && server.has(common_cap::AUTH_SASL) {

@@ -8,6 +8,7 @@
 //!
 //! - [`compare`]: the per-configuration figures all tables share, and baseline ratios.
 //! - [`markdown`], [`csv`], [`json`]: tables for tickets, spreadsheets and scripts.
+//! - [`audit`]: `spicebench audit`'s findings table.
 //! - [`text`]: terminal tables (`run`'s closing table, `analyze`'s per-connection table).
 //! - [`svg_timeline`], [`svg_latency`], [`svg_bars`]: plots (SVG text via plotters).
 //! - [`palette`]: one colour per configuration and per channel across a report.
@@ -15,6 +16,7 @@
 //!   and [`html_util`] for escaping, tables and the stylesheet.
 //! - [`format`], [`plot`]: number formatting and plot plumbing.
 
+pub mod audit;
 pub mod compare;
 pub mod csv;
 pub mod format;

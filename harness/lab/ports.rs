@@ -27,12 +27,12 @@ pub fn free_display(from: u32) -> Option<u32> {
 /// Whether something listens on 127.0.0.1:`port`, read from /proc/net/tcp so that no probe
 /// connection shows up in a capture.
 pub fn is_listening(port: u16) -> bool {
-    listening_inode(port).is_some()
+    listening_inode("/proc/net/tcp", port).is_some()
 }
 
-/// The socket inode of the listener on IPv4 `port`, from /proc/net/tcp.
-fn listening_inode(port: u16) -> Option<u64> {
-    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+/// The socket inode of the listener on IPv4 `port`, from a `/proc/.../net/tcp` table.
+fn listening_inode(table: &str, port: u16) -> Option<u64> {
+    let table = std::fs::read_to_string(table).ok()?;
     let wanted = format!(":{port:04X}");
     table.lines().skip(1).find_map(|line| {
         let cols: Vec<&str> = line.split_whitespace().collect();
@@ -59,7 +59,8 @@ pub enum Listener {
 /// else, or nobody. A server that only checked "something listens" could be fooled by a
 /// local user who grabbed the port first.
 pub fn listener(port: u16, pid: u32) -> Listener {
-    let Some(inode) = listening_inode(port) else {
+    // The table of `pid`'s own network namespace (a lab part may run in one of its own).
+    let Some(inode) = listening_inode(&format!("/proc/{pid}/net/tcp"), port) else {
         return Listener::Nobody;
     };
     let wanted = format!("socket:[{inode}]");

@@ -32,6 +32,9 @@ pub struct XspiceConfig {
     pub listen: String,
     /// Serve SPICE on a TLS port only, with certificates made for this run.
     pub tls: bool,
+    /// Run inside this network namespace (`ip netns exec`), e.g. to listen on 0.0.0.0 where
+    /// no other host can reach it. The X socket is a file, so X clients still connect.
+    pub netns: Option<String>,
     /// Further `XSPICE_*` settings (e.g. `XSPICE_JPEG_WAN_COMPRESSION`).
     pub extra_env: Vec<(String, String)>,
     /// How long start-up may take.
@@ -47,6 +50,7 @@ impl Default for XspiceConfig {
             ticket: Secret::random_ticket(),
             listen: "127.0.0.1".into(),
             tls: false,
+            netns: None,
             extra_env: Vec::new(),
             timeout: Duration::from_secs(15),
         }
@@ -105,7 +109,15 @@ impl Xspice {
         let _ = std::fs::remove_file(&log);
         let display = create_authority(&dir.join("xspice.xauth"), display)?;
 
-        let mut cmd = Command::new(XORG);
+        // `ip netns exec` execs the program itself, so the PID is still Xorg's.
+        let mut cmd = match &config.netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, XORG]);
+                c
+            }
+            None => Command::new(XORG),
+        };
         cmd.arg("-config")
             .arg(&conf)
             .args(["-noreset", "-nolisten", "tcp", "-auth"])

@@ -39,11 +39,45 @@ const SCRIPT_LEAD_US: u64 = 200_000;
 pub struct RunOptions {
     /// Capture the session with libpcap (loopback targets) and add wire numbers.
     pub capture: bool,
+    /// The widest mode an output file may have (folders get the matching search bits).
+    pub output_mode: u32,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { capture: true }
+        Self {
+            capture: true,
+            output_mode: 0o600,
+        }
+    }
+}
+
+/// Narrows every file and folder under `dir` to `file_mode` (folders: plus the search bit
+/// wherever it may read). The umask covers what spicebench creates; this covers what its
+/// children create with a mode of their own (Xorg writes its log 0644).
+pub fn restrict_outputs(dir: &Path, file_mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir_mode = file_mode | ((file_mode & 0o444) >> 2);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let Ok(meta) = e.path().symlink_metadata() else {
+            continue;
+        };
+        // Links are not followed: they could point anywhere.
+        if meta.file_type().is_symlink() {
+            continue;
+        }
+        let allowed = if meta.is_dir() { dir_mode } else { file_mode };
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & !allowed != 0 {
+            let _ =
+                std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(mode & allowed));
+        }
+        if meta.is_dir() {
+            restrict_outputs(&e.path(), file_mode);
+        }
     }
 }
 

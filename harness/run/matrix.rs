@@ -116,6 +116,7 @@ pub async fn run_matrix(
             }
         }
         write_matrix_report(scenario, out_dir, &mut outcome, &line);
+        super::configuration::restrict_outputs(out_dir, options.output_mode);
         progress.config_finished();
     }
     outcome
