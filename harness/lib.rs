@@ -6,6 +6,7 @@
 //!   protocol's obligations, injects input and timestamps what it sends and receives.
 //! - [`scenario`]: the TOML scenario format, its validation and the input paths it generates.
 //! - [`lab`]: real parts spicebench starts itself (Xspice, window manager, content windows).
+//! - [`probe`]: the on-screen input stamp (colour code, reading it, causal matching), sans-IO.
 //! - [`analyze`]: the capture analyser and the metrics (timelines, rates, latency).
 //! - [`audit`]: findings about who else can reach a SPICE console, with the fixes.
 //! - [`results`]: the versioned results model (`spicebench.run/v1`).
@@ -24,6 +25,7 @@ pub mod check;
 pub mod client;
 pub mod export;
 pub mod lab;
+pub mod probe;
 pub mod results;
 pub mod run;
 pub mod scenario;

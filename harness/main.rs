@@ -116,6 +116,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Stamp every pointer event on this X display (run on the target's desktop, with DISPLAY
+    /// and XAUTHORITY set): fills an 8x8 square in the top-left corner with a colour encoding
+    /// the pointer state, so a viewer knows which input each frame answers (docs/latency.md).
+    /// The lab starts it on its own Xspice; start it yourself inside other guests.
+    Probe,
     /// Analyse a capture file (pcap or pcapng): every byte to a flow, a transport and a SPICE
     /// channel, in the same results model a run writes.
     Analyze {
@@ -235,6 +240,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             format,
             out,
         } => analyze(&capture, from, to, format, out.as_deref()),
+        Command::Probe => {
+            spicebench::xclient::probe::run(&mut std::io::stdout().lock())?;
+            Ok(0)
+        }
         Command::Audit {
             target,
             ca_file,
@@ -484,7 +493,9 @@ fn analyze(
         anyhow::ensure!(f < t, "--from must be earlier than --to");
     }
     // The capture's own errors name the file.
-    let result = spicebench::analyze::analyze_file(capture, opts)?;
+    let mut result = spicebench::analyze::analyze_file(capture, opts)?;
+    let untrusted = spicebench::analyze::causal::latency_warnings(&result.latency);
+    result.warnings.extend(untrusted);
     let text = match format {
         Format::Table => spicebench::export::text::render_flows(&result),
         Format::Json => serde_json::to_string_pretty(&result)? + "\n",

@@ -1,13 +1,16 @@
 //! Against a real Xspice: the drag really moves the window (checked with xwininfo, not with
-//! our client), costs far more display bytes than idle, and yields latency samples.
+//! our client), costs far more display bytes than idle, and the desktop's probe stamps nearly
+//! every input, so nearly every input gets a causal latency sample.
 
 mod common;
 
 use std::time::Duration;
 
-use spicebench::analyze::{input_to_display, latency_summary};
+use spicebench::analyze::causal::{measure, LatencyEvidence};
 use spicebench::client::{Clock, Session, SessionConfig};
 use spicebench::lab::{Desktop, Xspice, XspiceConfig};
+use spicebench::results::LatencyMethod;
+use spicebench::run::summarize::latency_evidence;
 use spicebench::wire::names::Direction;
 use spicebench::wire::ChannelType;
 
@@ -61,7 +64,7 @@ async fn title_bar_drag_moves_the_xterm_and_costs_far_more_than_idle() {
         assert_eq!(report.error, None);
         assert_eq!(report.steps, 203);
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let (_, max_unacked) = session.input_gate().pacing_stats();
+        let (_, max_unacked, _) = session.input_gate().pacing_stats();
         let log = session.close().await;
 
         // Independent of our client: the X server says the window moved by the dragged distance.
@@ -80,13 +83,30 @@ async fn title_bar_drag_moves_the_xterm_and_costs_far_more_than_idle() {
         );
         assert!(drag * 1e6 > 100_000.0, "drag only {:.0} B/s", drag * 1e6);
 
-        let sent: Vec<u64> = log.inputs.iter().map(|i| i.sent_us).collect();
-        assert_eq!(sent.len(), 203);
-        let updates: Vec<u64> = log.updates.iter().map(|u| u.at_us).collect();
-        let lat = latency_summary("client", &input_to_display(&sent, &updates, 1_000_000));
-        assert!(lat.count >= 150, "only {} latency samples", lat.count);
-        let p50 = lat.p50_ms.unwrap();
+        assert_eq!(log.inputs.len(), 203);
+        let (inputs, stamps, others) = latency_evidence(&log);
+        let out = measure(
+            "client",
+            &LatencyEvidence {
+                inputs: &inputs,
+                stamps: &stamps,
+                updates: &others,
+                planned_end: Some((x0 + 300, y0 + 180)),
+                ..LatencyEvidence::default()
+            },
+        );
+        // Every input is a position or a button at a known position: 203 stamps expected,
+        // and the probe (a separate X client on the desktop) shows at least 95 % of them.
+        let probe = out.probe.expect("the desktop's probe stamped the inputs");
+        assert_eq!(probe.expected, 203);
+        assert!(probe.answered >= 193, "{probe:?}");
+        assert_eq!(probe.final_pointer, Some([x0 + 300, y0 + 180]), "{probe:?}");
+        assert_eq!(out.headline.method, LatencyMethod::Probe);
+        let p50 = out.headline.p50_ms.unwrap();
         assert!(p50 > 0.0 && p50 < 100.0, "p50 {p50} ms");
+        // The drag repaints the desktop, so the first-update-after comparison has samples too.
+        let fallback = out.first_update_after.expect("fallback for comparison");
+        assert!(fallback.count >= 150, "{fallback:?}");
         assert!(
             max_unacked <= 8,
             "{max_unacked} motion messages outstanding"

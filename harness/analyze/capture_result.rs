@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::accounting::{image_stats, message_label, net_test_verdict};
+use super::causal::{measure, LatencyEvidence, LatencyOutcome};
 use super::flows::{dir_index, max_timeline_bins, Analyzer, Flow};
+use super::rates;
 use super::transport::Transport;
-use super::{latency_summary, rates};
+use crate::probe::{Stamp, StampedInput};
 use crate::results::{
     rfc3339, CaptureInfo, ChannelStats, DirectionStats, Latency, MessageStats, NetworkStats,
     RunResult, Series, ServerInfo, Timeline, TransportStats,
@@ -166,11 +168,14 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
     };
     r.rates = rates(&r.timeline, (from - t0) / 1000, (to - t0) / 1000);
     r.network = network(&flows, a.options().bin_ms, t0, t_end, (from, to));
-    let samples_us: Vec<u64> = a.latency_ns.iter().map(|n| n / 1000).collect();
-    r.latency = Latency {
-        input_to_display: latency_summary("capture", &samples_us),
-        ..Latency::default()
-    };
+    r.latency = Latency::default();
+    capture_latency(a).apply(&mut r.latency);
+    if let Some((_, _, others)) = a.measured_session().filter(|(_, _, n)| *n > 0) {
+        r.warnings.push(format!(
+            "{others} other SPICE sessions in the capture had inputs too; latency is that of \
+             the session with the most inputs"
+        ));
+    }
     if a.non_tcp > 0 {
         r.warnings.push(format!(
             "{} frames were not TCP (or could not be decoded) and were skipped",
@@ -183,6 +188,50 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
         ..capture
     });
     r
+}
+
+/// Latency of the capture's measured session by both methods, on packet times (µs since the
+/// Unix epoch). The idle window runs from the display's MARK to the first input.
+fn capture_latency(a: &Analyzer) -> LatencyOutcome {
+    let Some((_, s, _)) = a.measured_session() else {
+        return measure("capture", &LatencyEvidence::default());
+    };
+    let us = |ns: u64| ns / 1000;
+    let inputs: Vec<StampedInput> = s
+        .inputs
+        .iter()
+        .map(|i| StampedInput {
+            sent: us(i.sent),
+            state: i.state,
+        })
+        .collect();
+    let stamps: Vec<Stamp> = s
+        .stamps
+        .iter()
+        .map(|st| Stamp {
+            at: us(st.at),
+            state: st.state,
+        })
+        .collect();
+    let updates: Vec<u64> = s.updates.iter().map(|&t| us(t)).collect();
+    let first_input = inputs.first().map(|i| i.sent);
+    let idle = match (s.mark.map(us), first_input) {
+        (Some(mark), Some(first)) if first > mark => Some((mark, first)),
+        _ => None,
+    };
+    measure(
+        "capture",
+        &LatencyEvidence {
+            inputs: &inputs,
+            stamps: &stamps,
+            updates: &updates,
+            idle,
+            min_rtt_us: a.min_handshake_rtt_ns().map(us),
+            planned_end: None,
+            // A capture alone does not say whether the target ran a probe.
+            probe_expected: false,
+        },
+    )
 }
 
 /// What a network between viewer and server would carry: the SSH flows when there are any

@@ -12,6 +12,8 @@ use super::reassembly::{self, Delivery};
 use super::spice_stream::{Notable, SpiceStream};
 use super::transport::Transport;
 use crate::capture::{decode_tcp, Packet};
+use crate::probe::stamp::decode;
+use crate::probe::{PointerModel, Stamp, StampedInput};
 use crate::wire::names::Direction;
 
 /// How to analyse.
@@ -23,8 +25,6 @@ pub struct AnalyzeOptions {
     pub from_ns: Option<u64>,
     /// Count only what happens before this time.
     pub to_ns: Option<u64>,
-    /// An input with no display update within this long gets no latency sample.
-    pub latency_horizon_ns: u64,
     /// Start of the timeline (ns since the Unix epoch); default: the first counted packet.
     /// A live run anchors it at its own epoch so client and capture timelines line up.
     pub t0_ns: Option<u64>,
@@ -39,7 +39,6 @@ impl Default for AnalyzeOptions {
             bin_ms: super::timeline::BIN_MS,
             from_ns: None,
             to_ns: None,
-            latency_horizon_ns: super::latency::LATENCY_HORIZON_US * 1_000,
             t0_ns: None,
             measured_ns: None,
         }
@@ -101,6 +100,7 @@ pub struct Flow {
     pub relay: bool,
     /// Whether the (session, channel) key of this flow was registered.
     keyed: bool,
+    handshake: Handshake,
     streams: [reassembly::Direction; 2],
     early: [Vec<(u64, Vec<u8>)>; 2],
     closed: bool,
@@ -114,10 +114,28 @@ pub fn dir_index(d: Direction) -> usize {
     }
 }
 
-/// Per-session latency matching: inputs wait for the next display update.
+/// What one session's flows show about latency, times in ns: its inputs with the probe
+/// stamps they should cause, the probe frames, the other display updates, the display MARK.
 #[derive(Debug, Default)]
-struct SessionLatency {
-    pending: Vec<u64>,
+pub struct SessionEvidence {
+    model: PointerModel,
+    /// Inputs in capture order.
+    pub inputs: Vec<StampedInput>,
+    /// Probe frames in capture order.
+    pub stamps: Vec<Stamp>,
+    /// Other display updates.
+    pub updates: Vec<u64>,
+    /// When the initial screen was complete.
+    pub mark: Option<u64>,
+}
+
+/// How far a flow's TCP handshake got, for its round trip.
+#[derive(Debug, Clone, Copy, Default)]
+struct Handshake {
+    syn_ns: Option<u64>,
+    syn_ack_seen: bool,
+    /// SYN → the client's ACK of the SYN/ACK: one full round trip from any vantage point.
+    rtt_ns: Option<u64>,
 }
 
 /// The analyser.
@@ -137,11 +155,9 @@ pub struct Analyzer {
     pub bytes: u64,
     /// Frames that were not TCP (or not decodable).
     pub non_tcp: u64,
-    sessions: HashMap<u32, SessionLatency>,
+    sessions: HashMap<u32, SessionEvidence>,
     /// First flow of each (session, channel type, channel id): later ones are relay legs.
     legs: HashMap<(u32, u8, u8), usize>,
-    /// Input-to-display latency samples, ns.
-    pub latency_ns: Vec<u64>,
     /// Input message times, ns (for the measured interval).
     pub input_times: (Option<u64>, Option<u64>),
     /// Last display update time, ns.
@@ -162,7 +178,6 @@ impl Analyzer {
             non_tcp: 0,
             sessions: HashMap::new(),
             legs: HashMap::new(),
-            latency_ns: Vec::new(),
             input_times: (None, None),
             last_update_ns: None,
         }
@@ -171,6 +186,29 @@ impl Analyzer {
     /// The options in force.
     pub fn options(&self) -> &AnalyzeOptions {
         &self.opts
+    }
+
+    /// The latency evidence of the session with the most inputs (the one a run measured),
+    /// and how many other sessions had inputs too.
+    pub fn measured_session(&self) -> Option<(u32, &SessionEvidence, usize)> {
+        let with_inputs = self
+            .sessions
+            .values()
+            .filter(|s| !s.inputs.is_empty())
+            .count();
+        self.sessions
+            .iter()
+            .max_by_key(|(id, s)| (s.inputs.len(), s.stamps.len() + s.updates.len(), **id))
+            .map(|(id, s)| (*id, s, with_inputs.saturating_sub(1)))
+    }
+
+    /// The smallest TCP handshake round trip of the first-leg SPICE flows, ns.
+    pub fn min_handshake_rtt_ns(&self) -> Option<u64> {
+        self.flows
+            .iter()
+            .filter(|f| f.spice.is_some() && !f.relay)
+            .filter_map(|f| f.handshake.rtt_ns)
+            .min()
     }
 
     fn in_window(&self, ts: u64) -> bool {
@@ -216,6 +254,15 @@ impl Analyzer {
         }
         if seg.syn {
             flow.streams[di].syn(seg.seq);
+        }
+        let hs = &mut flow.handshake;
+        match (seg.syn, seg.ack_flag, dir) {
+            (true, false, Direction::Up) => hs.syn_ns = Some(p.ts_ns),
+            (true, true, Direction::Down) => hs.syn_ack_seen = true,
+            (false, true, Direction::Up) if hs.syn_ack_seen && hs.rtt_ns.is_none() => {
+                hs.rtt_ns = hs.syn_ns.map(|s| p.ts_ns.saturating_sub(s));
+            }
+            _ => {}
         }
         if seg.fin || seg.rst {
             flow.closed = true;
@@ -284,6 +331,7 @@ impl Analyzer {
             gap_bytes: 0,
             relay: false,
             keyed: false,
+            handshake: Handshake::default(),
             streams: Default::default(),
             early: Default::default(),
             closed: false,
@@ -367,23 +415,27 @@ impl Analyzer {
         let Some(session) = spice.obs.link.as_ref().map(|l| l.connection_id) else {
             return;
         };
-        let horizon = self.opts.latency_horizon_ns;
         let s = self.sessions.entry(session).or_default();
         for n in notes {
             match n {
-                Notable::Input(t) => {
-                    s.pending.push(t);
-                    self.input_times.0 = Some(self.input_times.0.map_or(t, |f: u64| f.min(t)));
-                    self.input_times.1 = Some(self.input_times.1.map_or(t, |l: u64| l.max(t)));
+                Notable::Input { at, message } => {
+                    let state = message.and_then(|m| s.model.apply(&m));
+                    s.inputs.push(StampedInput { sent: at, state });
+                    self.input_times.0 = Some(self.input_times.0.map_or(at, |f: u64| f.min(at)));
+                    self.input_times.1 = Some(self.input_times.1.map_or(at, |l: u64| l.max(at)));
                 }
-                Notable::DisplayUpdate(t) => {
-                    for &i in &s.pending {
-                        if t > i && t - i < horizon {
-                            self.latency_ns.push(t - i);
-                        }
+                Notable::DisplayUpdate { at, probe } => {
+                    match probe {
+                        Some(colour) => s.stamps.push(Stamp {
+                            at,
+                            state: decode(colour),
+                        }),
+                        None => s.updates.push(at),
                     }
-                    s.pending.clear();
-                    self.last_update_ns = Some(self.last_update_ns.map_or(t, |l| l.max(t)));
+                    self.last_update_ns = Some(self.last_update_ns.map_or(at, |l| l.max(at)));
+                }
+                Notable::Mark(at) => {
+                    s.mark.get_or_insert(at);
                 }
             }
         }

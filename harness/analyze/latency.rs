@@ -60,6 +60,7 @@ pub fn latency_summary(source: &str, samples_us: &[u64]) -> LatencySummary {
         p99_9_ms: pct(999),
         max_ms: sorted.last().copied().map(us_to_ms),
         histogram: encode_histogram(&h),
+        method: crate::results::LatencyMethod::FirstUpdateAfter,
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`timeline`]: bytes per time bin per series.
 //! - [`rates`]: mean and peak 1-second throughput from a timeline.
 //! - [`latency`]: input-to-display latency samples and their summary.
+//! - [`causal`]: latency by the probe and by first-update-after, with the checks on both.
 //! - [`settle`]: how long the display keeps changing after the last input.
 //! - [`histogram`]: the HdrHistogram encoding stored in results.
 //! - [`reassembly`]: in-order TCP byte streams from captured segments.
@@ -24,6 +25,7 @@
 
 pub mod accounting;
 pub mod capture_result;
+pub mod causal;
 pub mod file;
 pub mod flows;
 pub mod histogram;

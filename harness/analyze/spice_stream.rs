@@ -5,8 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::probe::probe_stamp;
 use crate::wire::display::{self, DisplayUpdate};
 use crate::wire::header::MAX_BODY;
+use crate::wire::inputs::InputMessage;
 use crate::wire::link::{self, common_cap, LinkError, LinkHeader, LinkMess, LinkReply};
 use crate::wire::names::Direction;
 use crate::wire::{inputs, main_channel, ChannelType, DataHeader, HeaderKind};
@@ -32,13 +34,25 @@ pub struct SpiceObservations {
     pub ack_window: Option<u32>,
 }
 
-/// A message that matters for latency, with its completion time.
+/// A message that matters for latency, with its completion time (ns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notable {
-    /// An inputs-channel message from the client.
-    Input(u64),
+    /// An inputs-channel message from the client; `message` when its body parsed.
+    Input {
+        /// Completion time.
+        at: u64,
+        /// What it said.
+        message: Option<InputMessage>,
+    },
     /// A display update (draw, copy-bits, stream frame) from the server.
-    DisplayUpdate(u64),
+    DisplayUpdate {
+        /// Completion time.
+        at: u64,
+        /// The probe stamp colour, when it paints the probe square ([`crate::probe`]).
+        probe: Option<u32>,
+    },
+    /// Display MARK: the initial screen is complete.
+    Mark(u64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +111,21 @@ pub struct SpiceStream {
 struct Moment {
     ts_ns: u64,
     counting: bool,
+}
+
+/// Whether an inputs-channel message type is a user input (not KEY_MODIFIERS bookkeeping).
+fn is_input(msg_type: u16) -> bool {
+    use inputs::client::*;
+    matches!(
+        msg_type,
+        KEY_DOWN
+            | KEY_UP
+            | KEY_SCANCODE
+            | MOUSE_MOTION
+            | MOUSE_POSITION
+            | MOUSE_PRESS
+            | MOUSE_RELEASE
+    )
 }
 
 /// Client bytes that may arrive before the server's reply is seen; beyond this the capture is
@@ -331,6 +360,8 @@ impl SpiceStream {
                 display::is_update(msg_type) || msg_type == crate::wire::common::server::SET_ACK
             }
             (ChannelType::MAIN, Direction::Down) => msg_type == main_channel::server::INIT,
+            // Inputs are small; their positions say which probe stamp to expect.
+            (ChannelType::INPUTS, Direction::Up) => is_input(msg_type),
             _ => false,
         }
     }
@@ -421,8 +452,13 @@ impl SpiceStream {
                     obs.ack_window = crate::wire::common::SetAck::parse(&body)
                         .ok()
                         .map(|s| s.window);
+                } else if t == display::server::MARK {
+                    notable(Notable::Mark(ts_ns));
                 } else if display::is_update(t) {
-                    notable(Notable::DisplayUpdate(ts_ns));
+                    notable(Notable::DisplayUpdate {
+                        at: ts_ns,
+                        probe: probe_stamp(t, &body),
+                    });
                     if let (true, Ok(Some(DisplayUpdate::Draw { images, .. }))) =
                         (at.counting, display::parse_update(t, &body))
                     {
@@ -439,19 +475,11 @@ impl SpiceStream {
                     .ok()
                     .map(|i| i.session_id);
             }
-            (ChannelType::INPUTS, Direction::Up) => {
-                if matches!(
-                    t,
-                    inputs::client::KEY_DOWN
-                        | inputs::client::KEY_UP
-                        | inputs::client::KEY_SCANCODE
-                        | inputs::client::MOUSE_MOTION
-                        | inputs::client::MOUSE_POSITION
-                        | inputs::client::MOUSE_PRESS
-                        | inputs::client::MOUSE_RELEASE
-                ) {
-                    notable(Notable::Input(ts_ns));
-                }
+            (ChannelType::INPUTS, Direction::Up) if is_input(t) => {
+                notable(Notable::Input {
+                    at: ts_ns,
+                    message: InputMessage::parse(t, &body).ok().flatten(),
+                });
             }
             _ => {}
         }
@@ -526,7 +554,9 @@ mod test {
             assert_eq!(up, c.len() as u64 - 16 - 26 - 4 - 128);
             assert!(s.obs.images.contains_key(&display::image_type::GLZ_RGB));
             assert!(s.obs.images.contains_key(&display::image_type::LZ_RGB));
-            assert!(notes.iter().any(|n| matches!(n, Notable::DisplayUpdate(_))));
+            assert!(notes
+                .iter()
+                .any(|n| matches!(n, Notable::DisplayUpdate { .. })));
         }
     }
 

@@ -12,6 +12,7 @@ use super::clock::Clock;
 use super::events::{Recorder, TrafficRecord, UpdateRecord};
 use super::state::Shared;
 use super::writer::ChannelWriter;
+use crate::probe::probe_stamp;
 use crate::wire::display::DisplayUpdate;
 use crate::wire::duties::{ChannelDuties, ChannelEvent};
 use crate::wire::names::Direction;
@@ -139,14 +140,24 @@ fn handle(
             .send(reply.msg_type, &reply.body)
             .map_err(|e| format!("write error: {e}"))?;
     }
+    // Reading the probe square is measurement, not a protocol duty: it stays out of `duties`.
+    let probe = (ctx.channel_type == ChannelType::DISPLAY)
+        .then(|| probe_stamp(msg_type, &msg.body))
+        .flatten();
     for event in reaction.events {
-        report(ctx, at_us, msg_type, event);
+        report(ctx, at_us, msg_type, probe, event);
     }
     Ok(())
 }
 
 /// Puts one event where the session, the input thread and the event log look for it.
-fn report(ctx: &ChannelContext, at_us: u64, msg_type: u16, event: ChannelEvent) {
+fn report(
+    ctx: &ChannelContext,
+    at_us: u64,
+    msg_type: u16,
+    probe: Option<u32>,
+    event: ChannelEvent,
+) {
     let state = &ctx.shared.state;
     match event {
         ChannelEvent::AckWindow(w) => ctx.recorder.lock().ack_windows.push((ctx.index, w)),
@@ -166,7 +177,7 @@ fn report(ctx: &ChannelContext, at_us: u64, msg_type: u16, event: ChannelEvent) 
             ctx.recorder
                 .lock()
                 .updates
-                .push(update_record(at_us, msg_type, update));
+                .push(update_record(at_us, msg_type, update, probe));
             ctx.shared.last_update.send_replace(Some(at_us));
         }
         ChannelEvent::UnparsedUpdate { msg_type, error } => {
@@ -181,6 +192,7 @@ fn report(ctx: &ChannelContext, at_us: u64, msg_type: u16, event: ChannelEvent) 
                 area: None,
                 images: Vec::new(),
                 stream_bytes: 0,
+                probe: None,
             });
             ctx.shared.last_update.send_replace(Some(at_us));
         }
@@ -198,7 +210,12 @@ fn report(ctx: &ChannelContext, at_us: u64, msg_type: u16, event: ChannelEvent) 
     }
 }
 
-fn update_record(at_us: u64, msg_type: u16, update: DisplayUpdate) -> UpdateRecord {
+fn update_record(
+    at_us: u64,
+    msg_type: u16,
+    update: DisplayUpdate,
+    probe: Option<u32>,
+) -> UpdateRecord {
     match update {
         DisplayUpdate::Draw {
             surface_id,
@@ -212,6 +229,7 @@ fn update_record(at_us: u64, msg_type: u16, update: DisplayUpdate) -> UpdateReco
             area: Some(area),
             images,
             stream_bytes: 0,
+            probe,
         },
         DisplayUpdate::StreamFrame {
             data_size, area, ..
@@ -222,6 +240,7 @@ fn update_record(at_us: u64, msg_type: u16, update: DisplayUpdate) -> UpdateReco
             area,
             images: Vec::new(),
             stream_bytes: data_size,
+            probe,
         },
     }
 }

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::wire::display::{ImageInfo, Rect};
+use crate::wire::inputs::InputMessage;
 use crate::wire::names::Direction;
 use crate::wire::ChannelType;
 
@@ -51,6 +52,8 @@ pub struct UpdateRecord {
     pub images: Vec<ImageInfo>,
     /// Video frame bytes, for stream frames.
     pub stream_bytes: u64,
+    /// The probe stamp colour it paints, when it paints the probe square ([`crate::probe`]).
+    pub probe: Option<u32>,
 }
 
 /// One input message sent.
@@ -60,8 +63,8 @@ pub struct InputRecord {
     pub scheduled_us: u64,
     /// When the write returned.
     pub sent_us: u64,
-    /// Inputs message type.
-    pub msg_type: u16,
+    /// What was sent.
+    pub message: InputMessage,
     /// Whether it was held back by motion-ack pacing (then `sent_us` is not a pacing sample).
     pub deferred: bool,
 }
@@ -88,6 +91,9 @@ pub struct EventLog {
     pub ack_windows: Vec<(usize, u32)>,
     /// Noteworthy things (server NOTIFY text, disconnect reasons).
     pub notes: Vec<String>,
+    /// Smallest round trip the kernel measured on any of the session's connections
+    /// (TCP_INFO min_rtt), µs; read when the session closes.
+    pub min_rtt_us: Option<u64>,
 }
 
 /// The log shared by every task of a session.

@@ -72,6 +72,8 @@ struct GateState {
     pending: Option<Pending>,
     writer: Option<Arc<ChannelWriter>>,
     recorder: Option<Recorder>,
+    /// Motion targets replaced by a newer one before they could be sent.
+    merged: u64,
     /// Last position sent in server mode (relative motion needs it).
     position: Option<(i64, i64)>,
     mode: u32,
@@ -102,10 +104,11 @@ impl InputGate {
         self.lock().mode = mode;
     }
 
-    /// Motion acks received, and the most motion ever outstanding.
-    pub fn pacing_stats(&self) -> (u64, u32) {
+    /// Motion acks received, the most motion ever outstanding, and how many motion targets
+    /// were merged into a newer one while held back.
+    pub fn pacing_stats(&self) -> (u64, u32, u64) {
         let s = self.lock();
-        (s.pacer.acks(), s.pacer.max_unacked())
+        (s.pacer.acks(), s.pacer.max_unacked(), s.merged)
     }
 
     /// Called by the inputs reader for every MOUSE_MOTION_ACK.
@@ -119,6 +122,9 @@ impl InputGate {
     fn motion(&self, x: u32, y: u32, buttons: u16, scheduled_us: u64) -> Result<(), String> {
         let mut s = self.lock();
         // A newer target replaces one still held back: the pointer goes where the script is now.
+        if s.pending.is_some() {
+            s.merged += 1;
+        }
         s.pending = Some(Pending {
             x,
             y,
@@ -217,7 +223,7 @@ fn send_raw(s: &mut GateState, msg: InputMessage, scheduled_us: u64, deferred: b
                 r.lock().inputs.push(InputRecord {
                     scheduled_us,
                     sent_us,
-                    msg_type: msg.msg_type(),
+                    message: msg,
                     deferred,
                 });
             }
@@ -368,6 +374,7 @@ mod gate_test {
         assert_eq!((x, y), (40, 22));
         assert_eq!(all.len(), 11);
         assert!(gate.pacing_stats().1 <= 8);
+        assert_eq!(gate.pacing_stats().2, 0, "server mode merges nothing here");
     }
 
     #[test]
@@ -388,6 +395,11 @@ mod gate_test {
                 buttons: 1,
                 display_id: 0
             }]
+        );
+        assert_eq!(
+            gate.pacing_stats().2,
+            3,
+            "positions 8, 9 and 10 were merged"
         );
     }
 }

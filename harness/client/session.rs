@@ -471,6 +471,8 @@ impl Session {
     /// Closes every connection and returns what was recorded.
     pub async fn close(mut self) -> EventLog {
         self.shared.stopping.store(true, Ordering::SeqCst);
+        let min_rtt_us = self.writers.iter().filter_map(|w| w.min_rtt_us()).min();
+        self.recorder.lock().min_rtt_us = min_rtt_us;
         for w in &self.writers {
             w.shutdown();
         }

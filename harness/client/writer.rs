@@ -91,6 +91,30 @@ impl ChannelWriter {
         Ok(at_us)
     }
 
+    /// The smallest round trip the kernel has measured on this connection (TCP_INFO
+    /// `tcpi_min_rtt`), µs; `None` where the kernel does not say.
+    pub fn min_rtt_us(&self) -> Option<u64> {
+        let stream = self.stream.lock().unwrap_or_else(|e| e.into_inner());
+        // SAFETY: tcp_info is plain old data; getsockopt writes at most `len` bytes into it.
+        let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+        // SAFETY: the fd is a live TCP socket owned by `stream`; `info` and `len` are valid.
+        let rc = unsafe {
+            libc::getsockopt(
+                stream.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_INFO,
+                (&mut info as *mut libc::tcp_info).cast(),
+                &mut len,
+            )
+        };
+        // Kernels before 4.9 return a shorter struct without min_rtt; 0 and u32::MAX mean
+        // "no sample yet".
+        let has_min_rtt = len as usize >= std::mem::offset_of!(libc::tcp_info, tcpi_min_rtt) + 4;
+        (rc == 0 && has_min_rtt && info.tcpi_min_rtt != 0 && info.tcpi_min_rtt != u32::MAX)
+            .then_some(u64::from(info.tcpi_min_rtt))
+    }
+
     /// Shuts the connection down in both directions, which also ends the reader.
     pub fn shutdown(&self) {
         let stream = self.stream.lock().unwrap_or_else(|e| e.into_inner());

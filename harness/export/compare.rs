@@ -60,7 +60,7 @@ impl ConfigSummary {
             compression: run.config.compression.clone(),
             route: run.config.route_label(),
             viewer: run.config.viewer_kind().to_string(),
-            latency_source: lat.source.clone(),
+            latency_source: lat.label(),
             network: run.network.as_ref().map(NetworkSummary::of),
             display_bytes,
             mean_mib_s: rate.map(|r| r.mean_mib_s).filter(|v| v.is_finite()),

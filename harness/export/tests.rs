@@ -71,6 +71,7 @@ fn small(name: &str, display: u64, p99: Option<f64>) -> RunResult {
         } else {
             latency_histogram()
         }),
+        method: LatencyMethod::Probe,
     };
     r.latency.settle_ms = p99.map(|_| 120.0);
     r

@@ -29,7 +29,7 @@ pub fn render(rows: &[Row<'_>]) -> String {
     };
     let w = rows.iter().map(name_of).max().unwrap_or(0).max(16);
     let mut out = format!(
-        "{:<w$} {:>12} {:>10} {:>10} {:>9} {:>9} {:>8} {:<8} {:>12} {:>10}\n",
+        "{:<w$} {:>12} {:>10} {:>10} {:>9} {:>9} {:>8} {:<20} {:>12} {:>10}\n",
         "configuration",
         "display MiB",
         "mean MiB/s",
@@ -54,7 +54,7 @@ pub fn render(rows: &[Row<'_>]) -> String {
                     "-".to_string()
                 };
                 out.push_str(&format!(
-                    "{:<w$} {:>12} {:>10} {:>10} {:>9} {:>9} {:>8} {:<8} {:>12} {:>10}\n",
+                    "{:<w$} {:>12} {:>10} {:>10} {:>9} {:>9} {:>8} {:<20} {:>12} {:>10}\n",
                     r.config.name,
                     display,
                     f(rate.map(|r| r.mean_mib_s)),
@@ -62,7 +62,7 @@ pub fn render(rows: &[Row<'_>]) -> String {
                     f(lat.p50_ms),
                     f(lat.p99_ms),
                     lat.count,
-                    lat.source,
+                    lat.label(),
                     net.map_or("-".to_string(), |n| format!(
                         "{} {:.2}",
                         n.transport,
@@ -135,12 +135,28 @@ pub fn render_flows(r: &RunResult) -> String {
     let lat = &r.latency.input_to_display;
     out.push_str(&format!(
         "\ninput-to-display latency ({}): {} samples",
-        lat.source, lat.count
+        lat.label(),
+        lat.count
     ));
     if let (Some(p50), Some(p99)) = (lat.p50_ms, lat.p99_ms) {
         out.push_str(&format!(", p50 {p50:.2} ms, p99 {p99:.2} ms"));
     }
     out.push('\n');
+    if let Some(p) = &r.latency.probe {
+        out.push_str(&format!(
+            "probe: {} stamps; {} of {} pointer inputs shown, {} never\n",
+            p.stamps, p.answered, p.expected, p.missing
+        ));
+    }
+    if let Some(f) = &r.latency.first_update_after {
+        if let (Some(p50), Some(p99)) = (f.p50_ms, f.p99_ms) {
+            out.push_str(&format!(
+                "first update after each input, for comparison: {} samples, p50 {p50:.2} ms, \
+                 p99 {p99:.2} ms\n",
+                f.count
+            ));
+        }
+    }
     for w in &r.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }

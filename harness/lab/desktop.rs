@@ -1,5 +1,6 @@
 //! The desktop a drag scenario needs: a window manager with opaque moves, a picture as the
-//! root background, and an xterm to drag by its title bar (`shared/LAB.md` §3).
+//! root background, an xterm to drag by its title bar (`shared/LAB.md` §3), and the input
+//! probe that stamps every pointer event in the top-left corner ([`super::probe`]).
 //!
 //! Every program of the desktop runs as the unprivileged lab user ([`super::lab_user`]) with
 //! its own copy of the display's cookie: the xterm's shell is a shell of that user, not root's.
@@ -15,6 +16,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::lab_user::{LabHome, LabUser};
+use super::probe::Probe;
 use super::process::{package_for, run_as, wait_ready, ManagedChild};
 use super::x11::{self, WindowGeometry};
 use super::xauth::XDisplay;
@@ -33,7 +35,8 @@ pub const PLASMA_SEED: u32 = 42;
 pub struct Desktop {
     /// The display as root sees it (the original cookie), for checks.
     display: XDisplay,
-    // Dropped in field order: xterm, then the window manager, then the user's folder.
+    // Dropped in field order: probe, xterm, then the window manager, then the user's folder.
+    probe: Probe,
     xterm: ManagedChild,
     twm: ManagedChild,
     home: LabHome,
@@ -148,13 +151,17 @@ impl Desktop {
             &mut xterm,
             || x11::is_framed(display, DRAG_WINDOW_TITLE),
         )?;
+        // Last, so the square starts above every window (it raises itself on each stamp too).
+        let probe = Probe::start(&theirs, &home, &dir.join("probe.log"))?;
         let mut desktop = Self {
             display: display.clone(),
+            probe,
             xterm,
             twm,
             home,
         };
         desktop.twm.check_running()?;
+        desktop.probe.check_running()?;
         Ok(desktop)
     }
 
@@ -168,9 +175,9 @@ impl Desktop {
         x11::frame_geometry(&self.display, DRAG_WINDOW_TITLE)
     }
 
-    /// PIDs of the desktop's processes (window manager, xterm).
+    /// PIDs of the desktop's processes (window manager, xterm, probe).
     pub fn pids(&self) -> Vec<u32> {
-        [self.twm.pid(), self.xterm.pid()]
+        [self.twm.pid(), self.xterm.pid(), self.probe.pid()]
             .into_iter()
             .flatten()
             .collect()

@@ -16,6 +16,7 @@
 //! - [`ports`]: free loopback ports and X display numbers.
 //! - [`xspice`]: Xorg with the spiceqxl driver (the fixed config from `shared/LAB.md`).
 //! - [`desktop`]: window manager, picture background and the window to drag.
+//! - [`probe`]: `spicebench probe` on the desktop, as the lab user.
 //! - [`xauth`]: X authority cookies, so only the lab's own clients reach its X servers.
 //! - [`lab_user`]: the unprivileged account desktop and viewer programs run as.
 //! - [`xvfb`]: the client's X display that remote-viewer draws on.
@@ -29,6 +30,7 @@ pub mod cancel;
 pub mod desktop;
 pub mod lab_user;
 pub mod ports;
+pub mod probe;
 pub mod process;
 pub mod remote_viewer;
 pub mod ssh_client;
@@ -58,6 +60,12 @@ pub enum LabError {
         program: String,
         /// Debian package that provides it.
         package: String,
+    },
+    /// The spicebench binary the lab runs `probe` from was not found.
+    #[error("the lab runs `spicebench probe` on its desktop, but found no spicebench binary (looked at {looked}); build it (cargo build) or point SPICEBENCH_BIN at it")]
+    NoProbeBinary {
+        /// The paths tried.
+        looked: String,
     },
     /// A program could not switch to its unprivileged account.
     #[error("could not start `{program}` as {user}: {detail}; run spicebench as root (it starts the lab's programs as unprivileged users itself)")]

@@ -454,10 +454,98 @@ pub struct Latency {
     /// The same input-to-display latency measured from a packet capture, when one was taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture: Option<LatencySummary>,
-    /// End to end on the client's screen (remote-viewer): XTest event injected → first
-    /// XDamage report of the viewer's window after it (`source: "xdamage"`).
+    /// End to end on the client's screen (remote-viewer): XTest event injected → the viewer's
+    /// window showing the probe stamp of that input (`method: "probe"`), or, without a
+    /// probe, the first XDamage report after it (`source: "xdamage"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_to_end: Option<LatencySummary>,
+    /// The first-update-after distribution (probe frames left out) when `input_to_display`
+    /// comes from the probe: what the fallback would have said, for comparison.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_update_after: Option<LatencySummary>,
+    /// What the probe showed, when the target had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeStats>,
+    /// How far the first-update-after method can be trusted on this run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sanity: Option<LatencySanity>,
+}
+
+impl LatencySummary {
+    /// Where its timestamps come from and how inputs were matched, for tables:
+    /// `client probe`, `capture first-update`, ...
+    pub fn label(&self) -> String {
+        let method = match self.method {
+            LatencyMethod::Probe => "probe",
+            LatencyMethod::FirstUpdateAfter => "first-update",
+        };
+        format!("{} {method}", self.source)
+    }
+}
+
+/// How a latency distribution was measured (`docs/latency.md`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LatencyMethod {
+    /// Each input to the first display update after it, whatever caused that update. Files
+    /// written before the probe existed carry no method and mean this one.
+    #[default]
+    FirstUpdateAfter,
+    /// Each input to the first frame whose probe stamp shows its effect (causal).
+    Probe,
+}
+
+impl LatencyMethod {
+    /// The name used in results and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FirstUpdateAfter => "first_update_after",
+            Self::Probe => "probe",
+        }
+    }
+}
+
+/// What the on-screen probe showed during a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProbeStats {
+    /// Probe frames received (stamps, repaints included).
+    pub stamps: u64,
+    /// Inputs that should have changed the stamp (pointer inputs with a known position).
+    pub expected: u64,
+    /// Of those, inputs whose effect a stamp showed.
+    pub answered: u64,
+    /// Expected inputs no stamp ever showed.
+    pub missing: u64,
+    /// Stamps that showed no input of the run (another program painting the corner).
+    pub foreign_stamps: u64,
+    /// The pointer as the last stamp showed it: `[x, y]`; absent without stamps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_pointer: Option<[u32; 2]>,
+    /// Where the plan leaves the pointer: `[x, y]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_end: Option<[u32; 2]>,
+}
+
+/// Checks on the first-update-after method: the idle screen's own update rate, how many
+/// samples chance alone would explain, and samples faster than the network allows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencySanity {
+    /// Length of the idle window measured (the scenario's `idle_before`), seconds.
+    pub idle_s: f64,
+    /// Display updates during it (probe frames left out).
+    pub idle_updates: u64,
+    /// Their rate, updates per second: 0 on a quiet screen.
+    pub idle_updates_per_s: f64,
+    /// First-update-after samples that the idle update rate alone would produce (expected
+    /// value: an update of the idle kind landing between the input and the update matched).
+    pub chance_samples: f64,
+    /// First-update-after samples shorter than `floor_ms`: physically impossible, so the
+    /// update was on its way before the input left.
+    pub impossible_samples: u64,
+    /// Half the smallest round trip the kernel measured on the session's connections
+    /// (TCP_INFO min_rtt), ms; absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_ms: Option<f64>,
 }
 
 /// Distribution of one latency, in milliseconds.
@@ -486,6 +574,9 @@ pub struct LatencySummary {
     /// All samples as an HdrHistogram in µs (1 µs .. 60 s, 3 significant digits),
     /// V2-serialized (uncompressed) and base64-encoded with the standard alphabet.
     pub histogram: String,
+    /// How the samples were measured.
+    #[serde(default)]
+    pub method: LatencyMethod,
 }
 
 /// What the input injector did.
@@ -508,6 +599,10 @@ pub struct InputStats {
     /// Whether the input thread ran under SCHED_FIFO; absent when unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub realtime: Option<bool>,
+    /// Planned pointer moves never sent because a newer one replaced them while the
+    /// server's motion acks were awaited (the pointer went straight to the newer target).
+    #[serde(default)]
+    pub merged_motion: u64,
 }
 
 #[cfg(test)]
@@ -610,10 +705,18 @@ mod tests {
                     p99_9_ms: Some(3.0),
                     max_ms: Some(3.0),
                     histogram: "HISTEwAAAAA=".into(),
+                    method: LatencyMethod::Probe,
                 },
                 settle_ms: Some(120.0),
-                capture: None,
-                end_to_end: None,
+                probe: Some(ProbeStats {
+                    stamps: 5,
+                    expected: 4,
+                    answered: 4,
+                    final_pointer: Some([10, 20]),
+                    planned_end: Some([10, 20]),
+                    ..ProbeStats::default()
+                }),
+                ..Latency::default()
             },
             inputs: InputStats {
                 sent: 4,
@@ -623,6 +726,7 @@ mod tests {
                 pacing_error_p50_us: Some(80.0),
                 pacing_error_p99_us: Some(400.0),
                 realtime: Some(true),
+                merged_motion: 0,
             },
             warnings: vec!["no capture".into()],
             capture: None,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::capture::{start_capture, RunCapture};
 use super::events_file::EventsFile;
 use super::progress::{Phase, Progress};
-use super::summarize::{activity_warnings, summarize, summarize_screen, RunFacts};
+use super::summarize::{activity_warnings, input_warnings, summarize, summarize_screen, RunFacts};
 use super::target::{start_target, Health, Target};
 use super::transport::{start_transport, Transport};
 use super::viewer::{connect_viewer, wait_for_quiet, ViewerContext, ViewerReport};
@@ -107,6 +107,10 @@ struct Measured {
     plan: InputPlan,
     start_us: u64,
     end_us: u64,
+    /// The idle window before the plan: (start, end), µs since the epoch.
+    idle: (u64, u64),
+    /// Whether the target's desktop ran the input probe.
+    probe_on_desktop: bool,
     settled: bool,
     played: Result<(), String>,
 }
@@ -165,6 +169,8 @@ pub async fn run_configuration(
     }
     let quiet_run = activity_warnings(&result, interval);
     result.warnings.extend(quiet_run);
+    let untrusted = input_warnings(&result);
+    result.warnings.extend(untrusted);
     let path = result_path(out_dir, config);
     result
         .write_atomic(&path)
@@ -207,7 +213,9 @@ async fn measure(
         })?;
 
     progress.phase(Phase::Idle);
+    let idle_start = clock.now_us();
     tokio::time::sleep(scenario.idle_before).await;
+    let idle = (idle_start, clock.now_us());
     let plan = scenario.input_plan_with_seed(config.seed);
     let window_before = target.desktop().and_then(|d| d.drag_window());
     let start_us = clock.now_us() + SCRIPT_LEAD_US;
@@ -234,6 +242,8 @@ async fn measure(
         plan,
         start_us,
         end_us,
+        idle,
+        probe_on_desktop: target.desktop().is_some(),
         settled,
         played,
     })
@@ -383,8 +393,12 @@ fn summarize_measured(
             .collect(),
         end_us: measured.end_us,
         max_unacked_motion: protocol.map_or(0, |p| u64::from(p.max_unacked_motion)),
+        merged_motion: protocol.map_or(0, |p| p.merged_motion),
         compression: config.compression.as_str().to_string(),
         realtime: protocol.and_then(|p| p.realtime),
+        idle: Some(measured.idle),
+        planned_end: measured.plan.final_position(),
+        probe_expected: measured.probe_on_desktop,
     };
     if let Some(p) = protocol {
         result

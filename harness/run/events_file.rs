@@ -3,8 +3,10 @@
 //!
 //! One JSON object per line, `t_us` = µs since the run's epoch:
 //! `{"t_us":..,"kind":"message","channel":"display","dir":"down","type":304,"bytes":1234}`,
-//! `{"kind":"input","t_us":<sent>,"scheduled_us":..,"type":112,"deferred":false}`,
-//! `{"kind":"update","t_us":..,"type":304,"images":[[102,5120]]}` (image code, payload bytes),
+//! `{"kind":"input","t_us":<sent>,"scheduled_us":..,"type":112,"deferred":false,"x":..,"y":..,"buttons":..}`
+//! (position inputs carry where they put the pointer),
+//! `{"kind":"update","t_us":..,"type":304,"images":[[102,5120]],"probe":..}` (image code,
+//! payload bytes; `probe`: the stamp colour when it paints the probe square),
 //! `{"kind":"channel","t_us":0,"channel":"display","id":0,"server":..,"client":..}`,
 //! `{"kind":"note","t_us":..,"text":".."}`; for remote-viewer (its inputs and screen):
 //! `{"kind":"xinput","t_us":<sent>,"scheduled_us":..,"event":"motion","x":..,"y":..}`,
@@ -17,6 +19,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::client::events::Recorder;
+use crate::wire::inputs::InputMessage;
 use crate::xclient::{InjectedKind, ScreenRecorder};
 
 /// Appends whatever is new since its last call: the one thing the events file needs from a
@@ -104,13 +107,22 @@ fn append(recorder: &Recorder, cursor: &mut Cursor, out: &mut dyn Write) -> std:
         writeln!(out, "{line}")?;
     }
     for i in &inputs {
-        let line = json!({"kind": "input", "t_us": i.sent_us, "scheduled_us": i.scheduled_us,
-            "type": i.msg_type, "deferred": i.deferred});
+        let mut line = json!({"kind": "input", "t_us": i.sent_us, "scheduled_us": i.scheduled_us,
+            "type": i.message.msg_type(), "deferred": i.deferred});
+        if let InputMessage::Position { x, y, buttons, .. } = i.message {
+            line["x"] = x.into();
+            line["y"] = y.into();
+            line["buttons"] = buttons.into();
+        }
         writeln!(out, "{line}")?;
     }
     for u in &updates {
         let images: Vec<(u8, u64)> = u.images.iter().map(|i| (i.code, i.payload_bytes)).collect();
-        let line = json!({"kind": "update", "t_us": u.at_us, "type": u.msg_type, "images": images});
+        let mut line =
+            json!({"kind": "update", "t_us": u.at_us, "type": u.msg_type, "images": images});
+        if let Some(colour) = u.probe {
+            line["probe"] = colour.into();
+        }
         writeln!(out, "{line}")?;
     }
     for n in &notes {
@@ -185,7 +197,12 @@ mod test {
         rec.lock().inputs.push(InputRecord {
             scheduled_us: 10,
             sent_us: 12,
-            msg_type: 112,
+            message: crate::wire::inputs::InputMessage::Position {
+                x: 3,
+                y: 4,
+                buttons: 1,
+                display_id: 0,
+            },
             deferred: false,
         });
         append(&rec, &mut cursor, &mut out).unwrap();

@@ -9,18 +9,20 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::analyze::accounting::{image_stats, message_label, net_test_verdict};
+use crate::analyze::causal::{self, LatencyEvidence};
 use crate::analyze::latency::nearest_rank;
 use crate::analyze::{
-    build_timeline, input_to_display, latency_summary, rates, series_key, settle_time_us,
-    TrafficSample, BIN_MS, LATENCY_HORIZON_US, QUIET_US,
+    build_timeline, rates, series_key, settle_time_us, TrafficSample, BIN_MS, QUIET_US,
 };
 use crate::client::EventLog;
+use crate::probe::stamp::decode;
+use crate::probe::{PointerModel, PointerState, Stamp, StampedInput};
 use crate::results::{
     Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency, MessageStats,
 };
 use crate::results::{RunResult, Timeline};
+use crate::wire::display::image_type;
 use crate::wire::names::Direction;
-use crate::wire::{display::image_type, inputs};
 use crate::xclient::{InjectedKind, ScreenLog};
 
 /// Run facts that are not in the event log.
@@ -32,10 +34,18 @@ pub struct RunFacts {
     pub end_us: u64,
     /// Most motion messages outstanding at once.
     pub max_unacked_motion: u64,
+    /// Motion targets merged while motion-ack pacing held them back.
+    pub merged_motion: u64,
     /// Compression name measured (for the "does the wire agree" check).
     pub compression: String,
     /// Whether the input thread ran under SCHED_FIFO.
     pub realtime: Option<bool>,
+    /// The idle window before the first input, µs since the epoch.
+    pub idle: Option<(u64, u64)>,
+    /// Where the plan leaves the pointer.
+    pub planned_end: Option<(u32, u32)>,
+    /// Whether the target's desktop runs the probe.
+    pub probe_expected: bool,
 }
 
 /// Below this many display bytes during the input, a run changed (almost) nothing on screen.
@@ -71,6 +81,39 @@ pub fn activity_warnings(result: &RunResult, interval_us: Option<(u64, u64)>) ->
             ));
         }
     }
+    w
+}
+
+/// Input pacing worse than this at the 99th percentile is reported: inputs then leave late
+/// enough to shift latency samples by a visible amount.
+pub const PACING_P99_LIMIT_US: f64 = 200.0;
+
+/// Warnings about the input itself: pacing worse than [`PACING_P99_LIMIT_US`], inputs merged
+/// while waiting for motion acks, and the latency warnings of [`causal::latency_warnings`].
+pub fn input_warnings(result: &RunResult) -> Vec<String> {
+    let mut w = Vec::new();
+    let i = &result.inputs;
+    if let Some(p99) = i.pacing_error_p99_us.filter(|&p| p > PACING_P99_LIMIT_US) {
+        let realtime = match i.realtime {
+            Some(false) => {
+                " (the input thread did not get SCHED_FIFO: run as root or grant CAP_SYS_NICE)"
+            }
+            _ => "",
+        };
+        w.push(format!(
+            "input pacing was degraded: 99 % of inputs left within {p99:.0} µs of their \
+             schedule, more than the {PACING_P99_LIMIT_US:.0} µs that keeps latency samples \
+             exact{realtime}"
+        ));
+    }
+    if i.merged_motion > 0 {
+        w.push(format!(
+            "{} planned pointer moves were merged into later ones while the server's motion \
+             acks were awaited: the server was slower than the plan's rate",
+            i.merged_motion
+        ));
+    }
+    w.extend(causal::latency_warnings(&result.latency));
     w
 }
 
@@ -118,10 +161,20 @@ pub fn summarize_screen(
     let sent: Vec<u64> = screen.inputs.iter().map(|i| i.sent_us).collect();
     let damage: Vec<u64> = screen.damage.iter().map(|d| d.at_us).collect();
     let (settle_us, interval) = settle_and_interval(&sent, &damage, facts.end_us);
-    result.latency.end_to_end = Some(latency_summary(
+    let (inputs, stamps, others) = screen_evidence(screen);
+    causal::measure(
         "xdamage",
-        &input_to_display(&sent, &damage, LATENCY_HORIZON_US),
-    ));
+        &LatencyEvidence {
+            inputs: &inputs,
+            stamps: &stamps,
+            updates: &others,
+            idle: facts.idle,
+            min_rtt_us: None,
+            planned_end: facts.planned_end,
+            probe_expected: facts.probe_expected,
+        },
+    )
+    .apply_end_to_end(&mut result.latency);
     result.latency.settle_ms = settle_us.map(|s| s as f64 / 1000.0);
     let mut errors: Vec<u64> = screen
         .inputs
@@ -142,6 +195,7 @@ pub fn summarize_screen(
         pacing_error_p50_us: pct(500),
         pacing_error_p99_us: pct(990),
         realtime: Some(screen.realtime_inputs),
+        merged_motion: 0,
     };
     result.bursts = bursts(facts);
     result.duration_s = facts.end_us as f64 / 1e6;
@@ -184,20 +238,29 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Op
     let sent: Vec<u64> = log.inputs.iter().map(|i| i.sent_us).collect();
     let updates: Vec<u64> = log.updates.iter().map(|u| u.at_us).collect();
     let (settle_us, interval) = settle_and_interval(&sent, &updates, facts.end_us);
+    let (inputs, stamps, others) = latency_evidence(log);
     result.rates = match interval {
         Some((from, to)) => rates(&timeline, from, to),
         None => Vec::new(),
     };
     result.timeline = timeline;
     result.latency = Latency {
-        input_to_display: latency_summary(
-            "client",
-            &input_to_display(&sent, &updates, LATENCY_HORIZON_US),
-        ),
         settle_ms: settle_us.map(|s| s as f64 / 1000.0),
-        capture: None,
-        end_to_end: None,
+        ..Latency::default()
     };
+    causal::measure(
+        "client",
+        &LatencyEvidence {
+            inputs: &inputs,
+            stamps: &stamps,
+            updates: &others,
+            idle: facts.idle,
+            min_rtt_us: log.min_rtt_us,
+            planned_end: facts.planned_end,
+            probe_expected: facts.probe_expected,
+        },
+    )
+    .apply(&mut result.latency);
     result.bursts = bursts(facts);
     result.inputs = input_stats(log, facts);
     result
@@ -208,6 +271,77 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Op
     }
     result.duration_s = facts.end_us as f64 / 1e6;
     interval
+}
+
+/// remote-viewer's injected inputs with the stamps they should cause (guest coordinates), the
+/// probe square's changes in its window, and the other damage reports' times.
+fn screen_evidence(screen: &ScreenLog) -> (Vec<StampedInput>, Vec<Stamp>, Vec<u64>) {
+    let mut held = 0u32;
+    let inputs = screen
+        .inputs
+        .iter()
+        .map(|i| {
+            match i.kind {
+                InjectedKind::Press(_) => held += 1,
+                InjectedKind::Release(_) => held = held.saturating_sub(1),
+                InjectedKind::Motion => {}
+            }
+            StampedInput {
+                sent: i.sent_us,
+                state: Some(PointerState {
+                    x: i.guest.0,
+                    y: i.guest.1,
+                    pressed: held > 0,
+                }),
+            }
+        })
+        .collect();
+    let stamps = screen
+        .stamps
+        .iter()
+        .map(|s| Stamp {
+            at: s.at_us,
+            state: decode(s.colour),
+        })
+        .collect();
+    let others = screen
+        .damage
+        .iter()
+        .filter(|d| !d.probe_only)
+        .map(|d| d.at_us)
+        .collect();
+    (inputs, stamps, others)
+}
+
+/// The client's inputs with the stamps they should cause, the probe frames, and the other
+/// display updates' times (what [`causal::measure`] takes).
+pub fn latency_evidence(log: &EventLog) -> (Vec<StampedInput>, Vec<Stamp>, Vec<u64>) {
+    let mut model = PointerModel::default();
+    let inputs = log
+        .inputs
+        .iter()
+        .map(|i| StampedInput {
+            sent: i.sent_us,
+            state: model.apply(&i.message),
+        })
+        .collect();
+    let stamps = log
+        .updates
+        .iter()
+        .filter_map(|u| {
+            u.probe.map(|colour| Stamp {
+                at: u.at_us,
+                state: decode(colour),
+            })
+        })
+        .collect();
+    let others = log
+        .updates
+        .iter()
+        .filter(|u| u.probe.is_none())
+        .map(|u| u.at_us)
+        .collect();
+    (inputs, stamps, others)
 }
 
 fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
@@ -289,14 +423,7 @@ fn images(log: &EventLog) -> Vec<ImageStats> {
 }
 
 fn input_stats(log: &EventLog, facts: &RunFacts) -> InputStats {
-    let motion = log
-        .inputs
-        .iter()
-        .filter(|i| {
-            i.msg_type == inputs::client::MOUSE_MOTION
-                || i.msg_type == inputs::client::MOUSE_POSITION
-        })
-        .count() as u64;
+    let motion = log.inputs.iter().filter(|i| i.message.is_motion()).count() as u64;
     let errors = pacing_errors_us(log);
     let pct = |per_mille: u64| nearest_rank(&errors, per_mille).map(|v| v as f64);
     InputStats {
@@ -307,6 +434,7 @@ fn input_stats(log: &EventLog, facts: &RunFacts) -> InputStats {
         pacing_error_p50_us: pct(500),
         pacing_error_p99_us: pct(990),
         realtime: facts.realtime,
+        merged_motion: facts.merged_motion,
     }
 }
 
@@ -407,13 +535,19 @@ mod test {
                     payload_bytes: bytes - 100,
                 }],
                 stream_bytes: 0,
+                probe: None,
             });
         }
         for (s, at) in [(1_000_000u64, 1_000_050u64), (1_090_000, 1_090_100)] {
             log.inputs.push(InputRecord {
                 scheduled_us: s,
                 sent_us: at,
-                msg_type: 112,
+                message: crate::wire::inputs::InputMessage::Position {
+                    x: 10,
+                    y: 10,
+                    buttons: 0,
+                    display_id: 0,
+                },
                 deferred: false,
             });
             log.traffic.push(TrafficRecord {
@@ -435,6 +569,7 @@ mod test {
             max_unacked_motion: 2,
             compression: "glz".into(),
             realtime: Some(true),
+            ..RunFacts::default()
         };
         let mut r = RunResult::default();
         summarize(&log(), &facts, &mut r);

@@ -59,6 +59,15 @@ pub enum PointerAction {
 }
 
 impl InputPlan {
+    /// Where the plan leaves the pointer: the position of its last event.
+    pub fn final_position(&self) -> Option<(u32, u32)> {
+        self.events.last().map(|e| match e.action {
+            PointerAction::MoveTo { x, y, .. }
+            | PointerAction::Press { x, y, .. }
+            | PointerAction::Release { x, y, .. } => (x, y),
+        })
+    }
+
     /// How far the plan's drags carry whatever they grab: the sum over every press → release
     /// of (release position − press position). On the lab desktop each drag grabs the same
     /// window by its title bar, so this is how far that window must move.

@@ -188,13 +188,25 @@ pub struct Rect {
 }
 
 impl Rect {
-    fn read(r: &mut Reader<'_>, field: &'static str) -> Result<Self> {
+    /// Reads a Rect in wire order.
+    pub(crate) fn read(r: &mut Reader<'_>, field: &'static str) -> Result<Self> {
         Ok(Self {
             top: r.i32(field)?,
             left: r.i32(field)?,
             bottom: r.i32(field)?,
             right: r.i32(field)?,
         })
+    }
+
+    /// Whether the pixel at (`x`, `y`) lies inside (bottom and right edges exclusive).
+    pub fn contains(&self, x: i32, y: i32) -> bool {
+        self.left <= x && x < self.right && self.top <= y && y < self.bottom
+    }
+
+    /// Width and height (0 for inverted rectangles).
+    pub fn size(&self) -> (u64, u64) {
+        let side = |from: i32, to: i32| (i64::from(to) - i64::from(from)).max(0) as u64;
+        (side(self.left, self.right), side(self.top, self.bottom))
     }
 
     /// Area in pixels (0 for inverted rectangles).
@@ -236,6 +248,8 @@ pub enum DisplayUpdate {
         area: Rect,
         /// Images the message carries.
         images: Vec<ImageInfo>,
+        /// The colour (0x00RRGGBB) of a DRAW_FILL with a solid brush.
+        fill: Option<u32>,
     },
     /// A video frame of stream `stream_id`.
     StreamFrame {
@@ -291,7 +305,7 @@ pub fn parse_update(msg_type: u16, body: &[u8]) -> Result<Option<DisplayUpdate>>
     let area = Rect::read(&mut r, "display_base.box")?;
     skip_clip(&mut r)?;
     let mut offsets = Vec::new();
-    image_offsets(msg_type, &mut r, &mut offsets)?;
+    let fill = image_offsets(msg_type, &mut r, &mut offsets)?;
     let images = offsets
         .into_iter()
         .filter(|&o| o != 0)
@@ -302,6 +316,7 @@ pub fn parse_update(msg_type: u16, body: &[u8]) -> Result<Option<DisplayUpdate>>
         surface_id,
         area,
         images,
+        fill,
     }))
 }
 
@@ -313,18 +328,17 @@ fn skip_clip(r: &mut Reader<'_>) -> Result<()> {
     Ok(())
 }
 
-fn brush(r: &mut Reader<'_>, out: &mut Vec<u32>) -> Result<()> {
+/// Reads a Brush: a pattern's image offset goes to `out`; a solid brush's colour is returned.
+fn brush(r: &mut Reader<'_>, out: &mut Vec<u32>) -> Result<Option<u32>> {
     match r.u8("brush.type")? {
-        1 => {
-            r.u32("brush.color")?;
-        }
+        1 => return Ok(Some(r.u32("brush.color")?)),
         2 => {
             out.push(r.u32("brush.pattern")?);
             r.skip(8, "brush.pos")?;
         }
         _ => {}
     }
-    Ok(())
+    Ok(None)
 }
 
 fn qmask(r: &mut Reader<'_>, out: &mut Vec<u32>) -> Result<()> {
@@ -335,14 +349,15 @@ fn qmask(r: &mut Reader<'_>, out: &mut Vec<u32>) -> Result<()> {
 }
 
 /// Collects every image offset of a draw message, reading the op-specific fields after the
-/// DisplayBase in wire order (§6.4).
-fn image_offsets(msg_type: u16, r: &mut Reader<'_>, out: &mut Vec<u32>) -> Result<()> {
+/// DisplayBase in wire order (§6.4). Returns a DRAW_FILL's solid colour.
+fn image_offsets(msg_type: u16, r: &mut Reader<'_>, out: &mut Vec<u32>) -> Result<Option<u32>> {
     use server::*;
     match msg_type {
         DRAW_FILL => {
-            brush(r, out)?;
+            let colour = brush(r, out)?;
             r.u16("fill.rop")?;
             qmask(r, out)?;
+            return Ok(colour.map(|c| c & 0x00ff_ffff));
         }
         DRAW_OPAQUE => {
             out.push(r.u32("opaque.src_bitmap")?);
@@ -398,7 +413,13 @@ fn image_offsets(msg_type: u16, r: &mut Reader<'_>, out: &mut Vec<u32>) -> Resul
         // COPY_BITS carries no image.
         _ => {}
     }
-    Ok(())
+    Ok(None)
+}
+
+/// ROP descriptor bits (§6.4).
+pub mod rop {
+    /// Replace the destination with the source (or brush).
+    pub const OP_PUT: u16 = 0x8;
 }
 
 /// SpiceImage type codes (§6.5).
@@ -665,6 +686,12 @@ mod test {
             }
         );
         assert!(images.is_empty());
+        let Some(DisplayUpdate::Draw { fill: colour, .. }) =
+            parse_update(server::DRAW_FILL, &fill).unwrap()
+        else {
+            unreachable!()
+        };
+        assert_eq!(colour, Some(0x00ff_ffff), "xterm's white background fill");
         let copy_bits = hex_body("0000000049000000360000007401000016020000003600000056000000");
         let Some(DisplayUpdate::Draw { msg_type, .. }) =
             parse_update(server::COPY_BITS, &copy_bits).unwrap()

@@ -14,6 +14,7 @@
 //! - [`duties`]: what a client owes the server per channel (ACK, PONG, ATTACH_CHANNELS, mouse
 //!   mode), as replies returned, not sent.
 //! - [`names`]: message-type and image-type names for reports.
+//! - [`pixels`]: the colour a fill or an uncompressed copy leaves at one point (probe squares).
 //!
 //! # Panic contract
 //! No parser panics on any input: every read goes through [`Reader`](codec::Reader), which returns
@@ -33,6 +34,7 @@ pub mod inputs;
 pub mod link;
 pub mod main_channel;
 pub mod names;
+pub mod pixels;
 pub mod ticket;
 
 pub use channel::ChannelType;

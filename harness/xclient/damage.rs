@@ -14,11 +14,11 @@ use std::time::Duration;
 use tokio::sync::watch;
 use x11rb::connection::{Connection, RequestConnection};
 use x11rb::protocol::damage::{ConnectionExt as _, ReportLevel};
-use x11rb::protocol::xproto::Window;
+use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, Window};
 use x11rb::protocol::Event;
 use x11rb::rust_connection::RustConnection;
 
-use super::screen_log::{DamageRecord, ScreenRecorder};
+use super::screen_log::{DamageRecord, ScreenRecorder, ScreenStamp};
 use super::{request_error, XClientError};
 use crate::client::Clock;
 use crate::lab::XDisplay;
@@ -36,10 +36,13 @@ pub struct DamageWatch {
 }
 
 impl DamageWatch {
-    /// Starts watching `window` on `display`; damage goes into `recorder`.
+    /// Starts watching `window` on `display`; damage goes into `recorder`. With `probe`
+    /// (where the guest's probe square shows), every report also reads the square's centre
+    /// pixel and records each change of it as a stamp.
     pub fn start(
         display: &XDisplay,
         window: Window,
+        probe: Option<ProbeArea>,
         clock: Clock,
         recorder: ScreenRecorder,
     ) -> Result<Self, XClientError> {
@@ -71,7 +74,8 @@ impl DamageWatch {
         let thread = std::thread::Builder::new()
             .name("damage-watch".into())
             .spawn(move || {
-                let why = watch_loop(&conn, damage, clock, &recorder, &tx, &flag);
+                let probe = probe.map(|area| ProbeReader::new(window, area));
+                let why = watch_loop(&conn, damage, probe, clock, &recorder, &tx, &flag);
                 *slot.lock().unwrap_or_else(|e| e.into_inner()) = why;
                 // Wake settle waiters so they see the failure.
                 tx.send_modify(|_| {});
@@ -114,9 +118,64 @@ impl Drop for DamageWatch {
     }
 }
 
+/// Where the guest's probe square shows in the viewer's window (window coordinates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProbeArea {
+    /// The pixel read: the square's centre.
+    pub centre: (i16, i16),
+    /// The square: left, top, right, bottom (exclusive).
+    pub square: (i32, i32, i32, i32),
+}
+
+impl ProbeArea {
+    /// Whether a damaged rectangle lies inside the square (a change of the probe only).
+    fn covers(&self, x: i16, y: i16, width: u16, height: u16) -> bool {
+        let (l, t, r, b) = self.square;
+        let (x, y) = (i32::from(x), i32::from(y));
+        l <= x && t <= y && x + i32::from(width) <= r && y + i32::from(height) <= b
+    }
+}
+
+/// Reads the probe square's centre pixel out of the viewer's window.
+struct ProbeReader {
+    window: Window,
+    area: ProbeArea,
+    last: Option<u32>,
+}
+
+impl ProbeReader {
+    fn new(window: Window, area: ProbeArea) -> Self {
+        Self {
+            window,
+            area,
+            last: None,
+        }
+    }
+
+    /// The pixel now, when it differs from the last reading. Called after the damage was
+    /// subtracted, so a change after the read reports again.
+    fn changed(&mut self, conn: &RustConnection) -> Result<Option<u32>, String> {
+        let (x, y) = self.area.centre;
+        let reply = conn
+            .get_image(ImageFormat::Z_PIXMAP, self.window, x, y, 1, 1, !0)
+            .map_err(|e| format!("reading the probe pixel: {e}"))?
+            .reply()
+            .map_err(|e| format!("reading the probe pixel: {e}"))?;
+        // Depth 24 in 32 bits per pixel, in the server's byte order (little-endian here).
+        let colour = match reply.data.get(..4) {
+            Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]) & 0x00ff_ffff,
+            None => return Ok(None),
+        };
+        let changed = self.last != Some(colour);
+        self.last = Some(colour);
+        Ok(changed.then_some(colour))
+    }
+}
+
 fn watch_loop(
     conn: &RustConnection,
     damage: u32,
+    mut probe: Option<ProbeReader>,
     clock: Clock,
     recorder: &ScreenRecorder,
     updates: &watch::Sender<Option<u64>>,
@@ -127,12 +186,17 @@ fn watch_loop(
             match conn.poll_for_event() {
                 Ok(Some(Event::DamageNotify(ev))) => {
                     let at_us = clock.now_us();
+                    let a = ev.area;
+                    let probe_only = probe
+                        .as_ref()
+                        .is_some_and(|p| p.area.covers(a.x, a.y, a.width, a.height));
                     recorder.lock().damage.push(DamageRecord {
                         at_us,
-                        x: ev.area.x,
-                        y: ev.area.y,
-                        width: ev.area.width,
-                        height: ev.area.height,
+                        x: a.x,
+                        y: a.y,
+                        width: a.width,
+                        height: a.height,
+                        probe_only,
                     });
                     updates.send_replace(Some(at_us));
                     // Repair everything so the next change reports again.
@@ -142,6 +206,15 @@ fn watch_loop(
                         || conn.flush().is_err()
                     {
                         return Some("the X connection of the damage watcher broke".into());
+                    }
+                    if let Some(p) = probe.as_mut() {
+                        match p.changed(conn) {
+                            Ok(Some(colour)) => {
+                                recorder.lock().stamps.push(ScreenStamp { at_us, colour })
+                            }
+                            Ok(None) => {}
+                            Err(e) => return Some(e),
+                        }
                     }
                 }
                 // The window went away (the viewer exited): nothing more to watch.

@@ -95,6 +95,7 @@ pub fn play(
     let err = request_error(display);
     recorder.lock().realtime_inputs = tune_thread_for_timing();
     let mut at = (0i32, 0i32);
+    let mut guest = (0u32, 0u32);
     for e in &plan.events {
         if cancel.load(Ordering::SeqCst) {
             return Err("cancelled".into());
@@ -104,6 +105,7 @@ pub fn play(
         let (kind, event, detail) = match e.action {
             PointerAction::MoveTo { x, y, .. } => {
                 at = mapping.to_screen(x, y);
+                guest = (x, y);
                 (InjectedKind::Motion, MOTION_NOTIFY_EVENT, 0)
             }
             PointerAction::Press { button, .. } => {
@@ -126,6 +128,7 @@ pub fn play(
             kind,
             x: at.0,
             y: at.1,
+            guest,
         });
     }
     // Make sure the server has processed everything before the caller measures the settle.

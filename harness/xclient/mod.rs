@@ -6,14 +6,18 @@
 //! - [`window`]: find a top-level window by class and where it sits on the screen.
 //! - [`injector`]: the paced XTest input thread.
 //! - [`damage`]: the XDamage watcher (screen updates on the client's display).
+//! - [`probe`]: `spicebench probe`, the X client that stamps every pointer event on screen.
 //! - [`screen_log`]: what both record (injected inputs, damage), for results.
 
 pub mod damage;
 pub mod injector;
+pub mod probe;
 pub mod screen_log;
 pub mod window;
 
-pub use screen_log::{DamageRecord, InjectedInput, InjectedKind, ScreenLog, ScreenRecorder};
+pub use screen_log::{
+    DamageRecord, InjectedInput, InjectedKind, ScreenLog, ScreenRecorder, ScreenStamp,
+};
 
 use std::os::unix::net::UnixStream;
 

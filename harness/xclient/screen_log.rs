@@ -27,6 +27,17 @@ pub struct InjectedInput {
     pub x: i32,
     /// Position on the client's screen.
     pub y: i32,
+    /// The same position on the guest's screen (the plan's coordinates).
+    pub guest: (u32, u32),
+}
+
+/// The probe square's colour as the viewer's window showed it after a damage report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScreenStamp {
+    /// When the damage report that revealed it was read.
+    pub at_us: u64,
+    /// The pixel at the square's centre, 0x00RRGGBB.
+    pub colour: u32,
 }
 
 /// One XDamage notification: pixels of the viewer's window changed.
@@ -42,6 +53,8 @@ pub struct DamageRecord {
     pub width: u16,
     /// Height.
     pub height: u16,
+    /// Whether the damage lies inside the probe square (a stamp, not the desktop changing).
+    pub probe_only: bool,
 }
 
 /// Everything the viewer side recorded.
@@ -51,6 +64,8 @@ pub struct ScreenLog {
     pub inputs: Vec<InjectedInput>,
     /// Screen updates, in order.
     pub damage: Vec<DamageRecord>,
+    /// Changes of the probe square in the viewer's window, in order.
+    pub stamps: Vec<ScreenStamp>,
     /// Whether the injector thread ran under SCHED_FIFO.
     pub realtime_inputs: bool,
 }

@@ -53,6 +53,8 @@ pub struct ProtocolReport {
     pub mouse_mode: u32,
     /// Most motion messages outstanding at once.
     pub max_unacked_motion: u32,
+    /// Motion targets merged into a newer one while motion-ack pacing held them back.
+    pub merged_motion: u64,
     /// Whether the input thread ran under SCHED_FIFO (unknown when it never ran).
     pub realtime: Option<bool>,
 }

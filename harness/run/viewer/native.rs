@@ -136,7 +136,7 @@ impl Viewer for NativeViewer {
             let failure = self.session.failure();
             let mouse_mode = self.session.mouse_mode();
             let server = self.session.server().to_string();
-            let (_, max_unacked_motion) = self.session.input_gate().pacing_stats();
+            let (_, max_unacked_motion, merged_motion) = self.session.input_gate().pacing_stats();
             let log = self.session.close().await;
             ViewerReport {
                 version: format!("spicebench {}", env!("CARGO_PKG_VERSION")),
@@ -145,6 +145,7 @@ impl Viewer for NativeViewer {
                     server,
                     mouse_mode,
                     max_unacked_motion,
+                    merged_motion,
                     realtime: self.realtime,
                 }),
                 screen: None,

@@ -21,7 +21,7 @@ use crate::run::progress::Progress;
 use crate::run::transport::ViewerProgram;
 use crate::run::RunError;
 use crate::scenario::{Geometry, InputPlan};
-use crate::xclient::damage::DamageWatch;
+use crate::xclient::damage::{DamageWatch, ProbeArea};
 use crate::xclient::injector::{self, Mapping};
 use crate::xclient::window::wait_for_window;
 use crate::xclient::ScreenRecorder;
@@ -117,14 +117,20 @@ impl RemoteViewer {
         let display = xvfb.display().clone();
         // Watch its pixels at once: what it draws from now on must not be missed.
         let recorder = ScreenRecorder::default();
-        let damage = DamageWatch::start(&display, window.window, ctx.clock, recorder.clone())
-            .map_err(|e| RunError::Viewer(e.to_string()))?;
         let mapping = Mapping::fit(
             window.x,
             window.y,
             (window.width, window.height),
             (width, height),
         );
+        let damage = DamageWatch::start(
+            &display,
+            window.window,
+            probe_area(&mapping, window.x, window.y),
+            ctx.clock,
+            recorder.clone(),
+        )
+        .map_err(|e| RunError::Viewer(e.to_string()))?;
         // remote-viewer drops the first pointer event after the pointer enters its window.
         injector::warm_up(&display, mapping, guest).map_err(RunError::Viewer)?;
         let mut viewer = Self {
@@ -160,6 +166,20 @@ impl RemoteViewer {
             None => Ok(()),
         }
     }
+}
+
+/// Where the guest's probe square shows in the viewer's window at (`wx`, `wy`).
+fn probe_area(mapping: &Mapping, wx: i32, wy: i32) -> Option<ProbeArea> {
+    use crate::probe::stamp::{sample_point, SQUARE_ORIGIN, SQUARE_SIZE};
+    let (px, py) = sample_point();
+    let (cx, cy) = mapping.to_screen(px as u32, py as u32);
+    let (ox, oy) = (SQUARE_ORIGIN.0 as u32, SQUARE_ORIGIN.1 as u32);
+    let (l, t) = mapping.to_screen(ox, oy);
+    let (r, b) = mapping.to_screen(ox + SQUARE_SIZE, oy + SQUARE_SIZE);
+    Some(ProbeArea {
+        centre: (i16::try_from(cx - wx).ok()?, i16::try_from(cy - wy).ok()?),
+        square: (l - wx, t - wy, r - wx, b - wy),
+    })
 }
 
 impl Viewer for RemoteViewer {
