@@ -61,6 +61,10 @@ pub struct UpdateRecord {
 pub struct InputRecord {
     /// When the script wanted it sent.
     pub scheduled_us: u64,
+    /// When the write began: the input left the script. Pacing and latency count from here;
+    /// what the kernel does after (on loopback it delivers to the receiver inside the write)
+    /// is the network's time, not the script's.
+    pub issued_us: u64,
     /// When the write returned.
     pub sent_us: u64,
     /// What was sent.
@@ -97,14 +101,39 @@ pub struct EventLog {
 }
 
 /// The log shared by every task of a session.
+///
+/// Inputs have a lock of their own: the input thread runs under SCHED_FIFO and must not wait
+/// for a channel reader that was preempted while recording an update.
 #[derive(Debug, Clone, Default)]
-pub struct Recorder(Arc<Mutex<EventLog>>);
+pub struct Recorder {
+    log: Arc<Mutex<EventLog>>,
+    inputs: Arc<Mutex<Vec<InputRecord>>>,
+}
 
 impl Recorder {
-    /// Locks the log. A panic in another holder must not lose the measurements, so a poisoned
-    /// lock is recovered.
+    /// Locks the log (its `inputs` stay empty: see [`Recorder::input`]). A panic in another
+    /// holder must not lose the measurements, so a poisoned lock is recovered.
     pub fn lock(&self) -> MutexGuard<'_, EventLog> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_inputs(&self) -> MutexGuard<'_, Vec<InputRecord>> {
+        self.inputs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records an input sent.
+    pub fn input(&self, record: InputRecord) {
+        self.lock_inputs().push(record);
+    }
+
+    /// Inputs recorded so far.
+    pub fn inputs_len(&self) -> usize {
+        self.lock_inputs().len()
+    }
+
+    /// The inputs recorded from index `from` on.
+    pub fn inputs_from(&self, from: usize) -> Vec<InputRecord> {
+        self.lock_inputs().get(from..).unwrap_or_default().to_vec()
     }
 
     /// Adds a channel and returns its index.
@@ -127,6 +156,8 @@ impl Recorder {
 
     /// A copy of everything recorded so far.
     pub fn snapshot(&self) -> EventLog {
-        self.lock().clone()
+        let mut log = self.lock().clone();
+        log.inputs = self.lock_inputs().clone();
+        log
     }
 }

@@ -71,6 +71,11 @@ impl ChannelWriter {
         }
     }
 
+    /// The clock sends are timed on.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
     /// Writes one message and returns the time the write completed (µs since the epoch).
     pub fn send(&self, msg_type: u16, body: &[u8]) -> std::io::Result<u64> {
         let bytes = emit_message(self.kind, 0, msg_type, body);

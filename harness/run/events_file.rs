@@ -75,19 +75,19 @@ struct Cursor {
 /// the channel readers and the input thread record through the same lock, and formatting JSON
 /// under it would stall them.
 fn append(recorder: &Recorder, cursor: &mut Cursor, out: &mut dyn Write) -> std::io::Result<()> {
-    let (channels, traffic, inputs, updates, notes) = {
+    let inputs = recorder.inputs_from(cursor.inputs);
+    let (channels, traffic, updates, notes) = {
         let log = recorder.lock();
         let new = (
             log.channels.clone(),
             log.traffic[cursor.traffic..].to_vec(),
-            log.inputs[cursor.inputs..].to_vec(),
             log.updates[cursor.updates..].to_vec(),
             log.notes[cursor.notes..].to_vec(),
         );
         *cursor = Cursor {
             channels: cursor.channels,
             traffic: log.traffic.len(),
-            inputs: log.inputs.len(),
+            inputs: cursor.inputs + inputs.len(),
             updates: log.updates.len(),
             notes: log.notes.len(),
         };
@@ -108,7 +108,7 @@ fn append(recorder: &Recorder, cursor: &mut Cursor, out: &mut dyn Write) -> std:
     }
     for i in &inputs {
         let mut line = json!({"kind": "input", "t_us": i.sent_us, "scheduled_us": i.scheduled_us,
-            "type": i.message.msg_type(), "deferred": i.deferred});
+            "issued_us": i.issued_us, "type": i.message.msg_type(), "deferred": i.deferred});
         if let InputMessage::Position { x, y, buttons, .. } = i.message {
             line["x"] = x.into();
             line["y"] = y.into();
@@ -194,8 +194,9 @@ mod test {
             bytes: 100,
         });
         append(&rec, &mut cursor, &mut out).unwrap();
-        rec.lock().inputs.push(InputRecord {
+        rec.input(InputRecord {
             scheduled_us: 10,
+            issued_us: 11,
             sent_us: 12,
             message: crate::wire::inputs::InputMessage::Position {
                 x: 3,

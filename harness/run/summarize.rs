@@ -235,7 +235,8 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Op
     timeline.start_offset_s = 0.0;
     timeline.unit = Some("payload".into());
 
-    let sent: Vec<u64> = log.inputs.iter().map(|i| i.sent_us).collect();
+    // An input's time is when the client began writing it (InputRecord::issued_us).
+    let sent: Vec<u64> = log.inputs.iter().map(|i| i.issued_us).collect();
     let updates: Vec<u64> = log.updates.iter().map(|u| u.at_us).collect();
     let (settle_us, interval) = settle_and_interval(&sent, &updates, facts.end_us);
     let (inputs, stamps, others) = latency_evidence(log);
@@ -321,7 +322,7 @@ pub fn latency_evidence(log: &EventLog) -> (Vec<StampedInput>, Vec<Stamp>, Vec<u
         .inputs
         .iter()
         .map(|i| StampedInput {
-            sent: i.sent_us,
+            sent: i.issued_us,
             state: model.apply(&i.message),
         })
         .collect();
@@ -445,7 +446,7 @@ pub fn pacing_errors_us(log: &EventLog) -> Vec<u64> {
         .inputs
         .iter()
         .filter(|i| !i.deferred)
-        .map(|i| i.sent_us.saturating_sub(i.scheduled_us))
+        .map(|i| i.issued_us.saturating_sub(i.scheduled_us))
         .collect();
     errors.sort_unstable();
     errors
@@ -541,6 +542,7 @@ mod test {
         for (s, at) in [(1_000_000u64, 1_000_050u64), (1_090_000, 1_090_100)] {
             log.inputs.push(InputRecord {
                 scheduled_us: s,
+                issued_us: at - 10,
                 sent_us: at,
                 message: crate::wire::inputs::InputMessage::Position {
                     x: 10,
@@ -588,13 +590,15 @@ mod test {
             (r.images[0].image_type.as_str(), r.images[0].bytes),
             ("GLZ_RGB", 5700)
         );
-        // Input at 1.000050 s → update at 1.050 s; input at 1.0901 s → update at 1.1 s.
+        // Inputs count from when their write began (10 µs before it returned here): issued
+        // at 1.000040 s → update at 1.050 s; issued at 1.090090 s → update at 1.1 s.
         assert_eq!(r.latency.input_to_display.count, 2);
-        assert_eq!(r.latency.input_to_display.max_ms, Some(49.95));
-        assert_eq!(r.latency.input_to_display.p50_ms, Some(9.9));
-        // Last input 1.0901 s, last update 1.1 s, quiet afterwards.
-        assert_eq!(r.latency.settle_ms, Some(9.9));
-        assert_eq!(r.inputs.pacing_error_p99_us, Some(100.0));
+        assert_eq!(r.latency.input_to_display.max_ms, Some(49.96));
+        assert_eq!(r.latency.input_to_display.p50_ms, Some(9.91));
+        // Last input 1.09009 s, last update 1.1 s, quiet afterwards.
+        assert_eq!(r.latency.settle_ms, Some(9.91));
+        // Pacing error too: 1.090090 − 1.090000 s.
+        assert_eq!(r.inputs.pacing_error_p99_us, Some(90.0));
         assert_eq!(r.bursts[0].events, 2);
         assert_eq!(r.timeline.bins(), 20);
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);

@@ -105,13 +105,8 @@ impl Viewer for NativeViewer {
             let handle = on_own_thread("inputs", move || thread_runner.run(&steps));
             let mut guard = CancelOnDrop(Some(move || runner.cancel()));
             let recorder = self.session.recorder().clone();
-            let report = with_input_progress(
-                handle,
-                progress,
-                || recorder.lock().inputs.len() as u64,
-                total,
-            )
-            .await;
+            let report =
+                with_input_progress(handle, progress, || recorder.inputs_len() as u64, total).await;
             guard.disarm();
             let r = report?;
             self.realtime = Some(r.realtime);
@@ -136,7 +131,7 @@ impl Viewer for NativeViewer {
             let failure = self.session.failure();
             let mouse_mode = self.session.mouse_mode();
             let server = self.session.server().to_string();
-            let (_, max_unacked_motion, merged_motion) = self.session.input_gate().pacing_stats();
+            let pacing = self.session.input_gate().pacing_stats();
             let log = self.session.close().await;
             ViewerReport {
                 version: format!("spicebench {}", env!("CARGO_PKG_VERSION")),
@@ -144,8 +139,8 @@ impl Viewer for NativeViewer {
                     log,
                     server,
                     mouse_mode,
-                    max_unacked_motion,
-                    merged_motion,
+                    max_unacked_motion: pacing.max_unacked,
+                    merged_motion: pacing.merged,
                     realtime: self.realtime,
                 }),
                 screen: None,
