@@ -5,7 +5,8 @@ Writes fuzz/seeds/<target>/*.bin from shared/captures/xspice-remote-viewer.pcapn
 remote-viewer on loopback, four channels). Real bytes give the fuzzers valid structure to mutate
 from. The few seeds the capture cannot give are built here from the documented layouts and named
 `synthetic-*` (client mouse/key messages: the capture's inputs channel carries none) or written
-out below (a second scenario, for the `external` target kind).
+out below (a second scenario, for the `external` target kind); `recorded-*` seeds are real
+bytes from spicebench's own recordings (a probe stamp, an uncompressed copy).
 
 Usage (from the repository root): python3 fuzz/make_seeds.py [CAPTURE]
 Needs tshark. The output is deterministic, so rerunning it leaves git clean.
@@ -152,6 +153,17 @@ def glz_or_lz(body):
     return body[src + 8] if src and src + 8 < len(body) else None
 
 
+RECORDED = {
+    "DRAW_FILL-probe-stamp": (
+        302, "0000000000000000000000000800000008000000000174800700080000000000000000000000000000"),
+    "DRAW_COPY-bitmap": (
+        304, "00000000ff020000f103000000030000fd03000000390000000000000000000000010000000c0000000800"
+             "0000000000000000000000000000000000000000000000000c0000000100000009040c0000000100000030"
+             "00000000000000ffffff00ffffff00ffffff00ffffff00ffffff00ffffff00ffffff00ffffff00ffffff00"
+             "ffffff00ffffff00ffffff00"),
+}
+
+
 def write(target, name, data):
     assert len(data) <= MAX_SEED, (target, name, len(data))
     path = SEEDS / target / name
@@ -235,6 +247,13 @@ def main():
     }
     for name, (msg_type, body) in synthetic.items():
         write("messages", f"synthetic-inputs-c2s-{name}.bin", selector(3, "c2s", msg_type) + body)
+
+    # Two display messages the sample capture has no example of, cut from spicebench's own
+    # recordings: a probe stamp (recordings/sb-drag-probe-auto_glz) and an uncompressed
+    # BITMAP copy (recordings/sb-drag-off), the two shapes wire::pixels reads.
+    for name, (msg_type, body) in RECORDED.items():
+        write("messages", f"recorded-display-s2c-{name}.bin",
+              selector(2, "s2c", msg_type) + bytes.fromhex(body))
 
     (SEEDS / "scenario").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ROOT.parent / "scenarios/drag.toml", SEEDS / "scenario/drag.toml")

@@ -3,6 +3,10 @@
 # Idempotent: skips apt entirely when everything is already there.
 #   xserver-xspice  Xorg + spiceqxl driver: the embedded SPICE server (Xspice)
 #   twm, xterm      the desktop a drag scenario moves windows on
+#   x11-xserver-utils, adwaita-icon-theme
+#                   xsetroot and a themed (ARGB) cursor: Xspice sends those on the cursor
+#                   channel, where it draws the X server's built-in cursors into the screen
+#   x11-apps        xclock, for a scenario's idle_activity = "clock"
 #   imagemagick     the deterministic plasma picture behind the windows (convert, display)
 #   x11-utils       xwininfo/xdpyinfo: tests read window geometry back from the X server
 #   libpcap-dev     live packet capture (the pcap crate links libpcap)
@@ -19,8 +23,8 @@
 # for the viewer's side and the SSH login.
 set -euo pipefail
 
-packages=(xserver-xspice twm xterm imagemagick x11-utils libpcap-dev tshark chromium
-  openssh-server openssh-client xauth xvfb virt-viewer evilwm openssl)
+packages=(xserver-xspice twm xterm x11-apps x11-xserver-utils adwaita-icon-theme imagemagick
+  x11-utils libpcap-dev tshark chromium openssh-server openssh-client xauth xvfb virt-viewer evilwm openssl)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: run as root (it calls apt-get)" >&2

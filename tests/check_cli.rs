@@ -40,10 +40,12 @@ fn committed_recordings_pass() {
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert!(
-        t.contains("rv-ssh-tunnel-auto_glz") && t.contains("sb-drag-glz"),
+        t.contains("rv-ssh-tunnel-auto_glz")
+            && t.contains("sb-drag-glz")
+            && t.contains("sb-drag-probe-auto_glz"),
         "{t}"
     );
-    assert!(t.contains("check: 5 passed, 0 failed"), "{t}");
+    assert!(t.contains("check: 6 passed, 0 failed"), "{t}");
 }
 
 #[test]

@@ -167,6 +167,7 @@ fn is_traffic(name: &str) -> bool {
 fn channel_of(name: &str) -> (ChannelType, Direction) {
     let stem = name.split('.').next().unwrap_or(name);
     let stem = stem.strip_prefix("synthetic-").unwrap_or(stem);
+    let stem = stem.strip_prefix("recorded-").unwrap_or(stem);
     let mut parts = stem.split('-');
     let channel = match parts.next() {
         Some("main") => ChannelType::MAIN,
@@ -263,6 +264,8 @@ fn expect_real(name: &str, sel: Selector, parsed: &Parsed) {
                         assert!(image.payload_bytes > 0, "{name}: {image:?}");
                         let expected = if name.contains("-lz_rgb") {
                             image_type::LZ_RGB
+                        } else if name.contains("-bitmap") {
+                            image_type::BITMAP
                         } else {
                             image_type::GLZ_RGB
                         };
@@ -323,6 +326,25 @@ fn message_bodies_never_panic_and_real_ones_parse_as_their_type() {
             .unwrap_or_else(|e| panic!("{name}: real message does not parse: {e}"));
         expect_real(name, sel, &parsed);
         types.insert((sel.channel.0, sel.msg_type));
+        // The probe's stamp reads as its colour; the uncompressed copy at the screen's bottom
+        // edge reads where it paints and is no stamp.
+        let body = &data[2..];
+        if name.contains("probe-stamp") {
+            assert_eq!(
+                spicebench::probe::probe_stamp(sel.msg_type, body),
+                Some(0x0007_8074),
+                "{name}"
+            );
+        }
+        if name.contains("DRAW_COPY-bitmap") {
+            let painted = spicebench::wire::pixels::colour_at(sel.msg_type, body, 1010, 767);
+            assert_eq!(
+                painted.unwrap().map(|p| p.colour),
+                Some(0x00ff_ffff),
+                "{name}"
+            );
+            assert_eq!(spicebench::probe::probe_stamp(sel.msg_type, body), None);
+        }
     }
     // The kinds of message the brief asks seeds for must all be there.
     for want in [

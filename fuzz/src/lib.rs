@@ -26,6 +26,7 @@ use spicebench::wire::inputs::{self, InputMessage};
 use spicebench::wire::link::{self, LinkError, LinkHeader, LinkMess, LinkReply};
 use spicebench::wire::main_channel::{self, MainInit, MouseMode};
 use spicebench::wire::names::{self, Direction};
+use spicebench::wire::pixels;
 use spicebench::wire::{Framer, HeaderKind, RawMessage, WireError};
 
 /// Bit of selector byte 0 marking a client → server message.
@@ -283,6 +284,29 @@ fn check_update(msg_type: u16, body: &[u8]) {
             }
         }
         Err(_) => {}
+    }
+    check_pixels(msg_type, body);
+}
+
+/// Reading a pixel never panics; a colour read is 24 bits and comes from a box that covers the
+/// point; a probe stamp is a colour some message paints at the square's centre.
+fn check_pixels(msg_type: u16, body: &[u8]) {
+    let (cx, cy) = spicebench::probe::stamp::sample_point();
+    for (x, y) in [
+        (cx, cy),
+        (0, 0),
+        (1010, 767),
+        (i32::MAX, i32::MIN),
+        (-1, -1),
+    ] {
+        if let Ok(Some(p)) = pixels::colour_at(msg_type, body, x, y) {
+            assert!(p.colour <= 0x00ff_ffff, "{p:?}");
+            assert!(p.area.contains(x, y), "{p:?} does not cover ({x}, {y})");
+        }
+    }
+    if let Some(colour) = spicebench::probe::probe_stamp(msg_type, body) {
+        let at = pixels::colour_at(msg_type, body, cx, cy).ok().flatten();
+        assert_eq!(at.map(|p| p.colour), Some(colour));
     }
 }
 

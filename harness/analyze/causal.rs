@@ -11,17 +11,18 @@
 //! alone explains at that rate, and samples shorter than half the connection's smallest round
 //! trip (the update was on its way before the input left).
 
-use super::latency::{input_to_display, latency_summary, LATENCY_HORIZON_US};
+use super::latency::{input_to_display, latency_summary, nearest_rank, LATENCY_HORIZON_US};
 use crate::probe::{match_inputs, Stamp, StampedInput};
 use crate::results::{Latency, LatencyMethod, LatencySanity, LatencySummary, ProbeStats};
 
 /// An idle screen with more updates per second than this is not quiet: first-update-after
 /// samples may be chance.
 pub const QUIET_IDLE_UPDATES_PER_S: f64 = 0.5;
+/// Updates closer together than this are one redraw for the idle rate: a terminal's blink is
+/// a fill, a text draw and a copy within a millisecond, and chance comes once per redraw.
+pub const REDRAW_GAP_US: u64 = 16_000;
 /// Warn when the probe missed more than this share of the inputs it should have shown.
 const MISSING_SHARE_WARN: f64 = 0.05;
-/// Warn when chance would explain more than this share of the fallback's samples.
-const CHANCE_SHARE_WARN: f64 = 0.2;
 
 /// Everything the two methods need, all times in µs on one clock.
 #[derive(Debug, Clone, Copy, Default)]
@@ -124,7 +125,7 @@ fn sanity(e: &LatencyEvidence<'_>, fallback_samples: &[u64]) -> LatencySanity {
     let (idle_s, idle_updates) = match e.idle {
         Some((from, to)) if to > from => (
             (to - from) as f64 / 1e6,
-            e.updates.iter().filter(|&&u| u >= from && u < to).count() as u64,
+            redraws(e.updates.iter().copied().filter(|&u| u >= from && u < to)),
         ),
         _ => (0.0, 0),
     };
@@ -133,23 +134,48 @@ fn sanity(e: &LatencyEvidence<'_>, fallback_samples: &[u64]) -> LatencySanity {
     } else {
         0.0
     };
-    // With idle updates arriving at `rate` per second, the chance that one lands in the
-    // sample's own interval (0, L] is 1 − e^(−rate·L).
-    let chance_samples = fallback_samples
-        .iter()
-        .map(|&l| 1.0 - (-rate * l as f64 / 1e6).exp())
-        .sum();
+    // Idle updates arriving at `rate` per second (as a Poisson process) reach an input within
+    // the horizon with probability 1 − e^(−rate·H), after a median wait of ln 2 / rate.
+    let horizon_s = LATENCY_HORIZON_US as f64 / 1e6;
+    let chance_samples = e.inputs.len() as f64 * (1.0 - (-rate * horizon_s).exp());
+    let chance_p50_ms = (rate > 0.0).then(|| std::f64::consts::LN_2 / rate * 1000.0);
+    let fallback_p50_ms = nearest_rank(&sorted(fallback_samples), 500).map(|us| us as f64 / 1000.0);
+    let likely_chance = rate > QUIET_IDLE_UPDATES_PER_S
+        && matches!((fallback_p50_ms, chance_p50_ms), (Some(p50), Some(c)) if p50 >= c / 2.0);
     let floor_us = e.min_rtt_us.map(|rtt| rtt / 2);
     LatencySanity {
         idle_s,
         idle_updates,
         idle_updates_per_s: rate,
+        inputs: e.inputs.len() as u64,
         chance_samples,
+        chance_p50_ms,
+        likely_chance,
         impossible_samples: floor_us.map_or(0, |f| {
             fallback_samples.iter().filter(|&&l| l < f).count() as u64
         }),
         floor_ms: floor_us.map(|f| f as f64 / 1000.0),
     }
+}
+
+/// Update times (ascending) grouped into redraws: a new redraw starts more than
+/// [`REDRAW_GAP_US`] after the previous update.
+fn redraws(times: impl Iterator<Item = u64>) -> u64 {
+    let mut count = 0;
+    let mut last: Option<u64> = None;
+    for t in times {
+        if last.is_none_or(|l| t.saturating_sub(l) > REDRAW_GAP_US) {
+            count += 1;
+        }
+        last = Some(t);
+    }
+    count
+}
+
+fn sorted(samples: &[u64]) -> Vec<u64> {
+    let mut v = samples.to_vec();
+    v.sort_unstable();
+    v
 }
 
 /// Warnings for latency numbers that should not be trusted as they stand.
@@ -185,21 +211,21 @@ pub fn latency_warnings(latency: &Latency) -> Vec<String> {
             "latency (first update after each input; no probe on this target)"
         };
         if s.idle_updates_per_s > QUIET_IDLE_UPDATES_PER_S {
-            let share = if fallback.count > 0 {
-                s.chance_samples / fallback.count as f64
+            let verdict = if s.likely_chance {
+                format!(
+                    "its samples look like chance: their median ({} ms) is close to the {:.0} ms \
+                     an idle update takes to come along, so they do not measure the input",
+                    fallback.p50_ms.map_or("-".into(), |p| format!("{p:.1}")),
+                    s.chance_p50_ms.unwrap_or_default()
+                )
             } else {
-                0.0
-            };
-            let verdict = if share > CHANCE_SHARE_WARN {
-                "many of them are chance matches"
-            } else {
-                "a few may be chance matches"
+                "its samples are faster than chance, but some may still be idle updates".into()
             };
             w.push(format!(
                 "the screen was not quiet while idle ({:.1} updates/s over {:.1} s: a blinking \
-                 cursor, a clock?): about {:.0} of the {} samples of the {fallback_what} \
-                 would occur by chance, so {verdict}",
-                s.idle_updates_per_s, s.idle_s, s.chance_samples, fallback.count
+                 cursor, a clock?): idle updates alone would give {:.0} of the {} inputs a \
+                 sample of the {fallback_what}; {verdict}",
+                s.idle_updates_per_s, s.idle_s, s.chance_samples, s.inputs
             ));
         }
         if s.impossible_samples > 0 {
@@ -299,8 +325,12 @@ mod test {
         assert!(out.probe.is_none());
         assert_eq!(out.sanity.idle_updates, 8);
         assert!((out.sanity.idle_updates_per_s - 4.0).abs() < 1e-9);
-        // Long samples are almost surely chance at 4 updates/s.
-        assert!(out.sanity.chance_samples > 4.0, "{:?}", out.sanity);
+        // At 4 updates/s, idle updates alone reach 98 % of inputs within 1 s, after a median
+        // 173 ms. Half these samples are 10 µs, so their median is far below chance's.
+        assert!((out.sanity.chance_samples - 20.0 * (1.0 - (-4.0f64).exp())).abs() < 1e-9);
+        let chance_p50 = out.sanity.chance_p50_ms.unwrap();
+        assert!((chance_p50 - 173.3).abs() < 0.1, "{chance_p50}");
+        assert!(!out.sanity.likely_chance);
         // Inputs 10 µs before a blink have 10 µs samples, below the 50 µs floor.
         assert_eq!(out.sanity.impossible_samples, 10, "{:?}", out.sanity);
         let mut latency = Latency::default();
@@ -312,6 +342,39 @@ mod test {
             w.contains("shorter than half the network round trip"),
             "{w}"
         );
+    }
+
+    #[test]
+    fn samples_that_only_wait_for_the_next_blink_are_flagged_as_chance() {
+        // A cursor blinking every 250 ms, each blink three messages within 1 ms, inputs that
+        // change nothing: each input's "latency" is just the wait for the next blink.
+        let updates: Vec<u64> = (0..80)
+            .flat_map(|i| [i * 250_000, i * 250_000 + 300, i * 250_000 + 900])
+            .collect();
+        let inputs: Vec<StampedInput> = (0..100)
+            .map(|i| StampedInput {
+                sent: 2_000_000 + i * 97_000,
+                state: None,
+            })
+            .collect();
+        let out = measure(
+            "client",
+            &LatencyEvidence {
+                inputs: &inputs,
+                updates: &updates,
+                idle: Some((0, 2_000_000)),
+                ..LatencyEvidence::default()
+            },
+        );
+        assert_eq!(
+            out.sanity.idle_updates, 8,
+            "three messages per blink are one redraw"
+        );
+        assert!(out.sanity.likely_chance, "{:?}", out.sanity);
+        let mut latency = Latency::default();
+        out.apply(&mut latency);
+        let w = latency_warnings(&latency).join("\n");
+        assert!(w.contains("its samples look like chance"), "{w}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::results::{LatencySummary, RunResult};
+use crate::results::{LatencyMethod, LatencySummary, RunResult};
 
 /// Every number `check` compares, by a stable name.
 pub fn metrics(r: &RunResult) -> BTreeMap<String, f64> {
@@ -65,6 +65,35 @@ pub fn metrics(r: &RunResult) -> BTreeMap<String, f64> {
     );
     if let Some(c) = &r.latency.capture {
         latency(&mut put, "latency capture", c);
+    }
+    if let Some(f) = &r.latency.first_update_after {
+        latency(&mut put, "latency first_update_after", f);
+    }
+    // Which method the headline used, and what the probe showed: exact, so a change to the
+    // stamp reader or the matcher shows up as a regression.
+    put(
+        "probe headline".into(),
+        f64::from(u8::from(
+            r.latency.input_to_display.method == LatencyMethod::Probe,
+        )),
+    );
+    if let Some(p) = &r.latency.probe {
+        for (name, v) in [
+            ("stamps", p.stamps),
+            ("expected", p.expected),
+            ("answered", p.answered),
+            ("missing", p.missing),
+            ("foreign_stamps", p.foreign_stamps),
+        ] {
+            put(format!("probe {name}"), v as f64);
+        }
+    }
+    if let Some(s) = &r.latency.sanity {
+        put("sanity idle_updates".into(), s.idle_updates as f64);
+        put(
+            "sanity impossible_samples".into(),
+            s.impossible_samples as f64,
+        );
     }
     m
 }

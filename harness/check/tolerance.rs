@@ -31,6 +31,7 @@ impl Default for Tolerances {
         relative.insert("latency ".to_string(), 0.05);
         relative.insert("latency input_to_display.count".to_string(), 0.0);
         relative.insert("latency capture.count".to_string(), 0.0);
+        relative.insert("latency first_update_after.count".to_string(), 0.0);
         Self { relative }
     }
 }

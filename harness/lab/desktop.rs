@@ -23,6 +23,17 @@ use super::xauth::XDisplay;
 use super::LabError;
 
 const TWMRC: &str = include_str!("assets/twmrc");
+/// The cursor theme every desktop program draws its pointer with (adwaita-icon-theme).
+///
+/// Xspice draws the X server's built-in two-colour cursors in software, into the screen: each
+/// pointer move then repaints a 16×16 square, which costs display bytes a real desktop does
+/// not pay and answers every input with an update whether or not it did anything. Themed
+/// (ARGB) cursors go to the viewer on the cursor channel instead, as on a guest's desktop.
+const CURSOR_THEME: &str = "Adwaita";
+/// The root window's cursor, from that theme.
+const ROOT_CURSOR: &str = "/usr/share/icons/Adwaita/cursors/left_ptr";
+/// Its size in pixels.
+const CURSOR_SIZE: &str = "24";
 /// Title of the window the drag scenarios move.
 pub const DRAG_WINDOW_TITLE: &str = "xterm-spice";
 /// Where the drag window's frame is placed (its title bar is the top ~19 px).
@@ -30,13 +41,53 @@ pub const DRAG_WINDOW_ORIGIN: (i32, i32) = (50, 50);
 /// Seed of the background picture.
 pub const PLASMA_SEED: u32 = 42;
 
+/// Something the desktop keeps changing while nobody types: a screen that is never quiet, to
+/// see how far each latency method can be trusted there (`docs/latency.md`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum IdleActivity {
+    /// Nothing: the screen is still until an input arrives.
+    #[default]
+    None,
+    /// A terminal in the bottom-right corner whose block cursor blinks: on 250 ms, off 250 ms.
+    BlinkingCursor,
+    /// xclock's digital clock in the bottom-right corner, redrawn every second.
+    Clock,
+}
+
+impl IdleActivity {
+    /// Every activity, in the order scenario errors list them.
+    pub const ALL: [Self; 3] = [Self::None, Self::BlinkingCursor, Self::Clock];
+
+    /// The name used in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::BlinkingCursor => "blinking_cursor",
+            Self::Clock => "clock",
+        }
+    }
+
+    /// The activity called `name` in scenario files.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+/// Title of the blinking terminal.
+const BLINK_WINDOW_TITLE: &str = "spicebench-blink";
+/// The blinking terminal's program: a block that appears and disappears every 250 ms, drawn
+/// by the terminal like any text, whether or not the window has the focus.
+const BLINK_SCRIPT: &str = "while :; do printf '\\r#'; sleep 0.25; printf '\\r '; sleep 0.25; done";
+
 /// A running desktop on an X display; stopped when dropped.
 #[derive(Debug)]
 pub struct Desktop {
     /// The display as root sees it (the original cookie), for checks.
     display: XDisplay,
-    // Dropped in field order: probe, xterm, then the window manager, then the user's folder.
+    // Dropped in field order: probe, idle activity, xterm, then the window manager, then the
+    // user's folder.
     probe: Probe,
+    activity: Option<ManagedChild>,
     xterm: ManagedChild,
     twm: ManagedChild,
     home: LabHome,
@@ -113,6 +164,17 @@ impl Desktop {
         height: u32,
         dir: &Path,
     ) -> Result<Self, LabError> {
+        Self::start_with(display, width, height, IdleActivity::None, dir)
+    }
+
+    /// [`Desktop::start`] with `activity` changing the screen while idle.
+    pub fn start_with(
+        display: &XDisplay,
+        width: u32,
+        height: u32,
+        activity: IdleActivity,
+        dir: &Path,
+    ) -> Result<Self, LabError> {
         let home = LabHome::create(LabUser::lookup(super::Role::Guest)?)?;
         let user = home.user().clone();
         let theirs = display.share_with(&home.file("xauthority"), Some(user.ids()))?;
@@ -125,6 +187,19 @@ impl Desktop {
         run_once(
             "display",
             &["-window", "root", &picture.to_string_lossy()],
+            Some(&theirs),
+            Some(&user),
+            home.dir(),
+        )?;
+        if !Path::new(ROOT_CURSOR).exists() {
+            return Err(LabError::Missing {
+                program: ROOT_CURSOR.into(),
+                package: "adwaita-icon-theme".into(),
+            });
+        }
+        run_once(
+            "xsetroot",
+            &["-xcf", ROOT_CURSOR, CURSOR_SIZE],
             Some(&theirs),
             Some(&user),
             home.dir(),
@@ -151,11 +226,13 @@ impl Desktop {
             &mut xterm,
             || x11::is_framed(display, DRAG_WINDOW_TITLE),
         )?;
+        let activity = start_activity(activity, display, &theirs, &home, dir)?;
         // Last, so the square starts above every window (it raises itself on each stamp too).
         let probe = Probe::start(&theirs, &home, &dir.join("probe.log"))?;
         let mut desktop = Self {
             display: display.clone(),
             probe,
+            activity,
             xterm,
             twm,
             home,
@@ -179,14 +256,71 @@ impl Desktop {
     pub fn pids(&self) -> Vec<u32> {
         [self.twm.pid(), self.xterm.pid(), self.probe.pid()]
             .into_iter()
+            .chain([self.activity.as_ref().and_then(ManagedChild::pid)])
             .flatten()
             .collect()
     }
+}
+
+/// Starts the program of `activity` (none for [`IdleActivity::None`]) in the bottom-right
+/// corner, away from the drag window and the probe, and waits until twm has framed it.
+fn start_activity(
+    activity: IdleActivity,
+    display: &XDisplay,
+    theirs: &XDisplay,
+    home: &LabHome,
+    dir: &Path,
+) -> Result<Option<ManagedChild>, LabError> {
+    let (program, title, args): (&str, &str, Vec<&str>) = match activity {
+        IdleActivity::None => return Ok(None),
+        IdleActivity::BlinkingCursor => (
+            "xterm",
+            BLINK_WINDOW_TITLE,
+            vec![
+                "-geometry",
+                "4x1-0-0",
+                "-title",
+                BLINK_WINDOW_TITLE,
+                "-e",
+                "/bin/sh",
+                "-c",
+                BLINK_SCRIPT,
+            ],
+        ),
+        IdleActivity::Clock => (
+            "xclock",
+            "xclock",
+            vec![
+                "-digital",
+                "-strftime",
+                "%H:%M:%S",
+                "-update",
+                "1",
+                "-geometry",
+                "-0-0",
+            ],
+        ),
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(&args).env("LANG", "C");
+    desktop_env(&mut cmd, theirs, home);
+    let log = dir.join(format!("{}.log", activity.as_str()));
+    let mut child = ManagedChild::spawn_as(program, cmd, &log, Some(home.user()))?;
+    wait_ready(
+        &format!("the desktop's {} ({program})", activity.as_str()),
+        Duration::from_secs(10),
+        &mut child,
+        || x11::is_framed(display, title),
+    )?;
+    Ok(Some(child))
 }
 
 /// What every desktop program gets: the display with the user's cookie, and the user's
 /// folder as home and working directory (the lab user has no home of its own).
 fn desktop_env(cmd: &mut Command, display: &XDisplay, home: &LabHome) {
     display.apply(cmd);
-    cmd.env("HOME", home.dir()).current_dir(home.dir());
+    cmd.env("HOME", home.dir())
+        .env("XCURSOR_THEME", CURSOR_THEME)
+        .env("XCURSOR_SIZE", CURSOR_SIZE)
+        .current_dir(home.dir());
 }

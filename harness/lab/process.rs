@@ -305,6 +305,8 @@ pub fn package_for(program: &str) -> &'static str {
         "evilwm" => "evilwm",
         "ssh" | "ssh-keygen" => "openssh-client",
         "xauth" => "xauth",
+        "xclock" => "x11-apps",
+        "xsetroot" => "x11-xserver-utils",
         _ => "the package that provides it",
     }
 }

@@ -148,6 +148,33 @@ mod test {
     }
 
     #[test]
+    fn a_real_probe_fill_names_the_first_input_of_the_drag() {
+        // The first stamp of recordings/sb-drag-probe-auto_glz: an 8×8 DRAW_FILL at the
+        // corner, solid brush 0x078074, after drag.toml's first move to (120, 58).
+        let body = crate::wire::common::test::hex_body(
+            "0000000000000000000000000800000008000000000174800700080000000000000000000000000000",
+        );
+        let colour = probe_stamp(server::DRAW_FILL, &body).unwrap();
+        assert_eq!(colour, 0x0007_8074);
+        assert_eq!(
+            decode(colour),
+            PointerState {
+                x: 120,
+                y: 58,
+                pressed: false
+            }
+        );
+        // A real uncompressed copy elsewhere (recordings/sb-drag-off) is no stamp.
+        let elsewhere = crate::wire::common::test::hex_body(concat!(
+            "00000000ff020000f103000000030000fd03000000390000000000000000000000010000000c0000000800",
+            "0000000000000000000000000000000000000000000000000c0000000100000009040c0000000100000030",
+            "00000000000000ffffff00ffffff00ffffff00ffffff00ffffff00ffffff00ffffff00ffffff00ffffff00",
+            "ffffff00ffffff00ffffff00",
+        ));
+        assert_eq!(probe_stamp(server::DRAW_COPY, &elsewhere), None);
+    }
+
+    #[test]
     fn a_fill_of_the_square_is_a_stamp_and_a_fill_elsewhere_is_not() {
         let sized_fill = |left: i32, top: i32, side: i32, colour: u32| {
             let mut body = Vec::new();

@@ -532,13 +532,27 @@ pub struct ProbeStats {
 pub struct LatencySanity {
     /// Length of the idle window measured (the scenario's `idle_before`), seconds.
     pub idle_s: f64,
-    /// Display updates during it (probe frames left out).
+    /// Redraws during it: display updates (probe frames left out), those less than 16 ms
+    /// after the previous one counted as the same redraw (one redraw is often several
+    /// messages).
     pub idle_updates: u64,
-    /// Their rate, updates per second: 0 on a quiet screen.
+    /// Their rate, redraws per second: 0 on a quiet screen.
     pub idle_updates_per_s: f64,
-    /// First-update-after samples that the idle update rate alone would produce (expected
-    /// value: an update of the idle kind landing between the input and the update matched).
+    /// Inputs the checks cover.
+    #[serde(default)]
+    pub inputs: u64,
+    /// How many of the run's inputs would get a first-update-after sample from idle updates
+    /// alone, with no effect of their own (expected value: an idle update within the 1 s
+    /// horizon after each input).
     pub chance_samples: f64,
+    /// The median first-update-after latency that idle updates alone would produce
+    /// (ln 2 ÷ the idle rate), ms; absent on a quiet screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chance_p50_ms: Option<f64>,
+    /// Whether the first-update-after samples look like chance: the screen was not quiet
+    /// and their median is at least half the chance median.
+    #[serde(default)]
+    pub likely_chance: bool,
     /// First-update-after samples shorter than `floor_ms`: physically impossible, so the
     /// update was on its way before the input left.
     pub impossible_samples: u64,

@@ -5,8 +5,9 @@
 //! `{"t_us":..,"kind":"message","channel":"display","dir":"down","type":304,"bytes":1234}`,
 //! `{"kind":"input","t_us":<sent>,"scheduled_us":..,"type":112,"deferred":false,"x":..,"y":..,"buttons":..}`
 //! (position inputs carry where they put the pointer),
-//! `{"kind":"update","t_us":..,"type":304,"images":[[102,5120]],"probe":..}` (image code,
-//! payload bytes; `probe`: the stamp colour when it paints the probe square),
+//! `{"kind":"update","t_us":..,"type":304,"images":[[102,5120]],"area":[l,t,r,b],"probe":..}`
+//! (image code, payload bytes; the box it changed; `probe`: the stamp colour when it paints
+//! the probe square),
 //! `{"kind":"channel","t_us":0,"channel":"display","id":0,"server":..,"client":..}`,
 //! `{"kind":"note","t_us":..,"text":".."}`; for remote-viewer (its inputs and screen):
 //! `{"kind":"xinput","t_us":<sent>,"scheduled_us":..,"event":"motion","x":..,"y":..}`,
@@ -120,6 +121,9 @@ fn append(recorder: &Recorder, cursor: &mut Cursor, out: &mut dyn Write) -> std:
         let images: Vec<(u8, u64)> = u.images.iter().map(|i| (i.code, i.payload_bytes)).collect();
         let mut line =
             json!({"kind": "update", "t_us": u.at_us, "type": u.msg_type, "images": images});
+        if let Some(a) = u.area {
+            line["area"] = json!([a.left, a.top, a.right, a.bottom]);
+        }
         if let Some(colour) = u.probe {
             line["probe"] = colour.into();
         }

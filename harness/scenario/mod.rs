@@ -27,8 +27,8 @@ pub use matrix::{Configuration, MatrixOverride};
 pub use password::PasswordSource;
 pub use path::{BurstPlan, InputPlan, PlannedInput, PointerAction};
 pub use schema::{
-    parse_compression_list, Button, Compression, Drag, DragPath, Geometry, Point, Scenario,
-    SpiceUri, Step, Target, TlsTrustSpec, MAX_COORDINATE, SCHEMA,
+    parse_compression_list, Button, Compression, Drag, DragPath, Geometry, IdleActivity, Point,
+    Scenario, SpiceUri, Step, Target, TlsTrustSpec, MAX_COORDINATE, SCHEMA,
 };
 
 impl Scenario {
@@ -93,6 +93,7 @@ mod tests {
                 },
                 compression: vec![Compression::Off, Compression::AutoGlz, Compression::Glz],
                 tls: false,
+                idle_activity: IdleActivity::None,
             }
         );
         assert_eq!(s.steps.len(), 3);

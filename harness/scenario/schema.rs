@@ -1,5 +1,6 @@
 //! The validated, typed form of a scenario: what the rest of spicebench consumes.
 
+pub use crate::lab::desktop::IdleActivity;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -51,6 +52,8 @@ pub enum Target {
         compression: Vec<Compression>,
         /// Serve SPICE on a TLS port only (certificates made per run).
         tls: bool,
+        /// What keeps changing on the desktop while idle (`idle_activity`).
+        idle_activity: IdleActivity,
     },
     /// A server someone else runs.
     External {
@@ -475,6 +478,7 @@ mod tests {
             geometry: Geometry::default(),
             compression: vec![Compression::AutoGlz],
             tls: false,
+            idle_activity: IdleActivity::None,
         };
         let external = Target::External {
             uri: SpiceUri {

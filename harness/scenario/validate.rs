@@ -9,8 +9,8 @@ use super::access::{is_ssh_destination, Access, AccessError, SshServer, ViewerKi
 use super::error::ScenarioError;
 use super::password::{is_env_name, PasswordSource};
 use super::schema::{
-    Button, Compression, Drag, DragPath, Geometry, Point, Scenario, SpiceUri, Step, Target,
-    MAX_COORDINATE, SCHEMA,
+    Button, Compression, Drag, DragPath, Geometry, IdleActivity, Point, Scenario, SpiceUri, Step,
+    Target, MAX_COORDINATE, SCHEMA,
 };
 use super::tree::{self, Entry, Node};
 
@@ -33,7 +33,7 @@ const ACCESS_KEYS: &[&str] = &[
     "ssh",
     "ssh_config",
 ];
-const XSPICE_KEYS: &[&str] = &["kind", "geometry", "compression", "tls"];
+const XSPICE_KEYS: &[&str] = &["kind", "geometry", "compression", "tls", "idle_activity"];
 const EXTERNAL_KEYS: &[&str] = &[
     "kind",
     "uri",
@@ -295,11 +295,24 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
                 Some(v) => v.bool()?,
                 None => false,
             };
+            let idle_activity = match t.get("idle_activity") {
+                Some(v) => {
+                    let name = v.str()?;
+                    IdleActivity::from_name(name).ok_or_else(|| {
+                        v.err(format!(
+                            "unknown idle_activity `{name}`; use one of: {}",
+                            IdleActivity::ALL.map(IdleActivity::as_str).join(", ")
+                        ))
+                    })?
+                }
+                None => IdleActivity::None,
+            };
             (
                 Target::Xspice {
                     geometry,
                     compression,
                     tls,
+                    idle_activity,
                 },
                 items,
             )
@@ -816,6 +829,7 @@ mod tests {
                 geometry: Geometry::default(),
                 compression: vec![Compression::AutoGlz],
                 tls: false,
+                idle_activity: IdleActivity::None,
             }
         );
     }
@@ -1156,6 +1170,35 @@ mod tests {
         // The lab's Xspice: tls = true.
         let s = parse(&format!("{HEAD}tls = true\n{DRAG}")).unwrap();
         assert!(matches!(s.target, Target::Xspice { tls: true, .. }));
+    }
+
+    #[test]
+    fn idle_activity_names_what_keeps_the_desktop_busy() {
+        let s = parse(&format!(
+            "{HEAD}idle_activity = \"blinking_cursor\"\n{DRAG}"
+        ))
+        .unwrap();
+        assert!(matches!(
+            s.target,
+            Target::Xspice {
+                idle_activity: IdleActivity::BlinkingCursor,
+                ..
+            }
+        ));
+        let s = parse(&format!("{HEAD}{DRAG}")).unwrap();
+        assert!(matches!(
+            s.target,
+            Target::Xspice {
+                idle_activity: IdleActivity::None,
+                ..
+            }
+        ));
+        fails(
+            &format!("{HEAD}idle_activity = \"screensaver\"\n{DRAG}"),
+            4,
+            "target.idle_activity",
+            "unknown idle_activity `screensaver`; use one of: none, blinking_cursor, clock",
+        );
     }
 
     #[test]

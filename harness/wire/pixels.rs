@@ -169,6 +169,36 @@ mod test {
         assert_eq!(colour_at(server::DRAW_BLEND, &fill, 60, 380).unwrap(), None);
     }
 
+    /// A DRAW_COPY of an uncompressed 12×1 BITMAP (RGBA, top-down, white) to columns
+    /// 1009..1021 of row 767, from recordings/sb-drag-off (compression off).
+    const REAL_BITMAP_COPY: &str = concat!(
+        "00000000ff020000f103000000030000fd03000000390000000000000000000000010000000c0000000800",
+        "0000000000000000000000000000000000000000000000000c0000000100000009040c0000000100000030",
+        "00000000000000ffffff00ffffff00ffffff00ffffff00ffffff00ffffff00ffffff00ffffff00ffffff00",
+        "ffffff00ffffff00ffffff00",
+    );
+
+    #[test]
+    fn a_real_uncompressed_copy_is_read_where_it_paints() {
+        let copy = hex_body(REAL_BITMAP_COPY);
+        assert_eq!(copy.len(), 141);
+        let at = |x, y| colour_at(server::DRAW_COPY, &copy, x, y).unwrap();
+        let painted = at(1010, 767).unwrap();
+        assert_eq!(painted.colour, 0x00ff_ffff);
+        assert_eq!(
+            painted.area,
+            Rect {
+                top: 767,
+                left: 1009,
+                bottom: 768,
+                right: 1021
+            }
+        );
+        assert_eq!(at(1020, 767).map(|p| p.colour), Some(0x00ff_ffff));
+        assert_eq!(at(1021, 767), None);
+        assert_eq!(at(1010, 766), None);
+    }
+
     #[test]
     fn fills_that_are_not_a_plain_put_are_not_read() {
         let fill = hex_body(REAL_FILL);

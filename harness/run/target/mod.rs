@@ -119,10 +119,16 @@ pub fn start_target(
     lab_dir: &Path,
 ) -> Result<Box<dyn Target>, RunError> {
     Ok(match &scenario.target {
-        TargetSpec::Xspice { geometry, tls, .. } => Box::new(xspice::XspiceTarget::start(
+        TargetSpec::Xspice {
+            geometry,
+            tls,
+            idle_activity,
+            ..
+        } => Box::new(xspice::XspiceTarget::start(
             *geometry,
             config.compression,
             *tls,
+            *idle_activity,
             lab_dir,
         )?),
         TargetSpec::External {

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::{CompressionMechanism, Endpoint, Health, Target};
+use crate::lab::desktop::IdleActivity;
 use crate::lab::{Desktop, Xspice, XspiceConfig};
 use crate::run::RunError;
 use crate::scenario::{Compression, Geometry};
@@ -31,6 +32,7 @@ impl XspiceTarget {
         geometry: Geometry,
         compression: Compression,
         tls: bool,
+        idle_activity: IdleActivity,
         lab_dir: &Path,
     ) -> Result<Self, RunError> {
         let ticket = Secret::random_ticket();
@@ -45,7 +47,13 @@ impl XspiceTarget {
             },
             lab_dir,
         )?;
-        let desktop = Desktop::start(&xspice.display(), geometry.width, geometry.height, lab_dir)?;
+        let desktop = Desktop::start_with(
+            &xspice.display(),
+            geometry.width,
+            geometry.height,
+            idle_activity,
+            lab_dir,
+        )?;
         let software = Some(crate::lab::xspice::package_versions()).filter(|v| !v.is_empty());
         Ok(Self {
             endpoint: Endpoint::loopback(xspice.port()),
