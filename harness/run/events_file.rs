@@ -10,7 +10,7 @@
 //! the probe square),
 //! `{"kind":"channel","t_us":0,"channel":"display","id":0,"server":..,"client":..}`,
 //! `{"kind":"note","t_us":..,"text":".."}`; for remote-viewer (its inputs and screen):
-//! `{"kind":"xinput","t_us":<sent>,"scheduled_us":..,"event":"motion","x":..,"y":..}`,
+//! `{"kind":"xinput","t_us":<sent>,"scheduled_us":..,"issued_us":..,"event":"motion","x":..,"y":..}`,
 //! `{"kind":"damage","t_us":..,"x":..,"y":..,"width":..,"height":..}`.
 
 use std::io::Write;
@@ -37,10 +37,12 @@ pub fn protocol_appender(recorder: Recorder) -> Appender {
 pub fn screen_appender(recorder: ScreenRecorder) -> Appender {
     let (mut inputs, mut damage) = (0usize, 0usize);
     Box::new(move |out| {
-        let (new_inputs, new_damage) = {
+        let new_inputs = recorder.inputs_from(inputs);
+        inputs += new_inputs.len();
+        let new_damage = {
             let log = recorder.lock();
-            let new = (log.inputs[inputs..].to_vec(), log.damage[damage..].to_vec());
-            (inputs, damage) = (log.inputs.len(), log.damage.len());
+            let new = log.damage[damage..].to_vec();
+            damage = log.damage.len();
             new
         };
         for i in &new_inputs {
@@ -50,7 +52,7 @@ pub fn screen_appender(recorder: ScreenRecorder) -> Appender {
                 InjectedKind::Release(b) => ("release", Some(b)),
             };
             let line = json!({"kind": "xinput", "t_us": i.sent_us, "scheduled_us": i.scheduled_us,
-                "event": event, "button": button, "x": i.x, "y": i.y});
+                "issued_us": i.issued_us, "event": event, "button": button, "x": i.x, "y": i.y});
             writeln!(out, "{line}")?;
         }
         for d in &new_damage {

@@ -86,7 +86,7 @@ pub async fn run_matrix(
                     started.elapsed().as_secs_f64(),
                     mib(display),
                     lat.count,
-                    lat.source,
+                    lat.label(),
                     lat.p50_ms.map_or("-".into(), |v| format!("{v:.1} ms")),
                     path.display()
                 ));

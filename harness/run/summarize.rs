@@ -158,7 +158,7 @@ pub fn summarize_screen(
     facts: &RunFacts,
     result: &mut RunResult,
 ) -> Option<(u64, u64)> {
-    let sent: Vec<u64> = screen.inputs.iter().map(|i| i.sent_us).collect();
+    let sent: Vec<u64> = screen.inputs.iter().map(|i| i.issued_us).collect();
     let damage: Vec<u64> = screen.damage.iter().map(|d| d.at_us).collect();
     let (settle_us, interval) = settle_and_interval(&sent, &damage, facts.end_us);
     let (inputs, stamps, others) = screen_evidence(screen);
@@ -179,7 +179,7 @@ pub fn summarize_screen(
     let mut errors: Vec<u64> = screen
         .inputs
         .iter()
-        .map(|i| i.sent_us.saturating_sub(i.scheduled_us))
+        .map(|i| i.issued_us.saturating_sub(i.scheduled_us))
         .collect();
     errors.sort_unstable();
     let pct = |per_mille: u64| nearest_rank(&errors, per_mille).map(|v| v as f64);
@@ -288,7 +288,7 @@ fn screen_evidence(screen: &ScreenLog) -> (Vec<StampedInput>, Vec<Stamp>, Vec<u6
                 InjectedKind::Motion => {}
             }
             StampedInput {
-                sent: i.sent_us,
+                sent: i.issued_us,
                 state: Some(PointerState {
                     x: i.guest.0,
                     y: i.guest.1,

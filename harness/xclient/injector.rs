@@ -117,13 +117,15 @@ pub fn play(
                 (InjectedKind::Release(b), BUTTON_RELEASE_EVENT, b)
             }
         };
+        let issued_us = clock.now_us();
         // Positions fit i16: the lab's screens are at most 8192 pixels wide.
         conn.xtest_fake_input(event, detail, 0, root, at.0 as i16, at.1 as i16, 0)
             .map_err(|e| err(&e).to_string())?;
         conn.flush().map_err(|e| err(&e).to_string())?;
         let sent_us = clock.now_us();
-        recorder.lock().inputs.push(InjectedInput {
+        recorder.input(InjectedInput {
             scheduled_us,
+            issued_us,
             sent_us,
             kind,
             x: at.0,

@@ -19,6 +19,8 @@ pub enum InjectedKind {
 pub struct InjectedInput {
     /// When the plan wanted it.
     pub scheduled_us: u64,
+    /// When the injector began sending the request: pacing and latency count from here.
+    pub issued_us: u64,
     /// When the request was flushed to the X server.
     pub sent_us: u64,
     /// What it was.
@@ -71,17 +73,45 @@ pub struct ScreenLog {
 }
 
 /// The log shared by the injector and the damage watcher.
+///
+/// Injected inputs have a lock of their own: the injector runs under SCHED_FIFO and must not
+/// wait for the damage watcher, a normal thread that may be preempted while recording.
 #[derive(Debug, Clone, Default)]
-pub struct ScreenRecorder(Arc<Mutex<ScreenLog>>);
+pub struct ScreenRecorder {
+    log: Arc<Mutex<ScreenLog>>,
+    inputs: Arc<Mutex<Vec<InjectedInput>>>,
+}
 
 impl ScreenRecorder {
-    /// Locks the log (a poisoned lock is recovered: the measurements must not be lost).
+    /// Locks the log (its `inputs` stay empty: see [`ScreenRecorder::input`]). A poisoned lock
+    /// is recovered: the measurements must not be lost.
     pub fn lock(&self) -> MutexGuard<'_, ScreenLog> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_inputs(&self) -> MutexGuard<'_, Vec<InjectedInput>> {
+        self.inputs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records an injected input.
+    pub fn input(&self, input: InjectedInput) {
+        self.lock_inputs().push(input);
+    }
+
+    /// Inputs injected so far.
+    pub fn inputs_len(&self) -> usize {
+        self.lock_inputs().len()
+    }
+
+    /// The inputs injected from index `from` on.
+    pub fn inputs_from(&self, from: usize) -> Vec<InjectedInput> {
+        self.lock_inputs().get(from..).unwrap_or_default().to_vec()
     }
 
     /// A copy of everything so far.
     pub fn snapshot(&self) -> ScreenLog {
-        self.lock().clone()
+        let mut log = self.lock().clone();
+        log.inputs = self.lock_inputs().clone();
+        log
     }
 }
