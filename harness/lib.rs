@@ -16,6 +16,7 @@
 //! - [`run`]: executes a scenario's configuration matrix and writes results.
 //! - [`xclient`]: X11 client code for the viewer side (find windows, XTest, XDamage).
 //! - [`timing`]: precise waits for the input threads.
+//! - [`journal`]: append-only records the input threads write without sharing a lock.
 //! - [`secret`]: passwords and tickets that never print themselves.
 
 pub mod analyze;
@@ -24,6 +25,7 @@ pub mod capture;
 pub mod check;
 pub mod client;
 pub mod export;
+pub mod journal;
 pub mod lab;
 pub mod probe;
 pub mod results;

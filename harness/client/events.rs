@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::journal::Journal;
 use crate::wire::display::{ImageInfo, Rect};
 use crate::wire::inputs::InputMessage;
 use crate::wire::names::Direction;
@@ -107,7 +108,7 @@ pub struct EventLog {
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
     log: Arc<Mutex<EventLog>>,
-    inputs: Arc<Mutex<Vec<InputRecord>>>,
+    inputs: Journal<InputRecord>,
 }
 
 impl Recorder {
@@ -117,23 +118,9 @@ impl Recorder {
         self.log.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn lock_inputs(&self) -> MutexGuard<'_, Vec<InputRecord>> {
-        self.inputs.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Records an input sent.
-    pub fn input(&self, record: InputRecord) {
-        self.lock_inputs().push(record);
-    }
-
-    /// Inputs recorded so far.
-    pub fn inputs_len(&self) -> usize {
-        self.lock_inputs().len()
-    }
-
-    /// The inputs recorded from index `from` on.
-    pub fn inputs_from(&self, from: usize) -> Vec<InputRecord> {
-        self.lock_inputs().get(from..).unwrap_or_default().to_vec()
+    /// The inputs sent, under their own lock.
+    pub fn inputs(&self) -> &Journal<InputRecord> {
+        &self.inputs
     }
 
     /// Adds a channel and returns its index.
@@ -157,7 +144,7 @@ impl Recorder {
     /// A copy of everything recorded so far.
     pub fn snapshot(&self) -> EventLog {
         let mut log = self.lock().clone();
-        log.inputs = self.lock_inputs().clone();
+        log.inputs = self.inputs.all();
         log
     }
 }

@@ -296,7 +296,7 @@ impl Sender<'_> {
         let sent_us = writer
             .send(msg.msg_type(), &msg.emit())
             .map_err(|e| format!("sending input failed: {e}"))?;
-        self.link.recorder.input(InputRecord {
+        self.link.recorder.inputs().push(InputRecord {
             scheduled_us,
             issued_us,
             sent_us,

@@ -37,7 +37,7 @@ pub fn protocol_appender(recorder: Recorder) -> Appender {
 pub fn screen_appender(recorder: ScreenRecorder) -> Appender {
     let (mut inputs, mut damage) = (0usize, 0usize);
     Box::new(move |out| {
-        let new_inputs = recorder.inputs_from(inputs);
+        let new_inputs = recorder.inputs().since(inputs);
         inputs += new_inputs.len();
         let new_damage = {
             let log = recorder.lock();
@@ -78,7 +78,7 @@ struct Cursor {
 /// the channel readers and the input thread record through the same lock, and formatting JSON
 /// under it would stall them.
 fn append(recorder: &Recorder, cursor: &mut Cursor, out: &mut dyn Write) -> std::io::Result<()> {
-    let inputs = recorder.inputs_from(cursor.inputs);
+    let inputs = recorder.inputs().since(cursor.inputs);
     let (channels, traffic, updates, notes) = {
         let log = recorder.lock();
         let new = (
@@ -200,7 +200,7 @@ mod test {
             bytes: 100,
         });
         append(&rec, &mut cursor, &mut out).unwrap();
-        rec.input(InputRecord {
+        rec.inputs().push(InputRecord {
             scheduled_us: 10,
             issued_us: 11,
             sent_us: 12,

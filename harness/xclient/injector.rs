@@ -123,7 +123,7 @@ pub fn play(
             .map_err(|e| err(&e).to_string())?;
         conn.flush().map_err(|e| err(&e).to_string())?;
         let sent_us = clock.now_us();
-        recorder.input(InjectedInput {
+        recorder.inputs().push(InjectedInput {
             scheduled_us,
             issued_us,
             sent_us,

@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::journal::Journal;
+
 /// What an injected event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InjectedKind {
@@ -79,7 +81,7 @@ pub struct ScreenLog {
 #[derive(Debug, Clone, Default)]
 pub struct ScreenRecorder {
     log: Arc<Mutex<ScreenLog>>,
-    inputs: Arc<Mutex<Vec<InjectedInput>>>,
+    inputs: Journal<InjectedInput>,
 }
 
 impl ScreenRecorder {
@@ -89,29 +91,15 @@ impl ScreenRecorder {
         self.log.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn lock_inputs(&self) -> MutexGuard<'_, Vec<InjectedInput>> {
-        self.inputs.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Records an injected input.
-    pub fn input(&self, input: InjectedInput) {
-        self.lock_inputs().push(input);
-    }
-
-    /// Inputs injected so far.
-    pub fn inputs_len(&self) -> usize {
-        self.lock_inputs().len()
-    }
-
-    /// The inputs injected from index `from` on.
-    pub fn inputs_from(&self, from: usize) -> Vec<InjectedInput> {
-        self.lock_inputs().get(from..).unwrap_or_default().to_vec()
+    /// The injected inputs, under their own lock.
+    pub fn inputs(&self) -> &Journal<InjectedInput> {
+        &self.inputs
     }
 
     /// A copy of everything so far.
     pub fn snapshot(&self) -> ScreenLog {
         let mut log = self.lock().clone();
-        log.inputs = self.lock_inputs().clone();
+        log.inputs = self.inputs.all();
         log
     }
 }

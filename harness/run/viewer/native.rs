@@ -106,7 +106,8 @@ impl Viewer for NativeViewer {
             let mut guard = CancelOnDrop(Some(move || runner.cancel()));
             let recorder = self.session.recorder().clone();
             let report =
-                with_input_progress(handle, progress, || recorder.inputs_len() as u64, total).await;
+                with_input_progress(handle, progress, || recorder.inputs().len() as u64, total)
+                    .await;
             guard.disarm();
             let r = report?;
             self.realtime = Some(r.realtime);

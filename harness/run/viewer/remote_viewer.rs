@@ -202,8 +202,8 @@ impl Viewer for RemoteViewer {
             let flag = self.cancel.clone();
             let mut guard = CancelOnDrop(Some(move || flag.store(true, Ordering::SeqCst)));
             let counter = self.recorder.clone();
-            let r =
-                with_input_progress(thread, progress, || counter.inputs_len() as u64, total).await;
+            let r = with_input_progress(thread, progress, || counter.inputs().len() as u64, total)
+                .await;
             guard.disarm();
             r?
         })
