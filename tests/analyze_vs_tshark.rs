@@ -2,7 +2,8 @@
 //! packets, wire bytes and TCP payload bytes per direction must equal what tshark counts, and
 //! the SPICE channel of each connection must equal tshark's `spice.channel_type`.
 //!
-//! Captures: the sample from `shared/captures` (copied to tests/data) and the recordings of
+//! Captures: the sample from `shared/captures` (copied to tests/data), a tunnel run with a
+//! loopback retransmission (tests/data) and the recordings of
 //! real remote-viewer sessions, direct and through an `ssh -L` tunnel (whose SSH connection
 //! must come out as transport `ssh`). Needs tshark (CI installs it); without it the test
 //! says so and passes nothing silently: it fails.
@@ -80,10 +81,21 @@ fn check(capture: &Path, expect_ssh: bool) -> RunResult {
             .get(&key)
             .unwrap_or_else(|| panic!("{key:?} not in tshark's conversations {theirs:?}"));
         for (dir, d) in [(0, &c.up), (1, &c.down)] {
+            let t = t[dir];
             assert_eq!(
-                (d.packets.unwrap(), d.wire_bytes.unwrap(), d.payload_bytes),
-                t[dir],
-                "{}: {key:?} direction {dir} (packets, wire bytes, payload bytes)",
+                (
+                    d.packets,
+                    d.wire_bytes,
+                    d.payload_bytes,
+                    d.retransmitted_bytes
+                ),
+                (
+                    Some(t.frames),
+                    Some(t.frame_bytes),
+                    t.payload,
+                    Some(t.retransmitted)
+                ),
+                "{}: {key:?} direction {dir} (packets, wire, payload, retransmitted bytes)",
                 capture.display()
             );
         }
@@ -176,4 +188,36 @@ fn spicebench_own_recording_matches_tshark() {
     // Recorded by `spicebench run` with its own client: inputs crossed the wire.
     assert!(r.latency.input_to_display.count > 400, "{:?}", r.latency);
     assert!(r.images.iter().any(|i| i.image_type == "GLZ_RGB"));
+}
+
+#[test]
+fn a_loopback_retransmission_counts_on_the_wire_and_once_in_the_stream() {
+    // A real `ssh -L` run on a machine kept busy by two spinning processes: the kernel
+    // dropped one 32 KiB display segment at the receiver and TCP sent it again.
+    let r = check(
+        &root().join("tests/data/ssh-tunnel-retransmitted.pcapng"),
+        true,
+    );
+    let display = r
+        .channels
+        .iter()
+        .find(|c| c.channel == "display" && c.leg.is_none())
+        .unwrap();
+    assert_eq!(display.down.retransmitted_bytes, Some(32768));
+    // The relay leg carries the same stream without the repeat: payload equal, byte for byte.
+    let relay = r
+        .channels
+        .iter()
+        .find(|c| c.channel == "display" && c.leg.is_some())
+        .unwrap();
+    assert_eq!(relay.down.retransmitted_bytes, Some(0));
+    assert_eq!(display.down.payload_bytes, relay.down.payload_bytes);
+    assert_eq!(display.down.messages, relay.down.messages);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("32768 payload bytes were sent again")),
+        "{:?}",
+        r.warnings
+    );
 }

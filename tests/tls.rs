@@ -69,11 +69,12 @@ fn a_tls_run_carries_only_tls_and_its_channels_match_the_wire_within_record_over
         assert_eq!(c.transport, "spice-tls", "{c:?}");
         assert_eq!(c.attribution.as_deref(), Some("client"));
         let t = &conv[&(c.client.clone().unwrap(), c.server.clone())];
-        for (dir, plain, wire, (_, frames_bytes, tls_payload)) in [
+        for (dir, plain, wire, side) in [
             ("up", c.up.payload_bytes, c.up.wire_bytes, t[0]),
             ("down", c.down.payload_bytes, c.down.wire_bytes, t[1]),
         ] {
-            assert_eq!(wire, Some(frames_bytes), "{} {dir}", c.channel);
+            assert_eq!(wire, Some(side.frame_bytes), "{} {dir}", c.channel);
+            let tls_payload = side.payload;
             assert!(
                 tls_payload > plain,
                 "{} {dir}: {tls_payload} ≤ {plain}",

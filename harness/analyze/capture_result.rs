@@ -77,6 +77,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
                 wire_bytes: Some(c.wire_bytes),
                 messages: msgs(d),
                 packets: Some(c.packets),
+                retransmitted_bytes: Some(c.retransmitted_bytes),
             }
         };
         r.channels.push(ChannelStats {
@@ -349,6 +350,20 @@ fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
         w.push(format!(
             "{id}: {} bytes missing from the capture",
             f.gap_bytes
+        ));
+    }
+    let retransmitted: u64 = f.counters.iter().map(|c| c.retransmitted_bytes).sum();
+    if retransmitted > 0 {
+        // On loopback nothing is lost on a wire: the receiver's queue overflowed, which says
+        // the machine was too busy while it was measuring.
+        w.push(format!(
+            "{id}: {retransmitted} payload bytes were sent again (TCP retransmissions; in wire \
+             bytes, not in payload bytes){}",
+            if f.server.ip().is_loopback() {
+                ": on loopback this means the machine was overloaded, and latency suffers"
+            } else {
+                ""
+            }
         ));
     }
     if let Some(s) = &f.spice {

@@ -52,8 +52,13 @@ pub struct DirCounters {
     pub packets: u64,
     /// Frame bytes on the wire.
     pub wire_bytes: u64,
-    /// TCP payload bytes (as the IP header states; retransmissions included).
+    /// TCP payload bytes of the stream, each byte once (as the IP header states; a frame's
+    /// bytes that repeat stream bytes already captured are in `retransmitted_bytes`).
     pub payload_bytes: u64,
+    /// TCP payload bytes of frames that repeated stream bytes already captured
+    /// (retransmissions, overlaps): `payload_bytes + retransmitted_bytes` is what the frames'
+    /// IP headers state in all.
+    pub retransmitted_bytes: u64,
 }
 
 /// Timelines cover at most a day: a capture with a bogus far-future timestamp must not make
@@ -240,6 +245,7 @@ impl Analyzer {
             let c = &mut flow.counters[di];
             c.packets += 1;
             c.wire_bytes += u64::from(p.wire_len);
+            // Split into new and repeated stream bytes once the stream has seen the payload.
             c.payload_bytes += u64::from(seg.payload_len);
             let bin = (p.ts_ns.saturating_sub(t0) / bin_ns) as usize;
             // Sparse: one entry per bin with traffic, so memory follows activity, not the
@@ -272,10 +278,19 @@ impl Analyzer {
         }
         // Take the stream out so its in-order slices can go straight to the observer.
         let mut stream = std::mem::take(&mut flow.streams[di]);
+        let duplicates_before = stream.duplicate_bytes;
         stream.push(seg.seq, seg.payload, &mut |d| {
             self.delivery(fi, dir, p.ts_ns, d, counted)
         });
-        self.flows[fi].streams[di] = stream;
+        let repeated = stream.duplicate_bytes - duplicates_before;
+        let flow = &mut self.flows[fi];
+        flow.streams[di] = stream;
+        if counted && repeated > 0 {
+            let c = &mut flow.counters[di];
+            let moved = repeated.min(c.payload_bytes);
+            c.payload_bytes -= moved;
+            c.retransmitted_bytes += moved;
+        }
     }
 
     fn delivery(&mut self, fi: usize, dir: Direction, ts: u64, d: Delivery<'_>, counted: bool) {

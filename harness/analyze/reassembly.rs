@@ -76,9 +76,20 @@ impl Direction {
             self.deliver(payload, sink);
         } else {
             let key = d as u64;
-            if !self.held.contains_key(&key) {
-                self.held_bytes += payload.len();
-                self.held.insert(key, payload.to_vec());
+            match self.held.get_mut(&key) {
+                // A second copy of a segment already waiting: keep the longer one.
+                Some(waiting) if waiting.len() >= payload.len() => {
+                    self.duplicate_bytes += payload.len() as u64;
+                }
+                Some(waiting) => {
+                    self.duplicate_bytes += waiting.len() as u64;
+                    self.held_bytes += payload.len() - waiting.len();
+                    *waiting = payload.to_vec();
+                }
+                None => {
+                    self.held_bytes += payload.len();
+                    self.held.insert(key, payload.to_vec());
+                }
             }
             if self.held_bytes > MAX_HELD {
                 self.skip_to_held(sink);
@@ -176,7 +187,22 @@ mod test {
         assert_eq!(out, b"abcdefghi");
         assert_eq!(gaps, 0);
         assert_eq!(d.duplicate_bytes, 7);
+        assert_eq!(d.delivered, 9);
         assert!(d.from_start);
+    }
+
+    #[test]
+    fn a_retransmitted_segment_waiting_behind_a_hole_counts_once() {
+        let mut d = Direction::default();
+        d.syn(99);
+        let (out, gaps) = collect(
+            &mut d,
+            &[(103, b"de"), (103, b"def"), (103, b"de"), (100, b"abc")],
+        );
+        assert_eq!(out, b"abcdef");
+        assert_eq!(gaps, 0);
+        // Every byte pushed is either delivered once or counted as a repeat.
+        assert_eq!((d.delivered, d.duplicate_bytes), (6, 4));
     }
 
     #[test]

@@ -130,6 +130,7 @@ mod test {
                 wire_bytes: Some(20),
                 messages: 2,
                 packets: Some(3),
+                retransmitted_bytes: None,
             },
             ..ChannelStats::default()
         });

@@ -357,6 +357,7 @@ fn odd_result(g: &mut Lcg, i: usize) -> RunResult {
             wire_bytes: Some(g.pick(&bytes)),
             messages: g.pick(&bytes),
             packets: None,
+            retransmitted_bytes: None,
         },
         ..Default::default()
     });

@@ -342,6 +342,10 @@ pub struct DirectionStats {
     /// Captured packets (TCP segments, pure ACKs included); present only with a capture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packets: Option<u64>,
+    /// TCP payload bytes of captured frames that repeated stream bytes already captured
+    /// (retransmissions): on the wire, not in `payload_bytes`. Present only with a capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retransmitted_bytes: Option<u64>,
 }
 
 /// Count and volume of one message type on one channel and direction.
@@ -667,12 +671,14 @@ mod tests {
                     wire_bytes: Some(1200),
                     messages: 10,
                     packets: Some(12),
+                    retransmitted_bytes: Some(0),
                 },
                 up: DirectionStats {
                     payload_bytes: 50,
                     wire_bytes: None,
                     messages: 2,
                     packets: None,
+                    retransmitted_bytes: None,
                 },
             }],
             messages: vec![MessageStats {

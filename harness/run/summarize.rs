@@ -356,12 +356,14 @@ fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
                 wire_bytes: None,
                 messages: 0,
                 packets: None,
+                retransmitted_bytes: None,
             };
             let mut up = DirectionStats {
                 payload_bytes: link_up,
                 wire_bytes: None,
                 messages: 0,
                 packets: None,
+                retransmitted_bytes: None,
             };
             for t in log.traffic.iter().filter(|t| t.channel == i) {
                 let d = if t.direction == Direction::Down {

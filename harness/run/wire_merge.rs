@@ -172,15 +172,17 @@ fn merge_channels(result: &mut RunResult, capture: &RunResult) {
         c.down.packets = w.down.packets;
         c.up.wire_bytes = w.up.wire_bytes;
         c.up.packets = w.up.packets;
+        c.down.retransmitted_bytes = w.down.retransmitted_bytes;
+        c.up.retransmitted_bytes = w.up.retransmitted_bytes;
         if w.transport == "tls" {
             // The capture sees only TLS records; which channel this is, the client knows.
             c.transport = SPICE_TLS.into();
             c.attribution = Some("client".into());
             continue;
         }
-        // The client counts exactly the TCP payload it read and wrote. A capture that saw less
-        // lost packets; one that saw more also saw what arrived after the client stopped
-        // reading at close (or retransmissions), which is not a problem.
+        // The client counts exactly the TCP payload it read and wrote, as the capture counts
+        // each stream byte once. A capture that saw less lost packets; one that saw more also
+        // saw what arrived after the client stopped reading at close, which is not a problem.
         if w.down.payload_bytes < c.down.payload_bytes || w.up.payload_bytes < c.up.payload_bytes {
             result.warnings.push(format!(
                 "{} channel: the capture saw {}/{} payload bytes down/up, the client {}/{}",

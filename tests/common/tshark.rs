@@ -19,9 +19,20 @@ pub fn tshark(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Per (client, server) endpoint pair: [up, down] × (frames, frame bytes, tcp payload bytes),
-/// summed from tshark's per-frame fields (the exact numbers behind `-z conv,tcp`).
-pub type Conv = BTreeMap<(String, String), [(u64, u64, u64); 2]>;
+/// One direction of one connection as tshark counts it, from its per-frame fields (the exact
+/// numbers behind `-z conv,tcp`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Side {
+    pub frames: u64,
+    pub frame_bytes: u64,
+    /// `tcp.len` of the frames tshark does not mark as a retransmission.
+    pub payload: u64,
+    /// `tcp.len` of the frames tshark marks as a (fast, spurious) retransmission.
+    pub retransmitted: u64,
+}
+
+/// Per (client, server) endpoint pair: [up, down].
+pub type Conv = BTreeMap<(String, String), [Side; 2]>;
 
 pub fn tshark_conversations(capture: &Path) -> Conv {
     let text = tshark(&[
@@ -30,7 +41,9 @@ pub fn tshark_conversations(capture: &Path) -> Conv {
         "-T",
         "fields",
         "-E",
-        "separator=,",
+        "separator=;",
+        "-E",
+        "occurrence=f",
         "-e",
         "tcp.stream",
         "-e",
@@ -49,13 +62,19 @@ pub fn tshark_conversations(capture: &Path) -> Conv {
         "tcp.flags.syn",
         "-e",
         "tcp.flags.ack",
+        "-e",
+        "tcp.analysis.retransmission",
+        "-e",
+        "tcp.analysis.fast_retransmission",
+        "-e",
+        "tcp.analysis.spurious_retransmission",
     ]);
     // The client of a stream is the sender of its SYN (without ACK).
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut clients: BTreeMap<String, String> = BTreeMap::new();
     for line in text.lines() {
-        let f: Vec<String> = line.split(',').map(str::to_string).collect();
-        if f.len() < 9 {
+        let f: Vec<String> = line.split(';').map(str::to_string).collect();
+        if f.len() < 12 {
             continue;
         }
         let src = format!("{}:{}", f[1], f[2]);
@@ -74,10 +93,15 @@ pub fn tshark_conversations(capture: &Path) -> Conv {
         } else {
             ((dst, src), 1)
         };
-        let e = conv.entry(key).or_default();
-        e[dir].0 += 1;
-        e[dir].1 += f[5].parse::<u64>().unwrap();
-        e[dir].2 += f[6].parse::<u64>().unwrap_or(0);
+        let e = &mut conv.entry(key).or_default()[dir];
+        e.frames += 1;
+        e.frame_bytes += f[5].parse::<u64>().unwrap();
+        let len = f[6].parse::<u64>().unwrap_or(0);
+        if f[9..12].iter().any(|flag| !flag.is_empty()) {
+            e.retransmitted += len;
+        } else {
+            e.payload += len;
+        }
     }
     conv
 }
