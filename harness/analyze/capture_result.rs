@@ -183,9 +183,16 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
             a.non_tcp
         ));
     }
+    let spice: Vec<&Flow> = a.flows.iter().filter(|f| f.spice.is_some()).collect();
     r.capture = Some(CaptureInfo {
         packets: a.packets,
         bytes: a.bytes,
+        missing_bytes: spice.iter().map(|f| f.gap_bytes).sum(),
+        unparsed_bytes: spice
+            .iter()
+            .flat_map(|f| f.spice.iter().flat_map(|s| &s.obs.resyncs))
+            .map(|r| r.skipped)
+            .sum(),
         ..capture
     });
     r
@@ -375,6 +382,33 @@ fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
         }
         if let Some(o) = &s.obs.opaque {
             w.push(format!("{id}: {o}"));
+        }
+        for r in &s.obs.resyncs {
+            let found = match r.regained_at {
+                Some(at) => format!(
+                    "found the next message boundary at byte {at}, {} captured bytes later, \
+                     and counted everything after it",
+                    r.skipped
+                ),
+                None => format!(
+                    "found no message boundary in the {} bytes that followed",
+                    r.skipped
+                ),
+            };
+            w.push(format!(
+                "{id}: {} bytes missing ({}) from stream byte {} cost the message walk its \
+                 place; it {found}",
+                r.gap,
+                r.dir.as_str(),
+                r.lost_at
+            ));
+        }
+        if s.obs.damaged_bodies > 0 {
+            w.push(format!(
+                "{id}: {} messages lost part of their body to capture holes: counted, their \
+                 images not read",
+                s.obs.damaged_bodies
+            ));
         }
     }
     w

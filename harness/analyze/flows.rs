@@ -273,14 +273,21 @@ impl Analyzer {
         if seg.fin || seg.rst {
             flow.closed = true;
         }
+        if seg.ack_flag {
+            // What the receiver acknowledges tells the other direction's holes from delays.
+            let back = dir.reverse();
+            let mut stream = std::mem::take(&mut self.flows[fi].streams[dir_index(back)]);
+            stream.ack(seg.ack, &mut |d| self.delivery(fi, back, d, counted));
+            self.flows[fi].streams[dir_index(back)] = stream;
+        }
         if seg.payload.is_empty() {
             return;
         }
         // Take the stream out so its in-order slices can go straight to the observer.
-        let mut stream = std::mem::take(&mut flow.streams[di]);
+        let mut stream = std::mem::take(&mut self.flows[fi].streams[di]);
         let duplicates_before = stream.duplicate_bytes;
-        stream.push(seg.seq, seg.payload, &mut |d| {
-            self.delivery(fi, dir, p.ts_ns, d, counted)
+        stream.push(seg.seq, seg.payload, p.ts_ns, &mut |d| {
+            self.delivery(fi, dir, d, counted)
         });
         let repeated = stream.duplicate_bytes - duplicates_before;
         let flow = &mut self.flows[fi];
@@ -293,9 +300,9 @@ impl Analyzer {
         }
     }
 
-    fn delivery(&mut self, fi: usize, dir: Direction, ts: u64, d: Delivery<'_>, counted: bool) {
+    fn delivery(&mut self, fi: usize, dir: Direction, d: Delivery<'_>, counted: bool) {
         match d {
-            Delivery::Data(bytes) => self.deliver(fi, dir, ts, bytes, counted),
+            Delivery::Data { bytes, ts_ns } => self.deliver(fi, dir, ts_ns, bytes, counted),
             Delivery::Gap(gap) => {
                 self.flows[fi].gap_bytes += gap;
                 if let Some(s) = self.flows[fi].spice.as_mut() {
@@ -421,7 +428,14 @@ impl Analyzer {
         spice.counting = counted;
         spice.feed(dir, ts, bytes, &mut |n| notes.push(n));
         self.register_leg(fi);
-        if notes.is_empty() || !counted || self.flows[fi].relay {
+        if counted {
+            self.take_notes(fi, notes);
+        }
+    }
+
+    /// Adds what a flow's SPICE walk found for latency to its session's evidence.
+    fn take_notes(&mut self, fi: usize, notes: Vec<Notable>) {
+        if notes.is_empty() || self.flows[fi].relay {
             return;
         }
         let Some(spice) = self.flows[fi].spice.as_ref() else {
@@ -515,8 +529,14 @@ impl Analyzer {
                 let ts = self.flows[fi].last_ns;
                 let counted = self.in_window(ts);
                 let mut stream = std::mem::take(&mut self.flows[fi].streams[di]);
-                stream.flush(&mut |d| self.delivery(fi, dir, ts, d, counted));
+                stream.flush(&mut |d| self.delivery(fi, dir, d, counted));
                 self.flows[fi].streams[di] = stream;
+            }
+            if let Some(spice) = self.flows[fi].spice.as_mut() {
+                // Each walked chunk carries whether it was in the window.
+                let mut notes = Vec::new();
+                spice.end(&mut |n| notes.push(n));
+                self.take_notes(fi, notes);
             }
             let f = &mut self.flows[fi];
             if f.transport.is_none() {

@@ -16,6 +16,7 @@
 //! - [`settle`]: how long the display keeps changing after the last input.
 //! - [`histogram`]: the HdrHistogram encoding stored in results.
 //! - [`reassembly`]: in-order TCP byte streams from captured segments.
+//! - [`resync`]: the next message boundary after a capture hole.
 //! - [`transport`]: what a flow carries, from its first bytes.
 //! - [`spice_stream`]: a passive SPICE observer for one connection.
 //! - [`flows`]: the capture analyser (flows, attribution, counting, wire latency).
@@ -32,6 +33,7 @@ pub mod histogram;
 pub mod latency;
 pub mod rates;
 pub mod reassembly;
+pub mod resync;
 pub mod settle;
 pub mod spice_stream;
 pub mod timeline;

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::resync::BoundarySearch;
 use crate::probe::probe_stamp;
 use crate::wire::display::{self, DisplayUpdate};
 use crate::wire::header::MAX_BODY;
@@ -30,8 +31,30 @@ pub struct SpiceObservations {
     pub desync: Option<String>,
     /// Why the rest of the stream is opaque (SASL), if it is.
     pub opaque: Option<String>,
+    /// Every time a capture hole cost the walk its place, and where it found it again.
+    pub resyncs: Vec<Resync>,
+    /// Messages whose header was seen but part of whose body fell in a capture hole: counted,
+    /// their contents (images) not read.
+    pub damaged_bodies: u64,
     /// Display ack window from SET_ACK.
     pub ack_window: Option<u32>,
+}
+
+/// A capture hole that swallowed a message boundary, and how the walk recovered. Offsets count
+/// the bytes of one direction's stream, holes included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resync {
+    /// Direction of the stream.
+    pub dir: Direction,
+    /// Where the hole began.
+    pub lost_at: u64,
+    /// Bytes missing from the capture there.
+    pub gap: u64,
+    /// Where the next message boundary was found; `None` while still searching (or when the
+    /// stream ended first).
+    pub regained_at: Option<u64>,
+    /// Captured bytes between the hole and that boundary, not parsed.
+    pub skipped: u64,
 }
 
 /// A message that matters for latency, with its completion time (ns).
@@ -65,8 +88,70 @@ enum Stage {
     Ticket,
     LinkResult,
     Messages,
+    /// After a hole: searching the bytes that follow for the next message boundary.
+    Resync,
     Stopped,
 }
+
+/// The bytes held while searching for a boundary, with the moment each chunk arrived.
+#[derive(Debug, Default)]
+struct ResyncBuffer {
+    /// Stream offset of `data[0]`.
+    start: u64,
+    data: Vec<u8>,
+    /// (offset in `data`, arrival) of each chunk.
+    chunks: Vec<(usize, Moment)>,
+    search: BoundarySearch,
+}
+
+impl ResyncBuffer {
+    fn starting_at(start: u64) -> Self {
+        ResyncBuffer {
+            start,
+            ..ResyncBuffer::default()
+        }
+    }
+
+    fn push(&mut self, data: &[u8], at: Moment) {
+        self.chunks.push((self.data.len(), at));
+        self.data.extend_from_slice(data);
+    }
+
+    /// Gives up the first `n` bytes; the chunk they cut keeps its arrival.
+    fn drop_front(&mut self, n: usize) {
+        let n = n.min(self.data.len());
+        self.data.drain(..n);
+        self.start += n as u64;
+        self.search.drop_front(n);
+        let first_kept = self
+            .chunks
+            .partition_point(|&(o, _)| o <= n)
+            .saturating_sub(1);
+        self.chunks.drain(..first_kept);
+        for c in &mut self.chunks {
+            c.0 = c.0.saturating_sub(n);
+        }
+    }
+
+    /// The held chunks from offset `k` on, each with its own arrival.
+    fn replay_from(self, k: usize) -> Vec<(Vec<u8>, Moment)> {
+        let ends = self
+            .chunks
+            .iter()
+            .skip(1)
+            .map(|&(o, _)| o)
+            .chain([self.data.len()]);
+        self.chunks
+            .iter()
+            .zip(ends)
+            .filter(|&(_, end)| end > k)
+            .map(|(&(start, at), end)| (self.data[start.max(k)..end].to_vec(), at))
+            .collect()
+    }
+}
+
+/// The most bytes held while searching; beyond it the front is given up as skipped.
+const MAX_RESYNC_BUFFER: usize = 48 << 20;
 
 #[derive(Debug)]
 struct Side {
@@ -78,6 +163,14 @@ struct Side {
     current: Option<DataHeader>,
     /// Bytes held while waiting for the other side (client after its link message).
     held: Vec<u8>,
+    /// Stream offset of the next byte (holes included).
+    offset: u64,
+    /// Part of the current message's body fell in a hole: do not read it.
+    damaged: bool,
+    /// The search for a boundary, in [`Stage::Resync`].
+    resync: ResyncBuffer,
+    /// Chunks to walk again from a boundary just found.
+    replay: Vec<(Vec<u8>, Moment)>,
 }
 
 impl Default for Side {
@@ -88,6 +181,10 @@ impl Default for Side {
             skip: 0,
             current: None,
             held: Vec::new(),
+            offset: 0,
+            damaged: false,
+            resync: ResyncBuffer::default(),
+            replay: Vec::new(),
         }
     }
 }
@@ -166,11 +263,31 @@ impl SpiceStream {
         &mut self,
         dir: Direction,
         ts_ns: u64,
+        data: &[u8],
+        notable: &mut dyn FnMut(Notable),
+    ) {
+        let at = Moment {
+            ts_ns,
+            counting: self.counting,
+        };
+        self.feed_at(dir, at, data, notable);
+    }
+
+    fn feed_at(
+        &mut self,
+        dir: Direction,
+        at: Moment,
         mut data: &[u8],
         notable: &mut dyn FnMut(Notable),
     ) {
         while !data.is_empty() {
-            let used = self.step(dir, ts_ns, data, notable);
+            // The search keeps `offset` itself: it may move it back to a boundary it found.
+            let resyncing = self.side(dir).stage == Stage::Resync;
+            let used = self.step(dir, at, data, notable);
+            if !resyncing {
+                self.side(dir).offset += used as u64;
+            }
+            self.walk_replay(dir, notable);
             if used == 0 {
                 return;
             }
@@ -178,18 +295,109 @@ impl SpiceStream {
         }
     }
 
-    /// The stream lost bytes (capture gap): nothing after can be trusted.
-    pub fn gap(&mut self, dir: Direction, bytes: u64) {
-        let side = match dir {
+    /// Walks the bytes from a boundary the search just found, with their own arrival times.
+    fn walk_replay(&mut self, dir: Direction, notable: &mut dyn FnMut(Notable)) {
+        let replay = std::mem::take(&mut self.side(dir).replay);
+        for (bytes, moment) in replay {
+            self.feed_at(dir, moment, &bytes, notable);
+        }
+    }
+
+    /// The end of the capture: a search still open takes a boundary whose headers lead
+    /// exactly to the last byte (a stream that ended soon after its hole).
+    pub fn end(&mut self, notable: &mut dyn FnMut(Notable)) {
+        let (Some(kind), Some(channel)) =
+            (self.header, self.obs.link.as_ref().map(|l| l.channel_type))
+        else {
+            return;
+        };
+        for dir in [Direction::Up, Direction::Down] {
+            let side = match dir {
+                Direction::Up => &mut self.up,
+                Direction::Down => &mut self.down,
+            };
+            if side.stage != Stage::Resync {
+                continue;
+            }
+            let buf = &side.resync;
+            if let Some(k) = buf.search.at_end(&buf.data, kind, channel, dir) {
+                Self::regain(&mut self.obs, side, dir, k);
+                self.walk_replay(dir, notable);
+            }
+        }
+    }
+
+    fn side(&mut self, dir: Direction) -> &mut Side {
+        match dir {
             Direction::Up => &mut self.up,
             Direction::Down => &mut self.down,
+        }
+    }
+
+    /// The stream lost `bytes` (a capture hole). Inside a message body whose header was seen,
+    /// the walk stays in step: the body is skipped, the message counted, its contents not read.
+    /// A hole that swallows a header sends the walk looking for the next boundary
+    /// ([`super::resync`]); in the link stage it stops the walk.
+    pub fn gap(&mut self, dir: Direction, bytes: u64) {
+        let counting = self.counting;
+        let kind = self.header;
+        let (obs, side) = match dir {
+            Direction::Up => (&mut self.obs, &mut self.up),
+            Direction::Down => (&mut self.obs, &mut self.down),
         };
-        if side.stage != Stage::Stopped {
-            desync(
-                &mut self.obs,
+        let lost_at = side.offset;
+        side.offset += bytes;
+        match side.stage {
+            Stage::Stopped => {}
+            Stage::Messages if side.current.is_some() && bytes < side.skip => {
+                side.skip -= bytes;
+                if !side.damaged {
+                    side.damaged = true;
+                    obs.damaged_bodies += 1;
+                }
+            }
+            Stage::Messages => {
+                if let (Some(header), Some(kind)) = (side.current.take(), kind) {
+                    // Its header and size were seen: it was on the wire in full.
+                    if counting {
+                        let e = obs.messages.entry((dir, header.msg_type)).or_default();
+                        e.0 += 1;
+                        e.1 += kind.header_len() as u64 + u64::from(header.size);
+                    }
+                    if !side.damaged {
+                        obs.damaged_bodies += 1;
+                    }
+                }
+                side.acc.clear();
+                side.skip = 0;
+                side.damaged = false;
+                side.stage = Stage::Resync;
+                side.resync = ResyncBuffer::starting_at(side.offset);
+                obs.resyncs.push(Resync {
+                    dir,
+                    lost_at,
+                    gap: bytes,
+                    regained_at: None,
+                    skipped: 0,
+                });
+            }
+            Stage::Resync => {
+                // Held bytes cannot chain across a new hole: they are skipped.
+                let held =
+                    std::mem::replace(&mut side.resync, ResyncBuffer::starting_at(side.offset));
+                if let Some(r) = obs.resyncs.iter_mut().rev().find(|r| r.dir == dir) {
+                    r.skipped += held.data.len() as u64;
+                    r.gap += bytes;
+                }
+            }
+            _ => desync(
+                obs,
                 side,
-                format!("{bytes} bytes missing from the capture ({})", dir.as_str()),
-            );
+                format!(
+                    "{bytes} bytes missing from the capture ({}) before the link stage ended",
+                    dir.as_str()
+                ),
+            ),
         }
     }
 
@@ -205,10 +413,11 @@ impl SpiceStream {
     fn step(
         &mut self,
         dir: Direction,
-        ts_ns: u64,
+        at: Moment,
         data: &[u8],
         notable: &mut dyn FnMut(Notable),
     ) -> usize {
+        let ts_ns = at.ts_ns;
         let obs = &mut self.obs;
         let side = match dir {
             Direction::Up => &mut self.up,
@@ -315,13 +524,61 @@ impl SpiceStream {
                     return data.len();
                 };
                 let channel = obs.link.as_ref().map_or(ChannelType(0), |l| l.channel_type);
-                let at = Moment {
-                    ts_ns,
-                    counting: self.counting,
-                };
                 Self::message_step(obs, side, kind, channel, dir, at, data, notable)
             }
+            Stage::Resync => {
+                let (Some(kind), Some(link)) = (self.header, obs.link.as_ref()) else {
+                    desync(obs, side, "capture hole before the link stage ended".into());
+                    return data.len();
+                };
+                Self::resync_step(obs, side, kind, link.channel_type, dir, at, data);
+                data.len()
+            }
         }
+    }
+
+    /// Holds `data` and searches the held bytes for a boundary; once found, the walk resumes
+    /// there (the chunks from the boundary on are replayed with their own arrival times).
+    fn resync_step(
+        obs: &mut SpiceObservations,
+        side: &mut Side,
+        kind: HeaderKind,
+        channel: ChannelType,
+        dir: Direction,
+        at: Moment,
+        data: &[u8],
+    ) {
+        let buf = &mut side.resync;
+        buf.push(data, at);
+        if let Some(k) = buf.search.advance(&buf.data, kind, channel, dir) {
+            Self::regain(obs, side, dir, k);
+            return;
+        }
+        if buf.data.len() > MAX_RESYNC_BUFFER {
+            // Too long without a boundary: give up the front as skipped.
+            let drop = buf.data.len() - MAX_RESYNC_BUFFER / 2;
+            buf.drop_front(drop);
+            if let Some(r) = obs.resyncs.iter_mut().rev().find(|r| r.dir == dir) {
+                r.skipped += drop as u64;
+            }
+        }
+        side.offset = buf.start + buf.data.len() as u64;
+    }
+
+    /// The boundary is at offset `k` of the held bytes: back to walking messages from there.
+    fn regain(obs: &mut SpiceObservations, side: &mut Side, dir: Direction, k: usize) {
+        let buf = std::mem::take(&mut side.resync);
+        let boundary = buf.start + k as u64;
+        if let Some(r) = obs.resyncs.iter_mut().rev().find(|r| r.dir == dir) {
+            r.skipped += k as u64;
+            r.regained_at = Some(boundary);
+        }
+        side.stage = Stage::Messages;
+        side.current = None;
+        side.acc.clear();
+        side.skip = 0;
+        side.offset = boundary;
+        side.replay = buf.replay_from(k);
     }
 
     /// Once the server's reply is known, decide the client's auth bytes and replay what the
@@ -446,6 +703,23 @@ impl SpiceStream {
             e.0 += 1;
             e.1 += kind.header_len() as u64 + u64::from(header.size);
         }
+        if std::mem::take(&mut side.damaged) {
+            // Part of the body is missing: its arrival still counts, its contents cannot.
+            match (channel, dir) {
+                (ChannelType::DISPLAY, Direction::Down) if display::is_update(t) => {
+                    notable(Notable::DisplayUpdate {
+                        at: ts_ns,
+                        probe: None,
+                    })
+                }
+                (ChannelType::INPUTS, Direction::Up) if is_input(t) => notable(Notable::Input {
+                    at: ts_ns,
+                    message: None,
+                }),
+                _ => {}
+            }
+            return;
+        }
         match (channel, dir) {
             (ChannelType::DISPLAY, Direction::Down) => {
                 if t == crate::wire::common::server::SET_ACK {
@@ -524,6 +798,92 @@ mod test {
             ci = ce;
         }
         (s, notes)
+    }
+
+    /// The real display stream's messages as (start, end, type), offsets in the stream.
+    fn framed(server: &[u8]) -> Vec<(usize, usize, u16)> {
+        const LINK: usize = 16 + 186 + 4;
+        let mut out = Vec::new();
+        let mut at = LINK;
+        while at + 6 <= server.len() {
+            let h = DataHeader::parse(HeaderKind::Mini, &server[at..at + 6]).unwrap();
+            let end = at + 6 + h.size as usize;
+            out.push((at, end, h.msg_type));
+            at = end;
+        }
+        assert_eq!(at, server.len());
+        out
+    }
+
+    /// Feeds the display conversation with `hole` (a range of the server stream) missing.
+    fn observe_with_hole(hole: std::ops::Range<usize>) -> SpiceStream {
+        let (c, sv) = (stream("display.c2s"), stream("display.s2c"));
+        let mut s = SpiceStream::default();
+        let mut ignore = |_: Notable| {};
+        s.feed(Direction::Up, 0, &c, &mut ignore);
+        for chunk in sv[..hole.start].chunks(1460) {
+            s.feed(Direction::Down, 1, chunk, &mut ignore);
+        }
+        s.gap(Direction::Down, hole.len() as u64);
+        for chunk in sv[hole.end..].chunks(1460) {
+            s.feed(Direction::Down, 2, chunk, &mut ignore);
+        }
+        s
+    }
+
+    fn down_counts(s: &SpiceStream) -> BTreeMap<u16, u64> {
+        s.obs
+            .messages
+            .iter()
+            .filter(|((d, _), _)| *d == Direction::Down)
+            .map(|((_, t), (n, _))| (*t, *n))
+            .collect()
+    }
+
+    #[test]
+    fn a_hole_inside_a_body_keeps_the_walk_in_step() {
+        let sv = stream("display.s2c");
+        let messages = framed(&sv);
+        // The largest message (the first full screen) loses 1000 bytes from its middle.
+        let &(start, end, _) = messages.iter().max_by_key(|(s, e, _)| e - s).unwrap();
+        let mid = (start + end) / 2;
+        let s = observe_with_hole(mid..mid + 1000);
+        let mut all = BTreeMap::new();
+        for &(_, _, t) in &messages {
+            *all.entry(t).or_insert(0u64) += 1;
+        }
+        assert_eq!(down_counts(&s), all);
+        assert!(s.obs.resyncs.is_empty());
+        assert_eq!(s.obs.damaged_bodies, 1);
+        assert_eq!(s.obs.desync, None);
+    }
+
+    #[test]
+    fn after_a_hole_that_swallows_headers_every_later_message_is_counted() {
+        let sv = stream("display.s2c");
+        let messages = framed(&sv);
+        for (from, to) in [(3, 4), (5, 40), (10, messages.len() - 10)] {
+            // From the middle of message `from` to the middle of message `to`.
+            let mid = |(s, e, _): (usize, usize, u16)| (s + e) / 2;
+            let hole = mid(messages[from])..mid(messages[to]).max(mid(messages[from]) + 7);
+            let s = observe_with_hole(hole.clone());
+            // Independent of the walker: the framing of the clean stream says which messages
+            // a walker that regains step at the first boundary after the hole must count.
+            let mut want = BTreeMap::new();
+            for &(start, _, t) in &messages {
+                if start + 6 <= hole.start || start >= hole.end {
+                    *want.entry(t).or_insert(0u64) += 1;
+                }
+            }
+            assert_eq!(down_counts(&s), want, "hole {hole:?}");
+            let r = s.obs.resyncs.first().copied().unwrap();
+            let boundary = messages.iter().find(|m| m.0 >= hole.end).unwrap().0;
+            assert_eq!(r.regained_at, Some(boundary as u64), "hole {hole:?}");
+            assert_eq!(r.lost_at, hole.start as u64);
+            assert_eq!(r.gap, hole.len() as u64);
+            assert_eq!(r.skipped, (boundary - hole.end) as u64);
+            assert_eq!(s.obs.desync, None);
+        }
     }
 
     #[test]

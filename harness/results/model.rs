@@ -122,6 +122,13 @@ pub struct CaptureInfo {
     /// End of the analysed window, seconds since the Unix epoch, when one was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_s: Option<f64>,
+    /// Bytes of SPICE streams missing from the capture (holes in the TCP sequence).
+    #[serde(default)]
+    pub missing_bytes: u64,
+    /// Captured SPICE bytes that could not be walked: between a hole and the next message
+    /// boundary found after it.
+    #[serde(default)]
+    pub unparsed_bytes: u64,
 }
 
 /// All flows of one transport added up.

@@ -15,6 +15,14 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The other direction of the same connection.
+    pub fn reverse(self) -> Self {
+        match self {
+            Direction::Down => Direction::Up,
+            Direction::Up => Direction::Down,
+        }
+    }
+
     /// `"down"` or `"up"`, as results spell it.
     pub fn as_str(self) -> &'static str {
         match self {

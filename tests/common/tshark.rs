@@ -1,7 +1,7 @@
 //! tshark as an independent oracle: per-connection packets and bytes, as Wireshark counts
 //! them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
@@ -104,4 +104,81 @@ pub fn tshark_conversations(capture: &Path) -> Conv {
         }
     }
     conv
+}
+
+/// Per (source, destination) endpoint pair, how many of each value of the per-message field
+/// `field` (`spice.message_type`, `spice.image_type`) tshark's SPICE dissector decodes.
+pub fn tshark_spice_counts(
+    capture: &Path,
+    field: &str,
+) -> BTreeMap<(String, String), BTreeMap<u16, u64>> {
+    let text = tshark(&[
+        "-r",
+        capture.to_str().unwrap(),
+        "-Y",
+        field,
+        "-T",
+        "fields",
+        "-E",
+        "separator=;",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+        "-e",
+        "ip.src",
+        "-e",
+        "tcp.srcport",
+        "-e",
+        "ip.dst",
+        "-e",
+        "tcp.dstport",
+        "-e",
+        field,
+    ]);
+    let mut counts: BTreeMap<(String, String), BTreeMap<u16, u64>> = BTreeMap::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split(';').collect();
+        if f.len() < 5 {
+            continue;
+        }
+        let key = (format!("{}:{}", f[0], f[1]), format!("{}:{}", f[2], f[3]));
+        let e = counts.entry(key).or_default();
+        for v in f[4].split(',').filter(|v| !v.is_empty()) {
+            *e.entry(v.parse().unwrap()).or_default() += 1;
+        }
+    }
+    counts
+}
+
+/// The (server, client) directions whose link result tshark's dissector reads from a segment
+/// that also carries the first messages: it dissects the 4-byte result and drops the rest of
+/// the segment, so its message counts for that direction are short (or, once it reads a
+/// body as headers, garbage). Seen on connections through `ssh -L`, where sshd writes the
+/// link result and the first messages in one go.
+pub fn tshark_loses_step_at_link_result(capture: &Path) -> BTreeSet<(String, String)> {
+    let text = tshark(&[
+        "-r",
+        capture.to_str().unwrap(),
+        "-Y",
+        "spice.ticket_server && tcp.len > 4",
+        "-T",
+        "fields",
+        "-E",
+        "separator=;",
+        "-e",
+        "ip.src",
+        "-e",
+        "tcp.srcport",
+        "-e",
+        "ip.dst",
+        "-e",
+        "tcp.dstport",
+    ]);
+    text.lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split(';').collect();
+            (f.len() == 4).then(|| (format!("{}:{}", f[0], f[1]), format!("{}:{}", f[2], f[3])))
+        })
+        .collect()
 }
