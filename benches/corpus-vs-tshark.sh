@@ -5,7 +5,7 @@
 #
 # Builds a corpus of at least CORPUS_MB (default 400) MB in a temporary directory (deleted at
 # the end) from the recorded captures (recordings/*/capture.pcapng, or the files in SOURCES):
-# the recordings are merged into one base capture, then N copies of the base are shifted in
+# the recordings are laid end to end in time into one base capture, then N copies of the base are shifted in
 # time (editcap -t) so that each copy's connections start after the previous copy ended, and
 # appended (mergecap -a). Copies reuse the same 4-tuples; each copy's SYN starts a new
 # connection in the analyser, which the script checks: the corpus must show N times the base's
@@ -45,7 +45,20 @@ SB=$ROOT/target/release/spicebench
 
 echo "== building the corpus from ${#SRC[@]} capture(s) in $TMP"
 BASE=$TMP/base.pcapng
-mergecap -F pcapng -w "$BASE" "${SRC[@]}"
+# The recordings were made days apart: laid end to end (each shifted to start 10 s after the
+# previous one ended), the base spans a minute, not days, and its timelines stay small.
+shifted=()
+next_start=""
+for ((i = 0; i < ${#SRC[@]}; i++)); do
+    read -r _ s_first s_last < <(capinfos -T -r -a -e -S "${SRC[$i]}")
+    next_start=${next_start:-$s_first}
+    shift_s=$(python3 -c "print(f'{$next_start - $s_first:.9f}')")
+    editcap -F pcapng -t "$shift_s" "${SRC[$i]}" "$TMP/src-$i.pcapng"
+    shifted+=("$TMP/src-$i.pcapng")
+    next_start=$(python3 -c "import math; print(math.ceil($next_start + ($s_last - $s_first)) + 10)")
+done
+mergecap -F pcapng -a -w "$BASE" "${shifted[@]}"
+rm -f "${shifted[@]}"
 # capinfos -T -r -a -e -S: "name<TAB>first<TAB>last" in seconds since the epoch.
 read -r _ first last < <(capinfos -T -r -a -e -S "$BASE")
 base_bytes=$(stat -c %s "$BASE")

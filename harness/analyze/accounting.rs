@@ -3,12 +3,65 @@
 
 use std::collections::BTreeMap;
 
-use crate::results::ImageStats;
+use crate::results::{ImageStats, MessageStats};
 use crate::wire::names::{image_type_name, message_name, Direction};
 use crate::wire::ChannelType;
 
+/// Messages and images added up, the one grouping both the client's own summary and the
+/// capture analysis use: messages per (channel name, direction, type), images per type.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// (channel name, direction, message type, channel type) → (count, header + body bytes).
+    messages: BTreeMap<(String, Direction, u16, ChannelType), (u64, u64)>,
+    /// Image type code → (count, encoded bytes).
+    images: BTreeMap<u8, (u64, u64)>,
+}
+
+impl Tally {
+    /// Adds `count` messages of `msg_type`, `bytes` in all.
+    pub fn messages(
+        &mut self,
+        channel: &str,
+        channel_type: ChannelType,
+        direction: Direction,
+        msg_type: u16,
+        (count, bytes): (u64, u64),
+    ) {
+        let e = self
+            .messages
+            .entry((channel.to_string(), direction, msg_type, channel_type))
+            .or_default();
+        e.0 += count;
+        e.1 += bytes;
+    }
+
+    /// Adds `count` images of type `code`, `bytes` of encoded data in all.
+    pub fn images(&mut self, code: u8, (count, bytes): (u64, u64)) {
+        let e = self.images.entry(code).or_default();
+        e.0 += count;
+        e.1 += bytes;
+    }
+
+    /// The result rows: messages in (channel, direction, type) order, images in code order.
+    pub fn rows(self) -> (Vec<MessageStats>, Vec<ImageStats>) {
+        let messages = self
+            .messages
+            .into_iter()
+            .map(|((channel, d, ty, ctype), (count, bytes))| MessageStats {
+                name: message_label(ctype, d, ty),
+                channel,
+                direction: d.as_str().into(),
+                msg_type: ty,
+                count,
+                bytes,
+            })
+            .collect();
+        (messages, image_stats(self.images))
+    }
+}
+
 /// Per-image-type (count, payload bytes) as result rows, in code order.
-pub fn image_stats(groups: BTreeMap<u8, (u64, u64)>) -> Vec<ImageStats> {
+fn image_stats(groups: BTreeMap<u8, (u64, u64)>) -> Vec<ImageStats> {
     groups
         .into_iter()
         .map(|(code, (count, bytes))| ImageStats {
@@ -45,10 +98,34 @@ mod test {
 
     #[test]
     fn names_and_verdicts() {
-        let mut g = BTreeMap::new();
-        g.insert(102, (3, 300));
-        g.insert(250, (1, 5));
-        let rows = image_stats(g);
+        let mut t = Tally::default();
+        t.images(250, (1, 5));
+        t.images(102, (2, 200));
+        t.images(102, (1, 100));
+        t.messages(
+            "display",
+            ChannelType::DISPLAY,
+            Direction::Down,
+            304,
+            (2, 20),
+        );
+        t.messages(
+            "display",
+            ChannelType::DISPLAY,
+            Direction::Down,
+            304,
+            (1, 5),
+        );
+        let (messages, rows) = t.rows();
+        assert_eq!(
+            (
+                messages[0].name.as_str(),
+                messages[0].count,
+                messages[0].bytes
+            ),
+            ("DRAW_COPY", 3, 25)
+        );
+        assert_eq!((rows[0].count, rows[0].bytes), (3, 300));
         assert_eq!(rows[0].image_type, "GLZ_RGB");
         assert_eq!(rows[1].image_type, "UNKNOWN_250");
         assert_eq!(

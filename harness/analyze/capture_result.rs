@@ -4,15 +4,15 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::accounting::{image_stats, message_label, net_test_verdict};
+use super::accounting::{net_test_verdict, Tally};
 use super::causal::{measure, LatencyEvidence, LatencyOutcome};
 use super::flows::{dir_index, max_timeline_bins, Analyzer, Flow};
 use super::rates;
 use super::transport::Transport;
 use crate::probe::{Stamp, StampedInput};
 use crate::results::{
-    rfc3339, CaptureInfo, ChannelStats, DirectionStats, Latency, MessageStats, NetworkStats,
-    RunResult, Series, ServerInfo, Timeline, TransportStats,
+    rfc3339, CaptureInfo, ChannelStats, DirectionStats, Latency, NetworkStats, RunResult, Series,
+    ServerInfo, Timeline, TransportStats,
 };
 use crate::wire::names::Direction;
 use crate::wire::ChannelType;
@@ -48,8 +48,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
     };
     let flows: Vec<&Flow> = a.flows.iter().filter(|f| counted(f)).collect();
 
-    let mut messages: BTreeMap<(String, Direction, u16, u8), (u64, u64)> = BTreeMap::new();
-    let mut images: BTreeMap<u8, (u64, u64)> = BTreeMap::new();
+    let mut tally = Tally::default();
     let mut transports: BTreeMap<Transport, TransportStats> = BTreeMap::new();
     let mut spice_payload = 0u64;
     for f in &flows {
@@ -110,15 +109,11 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
             if transport == Transport::Spice {
                 spice_payload += f.counters[0].payload_bytes + f.counters[1].payload_bytes;
             }
-            for (&(d, ty), &(c, b)) in &s.obs.messages {
-                let e = messages.entry((name.clone(), d, ty, ctype)).or_default();
-                e.0 += c;
-                e.1 += b;
+            for (&(d, ty), &counts) in &s.obs.messages {
+                tally.messages(&name, ChannelType(ctype), d, ty, counts);
             }
-            for (&code, &(c, b)) in &s.obs.images {
-                let e = images.entry(code).or_default();
-                e.0 += c;
-                e.1 += b;
+            for (&code, &counts) in &s.obs.images {
+                tally.images(code, counts);
             }
             if let Some(w) = s.obs.ack_window {
                 if s.channel().map(|(t, _)| t) == Some(ChannelType::DISPLAY) {
@@ -138,18 +133,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
             ..r.server
         };
     }
-    r.messages = messages
-        .into_iter()
-        .map(|((channel, d, ty, ctype), (count, bytes))| MessageStats {
-            name: message_label(ChannelType(ctype), d, ty),
-            channel,
-            direction: d.as_str().into(),
-            msg_type: ty,
-            count,
-            bytes,
-        })
-        .collect();
-    r.images = image_stats(images);
+    (r.messages, r.images) = tally.rows();
     r.transports = transports
         .into_values()
         .map(|mut t| {

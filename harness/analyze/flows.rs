@@ -111,6 +111,19 @@ pub struct Flow {
     closed: bool,
 }
 
+/// The first 8 bytes (or fewer) of buffered chunks: enough for [`Transport::detect`].
+fn first_bytes(chunks: &[(u64, Vec<u8>)]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for (_, chunk) in chunks {
+        b.extend_from_slice(chunk);
+        if b.len() >= 8 {
+            break;
+        }
+    }
+    b.truncate(8);
+    b
+}
+
 /// 0 for up, 1 for down.
 pub fn dir_index(d: Direction) -> usize {
     match d {
@@ -373,51 +386,49 @@ impl Analyzer {
     fn deliver(&mut self, fi: usize, dir: Direction, ts: u64, bytes: &[u8], counted: bool) {
         let flow = &mut self.flows[fi];
         if flow.transport.is_none() {
-            let di = dir_index(dir);
-            flow.early[di].push((ts, bytes.to_vec()));
-            let first = |v: &Vec<(u64, Vec<u8>)>| {
-                let mut b = Vec::new();
-                for (_, chunk) in v {
-                    b.extend_from_slice(chunk);
-                    if b.len() >= 8 {
-                        break;
-                    }
-                }
-                b
-            };
-            let (c, s) = (first(&flow.early[0]), first(&flow.early[1]));
-            let total: usize = flow.early.iter().flatten().map(|(_, b)| b.len()).sum();
-            let decided =
-                Transport::detect(&c, &s).or((total > DETECT_LIMIT).then_some(Transport::Unknown));
-            let Some(t) = decided else {
-                return;
-            };
-            // A flow whose start was not captured cannot be read as SPICE from its middle.
-            let t = if t == Transport::Spice && !flow.syn_seen && !flow.streams[0].from_start {
-                Transport::Unknown
-            } else {
-                t
-            };
-            flow.transport = Some(t);
-            if t == Transport::Spice {
-                flow.spice = Some(SpiceStream::default());
-            }
-            // Replay the buffered chunks in arrival order.
-            let mut early: Vec<(u64, Direction, Vec<u8>)> = Vec::new();
-            for (d, v) in [Direction::Up, Direction::Down]
-                .into_iter()
-                .zip(std::mem::take(&mut flow.early))
-            {
-                early.extend(v.into_iter().map(|(ts, b)| (ts, d, b)));
-            }
-            early.sort_by_key(|(ts, _, _)| *ts);
-            for (ts, d, b) in early {
-                let counted = self.in_window(ts);
-                self.observe(fi, d, ts, &b, counted);
-            }
+            flow.early[dir_index(dir)].push((ts, bytes.to_vec()));
+            self.decide(fi, false);
             return;
         }
         self.observe(fi, dir, ts, bytes, counted);
+    }
+
+    /// Decides what flow `fi` carries from its first buffered bytes — at the end of the
+    /// capture (`at_end`) whatever they are by then — and walks the buffered chunks, both
+    /// directions, in arrival order. The one rule for flows decided early and late.
+    fn decide(&mut self, fi: usize, at_end: bool) {
+        let flow = &mut self.flows[fi];
+        let (c, s) = (first_bytes(&flow.early[0]), first_bytes(&flow.early[1]));
+        let total: usize = flow.early.iter().flatten().map(|(_, b)| b.len()).sum();
+        let Some(t) = Transport::detect(&c, &s)
+            .or((at_end || total > DETECT_LIMIT).then_some(Transport::Unknown))
+        else {
+            return;
+        };
+        // SPICE is read from its link message on: without the connection's start, the
+        // "REDQ" seen must be something else's bytes.
+        let t = if t == Transport::Spice && !flow.syn_seen {
+            Transport::Unknown
+        } else {
+            t
+        };
+        flow.transport = Some(t);
+        if t == Transport::Spice {
+            flow.spice = Some(SpiceStream::default());
+        }
+        let mut early: Vec<(u64, Direction, Vec<u8>)> = Vec::new();
+        for (d, v) in [Direction::Up, Direction::Down]
+            .into_iter()
+            .zip(std::mem::take(&mut flow.early))
+        {
+            early.extend(v.into_iter().map(|(ts, b)| (ts, d, b)));
+        }
+        // Stable: chunks of one direction keep their stream order on equal timestamps.
+        early.sort_by_key(|(ts, _, _)| *ts);
+        for (ts, d, b) in early {
+            let counted = self.in_window(ts);
+            self.observe(fi, d, ts, &b, counted);
+        }
     }
 
     fn observe(&mut self, fi: usize, dir: Direction, ts: u64, bytes: &[u8], counted: bool) {
@@ -532,43 +543,15 @@ impl Analyzer {
                 stream.flush(&mut |d| self.delivery(fi, dir, d, counted));
                 self.flows[fi].streams[di] = stream;
             }
+            if self.flows[fi].transport.is_none() {
+                // Too short to have been decided while reading.
+                self.decide(fi, true);
+            }
             if let Some(spice) = self.flows[fi].spice.as_mut() {
                 // Each walked chunk carries whether it was in the window.
                 let mut notes = Vec::new();
                 spice.end(&mut |n| notes.push(n));
                 self.take_notes(fi, notes);
-            }
-            let f = &mut self.flows[fi];
-            if f.transport.is_none() {
-                let c: Vec<u8> = f.early[0]
-                    .iter()
-                    .flat_map(|(_, b)| b.clone())
-                    .take(8)
-                    .collect();
-                let s: Vec<u8> = f.early[1]
-                    .iter()
-                    .flat_map(|(_, b)| b.clone())
-                    .take(8)
-                    .collect();
-                let t = Transport::detect(&c, &s).unwrap_or(Transport::Unknown);
-                if t == Transport::Spice && f.syn_seen {
-                    // Too short to have been decided earlier: replay it now.
-                    f.transport = Some(t);
-                    f.spice = Some(SpiceStream::default());
-                    let early = std::mem::take(&mut f.early);
-                    for (d, v) in [Direction::Up, Direction::Down].into_iter().zip(early) {
-                        for (ts, b) in v {
-                            let counted = self.in_window(ts);
-                            self.observe(fi, d, ts, &b, counted);
-                        }
-                    }
-                } else {
-                    f.transport = Some(if t == Transport::Spice {
-                        Transport::Unknown
-                    } else {
-                        t
-                    });
-                }
             }
         }
     }

@@ -5,10 +5,9 @@
 //! - [`summarize_screen`]: remote-viewer's injected inputs and screen damage: end-to-end
 //!   latency (`source: "xdamage"`) and settle; its channels come from the capture.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::analyze::accounting::{image_stats, message_label, net_test_verdict};
+use crate::analyze::accounting::{net_test_verdict, Tally};
 use crate::analyze::causal::{self, LatencyEvidence};
 use crate::analyze::latency::nearest_rank;
 use crate::analyze::{
@@ -207,8 +206,7 @@ pub fn summarize_screen(
 pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Option<(u64, u64)> {
     let names: Vec<String> = log.channels.iter().map(|c| c.channel_type.name()).collect();
     result.channels = channel_stats(log, &names);
-    result.messages = message_stats(log, &names);
-    result.images = images(log);
+    (result.messages, result.images) = tally(log, &names);
 
     let keys: Vec<[Arc<str>; 2]> = names
         .iter()
@@ -390,39 +388,17 @@ fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
         .collect()
 }
 
-fn message_stats(log: &EventLog, names: &[String]) -> Vec<MessageStats> {
-    let mut groups: BTreeMap<(usize, Direction, u16), (u64, u64)> = BTreeMap::new();
+/// The client's messages and images, grouped as the capture analysis groups its own.
+fn tally(log: &EventLog, names: &[String]) -> (Vec<MessageStats>, Vec<ImageStats>) {
+    let mut tally = Tally::default();
     for t in &log.traffic {
-        let e = groups
-            .entry((t.channel, t.direction, t.msg_type))
-            .or_default();
-        e.0 += 1;
-        e.1 += t.bytes;
+        let ct = log.channels[t.channel].channel_type;
+        tally.messages(&names[t.channel], ct, t.direction, t.msg_type, (1, t.bytes));
     }
-    groups
-        .into_iter()
-        .map(|((ch, dir, ty), (count, bytes))| {
-            let ct = log.channels[ch].channel_type;
-            MessageStats {
-                channel: names[ch].clone(),
-                direction: dir.as_str().into(),
-                msg_type: ty,
-                name: message_label(ct, dir, ty),
-                count,
-                bytes,
-            }
-        })
-        .collect()
-}
-
-fn images(log: &EventLog) -> Vec<ImageStats> {
-    let mut groups: BTreeMap<u8, (u64, u64)> = BTreeMap::new();
     for img in log.updates.iter().flat_map(|u| &u.images) {
-        let e = groups.entry(img.code).or_default();
-        e.0 += 1;
-        e.1 += img.payload_bytes;
+        tally.images(img.code, (1, img.payload_bytes));
     }
-    image_stats(groups)
+    tally.rows()
 }
 
 fn input_stats(log: &EventLog, facts: &RunFacts) -> InputStats {
