@@ -15,7 +15,7 @@
 # Then, with the corpus in the page cache (read once first), it times (fastest of REPEAT runs,
 # default 3; max RSS is the largest of them):
 #   - spicebench analyze CORPUS --format json --out /dev/null (release build), with max RSS
-#     (target: ≥ 1 GB/s, < 64 MiB resident whatever the capture size);
+#     (target: ≥ 2 GB/s, < 64 MiB resident whatever the capture size);
 #   - tshark -q -z conv,tcp -r CORPUS;
 #   - tshark -r CORPUS -T fields -e spice.channel_type -e spice.image_type > /dev/null;
 #   - cat CORPUS > /dev/null (the page-cache read ceiling);

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+use super::flow_hash::FlowHash;
 use super::reassembly::{self, Delivery};
 use super::spice_stream::{Notable, SpiceStream};
 use super::transport::Transport;
@@ -162,7 +163,7 @@ pub struct Analyzer {
     opts: AnalyzeOptions,
     /// Flows in order of first packet.
     pub flows: Vec<Flow>,
-    index: HashMap<(SocketAddr, SocketAddr), usize>,
+    index: HashMap<(SocketAddr, SocketAddr), usize, FlowHash>,
     /// Start of the timeline (first counted packet), ns.
     pub t0_ns: Option<u64>,
     /// Last counted packet, ns.
@@ -173,9 +174,9 @@ pub struct Analyzer {
     pub bytes: u64,
     /// Frames that were not TCP (or not decodable).
     pub non_tcp: u64,
-    sessions: HashMap<u32, SessionEvidence>,
+    sessions: HashMap<u32, SessionEvidence, FlowHash>,
     /// First flow of each (session, channel type, channel id): later ones are relay legs.
-    legs: HashMap<(u32, u8, u8), usize>,
+    legs: HashMap<(u32, u8, u8), usize, FlowHash>,
     /// Input message times, ns (for the measured interval).
     pub input_times: (Option<u64>, Option<u64>),
     /// Last display update time, ns.
@@ -188,14 +189,14 @@ impl Analyzer {
         Self {
             opts,
             flows: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             t0_ns: opts.t0_ns,
             t_end_ns: 0,
             packets: 0,
             bytes: 0,
             non_tcp: 0,
-            sessions: HashMap::new(),
-            legs: HashMap::new(),
+            sessions: HashMap::default(),
+            legs: HashMap::default(),
             input_times: (None, None),
             last_update_ns: None,
         }

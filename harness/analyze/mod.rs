@@ -19,6 +19,7 @@
 //! - [`resync`]: the next message boundary after a capture hole.
 //! - [`transport`]: what a flow carries, from its first bytes.
 //! - [`spice_stream`]: a passive SPICE observer for one connection.
+//! - [`flow_hash`]: the fast hasher of the flow table.
 //! - [`flows`]: the capture analyser (flows, attribution, counting, wire latency).
 //! - [`accounting`]: names and rows shared by the client summary and the capture analysis.
 //! - [`capture_result`]: analyser → results model with wire numbers.
@@ -28,6 +29,7 @@ pub mod accounting;
 pub mod capture_result;
 pub mod causal;
 pub mod file;
+pub mod flow_hash;
 pub mod flows;
 pub mod histogram;
 pub mod latency;
