@@ -453,3 +453,133 @@ fn three_holes_in_a_remote_viewer_sessions_first_second() {
     );
     assert!(tshark_checked, "tshark decodes this cut stream");
 }
+
+#[test]
+fn a_display_connection_captured_from_its_middle_is_walked_and_guessed() {
+    // The capture starts during the drag for the display connection: its handshake, link
+    // stage, first screen and the drag's first frames are gone (as when tcpdump starts after
+    // the viewer connected). Its channel must be guessed from the message types, and every
+    // display message from the first boundary on counted.
+    let path = root().join("recordings/sb-drag-glz/capture.pcapng");
+    let clean = analyze(&path);
+    let display = clean
+        .channels
+        .iter()
+        .find(|c| c.channel == "display" && c.leg.is_none())
+        .unwrap();
+    let client: SocketAddr = display.client.as_deref().unwrap().parse().unwrap();
+    let server: SocketAddr = display.server.parse().unwrap();
+    let all = frames(&path);
+    let (stream, ranges) = down_stream(&all, server, client);
+    let msgs = messages(&stream);
+
+    // The first display data frame of the drag, and from there on everything is kept.
+    let drag = first_input_ns(&path, &clean);
+    let (keep_from, start) = all
+        .iter()
+        .zip(&ranges)
+        .enumerate()
+        .find_map(|(i, (f, r))| r.filter(|_| f.ts_ns > drag).map(|r| (i, r.0)))
+        .unwrap();
+    let drop: Vec<bool> = all
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            i < keep_from
+                && tcp(f).is_some_and(|(src, dst, ..)| {
+                    (src, dst) == (server, client) || (src, dst) == (client, server)
+                })
+        })
+        .collect();
+    let boundary = msgs.iter().find(|m| m.start >= start).unwrap().start;
+    let mut want_msgs = BTreeMap::new();
+    let mut want_images = BTreeMap::new();
+    for m in msgs.iter().filter(|m| m.start >= boundary) {
+        *want_msgs.entry(m.msg_type).or_insert(0u64) += 1;
+        for i in &m.images {
+            *want_images.entry(i.to_string()).or_insert(0u64) += 1;
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let cut_path = dir.path().join("mid.pcapng");
+    write_without(&all, &drop, &cut_path);
+    let cut = analyze(&cut_path);
+    let what = format!("stream joined at byte {start}, first boundary {boundary}");
+    assert!(
+        want_msgs.values().sum::<u64>() > 500,
+        "{what}: the drag is kept"
+    );
+    let guessed = cut
+        .channels
+        .iter()
+        .find(|c| c.client.as_deref() == Some(&client.to_string()))
+        .unwrap();
+    assert_eq!(
+        (
+            guessed.channel.as_str(),
+            guessed.channel_type,
+            guessed.transport.as_str(),
+            guessed.attribution.as_deref()
+        ),
+        ("display", 2, "spice", Some("guessed")),
+        "{what}"
+    );
+    assert_eq!(display_down_counts(&cut), want_msgs, "{what}");
+    assert_eq!(image_counts(&cut), want_images, "{what}");
+    let warning = "its messages say it is a display channel (a guess: attribution \"guessed\", \
+                   channel id unknown), walked from the first message boundary on (up at byte";
+    assert!(
+        cut.warnings
+            .iter()
+            .any(|w| w.contains(warning)
+                && w.contains(&format!("down at byte {}", boundary - start))),
+        "{what}: {:?}",
+        cut.warnings
+    );
+    // The other channels are whole and named from their link messages.
+    for c in cut.channels.iter().filter(|c| c.channel != "display") {
+        assert_eq!(c.attribution, None, "{c:?}");
+    }
+}
+
+#[test]
+fn an_ssh_connection_captured_from_its_middle_is_not_taken_for_spice() {
+    // Encrypted bytes walk as no channel's messages: the tunnel's SSH connection, its start
+    // cut off, stays `unknown`.
+    let path = root().join("recordings/rv-ssh-tunnel-auto_glz/capture.pcapng");
+    let clean = analyze(&path);
+    let ssh = clean
+        .channels
+        .iter()
+        .find(|c| c.transport == "ssh")
+        .unwrap();
+    let client: SocketAddr = ssh.client.as_deref().unwrap().parse().unwrap();
+    let server: SocketAddr = ssh.server.parse().unwrap();
+    let all = frames(&path);
+    let mut seen = 0;
+    let drop: Vec<bool> = all
+        .iter()
+        .map(|f| {
+            let ours = tcp(f).is_some_and(|(src, dst, ..)| {
+                (src, dst) == (server, client) || (src, dst) == (client, server)
+            });
+            seen += usize::from(ours);
+            ours && seen <= 40
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let cut_path = dir.path().join("mid-ssh.pcapng");
+    write_without(&all, &drop, &cut_path);
+    let cut = analyze(&cut_path);
+    let c = cut
+        .channels
+        .iter()
+        .find(|c| c.client.as_deref() == Some(&client.to_string()))
+        .unwrap();
+    assert_eq!(
+        (c.transport.as_str(), c.attribution.as_deref()),
+        ("unknown", None)
+    );
+    assert!(c.down.payload_bytes > 1_000_000, "{c:?}");
+}

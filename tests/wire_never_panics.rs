@@ -479,3 +479,21 @@ fn capture_files_never_panic_and_real_ones_attribute_channels() {
         );
     }
 }
+
+#[test]
+fn resync_never_panics_and_real_streams_are_guessed() {
+    let seeds = fuzz_deterministically("resync", |d| {
+        let _ = oracle::check_resync(d);
+    });
+    // The display streams are display channels: their draw messages exist nowhere else.
+    for (name, data) in seeds.iter().filter(|(n, _)| n.starts_with("display-s2c")) {
+        let g = oracle::check_resync(data).unwrap_or_else(|| panic!("{name}: no guess"));
+        assert_eq!(
+            (g.channel, g.kind),
+            (ChannelType::DISPLAY, HeaderKind::Mini),
+            "{name}"
+        );
+        // The head holds the first screen's header and the start of its body.
+        assert!(g.headers >= 4, "{name}: {g:?}");
+    }
+}

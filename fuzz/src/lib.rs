@@ -558,3 +558,55 @@ pub fn check_capture(data: &[u8]) -> Option<spicebench::results::RunResult> {
     );
     Some(r)
 }
+
+/// `resync`: byte 0 seeds chunk sizes and a hole, the rest is a server → client message
+/// stream (or anything). The channel guess, the incremental boundary search and a mid-stream
+/// walk with a hole must not panic, and what they report must lie inside the data: a guess
+/// rests on a whole chain; a boundary found has a header's room before the data's end; a walk
+/// regains step nowhere past the stream's end. Returns the guess.
+pub fn check_resync(data: &[u8]) -> Option<spicebench::analyze::resync::ChannelGuess> {
+    use spicebench::analyze::resync::{guess_channel, BoundarySearch, CHAIN};
+    use spicebench::analyze::spice_stream::SpiceStream;
+    let (&seed, stream) = data.split_first()?;
+    let guess = guess_channel(stream);
+    if let Some(g) = guess {
+        assert!(
+            g.headers >= CHAIN,
+            "{g:?} rests on fewer than {CHAIN} headers"
+        );
+    }
+    let (channel, kind) = guess.map_or((ChannelType::DISPLAY, HeaderKind::Mini), |g| {
+        (g.channel, g.kind)
+    });
+    let chunk = usize::from(seed % 61) + 1;
+    let mut search = BoundarySearch::default();
+    for end in (chunk..stream.len() + chunk).step_by(chunk) {
+        let so_far = &stream[..end.min(stream.len())];
+        if let Some(k) = search.advance(so_far, kind, channel, Direction::Down) {
+            assert!(
+                k + kind.header_len() <= so_far.len(),
+                "boundary {k} of {}",
+                so_far.len()
+            );
+            break;
+        }
+    }
+    let mut walk = SpiceStream::mid_stream(channel, kind);
+    let hole = u64::from(seed >> 4) * 97;
+    let mut ignore = |_| {};
+    for (i, piece) in stream.chunks(chunk).enumerate() {
+        if i == 1 && hole > 0 {
+            walk.gap(Direction::Down, hole);
+        }
+        walk.feed(Direction::Down, i as u64, piece, &mut ignore);
+    }
+    walk.end(&mut ignore);
+    let total = stream.len() as u64 + hole;
+    for r in &walk.obs.resyncs {
+        assert!(
+            r.regained_at.is_none_or(|at| at <= total),
+            "{r:?} past {total}"
+        );
+    }
+    guess
+}

@@ -23,12 +23,37 @@ const QUIET_NS: u64 = super::settle::QUIET_US * 1_000;
 /// The name a flow gets in results: its SPICE channel, or its transport.
 pub fn flow_channel_name(f: &Flow) -> String {
     match (&f.spice, f.transport) {
-        (Some(s), _) => match s.channel() {
-            Some((t, _)) => t.name(),
-            None => "unknown".into(),
+        (Some(s), _) => match (s.channel(), s.obs.guessed_channel) {
+            (Some((t, _)), _) | (None, Some(t)) => t.name(),
+            (None, None) => "unknown".into(),
         },
         (None, Some(t)) => t.as_str().to_string(),
         (None, None) => "unknown".into(),
+    }
+}
+
+/// The attribution of a channel known only from its message types.
+const GUESSED: &str = "guessed";
+
+/// Where the walk of a flow captured from its middle found its first message boundaries.
+fn joined(f: &Flow) -> String {
+    let Some(s) = &f.spice else {
+        return String::new();
+    };
+    let parts: Vec<String> = s
+        .obs
+        .resyncs
+        .iter()
+        .filter(|r| r.gap == 0 && r.lost_at == 0)
+        .map(|r| match r.regained_at {
+            Some(at) => format!("{} at byte {at}", r.dir.as_str()),
+            None => format!("{}: none found", r.dir.as_str()),
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
     }
 }
 
@@ -54,10 +79,12 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
     for f in &flows {
         let name = flow_channel_name(f);
         let transport = f.transport.unwrap_or(Transport::Unknown);
+        let guessed = f.spice.as_ref().and_then(|s| s.obs.guessed_channel);
         let (ctype, cid) = f
             .spice
             .as_ref()
             .and_then(|s| s.channel())
+            .or(guessed.map(|t| (t, 0)))
             .map_or((0, 0), |(t, id)| (t.0, id));
         let msgs = |d: Direction| -> u64 {
             f.spice.as_ref().map_or(0, |s| {
@@ -87,7 +114,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
             transport: transport.as_str().to_string(),
             client: Some(f.client.to_string()),
             leg: f.relay.then(|| "relay".to_string()),
-            attribution: None,
+            attribution: guessed.map(|_| GUESSED.to_string()),
             down: stats(Direction::Down),
             up: stats(Direction::Up),
         });
@@ -331,11 +358,20 @@ fn timeline(flows: &[&Flow], bin_ms: u32, t0: u64, t_end: u64) -> Timeline {
 fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
     let id = format!("{name} flow {} → {}", f.client, f.server);
     let mut w = Vec::new();
-    if !f.syn_seen {
-        w.push(format!(
+    let guessed = f.spice.as_ref().and_then(|s| s.obs.guessed_channel);
+    match guessed {
+        Some(channel) => w.push(format!(
+            "{id}: its start was not captured; its messages say it is a {} channel (a guess: \
+             attribution \"{GUESSED}\", channel id unknown), walked from the first message \
+             boundary on{}",
+            channel.name(),
+            joined(f)
+        )),
+        None if !f.syn_seen => w.push(format!(
             "{id}: its start was not captured; counted as `{}` without channel attribution",
             f.transport.unwrap_or(Transport::Unknown).as_str()
-        ));
+        )),
+        None => {}
     }
     if f.gap_bytes > 0 {
         w.push(format!(
@@ -367,7 +403,8 @@ fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
         if let Some(o) = &s.obs.opaque {
             w.push(format!("{id}: {o}"));
         }
-        for r in &s.obs.resyncs {
+        // Records without missing bytes are where a mid-stream walk joined (see `joined`).
+        for r in s.obs.resyncs.iter().filter(|r| r.gap > 0) {
             let found = match r.regained_at {
                 Some(at) => format!(
                     "found the next message boundary at byte {at}, {} captured bytes later, \

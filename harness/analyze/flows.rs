@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 
 use super::flow_hash::FlowHash;
 use super::reassembly::{self, Delivery};
+use super::resync::guess_channel;
 use super::spice_stream::{Notable, SpiceStream};
 use super::transport::Transport;
 use crate::capture::{decode_tcp, Packet};
@@ -76,6 +77,12 @@ const RELAY_WINDOW_NS: u64 = 5_000_000_000;
 
 /// Bytes a flow buffers while its transport is undecided.
 const DETECT_LIMIT: usize = 64 * 1024;
+/// Bytes a flow captured from its middle buffers while looking for SPICE message boundaries:
+/// one large image message may have to pass first.
+const MID_STREAM_LIMIT: usize = 4 << 20;
+/// Valid headers in a row that make a mid-stream connection SPICE: twice the chain that
+/// regains step after a hole, since here nothing else says the connection is SPICE at all.
+const GUESS_EVIDENCE: usize = 2 * super::resync::CHAIN;
 
 /// One TCP connection.
 #[derive(Debug)]
@@ -109,6 +116,8 @@ pub struct Flow {
     handshake: Handshake,
     streams: [reassembly::Direction; 2],
     early: [Vec<(u64, Vec<u8>)>; 2],
+    /// Buffered bytes at which a flow captured from its middle is next tried as SPICE.
+    next_guess_at: usize,
     closed: bool,
 }
 
@@ -370,6 +379,7 @@ impl Analyzer {
             handshake: Handshake::default(),
             streams: Default::default(),
             early: Default::default(),
+            next_guess_at: 8 << 10,
             closed: false,
         };
         self.flows.push(flow);
@@ -401,22 +411,42 @@ impl Analyzer {
         let flow = &mut self.flows[fi];
         let (c, s) = (first_bytes(&flow.early[0]), first_bytes(&flow.early[1]));
         let total: usize = flow.early.iter().flatten().map(|(_, b)| b.len()).sum();
-        let Some(t) = Transport::detect(&c, &s)
-            .or((at_end || total > DETECT_LIMIT).then_some(Transport::Unknown))
-        else {
-            return;
-        };
-        // SPICE is read from its link message on: without the connection's start, the
-        // "REDQ" seen must be something else's bytes.
-        let t = if t == Transport::Spice && !flow.syn_seen {
-            Transport::Unknown
+        let spice = if flow.syn_seen {
+            let Some(t) = Transport::detect(&c, &s)
+                .or((at_end || total > DETECT_LIMIT).then_some(Transport::Unknown))
+            else {
+                return;
+            };
+            flow.transport = Some(t);
+            (t == Transport::Spice).then(SpiceStream::default)
         } else {
-            t
+            // Captured from its middle: SPICE if its server's bytes walk as some channel's
+            // messages (the first bytes decide nothing: no link message, no greeting).
+            if !at_end && total <= MID_STREAM_LIMIT && total < flow.next_guess_at {
+                return;
+            }
+            // Each try scans everything buffered: try again only once it doubled.
+            flow.next_guess_at = total.saturating_mul(2);
+            let down: Vec<u8> = flow.early[1].iter().flat_map(|(_, b)| b.clone()).collect();
+            match guess_channel(&down) {
+                Some(g) if g.headers >= GUESS_EVIDENCE => {
+                    flow.transport = Some(Transport::Spice);
+                    Some(SpiceStream::mid_stream(g.channel, g.kind))
+                }
+                _ if at_end || total > MID_STREAM_LIMIT => {
+                    let t = Transport::detect(&c, &s).unwrap_or(Transport::Unknown);
+                    // "REDQ" without the connection's start is something else's bytes.
+                    flow.transport = Some(if t == Transport::Spice {
+                        Transport::Unknown
+                    } else {
+                        t
+                    });
+                    None
+                }
+                _ => return,
+            }
         };
-        flow.transport = Some(t);
-        if t == Transport::Spice {
-            flow.spice = Some(SpiceStream::default());
-        }
+        flow.spice = spice;
         let mut early: Vec<(u64, Direction, Vec<u8>)> = Vec::new();
         for (d, v) in [Direction::Up, Direction::Down]
             .into_iter()

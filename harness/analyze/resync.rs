@@ -129,6 +129,135 @@ fn chain_at(data: &[u8], k: usize, kind: HeaderKind, valid: &dyn Fn(&DataHeader)
     Chain::Complete
 }
 
+/// A guess at what a SPICE connection captured from its middle carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelGuess {
+    pub channel: ChannelType,
+    pub kind: HeaderKind,
+    /// Valid headers in a row from the first boundary found: the evidence.
+    pub headers: usize,
+}
+
+/// The channels a guess considers, most common first: a tie (a run of messages every channel
+/// has, PING and such) goes to the earlier one.
+const GUESS_ORDER: [ChannelType; 9] = [
+    ChannelType::DISPLAY,
+    ChannelType::INPUTS,
+    ChannelType::CURSOR,
+    ChannelType::MAIN,
+    ChannelType::PLAYBACK,
+    ChannelType::RECORD,
+    ChannelType::USBREDIR,
+    ChannelType::PORT,
+    ChannelType::WEBDAV,
+];
+
+/// Guesses the channel and header kind of the server → client bytes `down` of a connection
+/// whose start was not captured: the first offset where [`CHAIN`] headers follow one another
+/// that some channel's message types explain, then, among those channels, the one whose
+/// valid headers run longest from there. One pass over the bytes, whatever the number of
+/// channels: each header's type is looked up once, as the set of channels that have it.
+/// `None` when no chain is found.
+pub fn guess_channel(down: &[u8]) -> Option<ChannelGuess> {
+    for kind in [HeaderKind::Mini, HeaderKind::Full] {
+        let len = kind.header_len();
+        let mut k = 0;
+        while k + len <= down.len() {
+            let mask = chain_channels(down, k, kind);
+            if mask != 0 {
+                return GUESS_ORDER
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .map(|(_, &channel)| ChannelGuess {
+                        channel,
+                        kind,
+                        headers: run_length(down, k, kind, channel, Direction::Down),
+                    })
+                    // The longest run; on a tie, the earlier channel of GUESS_ORDER.
+                    .rev()
+                    .max_by_key(|g| g.headers);
+            }
+            k += 1;
+        }
+    }
+    None
+}
+
+/// Which channels of [`GUESS_ORDER`] (as bits) have server message type `t`.
+fn down_channels_of(t: u16) -> u16 {
+    static TABLE: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        (0..1024u16)
+            .map(|t| {
+                GUESS_ORDER
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &c)| message_name(c, Direction::Down, t).is_some())
+                    .fold(0u16, |m, (i, _)| m | (1 << i))
+            })
+            .collect()
+    });
+    table.get(usize::from(t)).copied().unwrap_or(0)
+}
+
+/// The channels for which a complete chain of [`CHAIN`] headers starts at `k` (0: none, or
+/// the chain runs past the data).
+fn chain_channels(data: &[u8], k: usize, kind: HeaderKind) -> u16 {
+    let len = kind.header_len();
+    let (mut at, mut mask, mut serial) = (k, u16::MAX, None::<u64>);
+    for _ in 0..CHAIN {
+        let Some(bytes) = at.checked_add(len).and_then(|end| data.get(at..end)) else {
+            return 0;
+        };
+        let Ok(h) = DataHeader::parse(kind, bytes) else {
+            return 0;
+        };
+        let in_sequence = match (serial, h.serial) {
+            (Some(prev), Some(s)) => s == prev.wrapping_add(1),
+            _ => true,
+        };
+        if h.size > MAX_RESYNC_BODY || !in_sequence {
+            return 0;
+        }
+        mask &= down_channels_of(h.msg_type);
+        if mask == 0 {
+            return 0;
+        }
+        serial = h.serial;
+        at += len + h.size as usize;
+    }
+    mask
+}
+
+/// Valid headers one after the other from `k` until one is not valid or the data ends.
+fn run_length(
+    data: &[u8],
+    k: usize,
+    kind: HeaderKind,
+    channel: ChannelType,
+    dir: Direction,
+) -> usize {
+    let len = kind.header_len();
+    let (mut at, mut n, mut serial) = (k, 0, None::<u64>);
+    while let Some(bytes) = at.checked_add(len).and_then(|end| data.get(at..end)) {
+        let Ok(h) = DataHeader::parse(kind, bytes) else {
+            break;
+        };
+        let in_sequence = match (serial, h.serial) {
+            (Some(prev), Some(s)) => s == prev.wrapping_add(1),
+            _ => true,
+        };
+        if !valid_header(&h, channel, dir) || !in_sequence {
+            break;
+        }
+        n += 1;
+        serial = h.serial;
+        at += len + h.size as usize;
+    }
+    n
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
@@ -204,6 +333,27 @@ mod test {
         assert_eq!(search(&good, HeaderKind::Full), Some(0));
         let skipped: Vec<u8> = [msg(7, 304), msg(9, 302), msg(10, 104)].concat();
         assert_ne!(search(&skipped, HeaderKind::Full), Some(0));
+    }
+
+    #[test]
+    fn a_run_of_display_messages_is_guessed_as_display() {
+        let mut data = vec![0x5au8; 77];
+        data.extend(stream(&[
+            (server::DRAW_COPY, 300),
+            (server::DRAW_FILL, 40),
+            (server::COPY_BITS, 29),
+            (server::DRAW_COPY, 10),
+        ]));
+        let g = guess_channel(&data).unwrap();
+        assert_eq!(
+            (g.channel, g.kind, g.headers),
+            (ChannelType::DISPLAY, HeaderKind::Mini, 4)
+        );
+        // Random bytes are no channel.
+        let noise: Vec<u8> = (0..100_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        assert_eq!(guess_channel(&noise), None);
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct SpiceObservations {
     pub damaged_bodies: u64,
     /// Display ack window from SET_ACK.
     pub ack_window: Option<u32>,
+    /// For a connection captured from its middle (no link message): the channel its message
+    /// types say it is.
+    pub guessed_channel: Option<ChannelType>,
 }
 
 /// A capture hole that swallowed a message boundary, and how the walk recovered. Offsets count
@@ -250,6 +253,37 @@ impl Default for SpiceStream {
 }
 
 impl SpiceStream {
+    /// The observer of a connection captured from its middle, whose server → client bytes
+    /// look like `channel`'s messages with `kind` headers: both directions look for their
+    /// first message boundary, and are walked from there.
+    pub fn mid_stream(channel: ChannelType, kind: HeaderKind) -> Self {
+        let mut s = SpiceStream {
+            header: Some(kind),
+            ..SpiceStream::default()
+        };
+        s.obs.guessed_channel = Some(channel);
+        for (dir, side) in [(Direction::Up, &mut s.up), (Direction::Down, &mut s.down)] {
+            side.stage = Stage::Resync;
+            // Joining the stream is a search like the one after a hole, of no missing bytes.
+            s.obs.resyncs.push(Resync {
+                dir,
+                lost_at: 0,
+                gap: 0,
+                regained_at: None,
+                skipped: 0,
+            });
+        }
+        s
+    }
+
+    /// The channel type the walk reads messages as: the link message's, or the guess.
+    fn channel_type(obs: &SpiceObservations) -> Option<ChannelType> {
+        obs.link
+            .as_ref()
+            .map(|l| l.channel_type)
+            .or(obs.guessed_channel)
+    }
+
     /// The channel this connection carries, once its link message was seen.
     pub fn channel(&self) -> Option<(ChannelType, u8)> {
         self.obs
@@ -306,9 +340,7 @@ impl SpiceStream {
     /// The end of the capture: a search still open takes a boundary whose headers lead
     /// exactly to the last byte (a stream that ended soon after its hole).
     pub fn end(&mut self, notable: &mut dyn FnMut(Notable)) {
-        let (Some(kind), Some(channel)) =
-            (self.header, self.obs.link.as_ref().map(|l| l.channel_type))
-        else {
+        let (Some(kind), Some(channel)) = (self.header, Self::channel_type(&self.obs)) else {
             return;
         };
         for dir in [Direction::Up, Direction::Down] {
@@ -523,15 +555,15 @@ impl SpiceStream {
                     desync(obs, side, "message before both link messages".into());
                     return data.len();
                 };
-                let channel = obs.link.as_ref().map_or(ChannelType(0), |l| l.channel_type);
+                let channel = Self::channel_type(obs).unwrap_or(ChannelType(0));
                 Self::message_step(obs, side, kind, channel, dir, at, data, notable)
             }
             Stage::Resync => {
-                let (Some(kind), Some(link)) = (self.header, obs.link.as_ref()) else {
+                let (Some(kind), Some(channel)) = (self.header, Self::channel_type(obs)) else {
                     desync(obs, side, "capture hole before the link stage ended".into());
                     return data.len();
                 };
-                Self::resync_step(obs, side, kind, link.channel_type, dir, at, data);
+                Self::resync_step(obs, side, kind, channel, dir, at, data);
                 data.len()
             }
         }

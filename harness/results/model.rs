@@ -325,7 +325,9 @@ pub struct ChannelStats {
     pub leg: Option<String>,
     /// How the channel of this connection is known when the capture cannot tell: `"client"`
     /// for a TLS connection of spicebench's own client, matched by its local socket (its bytes
-    /// per channel are the client's plaintext counters, its wire bytes the capture's).
+    /// per channel are the client's plaintext counters, its wire bytes the capture's);
+    /// `"guessed"` for a connection captured from its middle, named after the channel its
+    /// message types fit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution: Option<String>,
     /// Server → client traffic.
