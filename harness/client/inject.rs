@@ -434,16 +434,20 @@ mod gate_test {
         (gate, peer)
     }
 
+    /// Everything the gate has written so far. The writer writes on the caller's thread, and
+    /// on loopback a returned write is already in the peer's queue: a non-blocking read
+    /// drains exactly what was sent, with no timeout standing for "nothing more comes".
     fn sent(peer: &mut TcpStream) -> Vec<InputMessage> {
-        peer.set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
+        peer.set_nonblocking(true).unwrap();
         let mut framer = Framer::new(HeaderKind::Mini);
         let mut buf = [0u8; 4096];
-        while let Ok(n) = peer.read(&mut buf) {
-            if n == 0 {
-                break;
+        loop {
+            match peer.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => framer.push(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("reading what the gate sent: {e}"),
             }
-            framer.push(&buf[..n]);
         }
         let mut out = Vec::new();
         while let Some(m) = framer.pop().unwrap() {
