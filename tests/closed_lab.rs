@@ -9,7 +9,6 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 /// Runs `args` as uid/gid 65534 with no groups and no capabilities.
 fn as_nobody(args: &[&str]) -> Output {
@@ -77,14 +76,7 @@ fn nobody_can_enter_a_running_lab_or_read_its_outputs() {
 
     // Wait until the drag plays: the lab is fully up.
     let events = out.join("events/glz.jsonl");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !std::fs::read_to_string(&events)
-        .unwrap_or_default()
-        .contains("\"kind\":\"input\"")
-    {
-        assert!(Instant::now() < deadline, "the drag never started");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::wait_for_event(&events, "input");
     let (xorg, cmdline) = common::processes_under(&out)
         .into_iter()
         .find(|(_, c)| c.contains("Xorg"))

@@ -255,20 +255,6 @@ fn wait_for_file(path: &Path) {
     }
 }
 
-/// Waits until the events log at `path` holds an input (the drag is being played).
-fn wait_for_input(path: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if std::fs::read_to_string(path)
-            .unwrap_or_default()
-            .contains("\"kind\":\"input\"")
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "no input in {}", path.display());
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn sigterm_mid_run_keeps_what_finished_and_closes_the_capture() {
@@ -289,7 +275,7 @@ fn sigterm_mid_run_keeps_what_finished_and_closes_the_capture() {
         .spawn()
         .unwrap();
     wait_for_file(&out.join("runs/glz.json"));
-    wait_for_input(&out.join("events/off.jsonl"));
+    common::wait_for_event(&out.join("events/off.jsonl"), "input");
     // SAFETY: SIGTERM to the spicebench process this test started.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGTERM);

@@ -332,21 +332,6 @@ fn start_two_configurations(dir: &Path, name: &str) -> (std::process::Child, std
     (child, out)
 }
 
-/// Waits until the events log at `path` holds an event of `kind` (the log is appended every
-/// 250 ms while the run goes): for `"input"`, the drag has started.
-fn wait_for_event(path: &Path, kind: &str) {
-    let needle = format!("\"kind\":\"{kind}\"");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !std::fs::read_to_string(path).is_ok_and(|t| t.contains(&needle)) {
-        assert!(
-            Instant::now() < deadline,
-            "no {kind} event in {}",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Waits until the first configuration is done and the second one's Xspice runs.
 fn second_xorg(out: &Path) -> u32 {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -371,7 +356,7 @@ fn xspice_killed_mid_run_fails_that_configuration_and_keeps_the_others() {
     let (child, out) = start_two_configurations(dir.path(), "kill");
     // Let the second configuration's drag start, then kill its Xspice.
     let victim = second_xorg(&out);
-    wait_for_event(&out.join("events/off.jsonl"), "input");
+    common::wait_for_event(&out.join("events/off.jsonl"), "input");
     // SAFETY: SIGKILL to an Xorg this test's spicebench started (found by its run directory).
     unsafe {
         libc::kill(victim as i32, libc::SIGKILL);
@@ -411,7 +396,7 @@ fn ctrl_c_stops_everything_and_keeps_finished_results() {
     let dir = tempfile::tempdir().unwrap();
     let (child, out) = start_two_configurations(dir.path(), "int");
     second_xorg(&out);
-    wait_for_event(&out.join("events/off.jsonl"), "input");
+    common::wait_for_event(&out.join("events/off.jsonl"), "input");
     // SAFETY: SIGINT (what Ctrl-C sends) to the spicebench process this test started.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);

@@ -176,3 +176,19 @@ pub fn drag_steps(
     let scenario = spicebench::scenario::Scenario::parse(&text, Path::new("test.toml")).unwrap();
     spicebench::run::viewer::native::schedule(&scenario.input_plan(), start_us)
 }
+
+/// Waits until the run's events log at `path` holds an event of `kind` (the log is appended
+/// every 250 ms while the run goes): for `"input"` (our client) or `"xinput"`
+/// (remote-viewer), the drag is being played. 90 s hang guard.
+pub fn wait_for_event(path: &Path, kind: &str) {
+    let needle = format!("\"kind\":\"{kind}\"");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while !std::fs::read_to_string(path).is_ok_and(|t| t.contains(&needle)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {kind} event in {}",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
