@@ -255,7 +255,6 @@ fn wait_for_file(path: &Path) {
     }
 }
 
-
 #[test]
 fn sigterm_mid_run_keeps_what_finished_and_closes_the_capture() {
     let _lab = common::lab_lock();

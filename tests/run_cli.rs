@@ -279,13 +279,63 @@ fn wrong_password_is_permission_denied_with_advice() {
         let r = RunResult::read(dir.path().join("o/runs/glz.json")).unwrap();
         assert_eq!(r.config.target, "external");
         assert_eq!(r.config.compression_mechanism, "client-preference");
+    }
+    common::assert_nothing_left(dir.path());
+}
+
+#[test]
+fn an_external_server_compresses_as_the_client_prefers() {
+    // Xspice set to auto_glz, with a desktop that sends images during the drag; the scenario
+    // asks for `off`: only if the client's PREFERRED_COMPRESSION reached the server do the
+    // images come as plain bitmaps, and not one as GLZ.
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let xspice = spicebench::lab::Xspice::start(
+            &spicebench::lab::XspiceConfig {
+                ticket: spicebench::secret::Secret::new("pw"),
+                ..Default::default()
+            },
+            &dir.path().join("lab"),
+        )
+        .unwrap();
+        assert_eq!(xspice_default_compression(), "auto_glz");
+        let _desktop =
+            spicebench::lab::Desktop::start(&xspice.display(), 1024, 768, dir.path()).unwrap();
+        let scenario = write(
+            dir.path(),
+            "s.toml",
+            &external_scenario(xspice.port(), "SPICEBENCH_TEST_PW")
+                .replace("compression = [\"glz\"]", "compression = [\"off\"]"),
+        );
+        let run = spicebench()
+            .args(["run", scenario.to_str().unwrap(), "--out"])
+            .arg(dir.path().join("o"))
+            .env("SPICEBENCH_TEST_PW", "pw")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(0), "{stderr}");
+        let r = RunResult::read(dir.path().join("o/runs/off.json")).unwrap();
+        assert_eq!(r.config.compression_mechanism, "client-preference");
+        let bitmaps = r
+            .images
+            .iter()
+            .filter(|i| i.image_type == "BITMAP")
+            .map(|i| i.count)
+            .sum::<u64>();
+        assert!(bitmaps > 100, "{:?}", r.images);
         assert!(
-            r.images.iter().all(|i| i.image_type != "QUIC"),
+            r.images.iter().all(|i| i.image_type == "BITMAP"),
             "{:?}",
             r.images
         );
     }
     common::assert_nothing_left(dir.path());
+}
+
+fn xspice_default_compression() -> String {
+    spicebench::lab::XspiceConfig::default().image_compression
 }
 
 #[test]

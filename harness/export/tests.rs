@@ -235,10 +235,11 @@ fn report_names_a_missing_baseline() {
     let mut o = opts();
     o.baseline = Some("glz".into());
     let html = report_html(&real(), &o);
+    let at = html.find("the display bytes of").unwrap_or(0);
     assert!(
         html.contains("2.28× the display bytes of glz"),
-        "{}",
-        &html[..0]
+        "the baseline sentence reads: {}",
+        &html[at.saturating_sub(40)..(at + 60).min(html.len())]
     );
     o.baseline = Some("nope".into());
     let html = report_html(&real(), &o);

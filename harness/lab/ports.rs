@@ -104,7 +104,16 @@ mod test {
 
     #[test]
     fn finds_a_free_port_and_display() {
-        assert!(free_loopback_port().unwrap() > 0);
-        assert!(free_display(20).is_some());
+        // Free means a listener can take it at once, and nothing listens there yet.
+        let port = free_loopback_port().unwrap();
+        assert!(!is_listening(port));
+        let l = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+        assert!(is_listening(port));
+        drop(l);
+        // The display found has neither lock file nor socket, and it is the first such.
+        let n = free_display(20).unwrap();
+        assert!(!Path::new(&format!("/tmp/.X{n}-lock")).exists());
+        assert!(!Path::new(&format!("/tmp/.X11-unix/X{n}")).exists());
+        assert_eq!(free_display(n), Some(n));
     }
 }
