@@ -91,6 +91,37 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
         assert_eq!(r.bursts.len(), 1);
         assert!(r.timeline.series.iter().any(|s| s.key == "display/down"));
     }
+    // Settle, derived by hand from the events log: never shorter than the display's first
+    // update after the last input.
+    for name in ["off", "glz"] {
+        let r = RunResult::read(out.join(format!("runs/{name}.json"))).unwrap();
+        let events: Vec<serde_json::Value> =
+            std::fs::read_to_string(out.join(format!("events/{name}.jsonl")))
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+        let t = |e: &serde_json::Value| e["t_us"].as_u64().unwrap();
+        let last_input = events
+            .iter()
+            .filter(|e| e["kind"] == "input")
+            .map(t)
+            .max()
+            .unwrap();
+        let first_reply = events
+            .iter()
+            .filter(|e| e["kind"] == "update")
+            .map(t)
+            .filter(|&u| u > last_input)
+            .min()
+            .expect("the display answered the last input");
+        let settle_us = (r.latency.settle_ms.expect("settle") * 1000.0).round() as u64;
+        assert!(
+            settle_us >= first_reply - last_input,
+            "{name}: settle {settle_us} µs, reply {} µs",
+            first_reply - last_input
+        );
+    }
     // The capture: wire numbers per channel, no kernel drops, and `spicebench analyze` of the
     // run's own pcapng gives exactly the same wire numbers.
     for (name, r) in [("off", &off), ("glz", &glz)] {

@@ -45,7 +45,7 @@ pub mod transport;
 pub use histogram::{decode_histogram, encode_histogram, latency_histogram, HistogramError};
 pub use latency::{input_to_display, latency_summary, LATENCY_HORIZON_US};
 pub use rates::rates;
-pub use settle::{quiet_deadline_us, settle_time_us, QUIET_US};
+pub use settle::{display_reply_us, quiet_deadline_us, settle_time_us, QUIET_US};
 pub use timeline::{build_timeline, BIN_MS, MAX_BINS};
 pub use traffic::{series_key, Direction, TrafficSample};
 

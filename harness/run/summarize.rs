@@ -11,7 +11,8 @@ use crate::analyze::accounting::{net_test_verdict, Tally};
 use crate::analyze::causal::{self, LatencyEvidence};
 use crate::analyze::latency::nearest_rank;
 use crate::analyze::{
-    build_timeline, rates, series_key, settle_time_us, TrafficSample, BIN_MS, QUIET_US,
+    build_timeline, display_reply_us, rates, series_key, settle_time_us, TrafficSample, BIN_MS,
+    QUIET_US,
 };
 use crate::client::EventLog;
 use crate::probe::stamp::decode;
@@ -132,13 +133,18 @@ fn bursts(facts: &RunFacts) -> Vec<Burst> {
 /// Last input → settle, and the end of the measured interval (first input → end of settle,
 /// at least [`QUIET_US`] after the last input, never past the end of data).
 fn settle_and_interval(
-    inputs: &[u64],
+    inputs: &[StampedInput],
+    stamps: &[Stamp],
     updates: &[u64],
     end_us: u64,
 ) -> (Option<u64>, Option<(u64, u64)>) {
-    let first_input = inputs.iter().copied().min();
-    let last_input = inputs.iter().copied().max();
-    let settle_us = last_input.and_then(|last| settle_time_us(last, updates, QUIET_US, end_us));
+    let first_input = inputs.iter().map(|i| i.sent).min();
+    let last = inputs.iter().max_by_key(|i| i.sent);
+    let last_input = last.map(|i| i.sent);
+    let settle_us = last.and_then(|l| {
+        let reply = display_reply_us(l.sent, l.state, stamps, updates);
+        settle_time_us(l.sent, reply, updates, QUIET_US, end_us)
+    });
     let measured_end = match (last_input, settle_us) {
         (Some(last), Some(s)) => last + s.max(QUIET_US),
         _ => end_us,
@@ -157,10 +163,9 @@ pub fn summarize_screen(
     facts: &RunFacts,
     result: &mut RunResult,
 ) -> Option<(u64, u64)> {
-    let sent: Vec<u64> = screen.inputs.iter().map(|i| i.issued_us).collect();
     let damage: Vec<u64> = screen.damage.iter().map(|d| d.at_us).collect();
-    let (settle_us, interval) = settle_and_interval(&sent, &damage, facts.end_us);
     let (inputs, stamps, others) = screen_evidence(screen);
+    let (settle_us, interval) = settle_and_interval(&inputs, &stamps, &damage, facts.end_us);
     causal::measure(
         "xdamage",
         &LatencyEvidence {
@@ -234,10 +239,9 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Op
     timeline.unit = Some("payload".into());
 
     // An input's time is when the client began writing it (InputRecord::issued_us).
-    let sent: Vec<u64> = log.inputs.iter().map(|i| i.issued_us).collect();
     let updates: Vec<u64> = log.updates.iter().map(|u| u.at_us).collect();
-    let (settle_us, interval) = settle_and_interval(&sent, &updates, facts.end_us);
     let (inputs, stamps, others) = latency_evidence(log);
+    let (settle_us, interval) = settle_and_interval(&inputs, &stamps, &updates, facts.end_us);
     result.rates = match interval {
         Some((from, to)) => rates(&timeline, from, to),
         None => Vec::new(),
