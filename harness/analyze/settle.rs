@@ -124,23 +124,23 @@ mod tests {
 
     #[test]
     fn settle_is_never_shorter_than_the_reply_to_the_last_input() {
-        // The probe stamps the last input's state at 1.2 s; an update at 1.01 s (an earlier
-        // input's) and quiet after it would otherwise say 10 ms.
+        // The probe stamps the last input's state at 1.35 s. An update at 1.01 s (an earlier
+        // input's), quiet for 340 ms after it, would otherwise settle the display at 10 ms.
         let state = PointerState {
             x: 5,
             y: 6,
             pressed: false,
         };
         let stamps = [Stamp {
-            at: 1_200 * MS,
+            at: 1_350 * MS,
             state,
         }];
-        let updates = [1_010 * MS, 1_200 * MS];
+        let updates = [1_010 * MS, 1_350 * MS];
         let reply = display_reply_us(1_000 * MS, Some(state), &stamps, &updates);
-        assert_eq!(reply, Some(1_200 * MS));
+        assert_eq!(reply, Some(1_350 * MS));
         assert_eq!(
             settle_time_us(1_000 * MS, reply, &updates, QUIET, 5_000 * MS),
-            Some(200 * MS)
+            Some(350 * MS)
         );
         // Without the probe, the reply is the first update after the input.
         assert_eq!(
