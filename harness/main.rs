@@ -501,9 +501,8 @@ fn analyze(
         Format::Json => serde_json::to_string_pretty(&result)? + "\n",
     };
     match out {
-        Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
-        }
+        Some(path) => spicebench::results::file::write_bytes_atomic(path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?,
         None => print!("{text}"),
     }
     Ok(0)

@@ -158,3 +158,41 @@ fn a_capture_without_spice_says_so() {
     let r = json(&analyze(&[sample().to_str().unwrap(), "--format", "json"]));
     assert!(!r.warnings.iter().any(|w| w.contains("no plain SPICE")));
 }
+
+#[test]
+fn analyze_out_writes_the_file_and_prints_nothing_else() {
+    let capture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings/sb-drag-glz/capture.pcapng");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sub/analysis.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .args([
+            "analyze",
+            capture.to_str().unwrap(),
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stdout = Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .args(["analyze", capture.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap()
+        .stdout;
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let printed: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(written, printed);
+}

@@ -137,3 +137,59 @@ fn missing_metadata_is_an_error_naming_the_file() {
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("recording.toml: missing"), "{t}");
 }
+
+#[test]
+fn a_warning_that_appears_or_goes_away_is_a_regression() {
+    // The expectation holds a warning the analysis no longer gives (and, written back by
+    // --update, no longer holds one it gives): both directions fail.
+    let (lib, rec) = library_with("sb-drag-glz");
+    let path = rec.join("expected.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let warnings = v["warnings"].as_array_mut().unwrap();
+    let had = warnings.len();
+    assert!(had > 0, "the recording carries a warning");
+    let removed = warnings.remove(0);
+    warnings.push(serde_json::json!(
+        "an old warning the analyser no longer gives"
+    ));
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let out = spicebench(&["check", lib.path().to_str().unwrap()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("warning: an old warning the analyser no longer gives"),
+        "{t}"
+    );
+    let removed = removed.as_str().unwrap();
+    assert!(
+        t.contains(&format!("warning: {}", &removed[..removed.len().min(40)])),
+        "{t}"
+    );
+}
+
+#[test]
+fn a_tolerance_file_loosens_what_it_names_and_a_bad_one_says_where() {
+    // A 3 % change of a rate fails at the default 1 %, passes with the file's 5 %; image
+    // counts stay exact whatever the file says about rates.
+    let (lib, rec) = library_with("sb-drag-glz");
+    let path = rec.join("expected.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let rate = &mut v["rates"][0]["mean_mib_s"];
+    *rate = serde_json::json!(rate.as_f64().unwrap() * 1.03);
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let lib_path = lib.path().to_str().unwrap();
+    let strict = spicebench(&["check", lib_path]);
+    assert_eq!(strict.status.code(), Some(1), "{}", text(&strict));
+    let tol = lib.path().join("tolerances.toml");
+    std::fs::write(&tol, "[relative]\n\"rate \" = 0.05\n").unwrap();
+    let loose = spicebench(&["check", lib_path, "--tolerance-file", tol.to_str().unwrap()]);
+    assert_eq!(loose.status.code(), Some(0), "{}", text(&loose));
+    // A tolerance that is not a number names the file and the key.
+    std::fs::write(&tol, "[relative]\n\"rate \" = \"lots\"\n").unwrap();
+    let bad = spicebench(&["check", lib_path, "--tolerance-file", tol.to_str().unwrap()]);
+    let t = text(&bad);
+    assert_eq!(bad.status.code(), Some(2), "{t}");
+    assert!(t.contains("tolerances.toml") && t.contains("rate"), "{t}");
+}

@@ -28,7 +28,19 @@ pub fn metrics(r: &RunResult) -> BTreeMap<String, f64> {
             if let Some(p) = d.packets {
                 put(format!("{id} {dir}.packets"), p as f64);
             }
+            if let Some(b) = d.retransmitted_bytes {
+                put(format!("{id} {dir}.retransmitted_bytes"), b as f64);
+            }
         }
+    }
+    if let Some(c) = &r.capture {
+        put("capture missing_bytes".into(), c.missing_bytes as f64);
+        put("capture unparsed_bytes".into(), c.unparsed_bytes as f64);
+    }
+    // A warning says a number should not be trusted: one that appears or goes away is a
+    // change like any other (its text carries its numbers, so they are compared too).
+    for w in &r.warnings {
+        put(format!("warning: {w}"), 1.0);
     }
     for msg in &r.messages {
         let id = format!("message {}/{}/{}", msg.channel, msg.direction, msg.name);
@@ -130,10 +142,12 @@ mod test {
                 wire_bytes: Some(20),
                 messages: 2,
                 packets: Some(3),
-                retransmitted_bytes: None,
+                retransmitted_bytes: Some(4),
             },
             ..ChannelStats::default()
         });
+        r.warnings
+            .push("display flow: 4 payload bytes were sent again".into());
         r.rates.push(Rate {
             key: "display/down".into(),
             mean_mib_s: 0.5,
@@ -150,5 +164,13 @@ mod test {
         assert_eq!(m["latency input_to_display.p50_ms"], 1.5);
         assert_eq!(m["latency input_to_display.count"], 7.0);
         assert!(!m.contains_key("latency input_to_display.p99_ms"));
+        assert_eq!(
+            m["channel display 127.0.0.1:4000→127.0.0.1:5930 down.retransmitted_bytes"],
+            4.0
+        );
+        assert_eq!(
+            m["warning: display flow: 4 payload bytes were sent again"],
+            1.0
+        );
     }
 }

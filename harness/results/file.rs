@@ -55,47 +55,51 @@ pub enum ResultsError {
 /// across processes.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-impl RunResult {
-    /// Writes pretty JSON to `path` so that readers only ever see a complete file: the
-    /// text goes to a temp file in the same directory, is fsynced, then renamed over
-    /// `path`. Missing parent directories are created.
-    pub fn write_atomic(&self, path: &Path) -> io::Result<()> {
-        let file_name = path.file_name().ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("{}: not a file path", path.display()),
-            )
-        })?;
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        fs::create_dir_all(dir)?;
+/// Writes `bytes` to `path` so that readers only ever see a complete file: they go to a temp
+/// file in the same directory, are fsynced, then renamed over `path`. Missing parent
+/// directories are created.
+pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let file_name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{}: not a file path", path.display()),
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(dir)?;
 
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(file_name);
+    temp_name.push(format!(
+        ".tmp-{}-{}",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let temp = dir.join(temp_name);
+
+    let written = write_synced(&temp, bytes).and_then(|()| fs::rename(&temp, path));
+    if let Err(e) = written {
+        // The temp file is ours alone; leaving it would litter the results directory.
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    // Makes the rename itself durable. Best effort: some filesystems refuse to sync
+    // a directory, and the data is already safe in the file.
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+impl RunResult {
+    /// Writes pretty JSON to `path` with [`write_bytes_atomic`].
+    pub fn write_atomic(&self, path: &Path) -> io::Result<()> {
         let mut json = serde_json::to_vec_pretty(self)?;
         json.push(b'\n');
-
-        let mut temp_name = std::ffi::OsString::from(".");
-        temp_name.push(file_name);
-        temp_name.push(format!(
-            ".tmp-{}-{}",
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let temp = dir.join(temp_name);
-
-        let written = write_synced(&temp, &json).and_then(|()| fs::rename(&temp, path));
-        if let Err(e) = written {
-            // The temp file is ours alone; leaving it would litter the results directory.
-            let _ = fs::remove_file(&temp);
-            return Err(e);
-        }
-        // Makes the rename itself durable. Best effort: some filesystems refuse to sync
-        // a directory, and the data is already safe in the file.
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        write_bytes_atomic(path, &json)
     }
 
     /// Reads and checks a result file. The schema is checked before the shape, so a file
@@ -214,6 +218,24 @@ mod tests {
         let text = fs::read_to_string(&path).unwrap();
         assert!(text.ends_with("}\n"));
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_and_no_temp() {
+        // The rename cannot replace a non-empty directory: the write fails, says so, and
+        // leaves nothing of its own behind.
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.json");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("keep"), b"old").unwrap();
+        assert!(write_bytes_atomic(&target, b"new").is_err());
+        assert_eq!(fs::read(target.join("keep")).unwrap(), b"old");
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(names, ["out.json"]);
     }
 
     #[test]

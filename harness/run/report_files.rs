@@ -2,10 +2,10 @@
 //! The contents come from the pure exporters; this module adds what they must not read
 //! themselves (the clock, the machine) and does the I/O.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::export::{csv_table, markdown_table, report_html, FailedRun, ReportOptions};
+use crate::results::file::write_bytes_atomic;
 use crate::results::{rfc3339, RunResult};
 
 /// Facts about this machine for the report's "what was run" section.
@@ -37,27 +37,11 @@ pub fn machine_info() -> Vec<(String, String)> {
     info
 }
 
-/// Writes through a temporary file and a rename, so a reader never sees half a file; on any
-/// failure (a full disk) the temporary file is removed and the old file stays.
+/// [`write_bytes_atomic`] (a reader never sees half a file; on a failure the old file stays),
+/// with the path in the error.
 fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("report")
-    ));
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+    write_bytes_atomic(path, text.as_bytes())
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
 /// Writes `dir/index.html`, `dir/summary.md` and `dir/summary.csv` (the `failed`
