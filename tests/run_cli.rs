@@ -142,8 +142,18 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
                 .unwrap_or_else(|| panic!("{} not in the analysis", c.channel));
             assert_eq!(w.channel, c.channel);
             assert_eq!(
-                (w.down.wire_bytes, w.up.wire_bytes),
-                (c.down.wire_bytes, c.up.wire_bytes)
+                (
+                    w.down.wire_bytes,
+                    w.up.wire_bytes,
+                    w.down.packets,
+                    w.up.packets
+                ),
+                (
+                    c.down.wire_bytes,
+                    c.up.wire_bytes,
+                    c.down.packets,
+                    c.up.packets
+                )
             );
             assert!(c.down.wire_bytes.unwrap() > c.down.payload_bytes);
             // The capture sees every byte the client wrote, and every byte it read; beyond
@@ -165,6 +175,31 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
                 w.down.payload_bytes,
                 c.down.payload_bytes
             );
+        }
+        // The same connections; every message the client wrote, the capture saw, type by
+        // type; of what it read, the capture saw at least as much (see above), images too.
+        assert_eq!(a.channels.len(), r.channels.len());
+        for m in &r.messages {
+            let seen = a
+                .messages
+                .iter()
+                .find(|x| {
+                    (&x.channel, &x.direction, x.msg_type) == (&m.channel, &m.direction, m.msg_type)
+                })
+                .map_or(0, |x| x.count);
+            if m.direction == "up" {
+                assert_eq!(seen, m.count, "{m:?}");
+            } else {
+                assert!(seen >= m.count, "{m:?}: capture {seen}");
+            }
+        }
+        for i in &r.images {
+            let seen = a
+                .images
+                .iter()
+                .find(|x| x.code == i.code)
+                .map_or(0, |x| x.count);
+            assert!(seen >= i.count, "{i:?}: capture {seen}");
         }
         // The capture's own latency is measured at the wire, before the client reads an
         // update and after it sent its input: never slower than the client's.
@@ -600,4 +635,78 @@ fn report_compares_results_from_two_separate_runs() {
         stderr.contains("--baseline zzz") && stderr.contains("glz"),
         "{stderr}"
     );
+}
+
+#[test]
+fn quiet_run_with_a_compression_override_then_record_and_check_it() {
+    // `--compression glz` replaces the scenario's [off, glz]; `--quiet` prints the table and
+    // nothing else; `record` promotes the run's capture into a library that `check` passes,
+    // and whose expectation is the analysis of that capture.
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        dir.path(),
+        "s.toml",
+        &common::drag_scenario("quiet", &["off", "glz"]),
+    );
+    let out = dir.path().join("out");
+    let run = spicebench()
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--quiet",
+            "--compression",
+            "glz",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.trim().is_empty(), "quiet, yet: {stderr}");
+    assert!(
+        stdout.contains("display MiB") && stdout.contains("glz"),
+        "{stdout}"
+    );
+    let runs: Vec<String> = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(runs, ["glz.json"]);
+
+    let lib = dir.path().join("lib");
+    let rec = spicebench()
+        .args(["record", "--name", "mine", "--recordings"])
+        .arg(&lib)
+        .arg(out.join("glz"))
+        .output()
+        .unwrap();
+    assert!(
+        rec.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rec.stderr)
+    );
+    let mut files: Vec<String> = std::fs::read_dir(lib.join("mine"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["capture.pcapng", "expected.json", "recording.toml"]);
+    let check = spicebench().arg("check").arg(&lib).output().unwrap();
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(0), "{text}");
+    assert!(text.contains("check: 1 passed, 0 failed"), "{text}");
+    // The expectation is the capture's analysis: the same display bytes as the run's own
+    // capture numbers.
+    let expected = RunResult::read(lib.join("mine/expected.json")).unwrap();
+    let measured = RunResult::read(out.join("runs/glz.json")).unwrap();
+    let wire = |r: &RunResult| -> Vec<Option<u64>> {
+        r.channels.iter().map(|c| c.down.wire_bytes).collect()
+    };
+    assert_eq!(wire(&expected), wire(&measured));
+    common::assert_nothing_left(dir.path());
 }
