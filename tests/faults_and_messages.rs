@@ -407,5 +407,13 @@ fn a_signal_during_start_up_stops_at_once_and_leaves_nothing() {
         "{e}"
     );
     assert!(String::from_utf8_lossy(&done.stdout).contains("not run (interrupted)"));
+    // The report survives: written with the configuration listed as not run.
+    let summary = std::fs::read_to_string(out.join("summary.md")).expect("summary.md");
+    assert!(summary.contains("interrupted"), "{summary}");
+    let html = std::fs::read_to_string(out.join("index.html")).expect("index.html");
+    assert!(
+        html.contains("glz.ssh-x.remote-viewer"),
+        "no row for the configuration"
+    );
     common::assert_lab_clean(dir.path(), &homes);
 }

@@ -527,6 +527,13 @@ fn ctrl_c_stops_everything_and_keeps_finished_results() {
     );
     assert!(stdout.contains("not run (interrupted)"), "{stdout}");
     assert!(RunResult::read(out.join("runs/glz.json")).is_ok());
+    // The report keeps the finished configuration and names the one the signal stopped.
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("glz"), "{summary}");
+    assert!(
+        summary.contains("not run: interrupted (SIGINT)"),
+        "{summary}"
+    );
     common::assert_nothing_left(dir.path());
 }
 

@@ -119,20 +119,30 @@ pub async fn run_matrix(
         super::configuration::restrict_outputs(out_dir, options.output_mode);
         progress.config_finished();
     }
+    if outcome.interrupted.is_some() {
+        // Once more with every configuration the signal kept from running listed.
+        write_matrix_report(scenario, out_dir, &mut outcome, &line);
+        super::configuration::restrict_outputs(out_dir, options.output_mode);
+    }
     outcome
 }
 
-/// Rewrites the report from everything so far: measured configurations and failed ones.
+/// Rewrites the report from everything so far: measured configurations, failed ones, and
+/// those a signal kept from running (listed with the signal, so an interrupted sweep leaves
+/// a report that says what it did not measure, even before its first result).
 fn write_matrix_report(
     scenario: &Scenario,
     out_dir: &Path,
     outcome: &mut MatrixOutcome,
     line: &dyn Fn(String),
 ) {
-    if outcome.done.is_empty() && outcome.failed.is_empty() {
+    if outcome.done.is_empty() && outcome.failed.is_empty() && outcome.not_run.is_empty() {
         return;
     }
     let results: Vec<RunResult> = outcome.done.iter().map(|(_, r, _)| r.clone()).collect();
+    let not_run = outcome
+        .interrupted
+        .map(|signal| format!("not run: {signal}"));
     let failed: Vec<FailedRun> = outcome
         .failed
         .iter()
@@ -140,6 +150,10 @@ fn write_matrix_report(
             name: c.name.clone(),
             error: e.clone(),
         })
+        .chain(outcome.not_run.iter().map(|c| FailedRun {
+            name: c.name.clone(),
+            error: not_run.clone().unwrap_or_else(|| "not run".into()),
+        }))
         .collect();
     let title = format!(
         "{} on {}: {} configuration(s)",
