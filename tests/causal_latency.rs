@@ -84,16 +84,19 @@ fn a_drag_gets_a_causal_sample_per_input_and_the_capture_alone_gives_the_same() 
         wire.latency.probe.as_ref().map(|p| p.answered),
         Some(probe.answered)
     );
-    // The same inputs answered by the same frames: the distributions differ only by where
-    // the clocks stand (packet times vs the client's write and read), well under a
-    // millisecond here on loopback.
+    // The same inputs answered by the same frames, each timed later on the wire than the
+    // client began writing it and earlier than the client read its answer: every wire
+    // sample is at most its live one, so every percentile is too (whatever the machine's
+    // speed).
     for (live_ms, wire_ms) in [
         (causal.p50_ms, wire_lat.p50_ms),
         (causal.p90_ms, wire_lat.p90_ms),
+        (causal.max_ms, wire_lat.max_ms),
     ] {
         let (l, w) = (live_ms.unwrap(), wire_ms.unwrap());
-        assert!((l - w).abs() < 0.5, "live {l} ms, capture {w} ms");
+        assert!(w <= l, "live {l} ms, capture {w} ms");
     }
+    assert_eq!(wire_lat.count, causal.count);
     // The run's own capture numbers say the same.
     assert_eq!(lat.capture.as_ref().map(|c| c.count), Some(wire_lat.count));
     common::assert_lab_clean(dir.path(), &homes);
