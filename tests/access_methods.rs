@@ -80,26 +80,9 @@ fn tunnel_attribution_equals_tsharks_and_the_relay_leg_counts_once() {
         let t = conv
             .get(&(client.clone(), c.server.clone()))
             .unwrap_or_else(|| panic!("tshark has no connection {client} → {}", c.server));
-        for (dir, d, t) in [("up", &c.up, t[0]), ("down", &c.down, t[1])] {
-            // Loopback retransmits under load: those frames count on the wire, once in the
-            // stream.
-            assert_eq!(
-                (
-                    d.packets,
-                    d.wire_bytes,
-                    d.payload_bytes,
-                    d.retransmitted_bytes
-                ),
-                (
-                    Some(t.frames),
-                    Some(t.frame_bytes),
-                    t.payload,
-                    Some(t.retransmitted)
-                ),
-                "{} {dir}",
-                c.channel
-            );
-        }
+        // Loopback retransmits under load: those frames count on the wire, once in the
+        // stream.
+        common::tshark::assert_connection_matches(c, t, "tunnel");
     }
     assert_eq!(conv.len(), result.channels.len(), "connections tshark sees");
 

@@ -15,14 +15,14 @@
 //! and one idle update at t − 500 ms, before any input, which answers nothing. Sorted
 //! samples 2.5, 3.0, 5.5, 10.0: nearest-rank p50 3.0 ms, p90 and max 10.0 ms.
 
+mod common;
+
 use std::net::Ipv4Addr;
 use std::path::Path;
-use std::process::Command;
 
 use etherparse::PacketBuilder;
 use spicebench::capture::{LinkType, PcapngWriter};
 use spicebench::client::caps;
-use spicebench::results::RunResult;
 use spicebench::wire::header::emit_message;
 use spicebench::wire::inputs::{self, InputMessage};
 use spicebench::wire::link::{LinkMess, LinkReply};
@@ -199,16 +199,7 @@ fn latency_samples_of_a_hand_built_capture_are_the_ones_worked_out_by_hand() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("constructed.pcapng");
     cap.write(&path);
-    let out = Command::new(env!("CARGO_BIN_EXE_spicebench"))
-        .args(["analyze", path.to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: RunResult = serde_json::from_slice(&out.stdout).unwrap();
+    let r = common::analyze_json(&path);
     let mut names: Vec<&str> = r.channels.iter().map(|c| c.channel.as_str()).collect();
     names.sort_unstable();
     assert_eq!(names, ["display", "inputs", "main"], "{:?}", r.warnings);

@@ -14,7 +14,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use spicebench::capture::{open_file, LinkType, PcapngWriter};
@@ -24,19 +23,6 @@ use spicebench::wire::names::image_type_name;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn analyze(capture: &Path) -> RunResult {
-    let out = Command::new(env!("CARGO_BIN_EXE_spicebench"))
-        .args(["analyze", capture.to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "spicebench analyze: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 struct Frame {
@@ -219,6 +205,19 @@ enum HoleStart {
     EndOfLargest,
 }
 
+/// The (client, server) sockets of the first-leg connection of `channel`.
+fn endpoints(r: &RunResult, channel: &str) -> (SocketAddr, SocketAddr) {
+    let c = r
+        .channels
+        .iter()
+        .find(|c| c.channel == channel && c.leg.is_none())
+        .unwrap_or_else(|| panic!("no {channel} connection"));
+    (
+        c.client.as_deref().unwrap().parse().unwrap(),
+        c.server.parse().unwrap(),
+    )
+}
+
 /// When the client sent its first mouse message (inputs-channel types from 111 on; key
 /// modifiers go out at connect), in ns since the epoch, as tshark decodes it.
 fn first_input_ns(capture: &Path, clean: &RunResult) -> u64 {
@@ -255,14 +254,8 @@ fn first_input_ns(capture: &Path, clean: &RunResult) -> u64 {
 /// checked too).
 fn cut_and_check(recording: &str, holes: &[(HoleStart, usize)]) -> bool {
     let path = root().join(recording);
-    let clean = analyze(&path);
-    let display = clean
-        .channels
-        .iter()
-        .find(|c| c.channel == "display" && c.leg.is_none())
-        .unwrap();
-    let client: SocketAddr = display.client.as_deref().unwrap().parse().unwrap();
-    let server: SocketAddr = display.server.parse().unwrap();
+    let clean = common::analyze_json(&path);
+    let (client, server) = endpoints(&clean, "display");
     let all = frames(&path);
     let (stream, ranges) = down_stream(&all, server, client);
     let msgs = messages(&stream);
@@ -351,7 +344,7 @@ fn cut_and_check(recording: &str, holes: &[(HoleStart, usize)]) -> bool {
     let dir = tempfile::tempdir().unwrap();
     let cut_path = dir.path().join("cut.pcapng");
     write_without(&all, &drop, &cut_path);
-    let cut = analyze(&cut_path);
+    let cut = common::analyze_json(&cut_path);
     let what = format!("{recording}: stream bytes {holes:?} dropped, resyncs {resyncs:?}");
 
     assert_eq!(display_down_counts(&cut), want_msgs, "{what}");
@@ -461,14 +454,8 @@ fn a_display_connection_captured_from_its_middle_is_walked_and_guessed() {
     // the viewer connected). Its channel must be guessed from the message types, and every
     // display message from the first boundary on counted.
     let path = root().join("recordings/sb-drag-glz/capture.pcapng");
-    let clean = analyze(&path);
-    let display = clean
-        .channels
-        .iter()
-        .find(|c| c.channel == "display" && c.leg.is_none())
-        .unwrap();
-    let client: SocketAddr = display.client.as_deref().unwrap().parse().unwrap();
-    let server: SocketAddr = display.server.parse().unwrap();
+    let clean = common::analyze_json(&path);
+    let (client, server) = endpoints(&clean, "display");
     let all = frames(&path);
     let (stream, ranges) = down_stream(&all, server, client);
     let msgs = messages(&stream);
@@ -504,7 +491,7 @@ fn a_display_connection_captured_from_its_middle_is_walked_and_guessed() {
     let dir = tempfile::tempdir().unwrap();
     let cut_path = dir.path().join("mid.pcapng");
     write_without(&all, &drop, &cut_path);
-    let cut = analyze(&cut_path);
+    let cut = common::analyze_json(&cut_path);
     let what = format!("stream joined at byte {start}, first boundary {boundary}");
     assert!(
         want_msgs.values().sum::<u64>() > 500,
@@ -548,7 +535,7 @@ fn an_ssh_connection_captured_from_its_middle_is_not_taken_for_spice() {
     // Encrypted bytes walk as no channel's messages: the tunnel's SSH connection, its start
     // cut off, stays `unknown`.
     let path = root().join("recordings/rv-ssh-tunnel-auto_glz/capture.pcapng");
-    let clean = analyze(&path);
+    let clean = common::analyze_json(&path);
     let ssh = clean
         .channels
         .iter()
@@ -571,7 +558,7 @@ fn an_ssh_connection_captured_from_its_middle_is_not_taken_for_spice() {
     let dir = tempfile::tempdir().unwrap();
     let cut_path = dir.path().join("mid-ssh.pcapng");
     write_without(&all, &drop, &cut_path);
-    let cut = analyze(&cut_path);
+    let cut = common::analyze_json(&cut_path);
     let c = cut
         .channels
         .iter()

@@ -14,7 +14,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::tshark::{
     tshark, tshark_conversations, tshark_loses_step_at_link_result, tshark_spice_counts,
@@ -24,19 +23,6 @@ use spicebench::results::RunResult;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn spicebench_analyze(capture: &Path) -> RunResult {
-    let out = Command::new(env!("CARGO_BIN_EXE_spicebench"))
-        .args(["analyze", capture.to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "spicebench analyze failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn channel_types(capture: &Path) -> BTreeMap<String, u8> {
@@ -71,7 +57,7 @@ fn channel_types(capture: &Path) -> BTreeMap<String, u8> {
 }
 
 fn check(capture: &Path, expect_ssh: bool) -> RunResult {
-    let ours = spicebench_analyze(capture);
+    let ours = common::analyze_json(capture);
     let theirs = tshark_conversations(capture);
     assert_eq!(
         ours.channels.len(),
@@ -84,25 +70,7 @@ fn check(capture: &Path, expect_ssh: bool) -> RunResult {
         let t = theirs
             .get(&key)
             .unwrap_or_else(|| panic!("{key:?} not in tshark's conversations {theirs:?}"));
-        for (dir, d) in [(0, &c.up), (1, &c.down)] {
-            let t = t[dir];
-            assert_eq!(
-                (
-                    d.packets,
-                    d.wire_bytes,
-                    d.payload_bytes,
-                    d.retransmitted_bytes
-                ),
-                (
-                    Some(t.frames),
-                    Some(t.frame_bytes),
-                    t.payload,
-                    Some(t.retransmitted)
-                ),
-                "{}: {key:?} direction {dir} (packets, wire, payload, retransmitted bytes)",
-                capture.display()
-            );
-        }
+        common::tshark::assert_connection_matches(c, t, &format!("{}: {key:?}", capture.display()));
     }
     // tshark labels every SPICE connection's link message with its channel type.
     let labels = channel_types(capture);

@@ -68,16 +68,7 @@ fn a_drag_gets_a_causal_sample_per_input_and_the_capture_alone_gives_the_same() 
     // The capture alone, with no events log: the analyser reads the inputs' positions and
     // the stamps off the wire and matches them with the same rule.
     let capture = out.join("captures/auto_glz.pcapng");
-    let analyzed = spicebench()
-        .args(["analyze", capture.to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        analyzed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&analyzed.stderr)
-    );
-    let wire: RunResult = serde_json::from_slice(&analyzed.stdout).unwrap();
+    let wire = common::analyze_json(&capture);
     let wire_lat = &wire.latency.input_to_display;
     assert_eq!(wire_lat.method, LatencyMethod::Probe, "{wire_lat:?}");
     assert_eq!(

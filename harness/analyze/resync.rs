@@ -106,27 +106,60 @@ enum Chain {
 }
 
 fn chain_at(data: &[u8], k: usize, kind: HeaderKind, valid: &dyn Fn(&DataHeader) -> bool) -> Chain {
+    match walk_headers(data, k, kind, CHAIN, valid) {
+        Walk { headers, .. } if headers == CHAIN => Chain::Complete,
+        Walk {
+            next: Some(next), ..
+        } => Chain::Open(next),
+        Walk { next: None, .. } => Chain::Broken,
+    }
+}
+
+/// How far valid headers lead from an offset.
+struct Walk {
+    /// Valid headers one after the other.
+    headers: usize,
+    /// Where the next header would start, when the walk stopped because the data ended
+    /// there (`None`: it stopped at a header that is not valid, or at `max`).
+    next: Option<usize>,
+}
+
+/// Follows headers from `k`, each starting where the previous body ends, up to `max` of them:
+/// each must parse, pass `valid`, and (full headers) count its serial up by one.
+fn walk_headers(
+    data: &[u8],
+    k: usize,
+    kind: HeaderKind,
+    max: usize,
+    valid: &dyn Fn(&DataHeader) -> bool,
+) -> Walk {
     let len = kind.header_len();
-    let mut at = k;
-    let mut serial: Option<u64> = None;
-    for _ in 0..CHAIN {
+    let (mut at, mut headers, mut serial) = (k, 0, None::<u64>);
+    while headers < max {
         let Some(bytes) = at.checked_add(len).and_then(|end| data.get(at..end)) else {
-            return Chain::Open(at);
+            return Walk {
+                headers,
+                next: Some(at),
+            };
         };
         let Ok(h) = DataHeader::parse(kind, bytes) else {
-            return Chain::Broken;
+            break;
         };
         let in_sequence = match (serial, h.serial) {
             (Some(prev), Some(s)) => s == prev.wrapping_add(1),
             _ => true,
         };
         if !valid(&h) || !in_sequence {
-            return Chain::Broken;
+            break;
         }
+        headers += 1;
         serial = h.serial;
-        at += len + h.size as usize;
+        at = at.saturating_add(len + h.size as usize);
     }
-    Chain::Complete
+    Walk {
+        headers,
+        next: None,
+    }
 }
 
 /// A guess at what a SPICE connection captured from its middle carries.
@@ -204,30 +237,16 @@ fn down_channels_of(t: u16) -> u16 {
 /// The channels for which a complete chain of [`CHAIN`] headers starts at `k` (0: none, or
 /// the chain runs past the data).
 fn chain_channels(data: &[u8], k: usize, kind: HeaderKind) -> u16 {
-    let len = kind.header_len();
-    let (mut at, mut mask, mut serial) = (k, u16::MAX, None::<u64>);
-    for _ in 0..CHAIN {
-        let Some(bytes) = at.checked_add(len).and_then(|end| data.get(at..end)) else {
-            return 0;
-        };
-        let Ok(h) = DataHeader::parse(kind, bytes) else {
-            return 0;
-        };
-        let in_sequence = match (serial, h.serial) {
-            (Some(prev), Some(s)) => s == prev.wrapping_add(1),
-            _ => true,
-        };
-        if h.size > MAX_RESYNC_BODY || !in_sequence {
-            return 0;
-        }
-        mask &= down_channels_of(h.msg_type);
-        if mask == 0 {
-            return 0;
-        }
-        serial = h.serial;
-        at += len + h.size as usize;
+    let mask = std::cell::Cell::new(u16::MAX);
+    let valid = |h: &DataHeader| {
+        mask.set(mask.get() & down_channels_of(h.msg_type));
+        h.size <= MAX_RESYNC_BODY && mask.get() != 0
+    };
+    if walk_headers(data, k, kind, CHAIN, &valid).headers == CHAIN {
+        mask.get()
+    } else {
+        0
     }
-    mask
 }
 
 /// Valid headers one after the other from `k` until one is not valid or the data ends.
@@ -238,24 +257,10 @@ fn run_length(
     channel: ChannelType,
     dir: Direction,
 ) -> usize {
-    let len = kind.header_len();
-    let (mut at, mut n, mut serial) = (k, 0, None::<u64>);
-    while let Some(bytes) = at.checked_add(len).and_then(|end| data.get(at..end)) {
-        let Ok(h) = DataHeader::parse(kind, bytes) else {
-            break;
-        };
-        let in_sequence = match (serial, h.serial) {
-            (Some(prev), Some(s)) => s == prev.wrapping_add(1),
-            _ => true,
-        };
-        if !valid_header(&h, channel, dir) || !in_sequence {
-            break;
-        }
-        n += 1;
-        serial = h.serial;
-        at += len + h.size as usize;
-    }
-    n
+    walk_headers(data, k, kind, usize::MAX, &|h| {
+        valid_header(h, channel, dir)
+    })
+    .headers
 }
 
 #[cfg(test)]

@@ -192,3 +192,18 @@ pub fn wait_for_event(path: &Path, kind: &str) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// `spicebench analyze CAPTURE --format json`, which must succeed, read as a result.
+pub fn analyze_json(capture: &Path) -> spicebench::results::RunResult {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .args(["analyze", &capture.to_string_lossy(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "spicebench analyze {}: {}",
+        capture.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

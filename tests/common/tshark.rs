@@ -182,3 +182,26 @@ pub fn tshark_loses_step_at_link_result(capture: &Path) -> BTreeSet<(String, Str
         })
         .collect()
 }
+
+/// Fails unless both directions of our connection `c` count what tshark counts for it:
+/// packets, frame bytes, payload once and retransmitted payload. `what` names it.
+pub fn assert_connection_matches(c: &spicebench::results::ChannelStats, t: &[Side; 2], what: &str) {
+    for (dir, d, t) in [("up", &c.up, t[0]), ("down", &c.down, t[1])] {
+        assert_eq!(
+            (
+                d.packets,
+                d.wire_bytes,
+                d.payload_bytes,
+                d.retransmitted_bytes
+            ),
+            (
+                Some(t.frames),
+                Some(t.frame_bytes),
+                t.payload,
+                Some(t.retransmitted)
+            ),
+            "{what} {} {dir} (packets, wire, payload, retransmitted bytes)",
+            c.channel
+        );
+    }
+}
