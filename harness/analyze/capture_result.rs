@@ -363,7 +363,8 @@ fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
         Some(channel) => w.push(format!(
             "{id}: its start was not captured; its messages say it is a {} channel (a guess: \
              attribution \"{GUESSED}\", channel id unknown), walked from the first message \
-             boundary on{}",
+             boundary on{}; without its link message it belongs to no known session, so it \
+             gives no latency samples",
             channel.name(),
             joined(f)
         )),
