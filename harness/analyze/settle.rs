@@ -6,7 +6,7 @@
 //! the last input's latency. A display that never answered the last input has no settle time
 //! (rather than a settle of zero, which would read as "instant").
 
-use super::latency::LATENCY_HORIZON_US;
+use super::latency::{input_to_display, LATENCY_HORIZON_US};
 use crate::probe::{PointerState, Stamp};
 
 /// The display counts as settled after this long without an update (DESIGN.md).
@@ -23,22 +23,27 @@ pub fn quiet_deadline_us(last_update_us: Option<u64>, script_end_us: u64) -> u64
 
 /// When the display answered the input sent at `sent_us`: the first probe stamp after it that
 /// shows `state` (the pointer state the input set, when the probe can show one), else the
-/// first update after it; within [`LATENCY_HORIZON_US`], as latency counts.
+/// first update after it; by latency's own rule ([`input_to_display`]: strictly after, within
+/// [`LATENCY_HORIZON_US`]).
 pub fn display_reply_us(
     sent_us: u64,
     state: Option<PointerState>,
     stamps: &[Stamp],
     updates_us: &[u64],
 ) -> Option<u64> {
-    let within = |u: u64| u > sent_us && u - sent_us < LATENCY_HORIZON_US;
-    let stamped = state.and_then(|want| {
+    let first_after = |times: &[u64]| {
+        input_to_display(&[sent_us], times, LATENCY_HORIZON_US)
+            .first()
+            .map(|d| sent_us + d)
+    };
+    let showing: Vec<u64> = state.map_or_else(Vec::new, |want| {
         stamps
             .iter()
-            .filter(|s| s.state == want && within(s.at))
+            .filter(|s| s.state == want)
             .map(|s| s.at)
-            .min()
+            .collect()
     });
-    stamped.or_else(|| updates_us.iter().copied().filter(|&u| within(u)).min())
+    first_after(&showing).or_else(|| first_after(updates_us))
 }
 
 /// Time from `last_input_us` to the last display update before the display goes quiet,
