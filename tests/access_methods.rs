@@ -11,7 +11,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use spicebench::results::{LatencyMethod, RunResult};
 
@@ -238,27 +237,6 @@ fn ssh_x_carries_x11_inside_ssh() {
     common::assert_lab_clean(dir.path(), &homes);
 }
 
-/// Waits until the events log under `out` holds an injected input (the drag has begun).
-fn wait_for_first_input(out: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let seen = std::fs::read_dir(out.join("events"))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .any(|e| {
-                std::fs::read_to_string(e.path())
-                    .unwrap_or_default()
-                    .contains("\"kind\":\"xinput\"")
-            });
-        if seen {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the drag never started");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn ctrl_c_in_an_ssh_x_run_and_a_server_killed_in_a_tunnel_run_leave_nothing() {
     let _lab = common::lab_lock();
@@ -278,7 +256,7 @@ fn ctrl_c_in_an_ssh_x_run_and_a_server_killed_in_a_tunnel_run_leave_nothing() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for_first_input(&out);
+    common::wait_for_event(&out.join("events"), "xinput");
     // SAFETY: SIGINT (what Ctrl-C sends) to the spicebench process this test started.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
@@ -301,7 +279,7 @@ fn ctrl_c_in_an_ssh_x_run_and_a_server_killed_in_a_tunnel_run_leave_nothing() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for_first_input(&out);
+    common::wait_for_event(&out.join("events"), "xinput");
     let xorg = common::processes_under(&out)
         .into_iter()
         .find(|(_, cmd)| cmd.contains("Xorg"))

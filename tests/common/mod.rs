@@ -177,13 +177,19 @@ pub fn drag_steps(
     spicebench::run::viewer::native::schedule(&scenario.input_plan(), start_us)
 }
 
-/// Waits until the run's events log at `path` holds an event of `kind` (the log is appended
-/// every 250 ms while the run goes): for `"input"` (our client) or `"xinput"`
-/// (remote-viewer), the drag is being played. 90 s hang guard.
+/// Waits until the run's events log at `path` (one configuration's `.jsonl`, or the whole
+/// `events/` folder, any configuration) holds an event of `kind`; the log is appended every
+/// 250 ms while the run goes. For `"input"` (our client) or `"xinput"` (remote-viewer), the
+/// drag is being played. 90 s hang guard.
 pub fn wait_for_event(path: &Path, kind: &str) {
     let needle = format!("\"kind\":\"{kind}\"");
+    let holds = |file: &Path| std::fs::read_to_string(file).is_ok_and(|t| t.contains(&needle));
+    let seen = || match std::fs::read_dir(path) {
+        Ok(dir) => dir.flatten().any(|e| holds(&e.path())),
+        Err(_) => holds(path),
+    };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
-    while !std::fs::read_to_string(path).is_ok_and(|t| t.contains(&needle)) {
+    while !seen() {
         assert!(
             std::time::Instant::now() < deadline,
             "no {kind} event in {}",

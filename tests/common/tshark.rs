@@ -19,6 +19,42 @@ pub fn tshark(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Which values of a field that occurs several times in a frame tshark prints.
+#[derive(Clone, Copy)]
+pub enum Occurrence {
+    /// The first one (e.g. the outer TCP header of a frame).
+    First,
+    /// All of them, comma-separated (e.g. every SPICE message of a frame).
+    All,
+}
+
+/// tshark's `-T fields` output for `capture`, frames matching `filter`, one row per frame
+/// with one string per field (rows without every field are left out).
+pub fn fields(
+    capture: &Path,
+    filter: Option<&str>,
+    occurrence: Occurrence,
+    fields: &[&str],
+) -> Vec<Vec<String>> {
+    let mut args = vec!["-r", capture.to_str().unwrap()];
+    if let Some(f) = filter {
+        args.extend(["-Y", f]);
+    }
+    args.extend(["-T", "fields", "-E", "separator=;", "-E", "aggregator=,"]);
+    args.extend(match occurrence {
+        Occurrence::First => ["-E", "occurrence=f"],
+        Occurrence::All => ["-E", "occurrence=a"],
+    });
+    for f in fields {
+        args.extend(["-e", f]);
+    }
+    tshark(&args)
+        .lines()
+        .map(|line| line.split(';').map(str::to_string).collect::<Vec<_>>())
+        .filter(|row| row.len() == fields.len())
+        .collect()
+}
+
 /// One direction of one connection as tshark counts it, from its per-frame fields (the exact
 /// numbers behind `-z conv,tcp`).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -35,53 +71,32 @@ pub struct Side {
 pub type Conv = BTreeMap<(String, String), [Side; 2]>;
 
 pub fn tshark_conversations(capture: &Path) -> Conv {
-    let text = tshark(&[
-        "-r",
-        capture.to_str().unwrap(),
-        "-T",
-        "fields",
-        "-E",
-        "separator=;",
-        "-E",
-        "occurrence=f",
-        "-e",
-        "tcp.stream",
-        "-e",
-        "ip.src",
-        "-e",
-        "tcp.srcport",
-        "-e",
-        "ip.dst",
-        "-e",
-        "tcp.dstport",
-        "-e",
-        "frame.len",
-        "-e",
-        "tcp.len",
-        "-e",
-        "tcp.flags.syn",
-        "-e",
-        "tcp.flags.ack",
-        "-e",
-        "tcp.analysis.retransmission",
-        "-e",
-        "tcp.analysis.fast_retransmission",
-        "-e",
-        "tcp.analysis.spurious_retransmission",
-    ]);
+    let rows = fields(
+        capture,
+        None,
+        Occurrence::First,
+        &[
+            "tcp.stream",
+            "ip.src",
+            "tcp.srcport",
+            "ip.dst",
+            "tcp.dstport",
+            "frame.len",
+            "tcp.len",
+            "tcp.flags.syn",
+            "tcp.flags.ack",
+            "tcp.analysis.retransmission",
+            "tcp.analysis.fast_retransmission",
+            "tcp.analysis.spurious_retransmission",
+        ],
+    );
     // The client of a stream is the sender of its SYN (without ACK).
-    let mut rows: Vec<Vec<String>> = Vec::new();
     let mut clients: BTreeMap<String, String> = BTreeMap::new();
-    for line in text.lines() {
-        let f: Vec<String> = line.split(';').map(str::to_string).collect();
-        if f.len() < 12 {
-            continue;
-        }
+    for f in &rows {
         let src = format!("{}:{}", f[1], f[2]);
         if (f[7] == "1" || f[7] == "True") && (f[8] == "0" || f[8] == "False") {
             clients.entry(f[0].clone()).or_insert(src);
         }
-        rows.push(f);
     }
     let mut conv = Conv::new();
     for f in rows {
@@ -112,36 +127,14 @@ pub fn tshark_spice_counts(
     capture: &Path,
     field: &str,
 ) -> BTreeMap<(String, String), BTreeMap<u16, u64>> {
-    let text = tshark(&[
-        "-r",
-        capture.to_str().unwrap(),
-        "-Y",
-        field,
-        "-T",
-        "fields",
-        "-E",
-        "separator=;",
-        "-E",
-        "occurrence=a",
-        "-E",
-        "aggregator=,",
-        "-e",
-        "ip.src",
-        "-e",
-        "tcp.srcport",
-        "-e",
-        "ip.dst",
-        "-e",
-        "tcp.dstport",
-        "-e",
-        field,
-    ]);
+    let rows = fields(
+        capture,
+        Some(field),
+        Occurrence::All,
+        &["ip.src", "tcp.srcport", "ip.dst", "tcp.dstport", field],
+    );
     let mut counts: BTreeMap<(String, String), BTreeMap<u16, u64>> = BTreeMap::new();
-    for line in text.lines() {
-        let f: Vec<&str> = line.split(';').collect();
-        if f.len() < 5 {
-            continue;
-        }
+    for f in rows {
         let key = (format!("{}:{}", f[0], f[1]), format!("{}:{}", f[2], f[3]));
         let e = counts.entry(key).or_default();
         for v in f[4].split(',').filter(|v| !v.is_empty()) {
@@ -157,29 +150,14 @@ pub fn tshark_spice_counts(
 /// body as headers, garbage). Seen on connections through `ssh -L`, where sshd writes the
 /// link result and the first messages in one go.
 pub fn tshark_loses_step_at_link_result(capture: &Path) -> BTreeSet<(String, String)> {
-    let text = tshark(&[
-        "-r",
-        capture.to_str().unwrap(),
-        "-Y",
-        "spice.ticket_server && tcp.len > 4",
-        "-T",
-        "fields",
-        "-E",
-        "separator=;",
-        "-e",
-        "ip.src",
-        "-e",
-        "tcp.srcport",
-        "-e",
-        "ip.dst",
-        "-e",
-        "tcp.dstport",
-    ]);
-    text.lines()
-        .filter_map(|line| {
-            let f: Vec<&str> = line.split(';').collect();
-            (f.len() == 4).then(|| (format!("{}:{}", f[0], f[1]), format!("{}:{}", f[2], f[3])))
-        })
+    let rows = fields(
+        capture,
+        Some("spice.ticket_server && tcp.len > 4"),
+        Occurrence::First,
+        &["ip.src", "tcp.srcport", "ip.dst", "tcp.dstport"],
+    );
+    rows.into_iter()
+        .map(|f| (format!("{}:{}", f[0], f[1]), format!("{}:{}", f[2], f[3])))
         .collect()
 }
 
