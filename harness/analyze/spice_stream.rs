@@ -43,6 +43,15 @@ pub struct SpiceObservations {
     pub guessed_channel: Option<ChannelType>,
 }
 
+impl SpiceObservations {
+    /// Counts one message whose header was seen (its header and body bytes).
+    fn count_message(&mut self, dir: Direction, kind: HeaderKind, header: &DataHeader) {
+        let e = self.messages.entry((dir, header.msg_type)).or_default();
+        e.0 += 1;
+        e.1 += kind.header_len() as u64 + u64::from(header.size);
+    }
+}
+
 /// A capture hole that swallowed a message boundary, and how the walk recovered. Offsets count
 /// the bytes of one direction's stream, holes included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -392,9 +401,7 @@ impl SpiceStream {
                 if let (Some(header), Some(kind)) = (side.current.take(), kind) {
                     // Its header and size were seen: it was on the wire in full.
                     if counting {
-                        let e = obs.messages.entry((dir, header.msg_type)).or_default();
-                        e.0 += 1;
-                        e.1 += kind.header_len() as u64 + u64::from(header.size);
+                        obs.count_message(dir, kind, &header);
                     }
                     if !side.damaged {
                         obs.damaged_bodies += 1;
@@ -731,9 +738,7 @@ impl SpiceStream {
         let mut ignore = |_: Notable| {};
         let notable: &mut dyn FnMut(Notable) = if at.counting { notable } else { &mut ignore };
         if at.counting {
-            let e = obs.messages.entry((dir, t)).or_default();
-            e.0 += 1;
-            e.1 += kind.header_len() as u64 + u64::from(header.size);
+            obs.count_message(dir, kind, &header);
         }
         if std::mem::take(&mut side.damaged) {
             // Part of the body is missing: its arrival still counts, its contents cannot.
