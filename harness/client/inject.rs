@@ -48,6 +48,10 @@ pub enum PointerStep {
         /// Mask after.
         buttons: u16,
     },
+    /// Press a key (KEY_DOWN code: set-1 bytes).
+    KeyDown(u32),
+    /// Release a key (KEY_UP code).
+    KeyUp(u32),
 }
 
 /// In server mouse mode the first move pushes the pointer into the top-left corner, where the
@@ -379,6 +383,10 @@ pub fn run_script(
                 PointerStep::Release { button, buttons } => {
                     sender.button(InputMessage::Release { button, buttons }, s.at_us)
                 }
+                // Keys also wait for held-back motion, so they act where the pointer is meant
+                // to be.
+                PointerStep::KeyDown(code) => sender.button(InputMessage::KeyDown(code), s.at_us),
+                PointerStep::KeyUp(code) => sender.button(InputMessage::KeyUp(code), s.at_us),
             });
         report.steps += 1;
         if let Err(e) = result {

@@ -77,6 +77,8 @@ pub struct SessionConfig {
     pub password: crate::secret::Secret,
     /// SpiceImageCompression code sent as PREFERRED_COMPRESSION, if any.
     pub preferred_compression: Option<u8>,
+    /// SpiceVideoCodecType codes sent as PREFERRED_VIDEO_CODEC_TYPE, most wanted first.
+    pub preferred_video_codecs: Vec<u8>,
     /// Mouse mode preference.
     pub mouse: MousePreference,
     /// Limit for each TCP connect and for each wait during setup.
@@ -93,6 +95,7 @@ impl SessionConfig {
             addr: addr.into(),
             password: crate::secret::Secret::new(password),
             preferred_compression: None,
+            preferred_video_codecs: Vec::new(),
             mouse: MousePreference::Client,
             timeout: Duration::from_secs(10),
             tls: None,
@@ -247,6 +250,24 @@ impl Session {
                             self.compression_note = Some(
                                 "the server does not accept PREFERRED_COMPRESSION; its own \
                                  image-compression setting applies"
+                                    .into(),
+                            );
+                        }
+                    }
+                    if !config.preferred_video_codecs.is_empty() {
+                        if caps.has(display::cap::PREF_VIDEO_CODEC_TYPE) {
+                            writer
+                                .send(
+                                    display::client::PREFERRED_VIDEO_CODEC_TYPE,
+                                    &display::preferred_video_codecs(
+                                        &config.preferred_video_codecs,
+                                    ),
+                                )
+                                .map_err(io)?;
+                        } else {
+                            self.compression_note = Some(
+                                "the server does not accept PREFERRED_VIDEO_CODEC_TYPE; its own \
+                                 video-codecs setting applies"
                                     .into(),
                             );
                         }

@@ -18,9 +18,11 @@ use std::time::Duration;
 use super::lab_user::{LabHome, LabUser};
 use super::probe::Probe;
 use super::process::{package_for, run_as, wait_ready, ManagedChild};
+use super::workloads;
 use super::x11::{self, WindowGeometry};
 use super::xauth::XDisplay;
 use super::LabError;
+pub use crate::scenario::DesktopContent;
 
 const TWMRC: &str = include_str!("assets/twmrc");
 /// The cursor theme every desktop program draws its pointer with (adwaita-icon-theme).
@@ -79,16 +81,50 @@ const BLINK_WINDOW_TITLE: &str = "spicebench-blink";
 /// by the terminal like any text, whether or not the window has the focus.
 const BLINK_SCRIPT: &str = "while :; do printf '\\r#'; sleep 0.25; printf '\\r '; sleep 0.25; done";
 
+/// What a desktop is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DesktopSetup {
+    /// Size of each head.
+    pub head_width: u32,
+    /// Height of the heads.
+    pub head_height: u32,
+    /// Heads side by side (Xspice outputs `qxl-0` …); 1 leaves the screen as the server made it.
+    pub heads: u32,
+    /// What changes while idle.
+    pub activity: IdleActivity,
+    /// The windows the steps work on.
+    pub content: DesktopContent,
+    /// Run a compositing manager (picom).
+    pub compositor: bool,
+}
+
+impl DesktopSetup {
+    /// One head of `width`×`height` with the xterm: the quick drag's desktop.
+    pub fn single(width: u32, height: u32) -> Self {
+        Self {
+            head_width: width,
+            head_height: height,
+            heads: 1,
+            activity: IdleActivity::None,
+            content: DesktopContent::Xterm,
+            compositor: false,
+        }
+    }
+}
+
 /// A running desktop on an X display; stopped when dropped.
 #[derive(Debug)]
 pub struct Desktop {
     /// The display as root sees it (the original cookie), for checks.
     display: XDisplay,
-    // Dropped in field order: probe, idle activity, xterm, then the window manager, then the
-    // user's folder.
+    /// Title of the window drags move, when the content has one.
+    drag_title: Option<&'static str>,
+    // Dropped in field order: probe, idle activity, content, then the compositor and the
+    // window manager, then the user's folder.
     probe: Probe,
     activity: Option<ManagedChild>,
-    xterm: ManagedChild,
+    content: ManagedChild,
+    compositor: Option<ManagedChild>,
     twm: ManagedChild,
     home: LabHome,
 }
@@ -156,28 +192,47 @@ fn plasma(dir: &Path, width: u32, height: u32) -> Result<PathBuf, LabError> {
 }
 
 impl Desktop {
-    /// Starts the desktop on `display` sized `width`×`height`, with logs in `dir`, every
-    /// program as the lab user.
+    /// Starts the xterm desktop on `display` sized `width`×`height`, with logs in `dir`,
+    /// every program as the lab user.
     pub fn start(
         display: &XDisplay,
         width: u32,
         height: u32,
         dir: &Path,
     ) -> Result<Self, LabError> {
-        Self::start_with(display, width, height, IdleActivity::None, dir)
+        Self::start_setup(display, &DesktopSetup::single(width, height), dir)
     }
 
-    /// [`Desktop::start`] with `activity` changing the screen while idle.
-    pub fn start_with(
+    /// Starts the desktop `setup` describes.
+    pub fn start_setup(
         display: &XDisplay,
-        width: u32,
-        height: u32,
-        activity: IdleActivity,
+        setup: &DesktopSetup,
         dir: &Path,
     ) -> Result<Self, LabError> {
         let home = LabHome::create(LabUser::lookup(super::Role::Guest)?)?;
         let user = home.user().clone();
         let theirs = display.share_with(&home.file("xauthority"), Some(user.ids()))?;
+        let heads = setup.heads.max(1);
+        if heads > 1 {
+            super::heads::arrange(
+                &theirs,
+                &user,
+                home.dir(),
+                heads,
+                setup.head_width,
+                setup.head_height,
+            )?;
+        }
+        let (width, height) = (setup.head_width * heads, setup.head_height);
+        match x11::screen_size(display) {
+            Some(got) if got != (width, height) => {
+                return Err(LabError::Geometry {
+                    wanted: format!("{width}x{height}"),
+                    got: format!("{}x{}", got.0, got.1),
+                })
+            }
+            _ => {}
+        }
         let picture = plasma(dir, width, height)?;
         let bytes = std::fs::read(&picture).map_err(|source| LabError::Io {
             context: format!("reading {}", picture.display()),
@@ -209,36 +264,41 @@ impl Desktop {
         cmd.arg("-f").arg(&twmrc).env("LANG", "C");
         desktop_env(&mut cmd, &theirs, &home);
         let twm = ManagedChild::spawn_as("twm", cmd, &dir.join("twm.log"), Some(&user))?;
-
-        let (x, y) = DRAG_WINDOW_ORIGIN;
-        let mut cmd = Command::new("xterm");
-        cmd.args(["-geometry", &format!("80x24+{x}+{y}")])
-            .args(["-title", DRAG_WINDOW_TITLE])
-            .args(["-e", "/bin/sh"])
-            .env("PS1", "spicebench$ ")
-            .env("LANG", "C");
-        desktop_env(&mut cmd, &theirs, &home);
-        let mut xterm = ManagedChild::spawn_as("xterm", cmd, &dir.join("xterm.log"), Some(&user))?;
-        // Ready when twm has framed the xterm: only then does its title bar exist to drag.
-        wait_ready(
-            "the xterm to drag (framed by twm)",
-            Duration::from_secs(10),
-            &mut xterm,
-            || x11::is_framed(display, DRAG_WINDOW_TITLE),
-        )?;
-        let activity = start_activity(activity, display, &theirs, &home, dir)?;
+        let env = |cmd: &mut Command| desktop_env(cmd, &theirs, &home);
+        let compositor = match setup.compositor {
+            true => Some(workloads::start_compositor(display, &home, dir, env)?),
+            false => None,
+        };
+        let (content, drag_title) = match setup.content {
+            DesktopContent::Xterm => (
+                start_xterm(display, &theirs, &home, dir)?,
+                Some(DRAG_WINDOW_TITLE),
+            ),
+            DesktopContent::PhotoWindow => (
+                workloads::start_photo_window(display, &home, dir, env)?,
+                Some(workloads::PHOTO_WINDOW_TITLE),
+            ),
+            DesktopContent::Lodraw => (workloads::start_lodraw(display, &home, dir, env)?, None),
+            DesktopContent::Video => (workloads::start_video(display, &home, dir, env)?, None),
+        };
+        let activity = start_activity(setup.activity, display, &theirs, &home, dir)?;
         // Last, so the square starts above every window (it raises itself on each stamp too).
         let probe = Probe::start(&theirs, &home, &dir.join("probe.log"))?;
         let mut desktop = Self {
             display: display.clone(),
+            drag_title,
             probe,
             activity,
-            xterm,
+            content,
+            compositor,
             twm,
             home,
         };
         desktop.twm.check_running()?;
         desktop.probe.check_running()?;
+        if let Some(c) = desktop.compositor.as_mut() {
+            c.check_running()?;
+        }
         Ok(desktop)
     }
 
@@ -247,19 +307,77 @@ impl Desktop {
         self.home.user()
     }
 
-    /// Where the drag window's frame is now.
+    /// Where the drag window's frame is now (none for content without one).
     pub fn drag_window(&self) -> Option<WindowGeometry> {
-        x11::frame_geometry(&self.display, DRAG_WINDOW_TITLE)
+        x11::frame_geometry(&self.display, self.drag_title?)
     }
 
-    /// PIDs of the desktop's processes (window manager, xterm, probe).
+    /// Title of the window drags move, when the content has one.
+    pub fn drag_title(&self) -> Option<&'static str> {
+        self.drag_title
+    }
+
+    /// Whether a viewable window's title contains `title`.
+    pub fn has_window(&self, title: &str) -> bool {
+        self.window_titles().iter().any(|t| t.contains(title))
+    }
+
+    /// Titles of the viewable windows.
+    pub fn window_titles(&self) -> Vec<String> {
+        crate::xclient::window_titles(&self.display)
+    }
+
+    /// The pixels of a screen region (for checking that input changed it).
+    pub fn region_pixels(&self, x: u32, y: u32, width: u32, height: u32) -> Option<Vec<u8>> {
+        let clamp16 = |v: u32| i16::try_from(v).unwrap_or(i16::MAX);
+        let size16 = |v: u32| u16::try_from(v).unwrap_or(u16::MAX);
+        crate::xclient::region_pixels(
+            &self.display,
+            clamp16(x),
+            clamp16(y),
+            size16(width),
+            size16(height),
+        )
+    }
+
+    /// PIDs of the desktop's processes (window manager, compositor, content, probe).
     pub fn pids(&self) -> Vec<u32> {
-        [self.twm.pid(), self.xterm.pid(), self.probe.pid()]
+        [self.twm.pid(), self.content.pid(), self.probe.pid()]
             .into_iter()
-            .chain([self.activity.as_ref().and_then(ManagedChild::pid)])
+            .chain([
+                self.activity.as_ref().and_then(ManagedChild::pid),
+                self.compositor.as_ref().and_then(ManagedChild::pid),
+            ])
             .flatten()
             .collect()
     }
+}
+
+/// The quick drag's xterm at [`DRAG_WINDOW_ORIGIN`]; ready when twm has framed it.
+fn start_xterm(
+    display: &XDisplay,
+    theirs: &XDisplay,
+    home: &LabHome,
+    dir: &Path,
+) -> Result<ManagedChild, LabError> {
+    let user = home.user();
+    let (x, y) = DRAG_WINDOW_ORIGIN;
+    let mut cmd = Command::new("xterm");
+    cmd.args(["-geometry", &format!("80x24+{x}+{y}")])
+        .args(["-title", DRAG_WINDOW_TITLE])
+        .args(["-e", "/bin/sh"])
+        .env("PS1", "spicebench$ ")
+        .env("LANG", "C");
+    desktop_env(&mut cmd, theirs, home);
+    let mut xterm = ManagedChild::spawn_as("xterm", cmd, &dir.join("xterm.log"), Some(user))?;
+    // Ready when twm has framed the xterm: only then does its title bar exist to drag.
+    wait_ready(
+        "the xterm to drag (framed by twm)",
+        Duration::from_secs(10),
+        &mut xterm,
+        || x11::is_framed(display, DRAG_WINDOW_TITLE),
+    )?;
+    Ok(xterm)
 }
 
 /// Starts the program of `activity` (none for [`IdleActivity::None`]) in the bottom-right

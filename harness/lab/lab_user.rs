@@ -137,6 +137,24 @@ impl LabHome {
         self.dir.join(name)
     }
 
+    /// Creates `name` (and its parents inside the folder) as folders of the lab user's.
+    pub fn make_dir(&self, name: &str) -> Result<PathBuf, LabError> {
+        let path = self.file(name);
+        let mut at = self.dir.clone();
+        for part in Path::new(name).components() {
+            at.push(part);
+            let io = |source| LabError::Io {
+                context: format!("creating {}", at.display()),
+                source,
+            };
+            if !at.exists() {
+                std::fs::create_dir(&at).map_err(io)?;
+            }
+            std::os::unix::fs::chown(&at, Some(self.user.uid), Some(self.user.gid)).map_err(io)?;
+        }
+        Ok(path)
+    }
+
     /// Writes `bytes` as a file of the lab user's, readable only by it.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, LabError> {
         let path = self.file(name);

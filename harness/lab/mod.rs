@@ -28,6 +28,7 @@
 
 pub mod cancel;
 pub mod desktop;
+pub mod heads;
 pub mod lab_user;
 pub mod ports;
 pub mod probe;
@@ -35,6 +36,7 @@ pub mod process;
 pub mod remote_viewer;
 pub mod ssh_client;
 pub mod sshd;
+pub mod workloads;
 pub mod x11;
 pub mod x509;
 pub mod xauth;

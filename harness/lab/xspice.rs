@@ -24,6 +24,9 @@ pub struct XspiceConfig {
     pub width: u32,
     /// Screen height.
     pub height: u32,
+    /// Heads (outputs `qxl-0` …): the desktop arranges them side by side, each
+    /// `width / heads` wide.
+    pub heads: u32,
     /// Server image compression setting (`off`, `auto_glz`, `auto_lz`, `quic`, `glz`, `lz`).
     pub image_compression: String,
     /// SPICE ticket; empty disables ticketing (only for tests of that very case).
@@ -46,6 +49,7 @@ impl Default for XspiceConfig {
         Self {
             width: 1024,
             height: 768,
+            heads: 1,
             image_compression: "auto_glz".into(),
             ticket: Secret::random_ticket(),
             listen: "127.0.0.1".into(),
@@ -70,10 +74,24 @@ pub struct Xspice {
 
 /// The config file for a screen of `width`×`height`: the tested template plus the mode line and
 /// a frame buffer large enough for it (the template's 16 MiB only fits up to 1920x1080).
-pub fn render_config(width: u32, height: u32) -> String {
+///
+/// With more than one head the driver needs `NumHeads` and a frame buffer for the whole
+/// screen (LAB.md §2: 64 MiB for two 1920x1200 heads; 16 MiB fails in RRSetScreenSize), and
+/// starts at the first head's mode: the desktop then sets the heads up with xrandr.
+pub fn render_config(width: u32, height: u32, heads: u32) -> String {
+    let heads = heads.max(1);
     let fb_mib = (u64::from(width) * u64::from(height) * 4).div_ceil(1 << 20) + 4;
-    let fb_mib = fb_mib.max(16);
+    let fb_mib = if heads > 1 {
+        fb_mib.max(64)
+    } else {
+        fb_mib.max(16)
+    };
+    let first_width = width / heads;
     CONF_TEMPLATE
+        .replace(
+            "Option \"NumHeads\"          \"1\"",
+            &format!("Option \"NumHeads\"          \"{heads}\""),
+        )
         .replace(
             "Option \"FrameBufferSize\"   \"16\"",
             &format!("Option \"FrameBufferSize\"   \"{fb_mib}\""),
@@ -81,7 +99,7 @@ pub fn render_config(width: u32, height: u32) -> String {
         .replace(
             "    DefaultDepth 24\n",
             &format!(
-                "    DefaultDepth 24\n    SubSection \"Display\"\n        Modes \"{width}x{height}\"\n    EndSubSection\n"
+                "    DefaultDepth 24\n    SubSection \"Display\"\n        Modes \"{first_width}x{height}\"\n    EndSubSection\n"
             ),
         )
 }
@@ -103,8 +121,11 @@ impl Xspice {
         })?;
         let port = free_loopback_port().map_err(io("finding a free loopback port".into()))?;
         let conf = dir.join("xspice.conf");
-        std::fs::write(&conf, render_config(config.width, config.height))
-            .map_err(io(format!("writing {}", conf.display())))?;
+        std::fs::write(
+            &conf,
+            render_config(config.width, config.height, config.heads),
+        )
+        .map_err(io(format!("writing {}", conf.display())))?;
         let log = dir.join("Xorg.log");
         let _ = std::fs::remove_file(&log);
         let display = create_authority(&dir.join("xspice.xauth"), display)?;
@@ -167,10 +188,11 @@ impl Xspice {
             log,
         };
         xspice.display.check_closed("Xspice")?;
+        let first_head = config.width / config.heads.max(1);
         if let Some((w, h)) = x11::screen_size(&xspice.display) {
-            if (w, h) != (config.width, config.height) {
+            if (w, h) != (first_head, config.height) {
                 return Err(LabError::Geometry {
-                    wanted: format!("{}x{}", config.width, config.height),
+                    wanted: format!("{first_head}x{}", config.height),
                     got: format!("{w}x{h}"),
                 });
             }
@@ -262,11 +284,15 @@ mod test {
 
     #[test]
     fn config_sets_mode_and_buffer() {
-        let c = render_config(1920, 1200);
+        let c = render_config(1920, 1200, 1);
         assert!(c.contains("Modes \"1920x1200\""));
         assert!(c.contains("Option \"FrameBufferSize\"   \"16\""), "{c}");
-        let big = render_config(2560, 1600);
+        let big = render_config(2560, 1600, 1);
         assert!(big.contains("Option \"FrameBufferSize\"   \"20\""), "{big}");
         assert!(big.contains("NumHeads"));
+        let two = render_config(3840, 1200, 2);
+        assert!(two.contains("Option \"NumHeads\"          \"2\""), "{two}");
+        assert!(two.contains("Modes \"1920x1200\""));
+        assert!(two.contains("Option \"FrameBufferSize\"   \"64\""));
     }
 }

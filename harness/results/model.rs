@@ -58,6 +58,38 @@ pub struct RunResult {
     /// own X server (lab desktops only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effect: Option<EffectCheck>,
+    /// Whether the drags changed the screen where they pressed and released (content
+    /// without a window to follow, e.g. shapes in LibreOffice Draw); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region_check: Option<RegionCheck>,
+}
+
+/// Screen regions at the drags' ends, read from the target's X server before the first input
+/// and after the settle: a drag that moved a shape changes both where it pressed (the shape
+/// left) and where it released (the shape arrived).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegionCheck {
+    /// What was looked at, e.g. `shapes in LibreOffice Draw`.
+    pub subject: String,
+    /// One per drag end.
+    pub regions: Vec<RegionChange>,
+    /// Whether every region changed.
+    pub ok: bool,
+}
+
+/// One square of the screen, centred on a drag's press or release point.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegionChange {
+    /// `"press"` or `"release"`.
+    pub at: String,
+    /// Centre, pixels `[x, y]`.
+    pub point: [u32; 2],
+    /// Side of the square in pixels.
+    pub size: u32,
+    /// Whether its pixels after the settle differ from before the first input; absent when
+    /// the screen could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<bool>,
 }
 
 /// The input plan's intended effect, and what the desktop shows happened.
@@ -206,6 +238,7 @@ impl Default for RunResult {
             transports: Vec::new(),
             network: None,
             effect: None,
+            region_check: None,
         }
     }
 }
@@ -252,9 +285,25 @@ pub struct ConfigInfo {
     /// The viewer's name and version, e.g. `"remote-viewer 11.0"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub viewer_version: Option<String>,
-    /// Desktop size as `WIDTHxHEIGHT` pixels (e.g. `"1024x768"`), when known.
+    /// Desktop size as `WIDTHxHEIGHT` pixels (e.g. `"1024x768"`), when known: the whole
+    /// screen, every head side by side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geometry: Option<String>,
+    /// Heads spicebench set up on its Xspice (absent: one, or an external server's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heads: Option<u32>,
+    /// The lab desktop's content (`"xterm"`, `"photo_window"`, `"lodraw"`, `"video"`), for
+    /// Xspice targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desktop: Option<String>,
+    /// Whether a compositing manager ran on the lab desktop.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub compositor: bool,
+    /// The server knobs set beyond image compression, by their scenario keys (e.g.
+    /// `"streaming_video": "all"`); for an external target only `video_codecs`, the client's
+    /// preference. Knobs not listed were left at the server's default.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub server_settings: std::collections::BTreeMap<String, String>,
     /// 0-based index of this repeat of the configuration.
     pub repeat_index: u32,
     /// Seed of the run's random input generation; the same seed replays the same inputs.
@@ -657,6 +706,7 @@ mod tests {
                 geometry: Some("1024x768".into()),
                 repeat_index: 1,
                 seed: 42,
+                ..ConfigInfo::default()
             },
             started_at: "2024-05-01T12:00:00.250Z".into(),
             duration_s: 12.5,

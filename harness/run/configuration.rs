@@ -11,11 +11,14 @@ use super::progress::{Phase, Progress};
 use super::summarize::{activity_warnings, input_warnings, summarize, summarize_screen, RunFacts};
 use super::target::{start_target, Health, Target};
 use super::transport::{start_transport, Transport};
-use super::viewer::{connect_viewer, wait_for_quiet, ViewerContext, ViewerReport};
+use super::viewer::{connect_viewer, wait_for_quiet, Viewer, ViewerContext, ViewerReport};
 use super::wire_merge::merge_capture;
 use super::RunError;
 use crate::client::Clock;
-use crate::results::{rfc3339, ConfigInfo, EffectCheck, RunResult, ScenarioInfo, ServerInfo};
+use crate::results::{
+    rfc3339, ConfigInfo, EffectCheck, RegionChange, RegionCheck, RunResult, ScenarioInfo,
+    ServerInfo,
+};
 use crate::scenario::{Configuration, InputPlan, Scenario};
 use crate::wire::main_channel::mouse_mode;
 
@@ -104,6 +107,7 @@ fn lab_dir(out_dir: &Path, config: &Configuration) -> PathBuf {
 struct Measured {
     report: ViewerReport,
     effect: Option<EffectCheck>,
+    region_check: Option<RegionCheck>,
     plan: InputPlan,
     start_us: u64,
     end_us: u64,
@@ -216,18 +220,22 @@ async fn measure(
     let idle_start = clock.now_us();
     tokio::time::sleep(scenario.idle_before).await;
     let idle = (idle_start, clock.now_us());
-    let plan = scenario.input_plan_with_seed(config.seed);
     let window_before = target.desktop().and_then(|d| d.drag_window());
-    let start_us = clock.now_us() + SCRIPT_LEAD_US;
-    let played = viewer.play(&plan, start_us, progress).await;
+    let regions_before = region_probe(scenario, config, &*target);
+    let (plan, start_us, played, wait_failed) =
+        play_segments(scenario, config, &*target, &mut *viewer, clock, progress).await;
     progress.phase(Phase::Settling);
     let script_end_us = start_us + plan.duration.as_micros() as u64;
-    let settled = wait_for_quiet(&*viewer, clock, script_end_us, scenario.settle_timeout).await;
+    let settled = match wait_failed {
+        Some(_) => false,
+        None => wait_for_quiet(&*viewer, clock, script_end_us, scenario.settle_timeout).await,
+    };
     let end_us = clock.now_us();
     let effect = window_before.map(|before| {
         let after = target.desktop().and_then(|d| d.drag_window());
         effect_check(&plan, before, after)
     });
+    let region_check = regions_before.map(|before| region_check(before, &*target));
     let mut report = viewer.finish().await;
     // Whatever happened, what the viewer saw is on disk.
     if let Err(e) = events.finish().await {
@@ -236,9 +244,13 @@ async fn measure(
             events_path.display()
         ));
     }
+    if let Some(e) = wait_failed {
+        return Err(e.into());
+    }
     Ok(Measured {
         report,
         effect,
+        region_check,
         plan,
         start_us,
         end_us,
@@ -247,6 +259,59 @@ async fn measure(
         settled,
         played,
     })
+}
+
+/// Plays the run's segments in order, each after its wait. Returns everything played as one
+/// plan timed from the first segment's start, that start, how playing went, and the wait
+/// that failed, if one did (nothing after it is played).
+async fn play_segments(
+    scenario: &Scenario,
+    config: &Configuration,
+    target: &dyn Target,
+    viewer: &mut dyn Viewer,
+    clock: Clock,
+    progress: &dyn Progress,
+) -> (
+    InputPlan,
+    u64,
+    Result<(), String>,
+    Option<super::waits::WaitFailed>,
+) {
+    let file = scenario.source.display().to_string();
+    let mut played_plan = InputPlan {
+        events: Vec::new(),
+        bursts: Vec::new(),
+        duration: std::time::Duration::ZERO,
+    };
+    let mut first_start: Option<u64> = None;
+    for segment in scenario.run_plan(config.seed).segments {
+        if let Some(w) = &segment.wait {
+            progress.phase(Phase::Waiting);
+            if let Err(e) = super::waits::wait(w, &file, target, viewer, clock).await {
+                return (
+                    played_plan,
+                    first_start.unwrap_or(clock.now_us()),
+                    Ok(()),
+                    Some(e),
+                );
+            }
+        }
+        if segment.inputs.events.is_empty() && segment.inputs.duration.is_zero() {
+            continue;
+        }
+        let start = clock.now_us() + SCRIPT_LEAD_US;
+        let origin = *first_start.get_or_insert(start);
+        let played = viewer.play(&segment.inputs, start, progress).await;
+        played_plan.append(
+            &segment.inputs,
+            std::time::Duration::from_micros(start - origin),
+        );
+        if played.is_err() {
+            return (played_plan, origin, played, None);
+        }
+    }
+    let origin = first_start.unwrap_or_else(|| clock.now_us());
+    (played_plan, origin, Ok(()), None)
 }
 
 /// Compares how far the plan should have moved the lab's drag window with how far it did.
@@ -267,6 +332,77 @@ fn effect_check(
         expected_move: [ex, ey],
         observed_move: observed,
         ok: observed == Some([ex, ey]),
+    }
+}
+
+/// Side of the squares [`region_probe`] reads at each drag end: about a shape handle's size,
+/// small enough to lie inside the document's shapes.
+const REGION_SIZE: u32 = 16;
+
+/// The squares at the drags' press and release points with their pixels now, when the
+/// desktop's content has no window to follow (LibreOffice Draw's shapes).
+fn region_probe(
+    scenario: &Scenario,
+    config: &Configuration,
+    target: &dyn Target,
+) -> Option<Vec<(RegionChange, Option<Vec<u8>>)>> {
+    let desktop = target.desktop()?;
+    if scenario.desktop.content != crate::scenario::DesktopContent::Lodraw {
+        return None;
+    }
+    let plan = scenario.input_plan_with_seed(config.seed);
+    let mut regions = Vec::new();
+    // Clicks press and release at one point: only drags move a shape.
+    for (press, release) in plan.drag_ends().into_iter().filter(|(p, r)| p != r) {
+        for (at, (x, y)) in [("press", press), ("release", release)] {
+            let half = REGION_SIZE / 2;
+            let pixels = desktop.region_pixels(
+                x.saturating_sub(half),
+                y.saturating_sub(half),
+                REGION_SIZE,
+                REGION_SIZE,
+            );
+            regions.push((
+                RegionChange {
+                    at: at.to_string(),
+                    point: [x, y],
+                    size: REGION_SIZE,
+                    changed: None,
+                },
+                pixels,
+            ));
+        }
+    }
+    Some(regions)
+}
+
+/// Reads the squares again and says which changed.
+fn region_check(before: Vec<(RegionChange, Option<Vec<u8>>)>, target: &dyn Target) -> RegionCheck {
+    let desktop = target.desktop();
+    let regions: Vec<RegionChange> = before
+        .into_iter()
+        .map(|(mut region, pixels)| {
+            let [x, y] = region.point;
+            let half = region.size / 2;
+            let after = desktop.and_then(|d| {
+                d.region_pixels(
+                    x.saturating_sub(half),
+                    y.saturating_sub(half),
+                    region.size,
+                    region.size,
+                )
+            });
+            region.changed = match (pixels, after) {
+                (Some(a), Some(b)) => Some(a != b),
+                _ => None,
+            };
+            region
+        })
+        .collect();
+    RegionCheck {
+        subject: "shapes in LibreOffice Draw".into(),
+        ok: !regions.is_empty() && regions.iter().all(|r| r.changed == Some(true)),
+        regions,
     }
 }
 
@@ -312,6 +448,17 @@ fn describe(
             viewer: config.viewer.to_string(),
             viewer_version: Some(measured.report.version.clone()),
             geometry: target.geometry().map(|g| g.to_string()),
+            heads: Some(scenario.target.heads()).filter(|h| *h > 1),
+            desktop: target
+                .desktop()
+                .map(|_| scenario.desktop.content.as_str().to_string()),
+            compositor: config.compositor,
+            server_settings: config
+                .knobs
+                .settings()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
             repeat_index: config.repeat_index.saturating_sub(1),
             seed: config.seed,
         },
@@ -371,6 +518,23 @@ fn describe(
             ));
         }
         result.effect = Some(e);
+    }
+    if let Some(r) = measured.region_check.clone() {
+        if !r.ok {
+            let unchanged: Vec<String> = r
+                .regions
+                .iter()
+                .filter(|x| x.changed != Some(true))
+                .map(|x| format!("{} at ({}, {})", x.at, x.point[0], x.point[1]))
+                .collect();
+            result.warnings.push(format!(
+                "the input did not have its intended effect: the screen did not change at {} \
+                 (did a drag miss its shape, or did the document not open where the steps \
+                 expect?)",
+                unchanged.join(", ")
+            ));
+        }
+        result.region_check = Some(r);
     }
     result
 }

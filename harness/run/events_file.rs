@@ -50,6 +50,8 @@ pub fn screen_appender(recorder: ScreenRecorder) -> Appender {
                 InjectedKind::Motion => ("motion", None),
                 InjectedKind::Press(b) => ("press", Some(b)),
                 InjectedKind::Release(b) => ("release", Some(b)),
+                InjectedKind::KeyPress(k) => ("key_down", Some(k)),
+                InjectedKind::KeyRelease(k) => ("key_up", Some(k)),
             };
             let line = json!({"kind": "xinput", "t_us": i.sent_us, "scheduled_us": i.scheduled_us,
                 "issued_us": i.issued_us, "event": event, "button": button, "x": i.x, "y": i.y});

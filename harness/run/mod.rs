@@ -24,6 +24,7 @@ pub mod summarize;
 pub mod target;
 pub mod transport;
 pub mod viewer;
+pub mod waits;
 pub mod wire_merge;
 
 use std::path::PathBuf;
@@ -51,6 +52,9 @@ pub enum RunError {
     /// The password source failed.
     #[error("{0}")]
     Password(#[from] PasswordError),
+    /// A `wait_for` step's condition never came true.
+    #[error("{0}")]
+    Wait(#[from] waits::WaitFailed),
     /// The session broke during the measurement.
     #[error("the session ended during the run: {reason}{hint}")]
     SessionDied {

@@ -17,6 +17,8 @@ pub enum Phase {
         /// Inputs in the plan.
         total: u64,
     },
+    /// Waiting for a `wait_for` step's condition.
+    Waiting,
     /// Waiting for the display to go quiet.
     Settling,
     /// Analysing the capture and writing the result.
@@ -31,6 +33,7 @@ impl Phase {
             Self::Connecting => "connecting".into(),
             Self::Idle => "idle baseline".into(),
             Self::Inputs { sent, total } => format!("inputs {sent}/{total}"),
+            Self::Waiting => "waiting (wait_for)".into(),
             Self::Settling => "settling".into(),
             Self::Analyzing => "analysing the capture".into(),
         }

@@ -287,7 +287,7 @@ fn screen_evidence(screen: &ScreenLog) -> (Vec<StampedInput>, Vec<Stamp>, Vec<u6
             match i.kind {
                 InjectedKind::Press(_) => held += 1,
                 InjectedKind::Release(_) => held = held.saturating_sub(1),
-                InjectedKind::Motion => {}
+                InjectedKind::Motion | InjectedKind::KeyPress(_) | InjectedKind::KeyRelease(_) => {}
             }
             StampedInput {
                 sent: i.issued_us,

@@ -1,7 +1,9 @@
-//! The configuration matrix of a scenario: one run per compression × route × viewer × repeat.
+//! The configuration matrix of a scenario: one run per compression × server knobs ×
+//! compositor × route × viewer × repeat.
 
 use super::access::{Route, ViewerKind};
 use super::schema::{Compression, Scenario};
+use super::workload::ServerKnobs;
 
 /// One run of a scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +14,10 @@ pub struct Configuration {
     pub name: String,
     /// The compression measured.
     pub compression: Compression,
+    /// The other server knobs (or, for an external target, the client's video codecs).
+    pub knobs: ServerKnobs,
+    /// Whether the lab's desktop runs a compositing manager.
+    pub compositor: bool,
     /// How the viewer reaches the server.
     pub route: Route,
     /// Which viewer shows the session.
@@ -50,33 +56,52 @@ impl Scenario {
         let repeat = self.repeat.max(1);
         let name_route = routes.len() > 1 || routes.iter().any(|r| *r != Route::DIRECT);
         let name_viewer = viewers.len() > 1 || viewers.iter().any(|v| *v != ViewerKind::Native);
+        let axes = self.target.knobs();
+        let compositors = &self.desktop.compositor;
         let mut out = Vec::new();
         for &compression in compressions {
-            for &route in routes {
-                for &viewer in viewers {
-                    if super::access::Access::refusal(route, viewer).is_some() {
-                        continue;
-                    }
-                    let mut base = compression.as_str().to_owned();
-                    if name_route {
-                        base = format!("{base}.{}", route.label());
-                    }
-                    if name_viewer {
-                        base = format!("{base}.{viewer}");
-                    }
-                    for repeat_index in 1..=repeat {
-                        out.push(Configuration {
-                            name: if repeat == 1 {
-                                base.clone()
-                            } else {
-                                format!("{base}-r{repeat_index}")
-                            },
-                            compression,
-                            route,
-                            viewer,
-                            repeat_index,
-                            seed: self.seed,
-                        });
+            for knobs in axes.combinations() {
+                for &compositor in compositors {
+                    for &route in routes {
+                        for &viewer in viewers {
+                            if super::access::Access::refusal(route, viewer).is_some() {
+                                continue;
+                            }
+                            let mut base = compression.as_str().to_owned();
+                            for part in knobs.name_parts(axes) {
+                                base = format!("{base}.{part}");
+                            }
+                            if compositors.len() > 1 || compositor {
+                                let c = if compositor {
+                                    "compositor"
+                                } else {
+                                    "no-compositor"
+                                };
+                                base = format!("{base}.{c}");
+                            }
+                            if name_route {
+                                base = format!("{base}.{}", route.label());
+                            }
+                            if name_viewer {
+                                base = format!("{base}.{viewer}");
+                            }
+                            for repeat_index in 1..=repeat {
+                                out.push(Configuration {
+                                    name: if repeat == 1 {
+                                        base.clone()
+                                    } else {
+                                        format!("{base}-r{repeat_index}")
+                                    },
+                                    compression,
+                                    knobs: knobs.clone(),
+                                    compositor,
+                                    route,
+                                    viewer,
+                                    repeat_index,
+                                    seed: self.seed,
+                                });
+                            }
+                        }
                     }
                 }
             }

@@ -8,13 +8,17 @@ mod error;
 /// Scenario files above this size are refused: a scenario is a page of TOML, and its text is
 /// copied into results and reports.
 pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
+mod keys;
 mod matrix;
 mod password;
 mod path;
 mod rng;
 mod schema;
+mod step_rules;
 mod tree;
 mod validate;
+mod workload;
+mod workload_rules;
 
 use std::path::Path;
 
@@ -23,12 +27,20 @@ pub use access::{
     TransportKind, ViewerKind,
 };
 pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
+pub use keys::{key_for_char, key_named, Key};
 pub use matrix::{Configuration, MatrixOverride};
 pub use password::PasswordSource;
-pub use path::{BurstPlan, InputPlan, PlannedInput, PointerAction};
+pub use path::{
+    BurstPlan, InputAction, InputPlan, PlannedInput, RunPlan, Segment, CLICK_GAP, KEY_GAP,
+};
 pub use schema::{
-    parse_compression_list, Button, Compression, Drag, DragPath, Geometry, IdleActivity, Point,
-    Scenario, SpiceUri, Step, Target, TlsTrustSpec, MAX_COORDINATE, SCHEMA,
+    parse_compression_list, Button, Click, Compression, Drag, DragPath, Geometry, IdleActivity,
+    Point, Scenario, SpiceUri, Step, Target, TlsTrustSpec, WaitCondition, WaitFor, MAX_COORDINATE,
+    SCHEMA,
+};
+pub use workload::{
+    DesktopContent, DesktopSpec, KnobAxes, ServerKnobs, StreamingVideo, VideoCodec, VideoCodecList,
+    VideoCodecType, VideoEncoder, WanCompression,
 };
 
 impl Scenario {
@@ -91,6 +103,8 @@ mod tests {
                     width: 1024,
                     height: 768
                 },
+                heads: 1,
+                knobs: KnobAxes::default(),
                 compression: vec![Compression::Off, Compression::AutoGlz, Compression::Glz],
                 tls: false,
                 idle_activity: IdleActivity::None,

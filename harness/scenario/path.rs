@@ -1,10 +1,22 @@
-//! Expands a scenario's steps into the exact, reproducible list of pointer events of one run.
+//! Expands a scenario's steps into the exact, reproducible list of input events of one run,
+//! cut into segments where the scenario waits for the desktop or the display.
 
 use std::f64::consts::FRAC_1_SQRT_2;
 use std::time::Duration;
 
+use super::keys::{key_for_char, Key, SHIFT};
 use super::rng::SplitMix64;
-use super::schema::{Button, Drag, DragPath, Geometry, Point, Scenario, Step, MAX_COORDINATE};
+use super::schema::{
+    Button, Click, Drag, DragPath, Geometry, Point, Scenario, Step, WaitFor, MAX_COORDINATE,
+};
+
+/// Time between a click's press and release, and between clicks of a double click: well
+/// inside every toolkit's double-click time.
+pub const CLICK_GAP: Duration = Duration::from_millis(50);
+/// Time between the key events of a chord (`ctrl` down, `s` down, `s` up, `ctrl` up).
+pub const KEY_GAP: Duration = Duration::from_millis(20);
+/// Time from a typed key's press to its release (and from shift to the key).
+const TYPE_HOLD: Duration = Duration::from_millis(8);
 
 /// Every pointer event of one run, with when to send it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,18 +29,42 @@ pub struct InputPlan {
     pub duration: Duration,
 }
 
-/// One pointer event and its send time.
+/// A run's inputs: the first segment starts when the idle baseline ends; each later one
+/// when its wait is over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunPlan {
+    /// In order; the first has no wait.
+    pub segments: Vec<Segment>,
+}
+
+/// Inputs played back to back, after an optional wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// What must become true before the segment's first input.
+    pub wait: Option<WaitFor>,
+    /// The inputs, timed from the segment's start.
+    pub inputs: InputPlan,
+}
+
+/// One input event and its send time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlannedInput {
     /// Offset from the start of the first step.
     pub at: Duration,
     /// What to send.
-    pub action: PointerAction,
+    pub action: InputAction,
 }
 
-/// A pointer event in absolute screen coordinates.
+/// An input event; pointer positions in absolute screen coordinates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PointerAction {
+pub enum InputAction {
+    /// Press (`down`) or release a key.
+    Key {
+        /// The key.
+        key: Key,
+        /// Press or release.
+        down: bool,
+    },
     /// Move the pointer; `buttons` is the held-button mask ([`Button::mask`] bits).
     MoveTo {
         /// Column.
@@ -61,11 +97,45 @@ pub enum PointerAction {
 impl InputPlan {
     /// Where the plan leaves the pointer: the position of its last event.
     pub fn final_position(&self) -> Option<(u32, u32)> {
-        self.events.last().map(|e| match e.action {
-            PointerAction::MoveTo { x, y, .. }
-            | PointerAction::Press { x, y, .. }
-            | PointerAction::Release { x, y, .. } => (x, y),
+        self.events.iter().rev().find_map(|e| match e.action {
+            InputAction::MoveTo { x, y, .. }
+            | InputAction::Press { x, y, .. }
+            | InputAction::Release { x, y, .. } => Some((x, y)),
+            InputAction::Key { .. } => None,
         })
+    }
+
+    /// Every press → release pair's two positions, in order.
+    pub fn drag_ends(&self) -> Vec<((u32, u32), (u32, u32))> {
+        let mut out = Vec::new();
+        let mut pressed = None;
+        for e in &self.events {
+            match e.action {
+                InputAction::Press { x, y, .. } => pressed = Some((x, y)),
+                InputAction::Release { x, y, .. } => {
+                    if let Some(p) = pressed.take() {
+                        out.push((p, (x, y)));
+                    }
+                }
+                InputAction::MoveTo { .. } | InputAction::Key { .. } => {}
+            }
+        }
+        out
+    }
+
+    /// Appends `other`, which starts `offset` after this plan's start.
+    pub fn append(&mut self, other: &InputPlan, offset: Duration) {
+        self.events
+            .extend(other.events.iter().map(|e| PlannedInput {
+                at: e.at.saturating_add(offset),
+                action: e.action,
+            }));
+        self.bursts.extend(other.bursts.iter().map(|b| BurstPlan {
+            start: b.start.saturating_add(offset),
+            end: b.end.saturating_add(offset),
+            events: b.events,
+        }));
+        self.duration = self.duration.max(offset.saturating_add(other.duration));
     }
 
     /// How far the plan's drags carry whatever they grab: the sum over every press → release
@@ -76,14 +146,14 @@ impl InputPlan {
         let mut pressed: Option<(u32, u32)> = None;
         for e in &self.events {
             match e.action {
-                PointerAction::Press { x, y, .. } => pressed = Some((x, y)),
-                PointerAction::Release { x, y, .. } => {
+                InputAction::Press { x, y, .. } => pressed = Some((x, y)),
+                InputAction::Release { x, y, .. } => {
                     if let Some((px, py)) = pressed.take() {
                         dx += i64::from(x) - i64::from(px);
                         dy += i64::from(y) - i64::from(py);
                     }
                 }
-                PointerAction::MoveTo { .. } => {}
+                InputAction::MoveTo { .. } | InputAction::Key { .. } => {}
             }
         }
         (dx, dy)
@@ -102,31 +172,202 @@ pub struct BurstPlan {
 }
 
 impl Scenario {
-    /// The input plan of one run, from the scenario's own seed.
+    /// The input plan of one run, from the scenario's own seed, every wait taking no time.
     pub fn input_plan(&self) -> InputPlan {
         self.input_plan_with_seed(self.seed)
     }
 
-    /// The input plan with another seed (e.g. a [`super::Configuration::seed`]); the
-    /// same steps, geometry and seed always give the same plan.
+    /// [`Scenario::run_plan`]'s segments back to back, every wait taking no time: the whole
+    /// input of a scenario that does not wait.
     pub fn input_plan_with_seed(&self, seed: u64) -> InputPlan {
-        let bounds = bounds(self.target.geometry());
-        let mut plan = InputPlan {
+        let mut all = InputPlan {
             events: Vec::new(),
             bursts: Vec::new(),
             duration: Duration::ZERO,
         };
-        for (index, step) in self.steps.iter().enumerate() {
-            plan.duration = match step {
-                Step::Pause(d) => plan.duration.saturating_add(*d),
-                Step::Drag(drag) => {
-                    let mut rng = SplitMix64::for_step(seed, index);
-                    plan_drag(drag, bounds, &mut rng, plan.duration, &mut plan)
-                }
-            };
+        for segment in self.run_plan(seed).segments {
+            let offset = all.duration;
+            all.append(&segment.inputs, offset);
         }
-        plan
+        all
     }
+
+    /// The run's inputs with another seed (e.g. a [`super::Configuration::seed`]); the
+    /// same steps, geometry and seed always give the same plan.
+    ///
+    /// Repeats are unrolled; every unrolled step draws from its own random stream, numbered
+    /// in order (so without repeats, step `i` of the file is stream `i`).
+    pub fn run_plan(&self, seed: u64) -> RunPlan {
+        let mut planner = Planner {
+            seed,
+            bounds: bounds(self.target.geometry()),
+            index: 0,
+            segments: Vec::new(),
+            current: Segment {
+                wait: None,
+                inputs: InputPlan {
+                    events: Vec::new(),
+                    bursts: Vec::new(),
+                    duration: Duration::ZERO,
+                },
+            },
+        };
+        planner.steps(&self.steps);
+        planner.segments.push(planner.current);
+        RunPlan {
+            segments: planner.segments,
+        }
+    }
+}
+
+/// Unrolls steps into segments.
+struct Planner {
+    seed: u64,
+    bounds: Point,
+    /// Random stream of the next unrolled step.
+    index: usize,
+    segments: Vec<Segment>,
+    current: Segment,
+}
+
+impl Planner {
+    fn steps(&mut self, steps: &[Step]) {
+        for step in steps {
+            match step {
+                Step::Repeat { count, steps } => {
+                    for _ in 0..*count {
+                        self.steps(steps);
+                    }
+                }
+                Step::WaitFor(w) => {
+                    self.index += 1;
+                    self.wait(w);
+                }
+                other => {
+                    let mut rng = SplitMix64::for_step(self.seed, self.index);
+                    self.index += 1;
+                    let plan = &mut self.current.inputs;
+                    let start = plan.duration;
+                    plan.duration = match other {
+                        Step::Pause(d) => start.saturating_add(*d),
+                        Step::Drag(drag) => plan_drag(drag, self.bounds, &mut rng, start, plan),
+                        Step::Click(click) => plan_click(click, start, plan),
+                        Step::Key(keys) => plan_chord(keys, start, plan),
+                        Step::Type { text, rate_hz } => plan_text(text, *rate_hz, start, plan),
+                        Step::Repeat { .. } | Step::WaitFor(_) => start,
+                    };
+                }
+            }
+        }
+    }
+
+    fn wait(&mut self, w: &WaitFor) {
+        let next = Segment {
+            wait: Some(w.clone()),
+            inputs: InputPlan {
+                events: Vec::new(),
+                bursts: Vec::new(),
+                duration: Duration::ZERO,
+            },
+        };
+        let done = std::mem::replace(&mut self.current, next);
+        self.segments.push(done);
+    }
+}
+
+/// A burst of `events` inputs that began at `start`: from it to the last event pushed.
+fn close_burst(plan: &mut InputPlan, start: Duration, first_event: usize) {
+    let events = plan.events.len().saturating_sub(first_event);
+    if let Some(last) = plan.events.last() {
+        plan.bursts.push(BurstPlan {
+            start,
+            end: last.at,
+            events,
+        });
+    }
+}
+
+/// A click: hover at `at`, then press and release `count` times, [`CLICK_GAP`] apart.
+fn plan_click(click: &Click, start: Duration, plan: &mut InputPlan) -> Duration {
+    let first = plan.events.len();
+    let Point { x, y } = click.at;
+    let at = |k: u32| start.saturating_add(CLICK_GAP.saturating_mul(k));
+    plan.events.push(PlannedInput {
+        at: start,
+        action: InputAction::MoveTo { x, y, buttons: 0 },
+    });
+    let button = click.button;
+    for i in 0..click.count {
+        plan.events.push(PlannedInput {
+            at: at(2 * i + 1),
+            action: InputAction::Press { button, x, y },
+        });
+        plan.events.push(PlannedInput {
+            at: at(2 * i + 2),
+            action: InputAction::Release { button, x, y },
+        });
+    }
+    close_burst(plan, start, first);
+    at(2 * click.count + 1)
+}
+
+/// A chord: every key down in order, then up in reverse, [`KEY_GAP`] apart.
+fn plan_chord(keys: &[Key], start: Duration, plan: &mut InputPlan) -> Duration {
+    let first = plan.events.len();
+    let mut t = start;
+    let order = keys
+        .iter()
+        .map(|k| (*k, true))
+        .chain(keys.iter().rev().map(|k| (*k, false)));
+    for (key, down) in order {
+        plan.events.push(PlannedInput {
+            at: t,
+            action: InputAction::Key { key, down },
+        });
+        t = t.saturating_add(KEY_GAP);
+    }
+    close_burst(plan, start, first);
+    t
+}
+
+/// Text at `rate_hz` characters per second: each character's slot starts with shift (when
+/// needed), then the key's press and release [`TYPE_HOLD`] apart.
+fn plan_text(text: &str, rate_hz: u32, start: Duration, plan: &mut InputPlan) -> Duration {
+    let first = plan.events.len();
+    let rate = u128::from(rate_hz.max(1));
+    let slot = |j: u64| {
+        let nanos = u128::from(j) * 1_000_000_000 / rate;
+        start.saturating_add(Duration::from_nanos(
+            u64::try_from(nanos).unwrap_or(u64::MAX),
+        ))
+    };
+    let mut j = 0u64;
+    for c in text.chars() {
+        // Validation accepts only typeable characters.
+        let Some((key, shifted)) = key_for_char(c) else {
+            continue;
+        };
+        let mut t = slot(j);
+        let mut push = |key: Key, down: bool, at: Duration| {
+            plan.events.push(PlannedInput {
+                at,
+                action: InputAction::Key { key, down },
+            })
+        };
+        if shifted {
+            push(SHIFT, true, t);
+            t = t.saturating_add(TYPE_HOLD);
+        }
+        push(key, true, t);
+        t = t.saturating_add(TYPE_HOLD);
+        push(key, false, t);
+        if shifted {
+            push(SHIFT, false, t.saturating_add(TYPE_HOLD));
+        }
+        j += 1;
+    }
+    close_burst(plan, start, first);
+    slot(j)
 }
 
 /// Largest x and y a point may take.
@@ -183,7 +424,7 @@ fn plan_drag(
 
     push(
         0,
-        PointerAction::MoveTo {
+        InputAction::MoveTo {
             x: from.x,
             y: from.y,
             buttons: 0,
@@ -191,7 +432,7 @@ fn plan_drag(
     );
     push(
         1,
-        PointerAction::Press {
+        InputAction::Press {
             button,
             x: from.x,
             y: from.y,
@@ -206,7 +447,7 @@ fn plan_drag(
         };
         push(
             k + 1,
-            PointerAction::MoveTo {
+            InputAction::MoveTo {
                 x: last.x,
                 y: last.y,
                 buttons: button.mask(),
@@ -215,7 +456,7 @@ fn plan_drag(
     }
     push(
         n + 2,
-        PointerAction::Release {
+        InputAction::Release {
             button,
             x: last.x,
             y: last.y,
@@ -347,10 +588,11 @@ mod tests {
     fn points(plan: &InputPlan) -> Vec<Point> {
         plan.events
             .iter()
-            .map(|e| match e.action {
-                PointerAction::MoveTo { x, y, .. }
-                | PointerAction::Press { x, y, .. }
-                | PointerAction::Release { x, y, .. } => Point { x, y },
+            .filter_map(|e| match e.action {
+                InputAction::MoveTo { x, y, .. }
+                | InputAction::Press { x, y, .. }
+                | InputAction::Release { x, y, .. } => Some(Point { x, y }),
+                InputAction::Key { .. } => None,
             })
             .collect()
     }
@@ -369,7 +611,7 @@ mod tests {
             plan.events[0],
             PlannedInput {
                 at: ms(0),
-                action: PointerAction::MoveTo {
+                action: InputAction::MoveTo {
                     x: 120,
                     y: 58,
                     buttons: 0
@@ -380,7 +622,7 @@ mod tests {
             plan.events[1],
             PlannedInput {
                 at: ms(10),
-                action: PointerAction::Press {
+                action: InputAction::Press {
                     button: Button::Right,
                     x: 120,
                     y: 58
@@ -389,11 +631,11 @@ mod tests {
         );
         for (k, e) in plan.events[2..302].iter().enumerate() {
             assert_eq!(e.at, ms(20 + 10 * k as u64));
-            assert!(matches!(e.action, PointerAction::MoveTo { buttons: 4, .. }));
+            assert!(matches!(e.action, InputAction::MoveTo { buttons: 4, .. }));
         }
         assert_eq!(
             plan.events[301].action,
-            PointerAction::MoveTo {
+            InputAction::MoveTo {
                 x: 420,
                 y: 238,
                 buttons: 4
@@ -403,7 +645,7 @@ mod tests {
             plan.events[302],
             PlannedInput {
                 at: ms(3020),
-                action: PointerAction::Release {
+                action: InputAction::Release {
                     button: Button::Right,
                     x: 420,
                     y: 238
@@ -422,7 +664,7 @@ mod tests {
         // Halfway along the line.
         assert_eq!(
             plan.events[151].action,
-            PointerAction::MoveTo {
+            InputAction::MoveTo {
                 x: 270,
                 y: 148,
                 buttons: 4

@@ -37,6 +37,8 @@ pub struct Scenario {
     pub target: Target,
     /// How the viewers reach it (`[access]`).
     pub access: super::access::Access,
+    /// What the lab's desktop shows (`[desktop]`; Xspice targets only).
+    pub desktop: super::workload::DesktopSpec,
     /// What to do, in order; never empty.
     pub steps: Vec<Step>,
 }
@@ -46,10 +48,14 @@ pub struct Scenario {
 pub enum Target {
     /// spicebench starts Xspice itself with this geometry, once per compression.
     Xspice {
-        /// Screen size of the X server.
+        /// Size of each head (monitor); the heads sit side by side.
         geometry: Geometry,
+        /// How many heads (1..=4).
+        heads: u32,
         /// Server-side image compressions to measure; never lz4.
         compression: Vec<Compression>,
+        /// The other server knobs to measure.
+        knobs: super::workload::KnobAxes,
         /// Serve SPICE on a TLS port only (certificates made per run).
         tls: bool,
         /// What keeps changing on the desktop while idle (`idle_activity`).
@@ -65,6 +71,8 @@ pub enum Target {
         geometry: Option<Geometry>,
         /// Compressions the client asks for.
         compression: Vec<Compression>,
+        /// Client-side knobs (only `video_codecs`: the preferred video codecs).
+        knobs: super::workload::KnobAxes,
         /// How to trust its certificate, when its port is a TLS port.
         tls: Option<TlsTrustSpec>,
     },
@@ -86,11 +94,31 @@ impl Target {
         }
     }
 
-    /// The screen size, when known.
+    /// The whole screen's size (every head side by side), when known.
     pub fn geometry(&self) -> Option<Geometry> {
         match self {
-            Self::Xspice { geometry, .. } => Some(*geometry),
+            Self::Xspice {
+                geometry, heads, ..
+            } => Some(Geometry {
+                width: geometry.width.saturating_mul((*heads).max(1)),
+                height: geometry.height,
+            }),
             Self::External { geometry, .. } => *geometry,
+        }
+    }
+
+    /// How many heads spicebench sets up (1 for an external server: it has its own).
+    pub fn heads(&self) -> u32 {
+        match self {
+            Self::Xspice { heads, .. } => (*heads).max(1),
+            Self::External { .. } => 1,
+        }
+    }
+
+    /// The knob axes to measure.
+    pub fn knobs(&self) -> &super::workload::KnobAxes {
+        match self {
+            Self::Xspice { knobs, .. } | Self::External { knobs, .. } => knobs,
         }
     }
 
@@ -355,6 +383,57 @@ pub enum Step {
     Drag(Drag),
     /// Send nothing for this long.
     Pause(Duration),
+    /// Move to a point and press and release a button there, once or more.
+    Click(Click),
+    /// Press keys together (modifiers first), release them in reverse order.
+    Key(Vec<super::keys::Key>),
+    /// Type text, one key (with shift where needed) per character.
+    Type {
+        /// The text, printable ASCII, tab and newline.
+        text: String,
+        /// Characters per second.
+        rate_hz: u32,
+    },
+    /// Wait until something is true of the desktop or the display, at most a timeout.
+    WaitFor(WaitFor),
+    /// The inner steps, `count` times.
+    Repeat {
+        /// How many times.
+        count: u32,
+        /// What to repeat; never empty.
+        steps: Vec<Step>,
+    },
+}
+
+/// A click: move to `at`, then `count` presses and releases of `button`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Click {
+    /// Where.
+    pub at: Point,
+    /// Which button.
+    pub button: Button,
+    /// 1 for a click, 2 for a double click, …
+    pub count: u32,
+}
+
+/// A condition a run waits for between input steps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitFor {
+    /// What must become true.
+    pub condition: WaitCondition,
+    /// Longest wait; the run fails after it.
+    pub timeout: Duration,
+    /// The step's line in the scenario file, for the error.
+    pub line: usize,
+}
+
+/// What a [`WaitFor`] waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitCondition {
+    /// A window whose title contains this text is mapped on the target's desktop.
+    Window(String),
+    /// The viewer's display has had no update for this long.
+    Quiet(Duration),
 }
 
 /// A drag: press at `from`, move along `path` for `duration`, release.
@@ -443,6 +522,7 @@ impl Button {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::KnobAxes;
 
     #[test]
     fn compression_codes_and_names_round_trip() {
@@ -476,11 +556,14 @@ mod tests {
     fn lz4_is_refused_only_for_xspice() {
         let xspice = Target::Xspice {
             geometry: Geometry::default(),
+            heads: 1,
+            knobs: KnobAxes::default(),
             compression: vec![Compression::AutoGlz],
             tls: false,
             idle_activity: IdleActivity::None,
         };
         let external = Target::External {
+            knobs: KnobAxes::default(),
             uri: SpiceUri {
                 host: "h".into(),
                 port: 1,

@@ -9,8 +9,7 @@ use super::access::{is_ssh_destination, Access, AccessError, SshServer, ViewerKi
 use super::error::ScenarioError;
 use super::password::{is_env_name, PasswordSource};
 use super::schema::{
-    Button, Compression, Drag, DragPath, Geometry, IdleActivity, Point, Scenario, SpiceUri, Step,
-    Target, MAX_COORDINATE, SCHEMA,
+    Compression, Geometry, IdleActivity, Scenario, SpiceUri, Step, Target, SCHEMA,
 };
 use super::tree::{self, Entry, Node};
 
@@ -24,6 +23,7 @@ const TOP_KEYS: &[&str] = &[
     "settle_timeout_s",
     "target",
     "access",
+    "desktop",
     "steps",
 ];
 const ACCESS_KEYS: &[&str] = &[
@@ -33,7 +33,20 @@ const ACCESS_KEYS: &[&str] = &[
     "ssh",
     "ssh_config",
 ];
-const XSPICE_KEYS: &[&str] = &["kind", "geometry", "compression", "tls", "idle_activity"];
+const XSPICE_KEYS: &[&str] = &[
+    "kind",
+    "geometry",
+    "heads",
+    "compression",
+    "image_compression",
+    "tls",
+    "idle_activity",
+    "jpeg_wan_compression",
+    "zlib_glz_wan_compression",
+    "streaming_video",
+    "video_codecs",
+    "playback_compression",
+];
 const EXTERNAL_KEYS: &[&str] = &[
     "kind",
     "uri",
@@ -44,21 +57,16 @@ const EXTERNAL_KEYS: &[&str] = &[
     "password_file",
     "geometry",
     "compression",
+    "image_compression",
+    // Refused with an explanation (server settings), or accepted (video_codecs).
+    "jpeg_wan_compression",
+    "zlib_glz_wan_compression",
+    "streaming_video",
+    "video_codecs",
+    "playback_compression",
 ];
-const DRAG_KEYS: &[&str] = &[
-    "kind",
-    "from",
-    "to",
-    "path",
-    "duration_s",
-    "rate_hz",
-    "button",
-];
-const PAUSE_KEYS: &[&str] = &["kind", "duration_s"];
-const ERRATIC_KEYS: &[&str] = &["kind", "step_px"];
 
 const DEFAULT_COMPRESSION: Compression = Compression::AutoGlz;
-const MAX_STEP_SECONDS: f64 = 600.0;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
@@ -128,15 +136,31 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         ));
     }
 
+    let desktop = match root.get("desktop") {
+        Some(v) => {
+            if !matches!(target, Target::Xspice { .. }) {
+                return Err(v.err(
+                    "[desktop] sets up the desktop spicebench starts, so it needs kind = \"xspice\"; \
+                     an external server shows its own desktop: remove [desktop]",
+                ));
+            }
+            super::workload_rules::desktop(&v.table()?)?
+        }
+        None => super::workload::DesktopSpec::default(),
+    };
+
     let steps_val = root.require("steps", "add at least one [[steps]] table")?;
-    let items = steps_val.array()?;
-    if items.is_empty() {
-        return Err(steps_val.err("needs at least one step; add a [[steps]] table"));
+    let steps = super::step_rules::steps(&steps_val, target.geometry(), 0)?;
+    if !matches!(target, Target::Xspice { .. }) {
+        if let Some(line) = first_window_wait(&steps) {
+            return Err(ctx.invalid(
+                line,
+                "steps",
+                "wait_for window needs a desktop spicebench can look at (kind = \"xspice\"); \
+                 with an external server, wait with quiet_ms or pause instead",
+            ));
+        }
     }
-    let steps = items
-        .iter()
-        .map(|item| step(&item.table()?, target.geometry()))
-        .collect::<Result<Vec<_>>>()?;
 
     Ok(Scenario {
         name: name.to_owned(),
@@ -148,7 +172,19 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         settle_timeout,
         target,
         access,
+        desktop,
         steps,
+    })
+}
+
+/// The line of the first `wait_for window` step, repeats included.
+fn first_window_wait(steps: &[Step]) -> Option<usize> {
+    steps.iter().find_map(|s| match s {
+        Step::WaitFor(w) => {
+            matches!(w.condition, super::schema::WaitCondition::Window(_)).then_some(w.line)
+        }
+        Step::Repeat { steps, .. } => first_window_wait(steps),
+        _ => None,
     })
 }
 
@@ -285,11 +321,23 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
     let (target, items) = match kind.str()? {
         "xspice" => {
             t.check_keys(XSPICE_KEYS)?;
+            let heads = match t.get("heads") {
+                Some(v) => u32::try_from(int_in(&v, 1, MAX_HEADS)?).unwrap_or(1),
+                None => 1,
+            };
             let geometry = match t.get("geometry") {
                 Some(v) => geometry(&v)?,
+                None if heads > 1 => MULTI_HEAD_GEOMETRY,
                 None => Geometry::default(),
             };
-            let items = compression_items(t.get("compression"), false)?;
+            if u64::from(geometry.width) * u64::from(heads) > u64::from(Geometry::MAX) {
+                return Err(t.err(format!(
+                    "{heads} heads of {geometry} make a screen wider than {} pixels; use fewer \
+                     or narrower heads",
+                    Geometry::MAX
+                )));
+            }
+            let items = compression_items(image_compression(t)?, false)?;
             let compression = compressions(&items);
             let tls = match t.get("tls") {
                 Some(v) => v.bool()?,
@@ -310,7 +358,9 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
             (
                 Target::Xspice {
                     geometry,
+                    heads,
                     compression,
+                    knobs: super::workload_rules::knob_axes(t, true)?,
                     tls,
                     idle_activity,
                 },
@@ -331,7 +381,7 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
             let tls = tls_trust(t, uri.tls, scenario_path)?;
             let password = password(t, scenario_path)?;
             let geometry = t.get("geometry").map(|v| geometry(&v)).transpose()?;
-            let items = compression_items(t.get("compression"), true)?;
+            let items = compression_items(image_compression(t)?, true)?;
             let compression = compressions(&items);
             (
                 Target::External {
@@ -339,6 +389,7 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
                     password,
                     geometry,
                     compression,
+                    knobs: super::workload_rules::knob_axes(t, false)?,
                     tls,
                 },
                 items,
@@ -437,6 +488,24 @@ fn relative_to(scenario_path: &Path, name: &str) -> PathBuf {
     }
 }
 
+/// Most heads an Xspice target may have (the qxl driver's NumHeads default is 4).
+const MAX_HEADS: i64 = 4;
+/// Each head's size when a multi-head target gives none: the seed's monitors.
+const MULTI_HEAD_GEOMETRY: Geometry = Geometry {
+    width: 1920,
+    height: 1200,
+};
+
+/// `image_compression` (QEMU's and libvirt's name) or its older spelling `compression`.
+fn image_compression<'a>(t: &Table<'a>) -> Result<Option<Val<'a>>> {
+    match (t.get("compression"), t.get("image_compression")) {
+        (Some(_), Some(v)) => {
+            Err(v.err("image_compression and compression are the same setting; keep one of them"))
+        }
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
 fn geometry(v: &Val<'_>) -> Result<Geometry> {
     v.str()?
         .parse()
@@ -487,103 +556,7 @@ fn compressions(items: &[(Compression, Val<'_>)]) -> Vec<Compression> {
     }
 }
 
-fn step(st: &Table<'_>, bounds: Option<Geometry>) -> Result<Step> {
-    let kind = st.require("kind", "add kind = \"drag\" or kind = \"pause\"")?;
-    match kind.str()? {
-        "drag" => drag(st, bounds).map(Step::Drag),
-        "pause" => {
-            st.check_keys(PAUSE_KEYS)?;
-            let d = st.require("duration_s", "add duration_s = 0.5")?;
-            Ok(Step::Pause(seconds(&d, 0.0, false, MAX_STEP_SECONDS)?))
-        }
-        other => Err(kind.err(format!(
-            "unknown step kind `{other}`; use \"drag\" or \"pause\""
-        ))),
-    }
-}
-
-fn drag(st: &Table<'_>, bounds: Option<Geometry>) -> Result<Drag> {
-    st.check_keys(DRAG_KEYS)?;
-    let from = point(&st.require("from", "add from = [x, y]")?, bounds)?;
-    let path = match (st.get("to"), st.get("path")) {
-        (Some(_), Some(p)) => return Err(p.err("give either `to` or `path`, not both")),
-        (Some(to), None) => DragPath::To(point(&to, bounds)?),
-        (None, Some(p)) => erratic(&p.table()?)?,
-        (None, None) => {
-            return Err(st.err("a drag needs either to = [x, y] or path = { kind = \"erratic\" }"))
-        }
-    };
-    let duration = seconds(
-        &st.require("duration_s", "add duration_s = 1.0")?,
-        0.0,
-        false,
-        MAX_STEP_SECONDS,
-    )?;
-    let rate = st.require("rate_hz", "add rate_hz = 100 (pointer events per second)")?;
-    let rate_hz = u32::try_from(int_in(&rate, 1, 1000)?).unwrap_or(1);
-    let button = match st.get("button") {
-        Some(v) => {
-            let name = v.str()?;
-            Button::from_name(name).ok_or_else(|| {
-                v.err(format!(
-                    "unknown button `{name}`; use \"left\", \"middle\" or \"right\""
-                ))
-            })?
-        }
-        None => Button::Left,
-    };
-    Ok(Drag {
-        from,
-        path,
-        duration,
-        rate_hz,
-        button,
-    })
-}
-
-fn erratic(p: &Table<'_>) -> Result<DragPath> {
-    p.check_keys(ERRATIC_KEYS)?;
-    let kind = p.require("kind", "add kind = \"erratic\"")?;
-    let k = kind.str()?;
-    if k != "erratic" {
-        return Err(kind.err(format!(
-            "unknown path kind `{k}`; the only path kind is \"erratic\" (use `to` for a straight line)"
-        )));
-    }
-    let step_px = match p.get("step_px") {
-        Some(v) => u32::try_from(int_in(&v, 1, 200)?).unwrap_or(1),
-        None => 10,
-    };
-    Ok(DragPath::Erratic { step_px })
-}
-
-fn point(v: &Val<'_>, bounds: Option<Geometry>) -> Result<Point> {
-    let items = v.array()?;
-    let [x, y] = items.as_slice() else {
-        return Err(v.err(format!(
-            "expected a point [x, y], got an array of {} values",
-            items.len()
-        )));
-    };
-    let coordinate = |c: &Val<'_>| {
-        int_in(c, 0, i64::from(MAX_COORDINATE)).map(|n| u32::try_from(n).unwrap_or_default())
-    };
-    let p = Point {
-        x: coordinate(x)?,
-        y: coordinate(y)?,
-    };
-    if let Some(g) = bounds {
-        if !g.contains(p) {
-            return Err(v.err(format!(
-                "[{}, {}] lies outside the target geometry {g}; x must be below {} and y below {}",
-                p.x, p.y, g.width, g.height
-            )));
-        }
-    }
-    Ok(p)
-}
-
-fn int_in(v: &Val<'_>, lo: i64, hi: i64) -> Result<i64> {
+pub(super) fn int_in(v: &Val<'_>, lo: i64, hi: i64) -> Result<i64> {
     let n = v.int()?;
     if !(lo..=hi).contains(&n) {
         return Err(v.err(format!("must be between {lo} and {hi}, got {n}")));
@@ -592,7 +565,7 @@ fn int_in(v: &Val<'_>, lo: i64, hi: i64) -> Result<i64> {
 }
 
 /// A duration in seconds within `lo..=hi` (`lo` excluded unless `lo_inclusive`).
-fn seconds(v: &Val<'_>, lo: f64, lo_inclusive: bool, hi: f64) -> Result<Duration> {
+pub(super) fn seconds(v: &Val<'_>, lo: f64, lo_inclusive: bool, hi: f64) -> Result<Duration> {
     let s = v.number()?;
     let above_lo = if lo_inclusive { s >= lo } else { s > lo };
     // Written so NaN fails too.
@@ -608,7 +581,7 @@ fn seconds(v: &Val<'_>, lo: f64, lo_inclusive: bool, hi: f64) -> Result<Duration
 
 /// What every error needs: the text for line numbers and the file's name.
 #[derive(Clone, Copy)]
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     text: &'a str,
     path: &'a Path,
 }
@@ -629,15 +602,15 @@ impl Ctx<'_> {
 }
 
 /// A value with its dotted key path and line.
-struct Val<'a> {
+pub(super) struct Val<'a> {
     ctx: Ctx<'a>,
-    key: String,
-    line: usize,
+    pub(super) key: String,
+    pub(super) line: usize,
     node: &'a Node,
 }
 
 impl<'a> Val<'a> {
-    fn err(&self, message: impl Into<String>) -> ScenarioError {
+    pub(super) fn err(&self, message: impl Into<String>) -> ScenarioError {
         self.ctx.invalid(self.line, &self.key, message)
     }
 
@@ -648,28 +621,28 @@ impl<'a> Val<'a> {
         ))
     }
 
-    fn str(&self) -> Result<&'a str> {
+    pub(super) fn str(&self) -> Result<&'a str> {
         match self.node {
             Node::String(s) => Ok(s),
             _ => Err(self.wrong_type("a string")),
         }
     }
 
-    fn int(&self) -> Result<i64> {
+    pub(super) fn int(&self) -> Result<i64> {
         match self.node {
             Node::Integer(n) => Ok(*n),
             _ => Err(self.wrong_type("an integer")),
         }
     }
 
-    fn bool(&self) -> Result<bool> {
+    pub(super) fn bool(&self) -> Result<bool> {
         match self.node {
             Node::Boolean(b) => Ok(*b),
             _ => Err(self.wrong_type("a boolean (true or false)")),
         }
     }
 
-    fn number(&self) -> Result<f64> {
+    pub(super) fn number(&self) -> Result<f64> {
         match self.node {
             Node::Integer(n) => Ok(*n as f64),
             Node::Float(f) => Ok(*f),
@@ -677,7 +650,7 @@ impl<'a> Val<'a> {
         }
     }
 
-    fn array(&self) -> Result<Vec<Val<'a>>> {
+    pub(super) fn array(&self) -> Result<Vec<Val<'a>>> {
         let Node::Array(items) = self.node else {
             return Err(self.wrong_type("an array"));
         };
@@ -693,7 +666,7 @@ impl<'a> Val<'a> {
             .collect())
     }
 
-    fn table(&self) -> Result<Table<'a>> {
+    pub(super) fn table(&self) -> Result<Table<'a>> {
         let Node::Table(entries) = self.node else {
             return Err(self.wrong_type("a table"));
         };
@@ -707,10 +680,10 @@ impl<'a> Val<'a> {
 }
 
 /// A table with its dotted key path and the line of its header or first key.
-struct Table<'a> {
+pub(super) struct Table<'a> {
     ctx: Ctx<'a>,
-    key: String,
-    line: usize,
+    pub(super) key: String,
+    pub(super) line: usize,
     entries: &'a [Entry],
 }
 
@@ -730,11 +703,11 @@ impl<'a> Table<'a> {
             .unwrap_or(self.line)
     }
 
-    fn err(&self, message: impl Into<String>) -> ScenarioError {
+    pub(super) fn err(&self, message: impl Into<String>) -> ScenarioError {
         self.ctx.invalid(self.line, &self.key, message)
     }
 
-    fn get(&self, key: &str) -> Option<Val<'a>> {
+    pub(super) fn get(&self, key: &str) -> Option<Val<'a>> {
         let e = self.entries.iter().find(|e| e.key == key)?;
         Some(Val {
             ctx: self.ctx,
@@ -744,14 +717,14 @@ impl<'a> Table<'a> {
         })
     }
 
-    fn require(&self, key: &str, hint: &str) -> Result<Val<'a>> {
+    pub(super) fn require(&self, key: &str, hint: &str) -> Result<Val<'a>> {
         self.get(key).ok_or_else(|| {
             self.ctx
                 .invalid(self.line, &self.child_key(key), format!("missing; {hint}"))
         })
     }
 
-    fn check_keys(&self, allowed: &[&str]) -> Result<()> {
+    pub(super) fn check_keys(&self, allowed: &[&str]) -> Result<()> {
         match self
             .entries
             .iter()
@@ -774,6 +747,7 @@ impl<'a> Table<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::{Button, Drag, DragPath, KnobAxes};
 
     const HEAD: &str = "name = \"t\"\n[target]\nkind = \"xspice\"\n";
     // Lines 4..=10 after HEAD.
@@ -827,6 +801,8 @@ mod tests {
             s.target,
             Target::Xspice {
                 geometry: Geometry::default(),
+                heads: 1,
+                knobs: KnobAxes::default(),
                 compression: vec![Compression::AutoGlz],
                 tls: false,
                 idle_activity: IdleActivity::None,
@@ -871,7 +847,7 @@ mod tests {
             &format!("{HEAD}colour = 1\n{DRAG}"),
             4,
             "target.colour",
-            "unknown key `colour`; allowed here: kind, geometry, compression",
+            "unknown key `colour`; allowed here: kind, geometry, heads, compression",
         );
         fails(
             &format!("nmae = \"t\"\n{HEAD}{DRAG}"),
@@ -1229,6 +1205,7 @@ mod tests {
         assert_eq!(
             s.target,
             Target::External {
+                knobs: KnobAxes::default(),
                 uri: SpiceUri {
                     host: "lab".into(),
                     port: 5930,
@@ -1356,13 +1333,13 @@ mod tests {
             &drag_with(2, "# no kind"),
             4,
             "steps[0].kind",
-            "missing; add kind = \"drag\"",
+            "missing; add kind = one of \"drag\", \"click\"",
         );
         fails(
-            &drag_with(2, "kind = \"click\""),
+            &drag_with(2, "kind = \"swipe\""),
             5,
             "steps[0].kind",
-            "unknown step kind `click`",
+            "unknown step kind `swipe`; use \"drag\", \"click\", \"key\"",
         );
     }
 

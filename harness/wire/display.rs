@@ -174,6 +174,16 @@ pub fn preferred_compression(code: u8) -> Vec<u8> {
     vec![code]
 }
 
+/// `PREFERRED_VIDEO_CODEC_TYPE` body: a count (u8), then that many SpiceVideoCodecType
+/// codes, most wanted first [COMMON spice.proto]. At most 255 codes are sent.
+pub fn preferred_video_codecs(codes: &[u8]) -> Vec<u8> {
+    let codes = &codes[..codes.len().min(255)];
+    let mut out = Vec::with_capacity(codes.len() + 1);
+    out.put_u8(codes.len() as u8);
+    out.extend_from_slice(codes);
+    out
+}
+
 /// A rectangle as SPICE sends it: top, left, bottom, right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Rect {

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use x11rb::connection::{Connection, RequestConnection};
 use x11rb::protocol::xproto::{
-    ConnectionExt as _, BUTTON_PRESS_EVENT, BUTTON_RELEASE_EVENT, MOTION_NOTIFY_EVENT,
+    ConnectionExt as _, BUTTON_PRESS_EVENT, BUTTON_RELEASE_EVENT, KEY_PRESS_EVENT,
+    KEY_RELEASE_EVENT, MOTION_NOTIFY_EVENT,
 };
 use x11rb::protocol::xtest::ConnectionExt as _;
 
@@ -18,7 +19,7 @@ use super::screen_log::{InjectedInput, InjectedKind, ScreenRecorder};
 use super::{request_error, XClientError};
 use crate::client::Clock;
 use crate::lab::XDisplay;
-use crate::scenario::{Button, InputPlan, PointerAction};
+use crate::scenario::{Button, InputAction, InputPlan};
 use crate::timing::{tune_thread_for_timing, wait_until};
 
 /// How guest pixels map to the client's screen: the viewer shows the guest scaled by
@@ -103,19 +104,29 @@ pub fn play(
         let scheduled_us = start_us + e.at.as_micros() as u64;
         wait_until(clock.instant_at(scheduled_us));
         let (kind, event, detail) = match e.action {
-            PointerAction::MoveTo { x, y, .. } => {
+            InputAction::MoveTo { x, y, .. } => {
                 at = mapping.to_screen(x, y);
                 guest = (x, y);
                 (InjectedKind::Motion, MOTION_NOTIFY_EVENT, 0)
             }
-            PointerAction::Press { button, .. } => {
+            InputAction::Press { button, .. } => {
                 let b = x_button(button);
                 (InjectedKind::Press(b), BUTTON_PRESS_EVENT, b)
             }
-            PointerAction::Release { button, .. } => {
+            InputAction::Release { button, .. } => {
                 let b = x_button(button);
                 (InjectedKind::Release(b), BUTTON_RELEASE_EVENT, b)
             }
+            InputAction::Key { key, down: true } => (
+                InjectedKind::KeyPress(key.x_keycode),
+                KEY_PRESS_EVENT,
+                key.x_keycode,
+            ),
+            InputAction::Key { key, down: false } => (
+                InjectedKind::KeyRelease(key.x_keycode),
+                KEY_RELEASE_EVENT,
+                key.x_keycode,
+            ),
         };
         let issued_us = clock.now_us();
         // Positions fit i16: the lab's screens are at most 8192 pixels wide.

@@ -7,14 +7,17 @@
 //! - [`injector`]: the paced XTest input thread.
 //! - [`damage`]: the XDamage watcher (screen updates on the client's display).
 //! - [`probe`]: `spicebench probe`, the X client that stamps every pointer event on screen.
+//! - [`desktop_state`]: window titles, the compositor, a region's pixels on a lab desktop.
 //! - [`screen_log`]: what both record (injected inputs, damage), for results.
 
 pub mod damage;
+pub mod desktop_state;
 pub mod injector;
 pub mod probe;
 pub mod screen_log;
 pub mod window;
 
+pub use desktop_state::{compositor_running, region_pixels, window_titles};
 pub use screen_log::{
     DamageRecord, InjectedInput, InjectedKind, ScreenLog, ScreenRecorder, ScreenStamp,
 };

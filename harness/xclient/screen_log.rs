@@ -14,6 +14,10 @@ pub enum InjectedKind {
     Press(u8),
     /// Button released (X button number).
     Release(u8),
+    /// Key pressed (X keycode).
+    KeyPress(u8),
+    /// Key released (X keycode).
+    KeyRelease(u8),
 }
 
 /// One XTest event sent to the client's display.

@@ -13,6 +13,8 @@ pub struct ExternalTarget {
     ticket: Secret,
     geometry: Option<Geometry>,
     compression: Compression,
+    /// SpiceVideoCodecType codes the viewer prefers, most wanted first.
+    video_codecs: Vec<u8>,
     tls: Option<crate::client::TlsSettings>,
 }
 
@@ -43,7 +45,16 @@ impl ExternalTarget {
             ticket: Secret::new(password.resolve()?.unwrap_or_default()),
             geometry,
             compression,
+            video_codecs: Vec::new(),
         })
+    }
+
+    /// Makes the viewers prefer `codecs` (PREFERRED_VIDEO_CODEC_TYPE), when given.
+    pub fn with_video_codecs(mut self, codecs: Option<&crate::scenario::VideoCodecList>) -> Self {
+        self.video_codecs = codecs.map_or_else(Vec::new, |l| {
+            l.codec_types().into_iter().map(|c| c.wire_code()).collect()
+        });
+        self
     }
 }
 
@@ -62,6 +73,10 @@ impl Target for ExternalTarget {
 
     fn preferred_compression(&self) -> Option<Compression> {
         Some(self.compression)
+    }
+
+    fn preferred_video_codecs(&self) -> Vec<u8> {
+        self.video_codecs.clone()
     }
 
     fn geometry(&self) -> Option<Geometry> {

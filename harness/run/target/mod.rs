@@ -96,6 +96,11 @@ pub trait Target: Send {
     fn compression_mechanism(&self) -> CompressionMechanism;
     /// The compression a viewer should ask for, when it is a client preference.
     fn preferred_compression(&self) -> Option<Compression>;
+    /// The video codecs a viewer should prefer (SpiceVideoCodecType codes, most wanted
+    /// first), when they are a client preference.
+    fn preferred_video_codecs(&self) -> Vec<u8> {
+        Vec::new()
+    }
     /// Screen size, when known.
     fn geometry(&self) -> Option<Geometry>;
     /// Server software and versions, when known.
@@ -121,14 +126,19 @@ pub fn start_target(
     Ok(match &scenario.target {
         TargetSpec::Xspice {
             geometry,
+            heads,
             tls,
             idle_activity,
             ..
         } => Box::new(xspice::XspiceTarget::start(
-            *geometry,
-            config.compression,
-            *tls,
-            *idle_activity,
+            &xspice::XspiceSpec {
+                head: *geometry,
+                heads: *heads,
+                tls: *tls,
+                idle_activity: *idle_activity,
+                content: scenario.desktop.content,
+            },
+            config,
             lab_dir,
         )?),
         TargetSpec::External {
@@ -137,13 +147,16 @@ pub fn start_target(
             geometry,
             tls,
             ..
-        } => Box::new(external::ExternalTarget::resolve(
-            uri,
-            password,
-            *geometry,
-            config.compression,
-            tls.as_ref(),
-        )?),
+        } => Box::new(
+            external::ExternalTarget::resolve(
+                uri,
+                password,
+                *geometry,
+                config.compression,
+                tls.as_ref(),
+            )?
+            .with_video_codecs(config.knobs.video_codecs.as_ref()),
+        ),
     })
 }
 

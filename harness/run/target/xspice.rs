@@ -5,11 +5,53 @@
 use std::path::Path;
 
 use super::{CompressionMechanism, Endpoint, Health, Target};
-use crate::lab::desktop::IdleActivity;
+use crate::lab::desktop::{DesktopSetup, IdleActivity};
 use crate::lab::{Desktop, Xspice, XspiceConfig};
 use crate::run::RunError;
-use crate::scenario::{Compression, Geometry};
+use crate::scenario::{Compression, Configuration, DesktopContent, Geometry, ServerKnobs};
 use crate::secret::Secret;
+
+/// What the scenario asks of the embedded target, whatever the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct XspiceSpec {
+    /// Each head's size.
+    pub head: Geometry,
+    /// How many heads.
+    pub heads: u32,
+    /// TLS port only.
+    pub tls: bool,
+    /// What changes while idle.
+    pub idle_activity: IdleActivity,
+    /// The desktop's windows.
+    pub content: DesktopContent,
+}
+
+/// The Xspice environment variables that set the configuration's knobs
+/// (`shared/LAB.md` §2 Settings); knobs left at the server's default set nothing.
+pub fn knob_env(knobs: &ServerKnobs) -> Vec<(String, String)> {
+    let mut env = Vec::new();
+    let mut set = |k: &str, v: String| env.push((k.to_string(), v));
+    if let Some(v) = knobs.jpeg_wan {
+        set("XSPICE_JPEG_WAN_COMPRESSION", v.as_str().into());
+    }
+    if let Some(v) = knobs.zlib_glz_wan {
+        set("XSPICE_ZLIB_GLZ_WAN_COMPRESSION", v.as_str().into());
+    }
+    if let Some(v) = knobs.streaming_video {
+        set("XSPICE_STREAMING_VIDEO", v.as_str().into());
+    }
+    if let Some(v) = &knobs.video_codecs {
+        set("XSPICE_VIDEO_CODECS", v.to_string());
+    }
+    if let Some(v) = knobs.playback_compression {
+        // The driver reads booleans from the environment with atoi.
+        set(
+            "XSPICE_PLAYBACK_COMPRESSION",
+            if v { "1" } else { "0" }.into(),
+        );
+    }
+    env
+}
 
 /// Xspice and its desktop; both stop when this is dropped (desktop first).
 #[derive(Debug)]
@@ -29,29 +71,39 @@ impl XspiceTarget {
     /// Children are started from the calling (long-lived) thread on purpose: their
     /// parent-death signal fires when the starting *thread* exits.
     pub fn start(
-        geometry: Geometry,
-        compression: Compression,
-        tls: bool,
-        idle_activity: IdleActivity,
+        spec: &XspiceSpec,
+        config: &Configuration,
         lab_dir: &Path,
     ) -> Result<Self, RunError> {
         let ticket = Secret::random_ticket();
+        let heads = spec.heads.max(1);
+        let geometry = Geometry {
+            width: spec.head.width * heads,
+            height: spec.head.height,
+        };
         let xspice = Xspice::start(
             &XspiceConfig {
                 width: geometry.width,
                 height: geometry.height,
-                image_compression: compression.as_str().to_string(),
+                heads,
+                image_compression: config.compression.as_str().to_string(),
                 ticket: ticket.clone(),
-                tls,
+                tls: spec.tls,
+                extra_env: knob_env(&config.knobs),
                 ..XspiceConfig::default()
             },
             lab_dir,
         )?;
-        let desktop = Desktop::start_with(
+        let desktop = Desktop::start_setup(
             &xspice.display(),
-            geometry.width,
-            geometry.height,
-            idle_activity,
+            &DesktopSetup {
+                head_width: spec.head.width,
+                head_height: spec.head.height,
+                heads,
+                activity: spec.idle_activity,
+                content: spec.content,
+                compositor: config.compositor,
+            },
             lab_dir,
         )?;
         let software = Some(crate::lab::xspice::package_versions()).filter(|v| !v.is_empty());

@@ -10,7 +10,7 @@ use super::{
 use crate::client::{ClientError, PointerStep, ScheduledStep, Session, SessionConfig};
 use crate::run::progress::Progress;
 use crate::run::RunError;
-use crate::scenario::{InputPlan, PointerAction};
+use crate::scenario::{InputAction, InputPlan};
 
 /// A linked session of our own client.
 pub struct NativeViewer {
@@ -25,6 +25,7 @@ impl NativeViewer {
     pub async fn connect(ctx: ViewerContext<'_>) -> Result<Self, RunError> {
         let config = SessionConfig {
             preferred_compression: ctx.target.preferred_compression().map(|c| c.wire_code()),
+            preferred_video_codecs: ctx.target.preferred_video_codecs(),
             tls: ctx.target.tls(),
             ..SessionConfig::new(ctx.endpoint.to_string(), ctx.target.ticket().expose())
         };
@@ -69,21 +70,23 @@ pub fn schedule(plan: &InputPlan, start_us: u64) -> Vec<ScheduledStep> {
         .map(|e| {
             let at_us = start_us + e.at.as_micros() as u64;
             let step = match e.action {
-                PointerAction::MoveTo { x, y, buttons } => PointerStep::MoveTo { x, y, buttons },
-                PointerAction::Press { button, .. } => {
+                InputAction::MoveTo { x, y, buttons } => PointerStep::MoveTo { x, y, buttons },
+                InputAction::Press { button, .. } => {
                     held |= button.mask();
                     PointerStep::Press {
                         button: button.spice_code(),
                         buttons: held,
                     }
                 }
-                PointerAction::Release { button, .. } => {
+                InputAction::Release { button, .. } => {
                     held &= !button.mask();
                     PointerStep::Release {
                         button: button.spice_code(),
                         buttons: held,
                     }
                 }
+                InputAction::Key { key, down: true } => PointerStep::KeyDown(key.down_code()),
+                InputAction::Key { key, down: false } => PointerStep::KeyUp(key.up_code()),
             };
             ScheduledStep { at_us, step }
         })

@@ -1,0 +1,427 @@
+//! What a scenario puts on the target's screen (`[desktop]`) and the server's compression
+//! knobs beyond image compression, each a matrix axis, spelled as QEMU and libvirt spell them
+//! (`shared/spice-protocol.md` §10).
+
+use std::fmt;
+
+/// What the lab's desktop shows and the steps work on (`desktop.content`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum DesktopContent {
+    /// A small xterm at +50+50 over the plasma background: the quick drag.
+    #[default]
+    Xterm,
+    /// A 1200x800 window of photo-like and text content (generated per run, seeded), to drag
+    /// fast across the heads: a browser-sized window.
+    PhotoWindow,
+    /// LibreOffice Draw, maximised on the first head, with the repo's document of coloured,
+    /// semi-transparent shapes.
+    Lodraw,
+    /// A looping animation window (ImageMagick `animate`), for the streaming knobs.
+    Video,
+}
+
+impl DesktopContent {
+    /// Every content, in the order errors list them.
+    pub const ALL: [Self; 4] = [Self::Xterm, Self::PhotoWindow, Self::Lodraw, Self::Video];
+
+    /// The name used in scenario files and results.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Xterm => "xterm",
+            Self::PhotoWindow => "photo_window",
+            Self::Lodraw => "lodraw",
+            Self::Video => "video",
+        }
+    }
+
+    /// The content called `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+/// `[desktop]`: the content, and whether a compositing manager runs (an axis).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesktopSpec {
+    /// What is on screen.
+    pub content: DesktopContent,
+    /// Compositor off and/or on; never empty.
+    pub compositor: Vec<bool>,
+}
+
+impl Default for DesktopSpec {
+    fn default() -> Self {
+        Self {
+            content: DesktopContent::default(),
+            compositor: vec![false],
+        }
+    }
+}
+
+/// `jpeg_wan_compression` and `zlib_glz_wan_compression`: when the server may use the lossy
+/// (JPEG) or zlib-wrapped GLZ forms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum WanCompression {
+    /// Only on links the server's bandwidth test finds slow (below 10 Mbit/s).
+    #[default]
+    Auto,
+    /// Never.
+    Never,
+    /// Always, whatever the link.
+    Always,
+}
+
+impl WanCompression {
+    /// Every value, in the order errors list them.
+    pub const ALL: [Self; 3] = [Self::Auto, Self::Never, Self::Always];
+
+    /// The name QEMU, libvirt and Xspice use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Never => "never",
+            Self::Always => "always",
+        }
+    }
+}
+
+/// `streaming_video`: which screen regions the server may turn into video streams.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum StreamingVideo {
+    /// None: every update is an image.
+    Off,
+    /// Any region redrawn like a video.
+    All,
+    /// Regions the server's heuristic takes for video (spice-server's and Xspice's default;
+    /// QEMU sets `off`).
+    #[default]
+    Filter,
+}
+
+impl StreamingVideo {
+    /// Every value, in the order errors list them.
+    pub const ALL: [Self; 3] = [Self::Off, Self::All, Self::Filter];
+
+    /// The name QEMU, libvirt and Xspice use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::All => "all",
+            Self::Filter => "filter",
+        }
+    }
+}
+
+/// A video encoder spice-server can use (`encoder:codec` in its `video-codecs` list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VideoEncoder {
+    /// spice-server's built-in encoder.
+    Spice,
+    /// A GStreamer pipeline (needs the plugin installed where the server runs).
+    Gstreamer,
+}
+
+/// A video codec (`SpiceVideoCodecType`: the STREAM_CREATE codec byte).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VideoCodecType {
+    /// Motion JPEG (1).
+    Mjpeg,
+    /// VP8 (2).
+    Vp8,
+    /// H.264 (3).
+    H264,
+    /// VP9 (4).
+    Vp9,
+    /// H.265 (5).
+    H265,
+}
+
+impl VideoCodecType {
+    /// Every codec, in wire order.
+    pub const ALL: [Self; 5] = [Self::Mjpeg, Self::Vp8, Self::H264, Self::Vp9, Self::H265];
+
+    /// The name in `video-codecs` lists and results.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mjpeg => "mjpeg",
+            Self::Vp8 => "vp8",
+            Self::H264 => "h264",
+            Self::Vp9 => "vp9",
+            Self::H265 => "h265",
+        }
+    }
+
+    /// The codec's `SpiceVideoCodecType` number.
+    pub fn wire_code(self) -> u8 {
+        match self {
+            Self::Mjpeg => 1,
+            Self::Vp8 => 2,
+            Self::H264 => 3,
+            Self::Vp9 => 4,
+            Self::H265 => 5,
+        }
+    }
+}
+
+/// One `encoder:codec` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VideoCodec {
+    /// Who encodes.
+    pub encoder: VideoEncoder,
+    /// What.
+    pub codec: VideoCodecType,
+}
+
+impl VideoCodec {
+    /// Parses `spice:mjpeg`, `gstreamer:vp8`, … . The built-in encoder only does MJPEG.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (encoder, codec) = s.split_once(':').ok_or_else(|| {
+            format!("`{s}` is not encoder:codec, e.g. spice:mjpeg or gstreamer:vp8")
+        })?;
+        let encoder = match encoder {
+            "spice" => VideoEncoder::Spice,
+            "gstreamer" => VideoEncoder::Gstreamer,
+            other => {
+                return Err(format!(
+                    "unknown video encoder `{other}` in `{s}`; use spice or gstreamer"
+                ))
+            }
+        };
+        let codec = VideoCodecType::ALL
+            .into_iter()
+            .find(|c| c.as_str() == codec)
+            .ok_or_else(|| {
+                format!(
+                    "unknown video codec `{codec}` in `{s}`; use one of: {}",
+                    VideoCodecType::ALL.map(VideoCodecType::as_str).join(", ")
+                )
+            })?;
+        if encoder == VideoEncoder::Spice && codec != VideoCodecType::Mjpeg {
+            return Err(format!(
+                "spice-server's own encoder only does mjpeg; write gstreamer:{} for {}",
+                codec.as_str(),
+                codec.as_str()
+            ));
+        }
+        Ok(Self { encoder, codec })
+    }
+}
+
+impl fmt::Display for VideoCodec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let encoder = match self.encoder {
+            VideoEncoder::Spice => "spice",
+            VideoEncoder::Gstreamer => "gstreamer",
+        };
+        write!(f, "{encoder}:{}", self.codec.as_str())
+    }
+}
+
+/// A `video-codecs` list in preference order, e.g. `gstreamer:vp8;spice:mjpeg`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VideoCodecList(pub Vec<VideoCodec>);
+
+impl VideoCodecList {
+    /// Parses `;`-separated entries (a trailing `;` allowed); never empty, no repeats.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut list = Vec::new();
+        for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let codec = VideoCodec::parse(part)?;
+            if list.contains(&codec) {
+                return Err(format!("`{part}` is listed twice in `{s}`"));
+            }
+            list.push(codec);
+        }
+        if list.is_empty() {
+            return Err("an empty video codec list; give e.g. \"spice:mjpeg\"".into());
+        }
+        Ok(Self(list))
+    }
+
+    /// The codecs a client prefers, in order, without repeats (PREFERRED_VIDEO_CODEC_TYPE).
+    pub fn codec_types(&self) -> Vec<VideoCodecType> {
+        let mut out: Vec<VideoCodecType> = Vec::new();
+        for c in &self.0 {
+            if !out.contains(&c.codec) {
+                out.push(c.codec);
+            }
+        }
+        out
+    }
+
+    /// A short form for configuration names: `gstreamer-vp8+spice-mjpeg`.
+    pub fn label(&self) -> String {
+        self.0
+            .iter()
+            .map(|c| c.to_string().replace(':', "-"))
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+}
+
+impl fmt::Display for VideoCodecList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        write!(f, "{}", parts.join(";"))
+    }
+}
+
+/// One value of each server knob: what one configuration runs with. `None` leaves the
+/// server's own default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ServerKnobs {
+    /// `jpeg_wan_compression`.
+    pub jpeg_wan: Option<WanCompression>,
+    /// `zlib_glz_wan_compression`.
+    pub zlib_glz_wan: Option<WanCompression>,
+    /// `streaming_video`.
+    pub streaming_video: Option<StreamingVideo>,
+    /// `video_codecs`: the server's list (Xspice), or the client's preference (external).
+    pub video_codecs: Option<VideoCodecList>,
+    /// `playback_compression`.
+    pub playback_compression: Option<bool>,
+}
+
+impl ServerKnobs {
+    /// The parts of a configuration name these knobs add, e.g. `["stream-all"]`, for the
+    /// knobs whose axis has more than one value (`varies`).
+    pub fn name_parts(&self, varies: &KnobAxes) -> Vec<String> {
+        let mut parts = Vec::new();
+        if let (Some(v), true) = (self.jpeg_wan, varies.jpeg_wan.len() > 1) {
+            parts.push(format!("jpeg-{}", v.as_str()));
+        }
+        if let (Some(v), true) = (self.zlib_glz_wan, varies.zlib_glz_wan.len() > 1) {
+            parts.push(format!("zlib-{}", v.as_str()));
+        }
+        if let (Some(v), true) = (self.streaming_video, varies.streaming_video.len() > 1) {
+            parts.push(format!("stream-{}", v.as_str()));
+        }
+        if let (Some(v), true) = (&self.video_codecs, varies.video_codecs.len() > 1) {
+            parts.push(v.label());
+        }
+        if let (Some(v), true) = (self.playback_compression, varies.playback.len() > 1) {
+            parts.push(format!("playback-{}", if v { "on" } else { "off" }));
+        }
+        parts
+    }
+
+    /// The knobs as `(scenario key, value)` pairs, for results and reports.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(v) = self.jpeg_wan {
+            out.push(("jpeg_wan_compression", v.as_str().to_string()));
+        }
+        if let Some(v) = self.zlib_glz_wan {
+            out.push(("zlib_glz_wan_compression", v.as_str().to_string()));
+        }
+        if let Some(v) = self.streaming_video {
+            out.push(("streaming_video", v.as_str().to_string()));
+        }
+        if let Some(v) = &self.video_codecs {
+            out.push(("video_codecs", v.to_string()));
+        }
+        if let Some(v) = self.playback_compression {
+            out.push((
+                "playback_compression",
+                if v { "on" } else { "off" }.to_string(),
+            ));
+        }
+        out
+    }
+}
+
+/// The knob axes of a target: every value of each knob to measure. An empty axis means the
+/// scenario leaves that knob at the server's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnobAxes {
+    /// `jpeg_wan_compression` values.
+    pub jpeg_wan: Vec<WanCompression>,
+    /// `zlib_glz_wan_compression` values.
+    pub zlib_glz_wan: Vec<WanCompression>,
+    /// `streaming_video` values.
+    pub streaming_video: Vec<StreamingVideo>,
+    /// `video_codecs` lists.
+    pub video_codecs: Vec<VideoCodecList>,
+    /// `playback_compression` values.
+    pub playback: Vec<bool>,
+}
+
+impl KnobAxes {
+    /// Every combination, first axis slowest.
+    pub fn combinations(&self) -> Vec<ServerKnobs> {
+        fn axis<T: Clone>(values: &[T]) -> Vec<Option<T>> {
+            if values.is_empty() {
+                vec![None]
+            } else {
+                values.iter().cloned().map(Some).collect()
+            }
+        }
+        let mut out = Vec::new();
+        for jpeg_wan in axis(&self.jpeg_wan) {
+            for zlib_glz_wan in axis(&self.zlib_glz_wan) {
+                for streaming_video in axis(&self.streaming_video) {
+                    for video_codecs in axis(&self.video_codecs) {
+                        for playback_compression in axis(&self.playback) {
+                            out.push(ServerKnobs {
+                                jpeg_wan,
+                                zlib_glz_wan,
+                                streaming_video,
+                                video_codecs: video_codecs.clone(),
+                                playback_compression,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn video_codec_lists_parse_and_print_as_the_server_spells_them() {
+        let l = VideoCodecList::parse("gstreamer:vp8;spice:mjpeg;").unwrap();
+        assert_eq!(l.to_string(), "gstreamer:vp8;spice:mjpeg");
+        assert_eq!(l.label(), "gstreamer-vp8+spice-mjpeg");
+        assert_eq!(
+            l.codec_types(),
+            [VideoCodecType::Vp8, VideoCodecType::Mjpeg]
+        );
+        assert!(VideoCodecList::parse("spice:vp8")
+            .unwrap_err()
+            .contains("gstreamer:vp8"));
+        assert!(VideoCodecList::parse("x264")
+            .unwrap_err()
+            .contains("encoder:codec"));
+        assert!(VideoCodecList::parse("spice:mjpeg;spice:mjpeg")
+            .unwrap_err()
+            .contains("twice"));
+        assert!(VideoCodecList::parse(" ; ").is_err());
+    }
+
+    #[test]
+    fn knob_axes_multiply_and_name_only_what_varies() {
+        let axes = KnobAxes {
+            streaming_video: vec![StreamingVideo::Off, StreamingVideo::All],
+            jpeg_wan: vec![WanCompression::Always],
+            ..KnobAxes::default()
+        };
+        let all = axes.combinations();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].streaming_video, Some(StreamingVideo::All));
+        assert_eq!(all[1].zlib_glz_wan, None);
+        assert_eq!(all[1].name_parts(&axes), ["stream-all"]);
+        assert_eq!(
+            all[0].settings(),
+            [
+                ("jpeg_wan_compression", "always".to_string()),
+                ("streaming_video", "off".to_string())
+            ]
+        );
+        assert_eq!(KnobAxes::default().combinations(), [ServerKnobs::default()]);
+    }
+}
