@@ -7,8 +7,9 @@
 
 use std::sync::Arc;
 
-use crate::analyze::accounting::{net_test_verdict, Tally};
+use crate::analyze::accounting::{net_test_verdict, Rows, Tally};
 use crate::analyze::causal::{self, LatencyEvidence};
+use crate::analyze::heads::DisplayLedger;
 use crate::analyze::latency::nearest_rank;
 use crate::analyze::{
     build_timeline, display_reply_us, rates, series_key, settle_time_us, TrafficSample, BIN_MS,
@@ -17,12 +18,11 @@ use crate::analyze::{
 use crate::client::EventLog;
 use crate::probe::stamp::decode;
 use crate::probe::{PointerModel, PointerState, Stamp, StampedInput};
-use crate::results::{
-    Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency, MessageStats,
-};
+use crate::results::{Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency};
 use crate::results::{RunResult, Timeline};
 use crate::wire::display::image_type;
 use crate::wire::names::Direction;
+use crate::wire::ChannelType;
 use crate::xclient::{InjectedKind, ScreenLog};
 
 /// Run facts that are not in the event log.
@@ -211,7 +211,9 @@ pub fn summarize_screen(
 pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Option<(u64, u64)> {
     let names: Vec<String> = log.channels.iter().map(|c| c.channel_type.name()).collect();
     result.channels = channel_stats(log, &names);
-    (result.messages, result.images) = tally(log, &names);
+    let rows = tally(log, &names);
+    (result.messages, result.images) = (rows.messages, rows.images);
+    (result.displays, result.streams) = (rows.displays, rows.streams);
 
     let keys: Vec<[Arc<str>; 2]> = names
         .iter()
@@ -392,8 +394,9 @@ fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
         .collect()
 }
 
-/// The client's messages and images, grouped as the capture analysis groups its own.
-fn tally(log: &EventLog, names: &[String]) -> (Vec<MessageStats>, Vec<ImageStats>) {
+/// The client's messages, images, heads and streams, grouped as the capture analysis groups
+/// its own.
+fn tally(log: &EventLog, names: &[String]) -> Rows {
     let mut tally = Tally::default();
     for t in &log.traffic {
         let ct = log.channels[t.channel].channel_type;
@@ -401,6 +404,13 @@ fn tally(log: &EventLog, names: &[String]) -> (Vec<MessageStats>, Vec<ImageStats
     }
     for img in log.updates.iter().flat_map(|u| &u.images) {
         tally.images(img.code, (1, img.payload_bytes));
+    }
+    let none = DisplayLedger::default();
+    for (i, c) in log.channels.iter().enumerate() {
+        if c.channel_type == ChannelType::DISPLAY {
+            let ledger = log.displays.get(&i).unwrap_or(&none);
+            tally.display(c.channel_id, Some(c.local.to_string()), ledger);
+        }
     }
     tally.rows()
 }
