@@ -556,6 +556,55 @@ mod test {
     }
 
     #[test]
+    fn heads_and_streams_follow_the_rule_the_capture_analysis_uses() {
+        use crate::analyze::spice_stream::SpiceStream;
+        use crate::client::events::Recorder;
+        use crate::wire::{Framer, HeaderKind};
+        // The real display stream of the sample capture, read by our client's recorder and by
+        // the capture observer: the same heads, updates and bytes.
+        let read = |n: &str| {
+            std::fs::read(format!(
+                "{}/tests/data/streams/{n}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap()
+        };
+        let (c2s, s2c) = (read("display.c2s"), read("display.s2c"));
+        let recorder = Recorder::default();
+        let addr = "127.0.0.1:5930".parse().unwrap();
+        let info = ChannelInfo {
+            channel_type: ChannelType::DISPLAY,
+            channel_id: 0,
+            server: addr,
+            local: addr,
+        };
+        let index = recorder.add_channel(info, 0, 0);
+        let mut framer = Framer::new(HeaderKind::Mini);
+        framer.push(&s2c[16 + 186 + 4..]);
+        while let Some(m) = framer.pop().unwrap() {
+            let bytes = m.stream_len(HeaderKind::Mini) as u64;
+            recorder.display_message(index, m.msg_type(), &m.body, bytes);
+        }
+        let mut r = RunResult::default();
+        summarize(&recorder.snapshot(), &RunFacts::default(), &mut r);
+
+        let mut observer = SpiceStream::default();
+        observer.feed(Direction::Up, 0, &c2s, &mut |_| {});
+        observer.feed(Direction::Down, 1, &s2c, &mut |_| {});
+        let ledger = observer.obs.display.as_ref().unwrap();
+        assert_eq!(r.displays, vec![ledger.heads(0, Some(addr.to_string()))]);
+        let d = &r.displays[0];
+        assert!(d.announced, "remote-viewer's session had MONITORS_CONFIG");
+        assert_eq!(
+            (d.heads.len(), d.heads[0].width, d.heads[0].height),
+            (1, 1024, 768)
+        );
+        assert_eq!(d.heads[0].bytes + d.unattributed.bytes, d.update_bytes);
+        assert!(d.updates > 0);
+        assert_eq!(r.streams, Some(crate::results::StreamStats::default()));
+    }
+
+    #[test]
     fn summarizes_bytes_messages_images_and_latency() {
         let facts = RunFacts {
             bursts: vec![(1_000_000, 1_090_000, 2)],
