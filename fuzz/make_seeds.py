@@ -6,7 +6,8 @@ remote-viewer on loopback, four channels). Real bytes give the fuzzers valid str
 from. The few seeds the capture cannot give are built here from the documented layouts and named
 `synthetic-*` (client mouse/key messages: the capture's inputs channel carries none) or written
 out below (a second scenario, for the `external` target kind); `recorded-*` seeds are real
-bytes from spicebench's own recordings (a probe stamp, an uncompressed copy).
+bytes from spicebench's own recordings (a probe stamp, an uncompressed copy) and captures in
+tests/data (two heads, MJPEG streams).
 
 Usage (from the repository root): python3 fuzz/make_seeds.py [CAPTURE]
 Needs tshark. The output is deterministic, so rerunning it leaves git clean.
@@ -91,7 +92,7 @@ def selector(channel, direction, msg_type):
     return bytes([b0, b1])
 
 
-def tcp_streams(capture):
+def tcp_streams(capture, server_port=SERVER_PORT):
     """Reassembles each TCP connection's payload per direction (loopback: no loss, no reorder
     beyond duplicates, which are dropped by sequence number)."""
     out = subprocess.run(
@@ -101,7 +102,7 @@ def tcp_streams(capture):
     segs = collections.defaultdict(dict)
     for line in out.splitlines():
         stream, sport, seq, payload = line.split("\t")
-        direction = "s2c" if int(sport) == SERVER_PORT else "c2s"
+        direction = "s2c" if int(sport) == server_port else "c2s"
         segs[(int(stream), direction)][int(seq)] = bytes.fromhex(payload)
     streams = {}
     for key, by_seq in segs.items():
@@ -254,6 +255,29 @@ def main():
     for name, (msg_type, body) in RECORDED.items():
         write("messages", f"recorded-display-s2c-{name}.bin",
               selector(2, "s2c", msg_type) + bytes.fromhex(body))
+
+    # Heads and streams, from the two captures spicebench made of hand-started Xspice
+    # (tests/data/README.md): the two-head MONITORS_CONFIG, and the first STREAM_CREATE,
+    # STREAM_DATA, STREAM_CLIP and STREAM_DESTROY of the MJPEG run.
+    data = ROOT.parent / "tests/data"
+    for file, port, wanted in [
+        ("xspice-two-heads.pcapng", 16011, {317: "MONITORS_CONFIG-two-heads"}),
+        ("xspice-streams-mjpeg.pcapng", 16012,
+         {122: "STREAM_CREATE-mjpeg", 123: "STREAM_DATA-mjpeg", 124: "STREAM_CLIP",
+          125: "STREAM_DESTROY"}),
+    ]:
+        streams = tcp_streams(data / file, port)
+        for (stream, direction), stream_bytes in sorted(streams.items()):
+            client = streams.get((stream, "c2s"), b"")
+            if direction != "s2c" or len(client) < 21 or client[16 + 4] != 2:
+                continue  # only the display channel's server side (LinkMess.channel_type)
+            _, _, rest = split_link(stream_bytes, direction)
+            for msg_type, body, _ in messages(rest):
+                name = wanted.pop(msg_type, None)
+                if name:
+                    write("messages", f"recorded-display-s2c-{name}.bin",
+                          selector(2, "s2c", msg_type) + body)
+        assert not wanted, f"{file}: no {wanted}"
 
     (SEEDS / "scenario").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ROOT.parent / "scenarios/drag.toml", SEEDS / "scenario/drag.toml")

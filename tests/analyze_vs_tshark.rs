@@ -57,6 +57,12 @@ fn channel_types(capture: &Path) -> BTreeMap<String, u8> {
 }
 
 fn check(capture: &Path, expect_ssh: bool) -> RunResult {
+    check_except(capture, expect_ssh, &[])
+}
+
+/// [`check`], with the message counts of the (channel, direction) pairs in `blind` taken as
+/// ours: tshark's dissector cannot follow them (said where it is used).
+fn check_except(capture: &Path, expect_ssh: bool, blind: &[(&str, &str)]) -> RunResult {
     let ours = common::analyze_json(capture);
     let theirs = tshark_conversations(capture);
     assert_eq!(
@@ -83,7 +89,7 @@ fn check(capture: &Path, expect_ssh: bool) -> RunResult {
             capture.display()
         );
     }
-    check_messages_and_images(capture, &ours);
+    check_messages_and_images(capture, &ours, blind);
     let ssh: Vec<_> = ours
         .channels
         .iter()
@@ -121,7 +127,7 @@ fn check(capture: &Path, expect_ssh: bool) -> RunResult {
 
 /// Message counts per channel and direction, and image-type counts, as tshark's dissector
 /// decodes them on the connections spicebench counts (relay legs are listed, not counted).
-fn check_messages_and_images(capture: &Path, ours: &RunResult) {
+fn check_messages_and_images(capture: &Path, ours: &RunResult, blind: &[(&str, &str)]) {
     let messages = tshark_spice_counts(capture, "spice.message_type");
     let images = tshark_spice_counts(capture, "spice.image_type");
     let tshark_lost = tshark_loses_step_at_link_result(capture);
@@ -138,6 +144,16 @@ fn check_messages_and_images(capture: &Path, ours: &RunResult) {
             ("down", (c.server.clone(), client.clone())),
             ("up", (client.clone(), c.server.clone())),
         ] {
+            if blind.contains(&(c.channel.as_str(), dir)) {
+                for m in ours
+                    .messages
+                    .iter()
+                    .filter(|m| m.channel == c.channel && m.direction == dir)
+                {
+                    want_messages.insert((m.channel.clone(), dir, m.msg_type), m.count);
+                }
+                continue;
+            }
             if tshark_lost.contains(&key) {
                 // Not comparable: ours are taken as they are (the display stream, which the
                 // test needs compared, never falls here: see below).
@@ -301,4 +317,21 @@ fn every_recording_matches_tshark() {
         }
     }
     assert!(checked >= 6, "{checked} recordings");
+}
+
+#[test]
+fn two_heads_and_streams_captures_match_tshark() {
+    // Made with `spicebench run` against hand-started Xspice (tests/data/README.md).
+    // Our client asks external targets for its compression (PREFERRED_COMPRESSION, a 1-byte
+    // body); tshark's dissector loses step there (it shows the next segment as a partial
+    // "TCP segment data") and decodes nothing else the client sends on the display channel.
+    // Everything else is compared.
+    for name in ["xspice-two-heads.pcapng", "xspice-streams-mjpeg.pcapng"] {
+        let r = check_except(
+            &root().join("tests/data").join(name),
+            false,
+            &[("display", "up")],
+        );
+        assert_eq!(r.displays.len(), 1, "{name}");
+    }
 }

@@ -276,6 +276,9 @@ fn expect_real(name: &str, sel: Selector, parsed: &Parsed) {
                 _ => panic!("{name}: unexpected draw type {t}"),
             }
         }
+        Parsed::Update(Some(DisplayUpdate::StreamFrame { data_size, .. })) => {
+            assert!(*data_size > 1000, "{name}: an MJPEG frame")
+        }
         Parsed::Update(other) => panic!("{name}: no draw: {other:?}"),
         Parsed::SetAck(s) => assert!(s.window > 0, "{name}: {s:?}"),
         Parsed::Ping(p) => assert_eq!(p.payload_len, 0, "{name}"),
@@ -299,8 +302,21 @@ fn expect_real(name: &str, sel: Selector, parsed: &Parsed) {
         Parsed::Modifiers(m) => assert_eq!(*m, 0, "{name}: LEDs were off in the capture"),
         Parsed::Input(m) => assert_eq!(m.msg_type(), t, "{name}"),
         Parsed::Cursor(c) => assert!(c.visible, "{name}"),
-        // None of these is in the capture; a seed that parses as one is mislabelled.
-        Parsed::Disconnecting(_) | Parsed::StreamCreate(_) => panic!("{name}: {parsed:?}"),
+        // The Xspice captures with two heads and with MJPEG streams (tests/data).
+        Parsed::MonitorsConfig(m) => {
+            let sizes: Vec<_> = m.heads.iter().map(|h| (h.x, h.width, h.height)).collect();
+            if name.contains("two-heads") {
+                assert_eq!(sizes, [(0, 1920, 1200), (1920, 1920, 1200)], "{name}");
+            } else {
+                assert_eq!(sizes, [(0, 1024, 768)], "{name}");
+            }
+        }
+        Parsed::StreamCreate(s) => {
+            assert_eq!((s.codec_type, s.dest.size()), (1, (320, 240)), "{name}")
+        }
+        Parsed::StreamDestroy(id) => assert!((48..=49).contains(id), "{name}"),
+        // Not in any capture; a seed that parses as one is mislabelled.
+        Parsed::Disconnecting(_) => panic!("{name}: {parsed:?}"),
         Parsed::NoParser => {
             let known = names::message_name(sel.channel, sel.direction, t);
             assert!(
@@ -352,6 +368,10 @@ fn message_bodies_never_panic_and_real_ones_parse_as_their_type() {
         (2, display::server::DRAW_FILL),
         (2, display::server::COPY_BITS),
         (2, display::server::SURFACE_CREATE),
+        (2, display::server::MONITORS_CONFIG),
+        (2, display::server::STREAM_CREATE),
+        (2, display::server::STREAM_DATA),
+        (2, display::server::STREAM_DESTROY),
         (2, 3),
         (1, 4),
         (1, 103),

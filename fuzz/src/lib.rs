@@ -15,12 +15,13 @@
 
 use std::path::Path;
 
+use spicebench::analyze::heads::DisplayLedger;
 use spicebench::scenario::{Scenario, ScenarioError, Step};
 use spicebench::wire::channel::ChannelType;
 use spicebench::wire::common::{self, Notify, Ping, SetAck};
 use spicebench::wire::cursor::{self, CursorState};
 use spicebench::wire::display::{
-    self, DisplayInit, DisplayUpdate, ImageInfo, StreamCreate, SurfaceCreate,
+    self, DisplayInit, DisplayUpdate, ImageInfo, MonitorsConfig, StreamCreate, SurfaceCreate,
 };
 use spicebench::wire::inputs::{self, InputMessage};
 use spicebench::wire::link::{self, LinkError, LinkHeader, LinkMess, LinkReply};
@@ -98,6 +99,10 @@ pub enum Parsed {
     SurfaceCreate(SurfaceCreate),
     /// STREAM_CREATE.
     StreamCreate(StreamCreate),
+    /// MONITORS_CONFIG.
+    MonitorsConfig(MonitorsConfig),
+    /// STREAM_DESTROY: the stream id.
+    StreamDestroy(u32),
     /// DISPLAY_INIT.
     DisplayInit(DisplayInit),
     /// INPUTS_INIT / KEY_MODIFIERS, either direction.
@@ -141,6 +146,12 @@ pub fn parse_as(sel: Selector, body: &[u8]) -> Result<Parsed, WireError> {
             _ if display::is_update(t) => Parsed::Update(display::parse_update(t, body)?),
             display::server::SURFACE_CREATE => Parsed::SurfaceCreate(SurfaceCreate::parse(body)?),
             display::server::STREAM_CREATE => Parsed::StreamCreate(StreamCreate::parse(body)?),
+            display::server::MONITORS_CONFIG => {
+                Parsed::MonitorsConfig(MonitorsConfig::parse(body)?)
+            }
+            display::server::STREAM_DESTROY => {
+                Parsed::StreamDestroy(display::parse_stream_destroy(body)?)
+            }
             _ => Parsed::NoParser,
         },
         (ChannelType::DISPLAY, Up) if t == display::client::INIT => {
@@ -233,6 +244,22 @@ pub fn every_parser(msg_type: u16, body: &[u8]) {
     }
     let _ = SurfaceCreate::parse(body).map(|s| s.is_primary());
     let _ = StreamCreate::parse(body).map(|s| s.dest.area());
+    if let Ok(m) = MonitorsConfig::parse(body) {
+        let emitted = m.emit();
+        let len = 4 + m.heads.len() * display::Head::LEN;
+        assert_eq!(
+            emitted,
+            body[..len],
+            "MONITORS_CONFIG emit differs from its input"
+        );
+        assert_eq!(MonitorsConfig::parse(&emitted), Ok(m.clone()));
+        for h in &m.heads {
+            let _ = h.rect().area();
+        }
+    }
+    let _ = display::parse_stream_destroy(body);
+    let _ = display::parse_surface_destroy(body);
+    check_ledger(msg_type, body);
     // Images are reached through offsets inside the body: try the start and wherever the first
     // and last words point, which is where mutated offsets land.
     for offset in [
@@ -251,6 +278,29 @@ pub fn every_parser(msg_type: u16, body: &[u8]) {
             let _ = names::message_name(channel, direction, msg_type);
         }
     }
+}
+
+/// The per-head ledger takes any body as its type and as the layout messages around it, and
+/// its shares still add up: heads plus unattributed is every update byte.
+fn check_ledger(msg_type: u16, body: &[u8]) {
+    let mut ledger = DisplayLedger::default();
+    for t in [
+        display::server::SURFACE_CREATE,
+        display::server::MONITORS_CONFIG,
+        display::server::STREAM_CREATE,
+        msg_type,
+        display::server::STREAM_DATA,
+        display::server::STREAM_DATA_SIZED,
+        display::server::STREAM_DESTROY,
+        display::server::STREAM_DESTROY_ALL,
+    ] {
+        ledger.on_message(t, body, body.len() as u64 + 6);
+    }
+    let d = ledger.heads(0, None);
+    let heads: u64 = d.heads.iter().map(|h| h.bytes).sum();
+    assert_eq!(heads + d.unattributed.bytes, d.update_bytes, "{d:?}");
+    let s = ledger.streams().stats();
+    assert!(s.flaps <= s.destroyed && s.frames <= d.updates, "{s:?}");
 }
 
 fn word_at(body: &[u8], at: usize) -> u32 {

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::results::{ImageStats, MessageStats};
+use super::heads::{DisplayLedger, StreamTally};
+use crate::results::{DisplayHeads, ImageStats, MessageStats, StreamStats};
 use crate::wire::names::{image_type_name, message_name, Direction};
 use crate::wire::ChannelType;
 
@@ -15,6 +16,23 @@ pub struct Tally {
     messages: BTreeMap<(String, Direction, u16, ChannelType), (u64, u64)>,
     /// Image type code → (count, encoded bytes).
     images: BTreeMap<u8, (u64, u64)>,
+    /// Per display channel, in the order they were added.
+    displays: Vec<DisplayHeads>,
+    /// Streams of every display channel added.
+    streams: Option<StreamTally>,
+}
+
+/// What a [`Tally`] adds up to, as result rows.
+#[derive(Debug, Default)]
+pub struct Rows {
+    /// Per (channel, direction, type).
+    pub messages: Vec<MessageStats>,
+    /// Per image type.
+    pub images: Vec<ImageStats>,
+    /// Per display channel.
+    pub displays: Vec<DisplayHeads>,
+    /// All display channels' streams; `None` without a display channel.
+    pub streams: Option<StreamStats>,
 }
 
 impl Tally {
@@ -42,8 +60,17 @@ impl Tally {
         e.1 += bytes;
     }
 
-    /// The result rows: messages in (channel, direction, type) order, images in code order.
-    pub fn rows(self) -> (Vec<MessageStats>, Vec<ImageStats>) {
+    /// Adds one display channel's per-head and stream accounting ([`super::heads`]).
+    pub fn display(&mut self, channel_id: u8, client: Option<String>, ledger: &DisplayLedger) {
+        self.displays.push(ledger.heads(channel_id, client));
+        self.streams
+            .get_or_insert_with(StreamTally::default)
+            .add(ledger.streams());
+    }
+
+    /// The result rows: messages in (channel, direction, type) order, images in code order,
+    /// display channels in the order they were added.
+    pub fn rows(self) -> Rows {
         let messages = self
             .messages
             .into_iter()
@@ -56,7 +83,12 @@ impl Tally {
                 bytes,
             })
             .collect();
-        (messages, image_stats(self.images))
+        Rows {
+            messages,
+            images: image_stats(self.images),
+            displays: self.displays,
+            streams: self.streams.map(|s| s.stats()),
+        }
     }
 }
 
@@ -116,7 +148,11 @@ mod test {
             304,
             (1, 5),
         );
-        let (messages, rows) = t.rows();
+        let Rows {
+            messages,
+            images: rows,
+            ..
+        } = t.rows();
         assert_eq!(
             (
                 messages[0].name.as_str(),

@@ -7,6 +7,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use super::accounting::{net_test_verdict, Tally};
 use super::causal::{measure, LatencyEvidence, LatencyOutcome};
 use super::flows::{dir_index, max_timeline_bins, Analyzer, Flow};
+use super::heads::DisplayLedger;
 use super::rates;
 use super::transport::Transport;
 use crate::probe::{Stamp, StampedInput};
@@ -142,6 +143,12 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
             for (&code, &counts) in &s.obs.images {
                 tally.images(code, counts);
             }
+            if ChannelType(ctype) == ChannelType::DISPLAY {
+                // A display channel that sent nothing still has (no) heads and streams.
+                let none = DisplayLedger::default();
+                let ledger = s.obs.display.as_ref().unwrap_or(&none);
+                tally.display(cid, Some(f.client.to_string()), ledger);
+            }
             if let Some(w) = s.obs.ack_window {
                 if s.channel().map(|(t, _)| t) == Some(ChannelType::DISPLAY) {
                     r.server.net_test = Some(net_test_verdict(w));
@@ -160,7 +167,9 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
             ..r.server
         };
     }
-    (r.messages, r.images) = tally.rows();
+    let rows = tally.rows();
+    (r.messages, r.images) = (rows.messages, rows.images);
+    (r.displays, r.streams) = (rows.displays, rows.streams);
     r.transports = transports
         .into_values()
         .map(|mut t| {

@@ -21,6 +21,7 @@
 //! - [`spice_stream`]: a passive SPICE observer for one connection.
 //! - [`flow_hash`]: the fast hasher of the flow table.
 //! - [`flows`]: the capture analyser (flows, attribution, counting, wire latency).
+//! - [`heads`]: per-head and per-stream accounting of a display channel (one rule for both paths).
 //! - [`accounting`]: names and rows shared by the client summary and the capture analysis.
 //! - [`capture_result`]: analyser → results model with wire numbers.
 //! - [`file`]: analysing a whole packet source or capture file.
@@ -31,6 +32,7 @@ pub mod causal;
 pub mod file;
 pub mod flow_hash;
 pub mod flows;
+pub mod heads;
 pub mod histogram;
 pub mod latency;
 pub mod rates;

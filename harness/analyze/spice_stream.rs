@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::heads::DisplayLedger;
 use super::resync::BoundarySearch;
 use crate::probe::probe_stamp;
 use crate::wire::display::{self, DisplayUpdate};
@@ -41,6 +42,8 @@ pub struct SpiceObservations {
     /// For a connection captured from its middle (no link message): the channel its message
     /// types say it is.
     pub guessed_channel: Option<ChannelType>,
+    /// A display channel's per-head and stream accounting ([`super::heads`]).
+    pub display: Option<DisplayLedger>,
 }
 
 impl SpiceObservations {
@@ -49,6 +52,18 @@ impl SpiceObservations {
         let e = self.messages.entry((dir, header.msg_type)).or_default();
         e.0 += 1;
         e.1 += kind.header_len() as u64 + u64::from(header.size);
+    }
+
+    /// Counts a display update whose body could not be read (a capture hole took part of it).
+    fn unread_update(&mut self, kind: HeaderKind, header: &DataHeader) {
+        if display::is_update(header.msg_type) {
+            let bytes = kind.header_len() as u64 + u64::from(header.size);
+            self.ledger().on_update(None, bytes);
+        }
+    }
+
+    fn ledger(&mut self) -> &mut DisplayLedger {
+        self.display.get_or_insert_with(DisplayLedger::default)
     }
 }
 
@@ -402,6 +417,11 @@ impl SpiceStream {
                     // Its header and size were seen: it was on the wire in full.
                     if counting {
                         obs.count_message(dir, kind, &header);
+                        if dir == Direction::Down
+                            && Self::channel_type(obs) == Some(ChannelType::DISPLAY)
+                        {
+                            obs.unread_update(kind, &header);
+                        }
                     }
                     if !side.damaged {
                         obs.damaged_bodies += 1;
@@ -653,7 +673,8 @@ impl SpiceStream {
     fn keep_body(channel: ChannelType, dir: Direction, msg_type: u16) -> bool {
         match (channel, dir) {
             (ChannelType::DISPLAY, Direction::Down) => {
-                display::is_update(msg_type) || msg_type == crate::wire::common::server::SET_ACK
+                DisplayLedger::concerns(msg_type)
+                    || msg_type == crate::wire::common::server::SET_ACK
             }
             (ChannelType::MAIN, Direction::Down) => msg_type == main_channel::server::INIT,
             // Inputs are small; their positions say which probe stamp to expect.
@@ -744,6 +765,9 @@ impl SpiceStream {
             // Part of the body is missing: its arrival still counts, its contents cannot.
             match (channel, dir) {
                 (ChannelType::DISPLAY, Direction::Down) if display::is_update(t) => {
+                    if at.counting {
+                        obs.unread_update(kind, &header);
+                    }
                     notable(Notable::DisplayUpdate {
                         at: ts_ns,
                         probe: None,
@@ -770,15 +794,20 @@ impl SpiceStream {
                         at: ts_ns,
                         probe: probe_stamp(t, &body),
                     });
-                    if let (true, Ok(Some(DisplayUpdate::Draw { images, .. }))) =
-                        (at.counting, display::parse_update(t, &body))
-                    {
-                        for img in images {
-                            let e = obs.images.entry(img.code).or_default();
-                            e.0 += 1;
-                            e.1 += img.payload_bytes;
+                    if at.counting {
+                        let update = display::parse_update(t, &body).ok().flatten();
+                        if let Some(DisplayUpdate::Draw { images, .. }) = &update {
+                            for img in images {
+                                let e = obs.images.entry(img.code).or_default();
+                                e.0 += 1;
+                                e.1 += img.payload_bytes;
+                            }
                         }
+                        let bytes = kind.header_len() as u64 + u64::from(header.size);
+                        obs.ledger().on_update(update.as_ref(), bytes);
                     }
+                } else {
+                    obs.ledger().on_layout(t, &body, at.counting);
                 }
             }
             (ChannelType::MAIN, Direction::Down) if t == main_channel::server::INIT => {

@@ -51,6 +51,53 @@ pub fn metrics(r: &RunResult) -> BTreeMap<String, f64> {
         put(format!("image {}.count", i.image_type), i.count as f64);
         put(format!("image {}.bytes", i.image_type), i.bytes as f64);
     }
+    // Heads and streams: counts and bytes, exact like messages and images.
+    for d in &r.displays {
+        let id = format!(
+            "display {} {}",
+            d.channel_id,
+            d.client.as_deref().unwrap_or("?")
+        );
+        put(format!("{id}.updates"), d.updates as f64);
+        put(format!("{id}.update_bytes"), d.update_bytes as f64);
+        put(
+            format!("{id} unattributed.updates"),
+            d.unattributed.updates as f64,
+        );
+        put(
+            format!("{id} unattributed.bytes"),
+            d.unattributed.bytes as f64,
+        );
+        for h in &d.heads {
+            let head = format!(
+                "{id} head {} {}x{}+{}+{}",
+                h.id, h.width, h.height, h.x, h.y
+            );
+            put(format!("{head}.updates"), h.updates as f64);
+            put(format!("{head}.bytes"), h.bytes as f64);
+        }
+    }
+    if let Some(s) = &r.streams {
+        for (name, v) in [
+            ("created", s.created),
+            ("destroyed", s.destroyed),
+            ("flaps", s.flaps),
+            ("frames", s.frames),
+            ("frame_bytes", s.frame_bytes),
+        ] {
+            put(format!("streams {name}"), v as f64);
+        }
+        for c in &s.by_codec {
+            for (name, v) in [
+                ("streams", c.streams),
+                ("frames", c.frames),
+                ("bytes", c.bytes),
+                ("data_bytes", c.data_bytes),
+            ] {
+                put(format!("stream codec {}.{name}", c.codec), v as f64);
+            }
+        }
+    }
     for t in &r.transports {
         put(
             format!("transport {}.wire_bytes", t.transport),
@@ -155,7 +202,39 @@ mod test {
         });
         r.latency.input_to_display.count = 7;
         r.latency.input_to_display.p50_ms = Some(1.5);
+        r.displays.push(crate::results::DisplayHeads {
+            client: Some("127.0.0.1:4000".into()),
+            updates: 3,
+            update_bytes: 300,
+            heads: vec![crate::results::HeadStats {
+                id: 1,
+                x: 1920,
+                width: 1920,
+                height: 1200,
+                updates: 2,
+                bytes: 250,
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        r.streams = Some(crate::results::StreamStats {
+            created: 1,
+            by_codec: vec![crate::results::CodecStats {
+                codec: "mjpeg".into(),
+                code: 1,
+                frames: 9,
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
         let m = metrics(&r);
+        assert_eq!(
+            m["display 0 127.0.0.1:4000 head 1 1920x1200+1920+0.bytes"],
+            250.0
+        );
+        assert_eq!(m["display 0 127.0.0.1:4000.update_bytes"], 300.0);
+        assert_eq!(m["streams created"], 1.0);
+        assert_eq!(m["stream codec mjpeg.frames"], 9.0);
         assert_eq!(
             m["channel display 127.0.0.1:4000→127.0.0.1:5930 down.wire_bytes"],
             20.0

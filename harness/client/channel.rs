@@ -124,13 +124,18 @@ fn handle(
     msg: &RawMessage,
 ) -> Result<(), String> {
     let msg_type = msg.msg_type();
+    let bytes = msg.stream_len(kind) as u64;
     ctx.recorder.traffic(TrafficRecord {
         at_us,
         channel: ctx.index,
         direction: Direction::Down,
         msg_type,
-        bytes: msg.stream_len(kind) as u64,
+        bytes,
     });
+    if ctx.channel_type == ChannelType::DISPLAY {
+        ctx.recorder
+            .display_message(ctx.index, msg_type, &msg.body, bytes);
+    }
     let reaction = ctx
         .duties
         .on_message(msg_type, &msg.body)

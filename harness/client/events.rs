@@ -1,9 +1,11 @@
 //! What the client records while a session runs. Everything is timestamped in µs since the
 //! session's [`Clock`](super::Clock) epoch and kept in arrival order.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::analyze::heads::DisplayLedger;
 use crate::journal::Journal;
 use crate::wire::display::{ImageInfo, Rect};
 use crate::wire::inputs::InputMessage;
@@ -99,6 +101,9 @@ pub struct EventLog {
     /// Smallest round trip the kernel measured on any of the session's connections
     /// (TCP_INFO min_rtt), µs; read when the session closes.
     pub min_rtt_us: Option<u64>,
+    /// Per display channel index: its heads and streams, by the rule the capture analysis
+    /// uses too ([`crate::analyze::heads`]).
+    pub displays: BTreeMap<usize, DisplayLedger>,
 }
 
 /// The log shared by every task of a session.
@@ -134,6 +139,18 @@ impl Recorder {
     /// Records one message.
     pub fn traffic(&self, rec: TrafficRecord) {
         self.lock().traffic.push(rec);
+    }
+
+    /// Feeds one server message of display channel `channel` to its ledger; `bytes` is
+    /// header + body. Messages the ledger does not look at take no lock.
+    pub fn display_message(&self, channel: usize, msg_type: u16, body: &[u8], bytes: u64) {
+        if DisplayLedger::concerns(msg_type) {
+            self.lock()
+                .displays
+                .entry(channel)
+                .or_default()
+                .on_message(msg_type, body, bytes);
+        }
     }
 
     /// Records a note.

@@ -1,9 +1,10 @@
 //! The report's section for one configuration: its session, plots, channels,
-//! transports, message and image breakdowns, latency and input figures.
+//! transports, message and image breakdowns, heads and video streams, latency and input
+//! figures.
 
 use std::fmt::Write;
 
-use crate::results::{DirectionStats, LatencySummary, RunResult};
+use crate::results::{DirectionStats, LatencySummary, RunResult, StreamStats};
 
 use super::format::{bytes_human, compression, fixed, fixed_or, grouped, shown};
 use super::html_util::{esc, facts, figure, swatch, table, Cell};
@@ -55,6 +56,14 @@ pub fn config_section(run: &RunResult, palette: &Palette, id: &str) -> String {
     out.push_str(&messages_table(run));
     out.push_str("<h4>Images in display draw commands</h4>\n");
     out.push_str(&images_table(run));
+    if !run.displays.is_empty() {
+        out.push_str("<h4>Heads</h4>\n");
+        out.push_str(&heads_table(run));
+    }
+    if let Some(s) = run.streams.as_ref().filter(|s| s.created + s.frames > 0) {
+        out.push_str("<h4>Video streams</h4>\n");
+        out.push_str(&streams_table(s));
+    }
     out.push_str("<h4>Latency and input</h4>\n");
     out.push_str(&latency_table(run));
     out.push_str(&inputs_facts(run));
@@ -303,6 +312,79 @@ fn images_table(run: &RunResult) -> String {
         ],
         &rows,
     )
+}
+
+/// Per display channel and head: geometry, updates, bytes and share of the channel's update
+/// bytes; the updates no head took follow each channel's heads.
+fn heads_table(run: &RunResult) -> String {
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    for d in &run.displays {
+        let channel = format!("display #{}", d.channel_id);
+        for h in &d.heads {
+            rows.push(vec![
+                Cell::Text(channel.clone()),
+                Cell::Text(format!(
+                    "{}{}",
+                    h.id,
+                    if d.announced {
+                        ""
+                    } else {
+                        " (primary surface)"
+                    }
+                )),
+                Cell::Text(format!("{}x{}+{}+{}", h.width, h.height, h.x, h.y)),
+                Cell::Num(grouped(h.updates)),
+                Cell::Num(grouped(h.bytes)),
+                share(h.bytes, d.update_bytes),
+            ]);
+        }
+        rows.push(vec![
+            Cell::Text(channel),
+            Cell::Text("no head".into()),
+            Cell::Text(ABSENT.into()),
+            Cell::Num(grouped(d.unattributed.updates)),
+            Cell::Num(grouped(d.unattributed.bytes)),
+            share(d.unattributed.bytes, d.update_bytes),
+        ]);
+    }
+    let mut out = table(
+        "",
+        &["channel", "head", "geometry", "updates", "bytes", "share"],
+        &rows,
+    );
+    out.push_str(
+        "<p class=\"note\">An update counts on every head its box meets; its bytes are split \
+         by the area it covers on each.</p>\n",
+    );
+    out
+}
+
+fn streams_table(s: &StreamStats) -> String {
+    let rows: Vec<Vec<Cell>> = s
+        .by_codec
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Text(c.codec.clone()),
+                Cell::Num(grouped(c.streams)),
+                Cell::Num(grouped(c.frames)),
+                Cell::Num(grouped(c.bytes)),
+                Cell::Num(grouped(c.data_bytes)),
+            ]
+        })
+        .collect();
+    let mut out = facts(&[
+        ("created", grouped(s.created)),
+        ("destroyed", grouped(s.destroyed)),
+        ("flaps (created, then destroyed)", grouped(s.flaps)),
+        ("frames", grouped(s.frames)),
+    ]);
+    out.push_str(&table(
+        "",
+        &["codec", "streams", "frames", "bytes", "video bytes"],
+        &rows,
+    ));
+    out
 }
 
 fn latency_row(what: &str, l: &LatencySummary) -> Vec<Cell> {

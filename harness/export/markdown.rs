@@ -14,7 +14,8 @@ const ABSENT: &str = "—";
 /// ms, what crosses the network (transport and wire MiB), and a sentence comparing it with
 /// `baseline` (a configuration name; the first configuration when `None` or unknown).
 /// Right-aligned numeric columns; ends with a newline. `failed` configurations follow, each a
-/// row that says FAILED and why.
+/// row that says FAILED and why. When results have heads, a table of per-head updates and
+/// bytes follows; when they have video streams, one of streams per codec.
 pub fn markdown_table(
     results: &[RunResult],
     failed: &[FailedRun],
@@ -61,6 +62,69 @@ pub fn markdown_table(
         out.push_str("| ");
         out.push_str(&cells.join(" | "));
         out.push_str(" |\n");
+    }
+    out.push_str(&heads_table(results));
+    out.push_str(&streams_table(results));
+    out
+}
+
+/// Per configuration, display channel and head: geometry, updates and bytes, then the
+/// updates no head took. Nothing when no result has heads.
+fn heads_table(results: &[RunResult]) -> String {
+    if results.iter().all(|r| r.displays.is_empty()) {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n| configuration | display | head | geometry | updates | bytes |\n\
+         | --- | --- | --- | --- | ---: | ---: |\n",
+    );
+    for r in results {
+        let name = cell(&r.config.name);
+        for d in &r.displays {
+            for h in &d.heads {
+                out.push_str(&format!(
+                    "| {name} | #{} | {} | {}x{}+{}+{} | {} | {} |\n",
+                    d.channel_id, h.id, h.width, h.height, h.x, h.y, h.updates, h.bytes
+                ));
+            }
+            out.push_str(&format!(
+                "| {name} | #{} | no head | {ABSENT} | {} | {} |\n",
+                d.channel_id, d.unattributed.updates, d.unattributed.bytes
+            ));
+        }
+    }
+    out
+}
+
+/// Per configuration and video codec: streams, frames and bytes, with the creations,
+/// destructions and flaps. Nothing when no result has a stream.
+fn streams_table(results: &[RunResult]) -> String {
+    let with: Vec<(&RunResult, &crate::results::StreamStats)> = results
+        .iter()
+        .filter_map(|r| Some((r, r.streams.as_ref()?)))
+        .filter(|(_, s)| s.created + s.frames > 0)
+        .collect();
+    if with.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n| configuration | created | destroyed | flaps | codec | streams | frames | bytes |\n\
+         | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |\n",
+    );
+    for (r, s) in with {
+        for c in &s.by_codec {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                cell(&r.config.name),
+                s.created,
+                s.destroyed,
+                s.flaps,
+                cell(&c.codec),
+                c.streams,
+                c.frames,
+                c.bytes
+            ));
+        }
     }
     out
 }

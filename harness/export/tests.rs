@@ -469,3 +469,49 @@ fn twenty_configurations_get_twenty_colours_and_rows() {
         assert!(html.contains(&r.config.name));
     }
 }
+
+/// Results of the two real captures with heads and streams (tests/data): two 1920x1200 heads
+/// with an xterm dragged across them, and an MJPEG stream of an animation.
+fn heads_and_streams() -> Vec<RunResult> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    [
+        ("two-heads", "xspice-two-heads.pcapng"),
+        ("streams", "xspice-streams-mjpeg.pcapng"),
+    ]
+    .iter()
+    .map(|(name, file)| {
+        let mut r = crate::analyze::analyze_file(&dir.join(file), Default::default())
+            .expect("real capture");
+        r.config.name = (*name).into();
+        r
+    })
+    .collect()
+}
+
+#[test]
+fn heads_and_streams_in_markdown_text_and_html() {
+    let runs = heads_and_streams();
+    let md = markdown_table(&runs, &[], None);
+    // The per-head and stream tables follow the comparison table, after a blank line.
+    let (_, extra) = md.split_once("\n\n").expect("heads table");
+    insta::assert_snapshot!("markdown_heads_streams", extra);
+    let text: String = runs
+        .iter()
+        .map(|r| format!("{}:\n{}", r.config.name, text::heads_lines(r)))
+        .collect();
+    insta::assert_snapshot!("text_heads_streams", text);
+    let html = report_html(&runs, &opts());
+    for s in [
+        "<h4>Heads</h4>",
+        "1920x1200+1920+0",
+        "no head",
+        "<h4>Video streams</h4>",
+        "mjpeg",
+        "flaps (created, then destroyed)",
+    ] {
+        assert!(html.contains(s), "report lacks {s}");
+    }
+    // A result without streams gets no stream section, one without displays no heads.
+    let plain = report_html(&real(), &opts());
+    assert!(!plain.contains("<h4>Video streams</h4>") && !plain.contains("<h4>Heads</h4>"));
+}

@@ -77,6 +77,60 @@ pub fn render(rows: &[Row<'_>]) -> String {
             Row::NotRun(name) => out.push_str(&format!("{name:<w$} not run (interrupted)\n")),
         }
     }
+    for row in rows {
+        if let Row::Done(r) = row {
+            let heads = heads_lines(r);
+            if !heads.is_empty() {
+                out.push_str(&format!("\n{}:\n{heads}", r.config.name));
+            }
+        }
+    }
+    out
+}
+
+/// Per display channel, one line per head (updates, MiB) and the updates no head took; then
+/// the video streams per codec, when there were any.
+pub fn heads_lines(r: &RunResult) -> String {
+    let mut out = String::new();
+    for d in &r.displays {
+        for h in &d.heads {
+            out.push_str(&format!(
+                "display #{} head {} {}x{}+{}+{}: {} updates, {:.3} MiB\n",
+                d.channel_id,
+                h.id,
+                h.width,
+                h.height,
+                h.x,
+                h.y,
+                h.updates,
+                mib(h.bytes)
+            ));
+        }
+        if d.unattributed.updates > 0 {
+            out.push_str(&format!(
+                "display #{} no head: {} updates, {:.3} MiB\n",
+                d.channel_id,
+                d.unattributed.updates,
+                mib(d.unattributed.bytes)
+            ));
+        }
+    }
+    if let Some(s) = r.streams.as_ref().filter(|s| s.created + s.frames > 0) {
+        out.push_str(&format!(
+            "streams: {} created, {} destroyed, {} flaps",
+            s.created, s.destroyed, s.flaps
+        ));
+        for c in &s.by_codec {
+            out.push_str(&format!(
+                "; {} ×{} streams, {} frames ({:.3} MiB)",
+                c.codec,
+                c.streams,
+                c.frames,
+                mib(c.bytes)
+            ));
+        }
+        out.push('\n');
+    }
     out
 }
 
@@ -124,6 +178,7 @@ pub fn render_flows(r: &RunResult) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&heads_lines(r));
     for t in &r.transports {
         if let Some(ratio) = t.overhead_ratio {
             out.push_str(&format!(

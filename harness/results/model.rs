@@ -62,6 +62,14 @@ pub struct RunResult {
     /// without a window to follow, e.g. shapes in LibreOffice Draw); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region_check: Option<RegionCheck>,
+    /// Per display channel: its heads (monitors) and the updates and bytes each carried, by
+    /// the destination box of each update. Empty when no display channel could be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub displays: Vec<DisplayHeads>,
+    /// Video streams on the display channels. Absent when no display channel could be read
+    /// (then streams are unknown, not zero).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams: Option<StreamStats>,
 }
 
 /// Screen regions at the drags' ends, read from the target's X server before the first input
@@ -239,6 +247,8 @@ impl Default for RunResult {
             network: None,
             effect: None,
             region_check: None,
+            displays: Vec::new(),
+            streams: None,
         }
     }
 }
@@ -436,6 +446,96 @@ pub struct ImageStats {
     pub count: u64,
     /// Encoded image bytes as carried in the messages.
     pub bytes: u64,
+}
+
+/// One display channel's heads and what each carried (the rule: `analyze::heads`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DisplayHeads {
+    /// Display channel id.
+    pub channel_id: u8,
+    /// The viewer's address of the connection, as in [`ChannelStats::client`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// Whether the heads come from a MONITORS_CONFIG message; `false`: none came, and the
+    /// primary surface is reported as one head with id 0.
+    pub announced: bool,
+    /// Screen updates (draws, COPY_BITS, stream frames) on this channel.
+    pub updates: u64,
+    /// Header + body bytes of those updates.
+    pub update_bytes: u64,
+    /// The heads as last announced, in announcement order, each with what it carried.
+    pub heads: Vec<HeadStats>,
+    /// Updates attributed to no head, and their bytes: off-screen surfaces, boxes outside
+    /// every head, stream frames of unknown streams, unparsable updates, and updates beyond
+    /// the first 1024 that waited for the first MONITORS_CONFIG.
+    pub unattributed: HeadTraffic,
+}
+
+/// One head (monitor) of a display channel and what it carried.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HeadStats {
+    /// Monitor id.
+    pub id: u32,
+    /// Left edge on the primary surface, pixels.
+    pub x: u32,
+    /// Top edge, pixels.
+    pub y: u32,
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
+    /// Updates whose destination box intersects this head (an update on two heads counts
+    /// once on each).
+    pub updates: u64,
+    /// This head's share of those updates' message bytes, split by intersected area; the
+    /// shares of all heads plus `unattributed.bytes` add up to `update_bytes` exactly.
+    pub bytes: u64,
+}
+
+/// Updates and their bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadTraffic {
+    /// Updates.
+    pub updates: u64,
+    /// Header + body bytes.
+    pub bytes: u64,
+}
+
+/// Video streams (STREAM_CREATE … STREAM_DESTROY) on all display channels of a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StreamStats {
+    /// STREAM_CREATE messages.
+    pub created: u64,
+    /// Streams ended: one per STREAM_DESTROY, and one per live stream a STREAM_DESTROY_ALL
+    /// ended.
+    pub destroyed: u64,
+    /// Streams whose creation and end were both seen: video detection that switched a
+    /// region to a stream and back.
+    pub flaps: u64,
+    /// STREAM_DATA and STREAM_DATA_SIZED messages.
+    pub frames: u64,
+    /// Header + body bytes of those frames.
+    pub frame_bytes: u64,
+    /// Per video codec, in codec order.
+    pub by_codec: Vec<CodecStats>,
+}
+
+/// Streams and frames of one video codec.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CodecStats {
+    /// `"mjpeg"`, `"vp8"`, `"h264"`, `"vp9"`, `"h265"`, `"unknown_<n>"`, or `"unknown"` for
+    /// frames of a stream whose STREAM_CREATE was not seen.
+    pub codec: String,
+    /// SpiceVideoCodecType code (0 for `"unknown"`).
+    pub code: u8,
+    /// Streams created with this codec.
+    pub streams: u64,
+    /// Frames.
+    pub frames: u64,
+    /// Header + body bytes of the frames.
+    pub bytes: u64,
+    /// Encoded video bytes in them (`data_size`).
+    pub data_bytes: u64,
 }
 
 /// Bytes per fixed-width time bin for each (channel, direction).

@@ -7,8 +7,9 @@
 
 use std::sync::Arc;
 
-use crate::analyze::accounting::{net_test_verdict, Tally};
+use crate::analyze::accounting::{net_test_verdict, Rows, Tally};
 use crate::analyze::causal::{self, LatencyEvidence};
+use crate::analyze::heads::DisplayLedger;
 use crate::analyze::latency::nearest_rank;
 use crate::analyze::{
     build_timeline, display_reply_us, rates, series_key, settle_time_us, TrafficSample, BIN_MS,
@@ -17,12 +18,11 @@ use crate::analyze::{
 use crate::client::EventLog;
 use crate::probe::stamp::decode;
 use crate::probe::{PointerModel, PointerState, Stamp, StampedInput};
-use crate::results::{
-    Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency, MessageStats,
-};
+use crate::results::{Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency};
 use crate::results::{RunResult, Timeline};
 use crate::wire::display::image_type;
 use crate::wire::names::Direction;
+use crate::wire::ChannelType;
 use crate::xclient::{InjectedKind, ScreenLog};
 
 /// Run facts that are not in the event log.
@@ -211,7 +211,9 @@ pub fn summarize_screen(
 pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Option<(u64, u64)> {
     let names: Vec<String> = log.channels.iter().map(|c| c.channel_type.name()).collect();
     result.channels = channel_stats(log, &names);
-    (result.messages, result.images) = tally(log, &names);
+    let rows = tally(log, &names);
+    (result.messages, result.images) = (rows.messages, rows.images);
+    (result.displays, result.streams) = (rows.displays, rows.streams);
 
     let keys: Vec<[Arc<str>; 2]> = names
         .iter()
@@ -392,8 +394,9 @@ fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
         .collect()
 }
 
-/// The client's messages and images, grouped as the capture analysis groups its own.
-fn tally(log: &EventLog, names: &[String]) -> (Vec<MessageStats>, Vec<ImageStats>) {
+/// The client's messages, images, heads and streams, grouped as the capture analysis groups
+/// its own.
+fn tally(log: &EventLog, names: &[String]) -> Rows {
     let mut tally = Tally::default();
     for t in &log.traffic {
         let ct = log.channels[t.channel].channel_type;
@@ -401,6 +404,13 @@ fn tally(log: &EventLog, names: &[String]) -> (Vec<MessageStats>, Vec<ImageStats
     }
     for img in log.updates.iter().flat_map(|u| &u.images) {
         tally.images(img.code, (1, img.payload_bytes));
+    }
+    let none = DisplayLedger::default();
+    for (i, c) in log.channels.iter().enumerate() {
+        if c.channel_type == ChannelType::DISPLAY {
+            let ledger = log.displays.get(&i).unwrap_or(&none);
+            tally.display(c.channel_id, Some(c.local.to_string()), ledger);
+        }
     }
     tally.rows()
 }
@@ -543,6 +553,55 @@ mod test {
             });
         }
         log
+    }
+
+    #[test]
+    fn heads_and_streams_follow_the_rule_the_capture_analysis_uses() {
+        use crate::analyze::spice_stream::SpiceStream;
+        use crate::client::events::Recorder;
+        use crate::wire::{Framer, HeaderKind};
+        // The real display stream of the sample capture, read by our client's recorder and by
+        // the capture observer: the same heads, updates and bytes.
+        let read = |n: &str| {
+            std::fs::read(format!(
+                "{}/tests/data/streams/{n}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap()
+        };
+        let (c2s, s2c) = (read("display.c2s"), read("display.s2c"));
+        let recorder = Recorder::default();
+        let addr = "127.0.0.1:5930".parse().unwrap();
+        let info = ChannelInfo {
+            channel_type: ChannelType::DISPLAY,
+            channel_id: 0,
+            server: addr,
+            local: addr,
+        };
+        let index = recorder.add_channel(info, 0, 0);
+        let mut framer = Framer::new(HeaderKind::Mini);
+        framer.push(&s2c[16 + 186 + 4..]);
+        while let Some(m) = framer.pop().unwrap() {
+            let bytes = m.stream_len(HeaderKind::Mini) as u64;
+            recorder.display_message(index, m.msg_type(), &m.body, bytes);
+        }
+        let mut r = RunResult::default();
+        summarize(&recorder.snapshot(), &RunFacts::default(), &mut r);
+
+        let mut observer = SpiceStream::default();
+        observer.feed(Direction::Up, 0, &c2s, &mut |_| {});
+        observer.feed(Direction::Down, 1, &s2c, &mut |_| {});
+        let ledger = observer.obs.display.as_ref().unwrap();
+        assert_eq!(r.displays, vec![ledger.heads(0, Some(addr.to_string()))]);
+        let d = &r.displays[0];
+        assert!(d.announced, "remote-viewer's session had MONITORS_CONFIG");
+        assert_eq!(
+            (d.heads.len(), d.heads[0].width, d.heads[0].height),
+            (1, 1024, 768)
+        );
+        assert_eq!(d.heads[0].bytes + d.unattributed.bytes, d.update_bytes);
+        assert!(d.updates > 0);
+        assert_eq!(r.streams, Some(crate::results::StreamStats::default()));
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
         }
         result.messages = capture.messages;
         result.images = capture.images;
+        result.displays = capture.displays;
+        result.streams = capture.streams;
         result.server.net_test = capture.server.net_test;
         let compression = result.config.compression.clone();
         result

@@ -219,6 +219,16 @@ impl Rect {
         (side(self.left, self.right), side(self.top, self.bottom))
     }
 
+    /// The overlap of two rectangles (empty, area 0, when they do not meet).
+    pub fn intersection(&self, other: &Rect) -> Rect {
+        Rect {
+            top: self.top.max(other.top),
+            left: self.left.max(other.left),
+            bottom: self.bottom.min(other.bottom),
+            right: self.right.min(other.right),
+        }
+    }
+
     /// Area in pixels (0 for inverted rectangles).
     pub fn area(&self) -> u64 {
         let w = i64::from(self.right) - i64::from(self.left);
@@ -594,6 +604,134 @@ impl StreamCreate {
     }
 }
 
+/// SpiceVideoCodecType: the `codec_type` of STREAM_CREATE ([PROTO enums.h], §6.4).
+pub mod video_codec {
+    /// Motion JPEG (spice-server's built-in encoder).
+    pub const MJPEG: u8 = 1;
+    /// VP8 (GStreamer).
+    pub const VP8: u8 = 2;
+    /// H.264 (GStreamer).
+    pub const H264: u8 = 3;
+    /// VP9 (GStreamer).
+    pub const VP9: u8 = 4;
+    /// H.265 (GStreamer).
+    pub const H265: u8 = 5;
+}
+
+/// One head (monitor) of MONITORS_CONFIG: a rectangle of a surface that a monitor shows.
+///
+/// # Format
+/// ```text
+/// monitor_id u32, surface_id u32, width u32, height u32, x u32, y u32, flags u32  (28 bytes)
+/// ```
+/// Width and height come *before* x and y on the wire ([COMMON spice.proto] `struct Head`;
+/// QXL's own `QXLHead` orders them x, y, width, height, which is where the two get mixed up).
+/// The two-head capture in `tests/data` confirms it: head 1 is `1920, 1200, 1920, 0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Head {
+    /// Monitor id.
+    pub id: u32,
+    /// Surface the head shows a part of (the primary, 0, on Xspice and QXL).
+    pub surface_id: u32,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Left edge on the surface.
+    pub x: u32,
+    /// Top edge on the surface.
+    pub y: u32,
+    /// Flags (none defined).
+    pub flags: u32,
+}
+
+impl Head {
+    /// Bytes of one head on the wire.
+    pub const LEN: usize = 28;
+
+    /// The part of its surface the head shows.
+    pub fn rect(&self) -> Rect {
+        // Clamped: a hostile head far outside i32 just ends at the edge of the coordinate space.
+        let edge = |v: u64| v.min(i32::MAX as u64) as i32;
+        let (x, y) = (u64::from(self.x), u64::from(self.y));
+        Rect {
+            top: edge(y),
+            left: edge(x),
+            bottom: edge(y + u64::from(self.height)),
+            right: edge(x + u64::from(self.width)),
+        }
+    }
+}
+
+/// `MONITORS_CONFIG` (317): the monitor layout the server announces (§6.4).
+///
+/// # Format
+/// ```text
+/// count u16, max_allowed u16, count × Head
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MonitorsConfig {
+    /// Most heads the guest may use.
+    pub max_allowed: u16,
+    /// The heads, in wire order.
+    pub heads: Vec<Head>,
+}
+
+impl MonitorsConfig {
+    /// Parses the body. A count larger than the body holds is an error, found before anything
+    /// is allocated for it.
+    pub fn parse(body: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(body);
+        let count = usize::from(r.u16("monitors_config.count")?);
+        let max_allowed = r.u16("monitors_config.max_allowed")?;
+        if count.saturating_mul(Head::LEN) > r.remaining() {
+            return Err(WireError::Truncated {
+                field: "monitors_config.heads",
+                need: count * Head::LEN,
+                have: r.remaining(),
+            });
+        }
+        let heads = (0..count)
+            .map(|_| {
+                Ok(Head {
+                    id: r.u32("head.monitor_id")?,
+                    surface_id: r.u32("head.surface_id")?,
+                    width: r.u32("head.width")?,
+                    height: r.u32("head.height")?,
+                    x: r.u32("head.x")?,
+                    y: r.u32("head.y")?,
+                    flags: r.u32("head.flags")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { max_allowed, heads })
+    }
+
+    /// Emits the body (`heads` beyond 65535 are not representable and are left out).
+    pub fn emit(&self) -> Vec<u8> {
+        let heads = &self.heads[..self.heads.len().min(usize::from(u16::MAX))];
+        let mut out = Vec::with_capacity(4 + heads.len() * Head::LEN);
+        out.put_u16(heads.len() as u16);
+        out.put_u16(self.max_allowed);
+        for h in heads {
+            for v in [h.id, h.surface_id, h.width, h.height, h.x, h.y, h.flags] {
+                out.put_u32(v);
+            }
+        }
+        out
+    }
+}
+
+/// `STREAM_DESTROY` (125): the id of the stream that ended.
+pub fn parse_stream_destroy(body: &[u8]) -> Result<u32> {
+    Reader::new(body).u32("stream_destroy.id")
+}
+
+/// `SURFACE_DESTROY` (315): the id of the surface that went away.
+pub fn parse_surface_destroy(body: &[u8]) -> Result<u32> {
+    Reader::new(body).u32("surface_destroy.surface_id")
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
@@ -749,5 +887,134 @@ mod test {
                 area: None
             })
         );
+    }
+
+    /// The MONITORS_CONFIG body of the two-head capture (`tests/data/xspice-two-heads.pcapng`,
+    /// Xspice with NumHeads 2 after xrandr placed qxl-1 right of qxl-0).
+    const TWO_HEADS: &str = concat!(
+        "0200", "0200", // count 2, max_allowed 2
+        "00000000", "00000000", "80070000", "b0040000", "00000000", "00000000", "00000000",
+        "01000000", "00000000", "80070000", "b0040000", "80070000", "00000000", "00000000",
+    );
+
+    #[test]
+    fn monitors_config_parse_and_emit() {
+        let body = hex_body(TWO_HEADS);
+        let m = MonitorsConfig::parse(&body).unwrap();
+        assert_eq!(m.max_allowed, 2);
+        assert_eq!(
+            m.heads,
+            vec![
+                Head {
+                    id: 0,
+                    surface_id: 0,
+                    width: 1920,
+                    height: 1200,
+                    x: 0,
+                    y: 0,
+                    flags: 0
+                },
+                Head {
+                    id: 1,
+                    surface_id: 0,
+                    width: 1920,
+                    height: 1200,
+                    x: 1920,
+                    y: 0,
+                    flags: 0
+                },
+            ]
+        );
+        assert_eq!(
+            m.heads[1].rect(),
+            Rect {
+                top: 0,
+                left: 1920,
+                bottom: 1200,
+                right: 3840
+            }
+        );
+        assert_eq!(m.emit(), body);
+    }
+
+    #[test]
+    fn monitors_config_cut_short_or_overclaiming_is_an_error() {
+        let body = hex_body(TWO_HEADS);
+        for n in 0..body.len() {
+            assert!(MonitorsConfig::parse(&body[..n]).is_err(), "{n} bytes");
+        }
+        // 65535 heads claimed in a 4-byte body: refused before allocating.
+        assert!(matches!(
+            MonitorsConfig::parse(&[0xff, 0xff, 0, 0]),
+            Err(WireError::Truncated {
+                need: 1_834_980,
+                ..
+            })
+        ));
+        // No heads is a valid (if useless) layout.
+        assert_eq!(
+            MonitorsConfig::parse(&[0, 0, 1, 0]).unwrap(),
+            MonitorsConfig {
+                max_allowed: 1,
+                heads: vec![]
+            }
+        );
+        // A head at the far end of u32 stays inside i32 instead of wrapping.
+        let far = Head {
+            x: u32::MAX,
+            width: u32::MAX,
+            ..Head::default()
+        };
+        assert_eq!((far.rect().left, far.rect().right), (i32::MAX, i32::MAX));
+    }
+
+    #[test]
+    fn rect_intersection() {
+        let a = Rect {
+            top: 0,
+            left: 1800,
+            bottom: 100,
+            right: 2000,
+        };
+        let head1 = Rect {
+            top: 0,
+            left: 1920,
+            bottom: 1200,
+            right: 3840,
+        };
+        assert_eq!(a.intersection(&head1).area(), 80 * 100);
+        let far = Rect {
+            top: 0,
+            left: 4000,
+            bottom: 10,
+            right: 4010,
+        };
+        assert_eq!(far.intersection(&head1).area(), 0);
+    }
+
+    #[test]
+    fn stream_create_and_destroy_from_real_capture() {
+        // STREAM_CREATE of the 320x240 MJPEG stream in tests/data/xspice-streams-mjpeg.pcapng.
+        let mut body = Vec::new();
+        for v in [0u32, 48] {
+            body.put_u32(v);
+        }
+        body.put_u8(1); // TOP_DOWN
+        body.put_u8(video_codec::MJPEG);
+        body.put_u64(0);
+        for v in [320u32, 240, 320, 240] {
+            body.put_u32(v);
+        }
+        for v in [221i32, 302, 461, 622] {
+            body.put_i32(v);
+        }
+        body.put_u8(1);
+        body.put_u32(0);
+        assert_eq!(body.len(), 55, "the body size tshark shows");
+        let s = StreamCreate::parse(&body).unwrap();
+        assert_eq!((s.id, s.codec_type, s.dest.size()), (48, 1, (320, 240)));
+        assert_eq!(parse_stream_destroy(&49u32.to_le_bytes()), Ok(49));
+        assert!(parse_stream_destroy(&[1, 2]).is_err());
+        assert_eq!(parse_surface_destroy(&[7, 0, 0, 0]), Ok(7));
     }
 }

@@ -208,6 +208,19 @@ pub fn image_type_name(code: u8) -> Option<&'static str> {
     })
 }
 
+/// The results name of a SpiceVideoCodecType (STREAM_CREATE `codec_type`), or `None` if
+/// unknown. Lower case, as QEMU's and libvirt's `video-codecs` options spell them.
+pub fn video_codec_name(code: u8) -> Option<&'static str> {
+    Some(match code {
+        1 => "mjpeg",
+        2 => "vp8",
+        3 => "h264",
+        4 => "vp9",
+        5 => "h265",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
@@ -231,5 +244,8 @@ mod test {
         assert_eq!(image_type_name(102), Some("GLZ_RGB"));
         assert_eq!(image_type_name(0), Some("BITMAP"));
         assert_eq!(image_type_name(200), None);
+        assert_eq!(video_codec_name(1), Some("mjpeg"));
+        assert_eq!(video_codec_name(5), Some("h265"));
+        assert_eq!(video_codec_name(0), None);
     }
 }
