@@ -238,38 +238,35 @@ impl Session {
                             &DisplayInit::like_spice_gtk(init.ram_hint).emit(),
                         )
                         .map_err(io)?;
-                    if let Some(code) = config.preferred_compression {
-                        if caps.has(display::cap::PREF_COMPRESSION) {
-                            writer
-                                .send(
-                                    display::client::PREFERRED_COMPRESSION,
-                                    &display::preferred_compression(code),
-                                )
-                                .map_err(io)?;
+                    // Each preference needs its own server cap; without it the server's
+                    // setting applies, and the results say so (every such note is kept).
+                    let preferences = [
+                        config.preferred_compression.map(|code| {
+                            (
+                                display::cap::PREF_COMPRESSION,
+                                display::client::PREFERRED_COMPRESSION,
+                                display::preferred_compression(code),
+                                "PREFERRED_COMPRESSION; its own image-compression setting applies",
+                            )
+                        }),
+                        (!config.preferred_video_codecs.is_empty()).then(|| {
+                            (
+                                display::cap::PREF_VIDEO_CODEC_TYPE,
+                                display::client::PREFERRED_VIDEO_CODEC_TYPE,
+                                display::preferred_video_codecs(&config.preferred_video_codecs),
+                                "PREFERRED_VIDEO_CODEC_TYPE; its own video-codecs setting applies",
+                            )
+                        }),
+                    ];
+                    for (cap, msg_type, body, refused) in preferences.into_iter().flatten() {
+                        if caps.has(cap) {
+                            writer.send(msg_type, &body).map_err(io)?;
                         } else {
-                            self.compression_note = Some(
-                                "the server does not accept PREFERRED_COMPRESSION; its own \
-                                 image-compression setting applies"
-                                    .into(),
-                            );
-                        }
-                    }
-                    if !config.preferred_video_codecs.is_empty() {
-                        if caps.has(display::cap::PREF_VIDEO_CODEC_TYPE) {
-                            writer
-                                .send(
-                                    display::client::PREFERRED_VIDEO_CODEC_TYPE,
-                                    &display::preferred_video_codecs(
-                                        &config.preferred_video_codecs,
-                                    ),
-                                )
-                                .map_err(io)?;
-                        } else {
-                            self.compression_note = Some(
-                                "the server does not accept PREFERRED_VIDEO_CODEC_TYPE; its own \
-                                 video-codecs setting applies"
-                                    .into(),
-                            );
+                            let note = format!("the server does not accept {refused}");
+                            self.compression_note = Some(match self.compression_note.take() {
+                                Some(earlier) => format!("{earlier}; {note}"),
+                                None => note,
+                            });
                         }
                     }
                 }

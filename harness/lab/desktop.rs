@@ -166,27 +166,17 @@ fn run_once(
 fn plasma(dir: &Path, width: u32, height: u32) -> Result<PathBuf, LabError> {
     let path = dir.join(format!("plasma-{width}x{height}-seed{PLASMA_SEED}.png"));
     if !path.exists() {
-        // Another `convert` may come first on PATH on these machines (LAB.md §1).
-        let stderr = run_once(
-            "/usr/bin/convert",
+        workloads::convert(
             &[
-                "-seed",
-                &PLASMA_SEED.to_string(),
-                "-size",
-                &format!("{width}x{height}"),
-                "plasma:fractal",
-                &path.to_string_lossy(),
+                "-seed".into(),
+                PLASMA_SEED.to_string(),
+                "-size".into(),
+                format!("{width}x{height}"),
+                "plasma:fractal".into(),
+                path.to_string_lossy().into_owned(),
             ],
-            None,
-            None,
             dir,
         )?;
-        if !path.exists() {
-            return Err(LabError::Io {
-                context: format!("making the background picture {}", path.display()),
-                source: std::io::Error::other(format!("convert wrote nothing: {stderr}")),
-            });
-        }
     }
     Ok(path)
 }

@@ -11,6 +11,7 @@ use super::process::{require, wait_ready, ManagedChild};
 use super::x11;
 use super::xauth::XDisplay;
 use super::LabError;
+use crate::scenario::SplitMix64;
 
 /// Title of the large window.
 pub const PHOTO_WINDOW_TITLE: &str = "spicebench-photo";
@@ -64,16 +65,6 @@ const WORDS: &[&str] = &[
     "for",
 ];
 
-/// One step of SplitMix64 (the scenario module's generator; duplicated as a mixer only, so
-/// the picture stays the same whatever happens to the scenario's streams).
-fn mix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// The ImageMagick arguments that draw the large window's picture: a plasma "photo" on the
 /// left, a page of text on the right. Deterministic for a seed.
 fn photo_arguments(seed: u64, out: &Path) -> Vec<String> {
@@ -93,11 +84,11 @@ fn photo_arguments(seed: u64, out: &Path) -> Vec<String> {
         "-pointsize".into(),
         "15".into(),
     ];
-    let mut state = seed;
+    let mut rng = SplitMix64::new(seed);
     let mut y = 60;
     while y < h - 50 {
         let words: Vec<&str> = (0..8)
-            .map(|_| WORDS[(mix(&mut state) % WORDS.len() as u64) as usize])
+            .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
             .collect();
         args.push("-draw".into());
         args.push(format!("text {},{y} '{}'", w / 2 + 20, words.join(" ")));
@@ -130,19 +121,36 @@ pub fn start_photo_window(
     ])
     .arg(&picture);
     env(&mut cmd);
-    let mut child =
-        ManagedChild::spawn_as("display", cmd, &dir.join("photo.log"), Some(home.user()))?;
+    spawn_framed(
+        display,
+        home,
+        cmd,
+        &dir.join("photo.log"),
+        PHOTO_WINDOW_TITLE,
+    )
+}
+
+/// Starts `cmd` as the lab user and waits until twm has framed its window `title`.
+fn spawn_framed(
+    display: &XDisplay,
+    home: &LabHome,
+    cmd: Command,
+    log: &Path,
+    title: &str,
+) -> Result<ManagedChild, LabError> {
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let mut child = ManagedChild::spawn_as(&program, cmd, log, Some(home.user()))?;
     wait_ready(
-        "the photo window (framed by twm)",
+        &format!("the window \"{title}\" of {program} (framed by twm)"),
         Duration::from_secs(20),
         &mut child,
-        || x11::is_framed(display, PHOTO_WINDOW_TITLE),
+        || x11::is_framed(display, title),
     )?;
     Ok(child)
 }
 
 /// Runs ImageMagick's `convert` with `args` (the last one the output file).
-fn convert(args: &[String], dir: &Path) -> Result<(), LabError> {
+pub fn convert(args: &[String], dir: &Path) -> Result<(), LabError> {
     // Another `convert` may come first on PATH on these machines (LAB.md §1).
     let out = Command::new("/usr/bin/convert")
         .args(args)
@@ -204,15 +212,13 @@ pub fn start_video(
         ])
         .args(&frames);
     env(&mut cmd);
-    let mut child =
-        ManagedChild::spawn_as("animate", cmd, &dir.join("video.log"), Some(home.user()))?;
-    wait_ready(
-        "the animation window (framed by twm)",
-        Duration::from_secs(20),
-        &mut child,
-        || x11::is_framed(display, VIDEO_WINDOW_TITLE),
-    )?;
-    Ok(child)
+    spawn_framed(
+        display,
+        home,
+        cmd,
+        &dir.join("video.log"),
+        VIDEO_WINDOW_TITLE,
+    )
 }
 
 /// Starts LibreOffice Draw on a copy of the shapes document with a fresh profile in the lab

@@ -33,6 +33,7 @@ pub use password::PasswordSource;
 pub use path::{
     BurstPlan, InputAction, InputPlan, PlannedInput, RunPlan, Segment, CLICK_GAP, KEY_GAP,
 };
+pub(crate) use rng::SplitMix64;
 pub use schema::{
     parse_compression_list, Button, Click, Compression, Drag, DragPath, Geometry, IdleActivity,
     Point, Scenario, SpiceUri, Step, Target, TlsTrustSpec, WaitCondition, WaitFor, MAX_COORDINATE,
