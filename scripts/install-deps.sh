@@ -16,6 +16,10 @@
 #                   the ssh-tunnel and ssh-x transports (a private sshd per run; xauth for -X)
 #   openssl         the tests make a weak certificate with it (an outside tool) for audit
 #   g++             CI type-checks the fuzz crate, whose libfuzzer-sys builds libFuzzer (C++)
+#   libreoffice-draw
+#                   scenarios/lodraw.toml: shapes in a Draw document moved over the inputs channel
+#   picom           `[desktop] compositor = true`: a compositing manager under twm (it redraws
+#                   whole windows, which multiplies display traffic)
 #   xvfb, virt-viewer, evilwm
 #                   remote-viewer, the reference viewer, full screen on the client's own X
 #                   display (it needs a window manager for that; evilwm is the smallest)
@@ -26,7 +30,7 @@ set -euo pipefail
 
 packages=(xserver-xspice twm xterm x11-apps x11-xserver-utils adwaita-icon-theme imagemagick
   x11-utils libpcap-dev tshark chromium openssh-server openssh-client xauth xvfb virt-viewer evilwm openssl
-  g++)
+  g++ libreoffice-draw picom)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: run as root (it calls apt-get)" >&2

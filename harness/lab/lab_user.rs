@@ -155,6 +155,20 @@ impl LabHome {
         Ok(path)
     }
 
+    /// Hands `name`, a file root made in the folder (a picture drawn by `convert`), to the lab
+    /// user: the folder is the user's, but a file root creates there stays root's and
+    /// unreadable to the programs that show it.
+    pub fn adopt(&self, name: &str) -> Result<PathBuf, LabError> {
+        let path = self.file(name);
+        std::os::unix::fs::chown(&path, Some(self.user.uid), Some(self.user.gid)).map_err(
+            |source| LabError::Io {
+                context: format!("handing {} to {}", path.display(), self.user.name),
+                source,
+            },
+        )?;
+        Ok(path)
+    }
+
     /// Writes `bytes` as a file of the lab user's, readable only by it.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, LabError> {
         let path = self.file(name);

@@ -111,6 +111,7 @@ pub fn start_photo_window(
 ) -> Result<ManagedChild, LabError> {
     let picture = home.file("photo.png");
     convert(&photo_arguments(7, &picture), dir)?;
+    home.adopt("photo.png")?;
     let (x, y) = PHOTO_ORIGIN;
     let mut cmd = Command::new("display");
     cmd.args([
@@ -188,7 +189,8 @@ pub fn start_video(
     let (x, y, w, h) = VIDEO_GEOMETRY;
     let mut frames = Vec::new();
     for i in 0..VIDEO_FRAMES {
-        let frame = home.file(&format!("frame-{i:02}.png"));
+        let name = format!("frame-{i:02}.png");
+        let frame = home.file(&name);
         convert(
             &[
                 "-seed".into(),
@@ -200,6 +202,7 @@ pub fn start_video(
             ],
             dir,
         )?;
+        home.adopt(&name)?;
         frames.push(frame);
     }
     let mut cmd = Command::new("animate");

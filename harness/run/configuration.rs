@@ -309,6 +309,14 @@ async fn play_segments(
         if played.is_err() {
             return (played_plan, origin, played, None);
         }
+        // A viewer returns after the last event; a trailing pause still has to pass before
+        // the next wait (or the settle) starts.
+        let end = start
+            .saturating_add(u64::try_from(segment.inputs.duration.as_micros()).unwrap_or(u64::MAX));
+        let now = clock.now_us();
+        if end > now {
+            tokio::time::sleep(std::time::Duration::from_micros(end - now)).await;
+        }
     }
     let origin = first_start.unwrap_or_else(|| clock.now_us());
     (played_plan, origin, Ok(()), None)

@@ -13,6 +13,8 @@ mod matrix;
 mod password;
 mod path;
 mod rng;
+#[cfg(test)]
+mod rules_tests;
 mod schema;
 mod step_rules;
 mod tree;
