@@ -20,6 +20,9 @@
 #                   scenarios/lodraw.toml: shapes in a Draw document moved over the inputs channel
 #   picom           `[desktop] compositor = true`: a compositing manager under twm (it redraws
 #                   whole windows, which multiplies display traffic)
+#   gstreamer1.0-plugins-good, gstreamer1.0-plugins-ugly
+#                   the GStreamer encoders spice-server streams video with for
+#                   video_codecs = "gstreamer:vp8" / "gstreamer:h264" (scenarios/video-codecs.toml)
 #   xvfb, virt-viewer, evilwm
 #                   remote-viewer, the reference viewer, full screen on the client's own X
 #                   display (it needs a window manager for that; evilwm is the smallest)
@@ -30,7 +33,7 @@ set -euo pipefail
 
 packages=(xserver-xspice twm xterm x11-apps x11-xserver-utils adwaita-icon-theme imagemagick
   x11-utils libpcap-dev tshark chromium openssh-server openssh-client xauth xvfb virt-viewer evilwm openssl
-  g++ libreoffice-draw picom)
+  g++ libreoffice-draw picom gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: run as root (it calls apt-get)" >&2

@@ -35,6 +35,8 @@ pub fn flow_channel_name(f: &Flow) -> String {
 
 /// The attribution of a channel known only from its message types.
 const GUESSED: &str = "guessed";
+/// Capture holes per flow described one by one in the warnings; the rest are summed up.
+const LISTED_RESYNCS: usize = 3;
 
 /// Where the walk of a flow captured from its middle found its first message boundaries.
 fn joined(f: &Flow) -> String {
@@ -414,7 +416,11 @@ fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
             w.push(format!("{id}: {o}"));
         }
         // Records without missing bytes are where a mid-stream walk joined (see `joined`).
-        for r in s.obs.resyncs.iter().filter(|r| r.gap > 0) {
+        let holes: Vec<_> = s.obs.resyncs.iter().filter(|r| r.gap > 0).collect();
+        // An overloaded capture loses hundreds of pieces: the first few say what happened,
+        // one line sums up the rest.
+        let (listed, rest) = holes.split_at(holes.len().min(LISTED_RESYNCS));
+        for r in listed {
             let found = match r.regained_at {
                 Some(at) => format!(
                     "found the next message boundary at byte {at}, {} captured bytes later, \
@@ -432,6 +438,21 @@ fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
                 r.gap,
                 r.dir.as_str(),
                 r.lost_at
+            ));
+        }
+        if !rest.is_empty() {
+            let missing: u64 = rest.iter().map(|r| r.gap).sum();
+            let skipped: u64 = rest.iter().map(|r| r.skipped).sum();
+            let lost = rest.iter().filter(|r| r.regained_at.is_none()).count();
+            w.push(format!(
+                "{id}: {} more holes ({missing} bytes missing) cost the message walk its place;                  it skipped {skipped} captured bytes in all to find the next message boundaries\
+                 {}",
+                rest.len(),
+                if lost > 0 {
+                    format!(", and {lost} times found none")
+                } else {
+                    String::new()
+                }
             ));
         }
         if s.obs.damaged_bodies > 0 {

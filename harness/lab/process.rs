@@ -409,6 +409,10 @@ mod test {
             ("Xvfb", "xvfb"),
             ("evilwm", "evilwm"),
             ("Xorg", "xserver-xspice"),
+            ("soffice", "libreoffice-draw"),
+            ("picom", "picom"),
+            ("animate", "imagemagick"),
+            ("xrandr", "x11-xserver-utils"),
         ] {
             let e = require(&format!("/nonexistent/{program}")).unwrap_err();
             assert!(

@@ -232,8 +232,10 @@ async fn measure(
     };
     let end_us = clock.now_us();
     let effect = window_before.map(|before| {
-        let after = target.desktop().and_then(|d| d.drag_window());
-        effect_check(&plan, before, after)
+        let desktop = target.desktop();
+        let after = desktop.and_then(|d| d.drag_window());
+        let title = desktop.and_then(|d| d.drag_title()).unwrap_or_default();
+        effect_check(&plan, title, before, after)
     });
     let region_check = regions_before.map(|before| region_check(before, &*target));
     let mut report = viewer.finish().await;
@@ -325,6 +327,7 @@ async fn play_segments(
 /// Compares how far the plan should have moved the lab's drag window with how far it did.
 fn effect_check(
     plan: &InputPlan,
+    title: &str,
     before: crate::lab::x11::WindowGeometry,
     after: Option<crate::lab::x11::WindowGeometry>,
 ) -> EffectCheck {
@@ -336,7 +339,7 @@ fn effect_check(
         ]
     });
     EffectCheck {
-        subject: format!("window \"{}\"", crate::lab::desktop::DRAG_WINDOW_TITLE),
+        subject: format!("window \"{title}\""),
         expected_move: [ex, ey],
         observed_move: observed,
         ok: observed == Some([ex, ey]),

@@ -1,0 +1,260 @@
+//! The seed's workloads through `spicebench run`, as a user runs them, against a real Xspice:
+//! LibreOffice Draw's shapes really move (the screen changes where they were and where they
+//! went) at a small fraction of the large window's display traffic; a window dragged across
+//! two heads makes both carry updates; `streaming_video = "all"` turns an animation into
+//! video stream frames with their codec and `"off"` does not; and a window that never
+//! appears fails the run with the file, line and the windows that were there. Short variants
+//! of `scenarios/desktop.toml` and `scenarios/video.toml`; `scenarios/lodraw.toml` as
+//! shipped (one compression).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use spicebench::results::RunResult;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Runs `spicebench run scenario --out out extra…` and returns its stderr; panics with both
+/// outputs unless it succeeded.
+fn run(scenario: &Path, out: &Path, extra: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        o.status.success(),
+        "stdout:\n{}\nstderr:\n{stderr}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    stderr
+}
+
+/// Display bytes (down) in the timeline bins that overlap the input bursts, and the bursts'
+/// total length in seconds: what the drags themselves cost.
+fn display_during_bursts(r: &RunResult) -> (u64, f64) {
+    let series = r
+        .timeline
+        .series
+        .iter()
+        .find(|s| s.key == "display/down")
+        .expect("a display/down series");
+    let bin_s = f64::from(r.timeline.bin_ms) / 1000.0;
+    let mut bytes = 0;
+    let mut seconds = 0.0;
+    for b in &r.bursts {
+        let first = (b.start_s / bin_s).floor() as usize;
+        let last = (b.end_s / bin_s).ceil() as usize;
+        bytes += series.bytes[first.min(series.bytes.len())..last.min(series.bytes.len())]
+            .iter()
+            .sum::<u64>();
+        seconds += b.end_s - b.start_s;
+    }
+    (bytes, seconds)
+}
+
+/// Two 1920x1200 heads, the large photo-and-text window dragged from the first head well
+/// into the second.
+const TWO_HEAD_DRAG: &str = r#"name = "two-heads"
+seed = 3
+idle_before_s = 0.5
+settle_timeout_s = 3.0
+
+[target]
+kind = "xspice"
+heads = 2
+compression = ["auto_glz"]
+
+[desktop]
+content = "photo_window"
+
+[[steps]]
+kind = "wait_for"
+window = "spicebench-photo"
+timeout_s = 30
+
+[[steps]]
+kind = "drag"
+from = [400, 68]
+to = [2600, 300]
+duration_s = 1.5
+rate_hz = 60
+"#;
+
+#[test]
+fn draw_shapes_move_at_a_fraction_of_the_large_windows_traffic_and_both_heads_update() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let lodraw_scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lodraw.toml");
+    let lodraw_out = dir.path().join("lodraw");
+    run(
+        &lodraw_scenario,
+        &lodraw_out,
+        &["--compression", "auto_glz"],
+    );
+    let draw = RunResult::read(lodraw_out.join("runs/auto_glz.json")).unwrap();
+
+    // The shapes moved: the screen changed at every drag's press and release point.
+    let check = draw.region_check.as_ref().expect("a region check for Draw");
+    assert_eq!(check.regions.len(), 6, "{check:?}");
+    assert!(check.ok, "{check:?}");
+    assert!(
+        check.regions.iter().all(|r| r.changed == Some(true)),
+        "{check:?}"
+    );
+    // Three drags at 60 Hz of 1.0, 1.2 and 1.0 s: n moves plus move, press and release each.
+    assert_eq!(draw.inputs.sent, 63 + 75 + 63);
+    let (draw_bytes, draw_s) = display_during_bursts(&draw);
+    assert!(
+        draw_bytes > 0,
+        "no display traffic while shapes were dragged"
+    );
+
+    let heads_scenario = write(dir.path(), "heads.toml", TWO_HEAD_DRAG);
+    let heads_out = dir.path().join("heads");
+    run(&heads_scenario, &heads_out, &[]);
+    let large = RunResult::read(heads_out.join("runs/auto_glz.json")).unwrap();
+    assert_eq!(large.config.heads, Some(2));
+    assert_eq!(large.config.geometry.as_deref(), Some("3840x1200"));
+    let [display] = large.displays.as_slice() else {
+        panic!("one display channel expected: {:?}", large.displays)
+    };
+    assert!(display.announced, "Xspice announced its heads: {display:?}");
+    let [left, right] = display.heads.as_slice() else {
+        panic!("two heads expected: {display:?}")
+    };
+    assert_eq!(
+        (left.x, left.width, left.height),
+        (0, 1920, 1200),
+        "{left:?}"
+    );
+    assert_eq!(
+        (right.x, right.width, right.height),
+        (1920, 1920, 1200),
+        "{right:?}"
+    );
+    for head in [left, right] {
+        assert!(head.updates > 0 && head.bytes > 0, "{head:?}");
+    }
+    // The window crossed from the first head to the second: the drag window moved there.
+    let effect = large
+        .effect
+        .as_ref()
+        .expect("the window's move was checked");
+    assert!(effect.ok, "{effect:?}");
+
+    // Draw's shape drags cost far less per second of dragging than the large window's.
+    let (large_bytes, large_s) = display_during_bursts(&large);
+    let draw_rate = draw_bytes as f64 / draw_s;
+    let large_rate = large_bytes as f64 / large_s;
+    eprintln!("display while dragging: Draw {draw_rate:.0} B/s, large window {large_rate:.0} B/s");
+    assert!(
+        draw_rate * 3.0 < large_rate,
+        "Draw {draw_rate:.0} B/s vs large window {large_rate:.0} B/s"
+    );
+    common::assert_nothing_left(dir.path());
+}
+
+/// The animation window under a streaming setting, watched for a few seconds.
+fn video_scenario(streaming: &str) -> String {
+    format!(
+        r#"name = "video"
+seed = 1
+idle_before_s = 0.0
+settle_timeout_s = 0.5
+
+[target]
+kind = "xspice"
+compression = ["auto_glz"]
+streaming_video = {streaming}
+video_codecs = "spice:mjpeg"
+
+[desktop]
+content = "video"
+
+[[steps]]
+kind = "wait_for"
+window = "spicebench-video"
+timeout_s = 30
+
+[[steps]]
+kind = "pause"
+duration_s = 3.0
+"#
+    )
+}
+
+#[test]
+fn streaming_all_sends_mjpeg_frames_and_off_sends_none() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "v.toml", &video_scenario("[\"off\", \"all\"]"));
+    let out = dir.path().join("out");
+    run(&scenario, &out, &[]);
+    let all = RunResult::read(out.join("runs/auto_glz.stream-all.json")).unwrap();
+    let off = RunResult::read(out.join("runs/auto_glz.stream-off.json")).unwrap();
+    for (r, value) in [(&all, "all"), (&off, "off")] {
+        let settings = &r.config.server_settings;
+        assert_eq!(
+            settings.get("streaming_video").map(String::as_str),
+            Some(value)
+        );
+    }
+    let streams = all.streams.as_ref().expect("stream counts");
+    assert!(streams.created >= 1, "{streams:?}");
+    // 25 frames/s for 3 s, less the detection time before the stream starts.
+    assert!(streams.frames >= 20, "{streams:?}");
+    let [mjpeg] = streams.by_codec.as_slice() else {
+        panic!("one codec expected: {streams:?}")
+    };
+    assert_eq!(mjpeg.codec, "mjpeg");
+    assert_eq!(mjpeg.frames, streams.frames);
+    assert!(
+        mjpeg.data_bytes > 0 && mjpeg.bytes > mjpeg.data_bytes,
+        "{mjpeg:?}"
+    );
+    let none = off.streams.clone().unwrap_or_default();
+    assert_eq!((none.created, none.frames), (0, 0), "{none:?}");
+    // Without streams every frame is an image: more display bytes than the video stream.
+    assert!(off.display_down_bytes() > all.display_down_bytes());
+    common::assert_nothing_left(dir.path());
+}
+
+#[test]
+fn a_window_that_never_appears_fails_with_the_line_and_the_windows_on_screen() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        dir.path(),
+        "w.toml",
+        "name = \"w\"\nidle_before_s = 0\n[target]\nkind = \"xspice\"\n\
+         [[steps]]\nkind = \"wait_for\"\nwindow = \"no-such-window\"\ntimeout_s = 1.5\n",
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .args(["run", scenario.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let want = format!(
+        "{}:5: wait_for: no window titled \"…no-such-window…\" appeared within 1.5 s",
+        scenario.display()
+    );
+    assert!(stderr.contains(&want), "{stderr}");
+    assert!(stderr.contains("\"xterm-spice\""), "{stderr}");
+    assert!(stderr.contains("Raise timeout_s"), "{stderr}");
+    common::assert_nothing_left(dir.path());
+}
