@@ -258,3 +258,54 @@ fn a_window_that_never_appears_fails_with_the_line_and_the_windows_on_screen() {
     assert!(stderr.contains("Raise timeout_s"), "{stderr}");
     common::assert_nothing_left(dir.path());
 }
+
+#[test]
+fn prefer_steps_switch_compression_mid_session_and_mark_when_the_wire_showed_it() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    // The server starts with compression off; the client asks for glz, then quic, each
+    // between two drags of the xterm (which make the server draw).
+    let drag = |from: [u32; 2], to: [u32; 2]| {
+        format!(
+            "[[steps]]\nkind = \"drag\"\nfrom = [{}, {}]\nto = [{}, {}]\nduration_s = 1.0\nrate_hz = 60\n",
+            from[0], from[1], to[0], to[1]
+        )
+    };
+    let text = format!(
+        "name = \"sweep\"\nseed = 7\nidle_before_s = 0.5\nsettle_timeout_s = 3.0\n\
+         [target]\nkind = \"xspice\"\ncompression = [\"off\"]\n{}\
+         [[steps]]\nkind = \"prefer\"\ncompression = \"glz\"\n{}\
+         [[steps]]\nkind = \"prefer\"\ncompression = \"quic\"\n{}",
+        drag([120, 58], [420, 238]),
+        drag([420, 238], [120, 58]),
+        drag([120, 58], [420, 238]),
+    );
+    let scenario = write(dir.path(), "sweep.toml", &text);
+    let out = dir.path().join("out");
+    run(&scenario, &out, &[]);
+    let r = RunResult::read(out.join("runs/off.json")).unwrap();
+    let [glz, quic] = r.preference_switches.as_slice() else {
+        panic!("two switches expected: {:?}", r.preference_switches)
+    };
+    assert_eq!((glz.compression.as_str(), glz.line), ("glz", 14));
+    assert_eq!((quic.compression.as_str(), quic.line), ("quic", 23));
+    assert_eq!(glz.first_image.as_deref(), Some("GLZ_RGB"), "{glz:?}");
+    assert_eq!(quic.first_image.as_deref(), Some("QUIC"), "{quic:?}");
+    // Each took effect after it was sent, during the drag that followed it.
+    for (s, burst) in [(glz, &r.bursts[1]), (quic, &r.bursts[2])] {
+        let at = s.took_effect_s.expect("took effect");
+        assert!(
+            at > s.sent_s && at >= burst.start_s && at <= burst.end_s + 1.0,
+            "{s:?} {burst:?}"
+        );
+    }
+    // All three kinds are on the wire: the first drag's BITMAPs, then GLZ, then QUIC.
+    for kind in ["BITMAP", "GLZ_RGB", "QUIC"] {
+        assert!(
+            r.images.iter().any(|i| i.image_type == kind && i.count > 0),
+            "{kind}: {:?}",
+            r.images
+        );
+    }
+    common::assert_nothing_left(dir.path());
+}

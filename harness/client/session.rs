@@ -110,6 +110,9 @@ pub struct Session {
     recorder: Recorder,
     shared: Arc<Shared>,
     writers: Vec<Arc<ChannelWriter>>,
+    /// The display channels' writers, and whether each server channel takes
+    /// PREFERRED_COMPRESSION (for switches mid-session).
+    displays: Vec<(Arc<ChannelWriter>, bool)>,
     tasks: Vec<JoinHandle<()>>,
     server: SocketAddr,
     compression_note: Option<String>,
@@ -175,6 +178,7 @@ impl Session {
             recorder: recorder.clone(),
             shared: shared.clone(),
             writers: Vec::new(),
+            displays: Vec::new(),
             tasks: Vec::new(),
             server: "0.0.0.0:0".parse().map_err(|_| ClientError::Timeout {
                 what: "address".into(),
@@ -258,6 +262,8 @@ impl Session {
                             )
                         }),
                     ];
+                    self.displays
+                        .push((writer.clone(), caps.has(display::cap::PREF_COMPRESSION)));
                     for (cap, msg_type, body, refused) in preferences.into_iter().flatten() {
                         if caps.has(cap) {
                             writer.send(msg_type, &body).map_err(io)?;
@@ -456,6 +462,31 @@ impl Session {
     /// The time of the latest display update (µs since the epoch), as it changes.
     pub fn updates(&self) -> watch::Receiver<Option<u64>> {
         self.shared.last_update.subscribe()
+    }
+
+    /// Asks every display channel for image compression `code` (`SpiceImageCompression`)
+    /// now, mid-session, and returns when the last request was written (µs since the epoch).
+    pub fn prefer_compression(&self, code: u8) -> Result<u64, String> {
+        if self.displays.is_empty() {
+            return Err("the session has no display channel to ask".into());
+        }
+        let mut sent = 0;
+        for (writer, accepts) in &self.displays {
+            if !accepts {
+                return Err(
+                    "the server does not accept PREFERRED_COMPRESSION (no display capability \
+                     for it): its own image-compression setting applies; remove the prefer step"
+                        .into(),
+                );
+            }
+            sent = writer
+                .send(
+                    display::client::PREFERRED_COMPRESSION,
+                    &display::preferred_compression(code),
+                )
+                .map_err(|e| format!("sending PREFERRED_COMPRESSION: {e}"))?;
+        }
+        Ok(sent)
     }
 
     /// Why preferred compression could not be applied, if it could not.

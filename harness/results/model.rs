@@ -70,6 +70,10 @@ pub struct RunResult {
     /// (then streams are unknown, not zero).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streams: Option<StreamStats>,
+    /// Image compression switched mid-session by `prefer` steps (our own client), each with
+    /// when the wire first showed an image of the asked-for kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preference_switches: Vec<PreferenceSwitch>,
 }
 
 /// Screen regions at the drags' ends, read from the target's X server before the first input
@@ -249,6 +253,7 @@ impl Default for RunResult {
             region_check: None,
             displays: Vec::new(),
             streams: None,
+            preference_switches: Vec::new(),
         }
     }
 }
@@ -580,6 +585,31 @@ pub struct Series {
     /// Bytes (message header + body) of the messages timestamped within each bin, bin 0
     /// first.
     pub bytes: Vec<u64>,
+}
+
+/// A `prefer` step as it went: asked for, sent, and first seen on the wire.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PreferenceSwitch {
+    /// The image compression asked for (`glz`, `off`, …).
+    pub compression: String,
+    /// The step's line in the scenario file.
+    pub line: usize,
+    /// When the request left the client, on the bursts' clock (seconds).
+    pub sent_s: f64,
+    /// When the first image of that kind arrived (same clock); absent when none came
+    /// before the next switch or the end of the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub took_effect_s: Option<f64>,
+    /// `took_effect_s − sent_s`, milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<f64>,
+    /// That image's type (`GLZ_RGB`, `QUIC`, `BITMAP`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_image: Option<String>,
+    /// Images of other kinds that arrived after the request and before that first image
+    /// (or the next switch): how long the server kept its old setting while drawing.
+    #[serde(default)]
+    pub other_images_before: u64,
 }
 
 /// One burst of input events, relative to the timeline.

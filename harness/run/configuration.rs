@@ -117,6 +117,8 @@ struct Measured {
     probe_on_desktop: bool,
     settled: bool,
     played: Result<(), String>,
+    /// The `prefer` steps as sent.
+    switches: Vec<super::switches::SentSwitch>,
 }
 
 /// Runs one configuration and writes `OUT/runs/<config>.json` atomically (and, with capture,
@@ -222,8 +224,17 @@ async fn measure(
     let idle = (idle_start, clock.now_us());
     let window_before = target.desktop().and_then(|d| d.drag_window());
     let regions_before = region_probe(scenario, config, &*target);
-    let (plan, start_us, played, wait_failed) =
-        play_segments(scenario, config, &*target, &mut *viewer, clock, progress).await;
+    let mut switches = Vec::new();
+    let (plan, start_us, played, wait_failed) = play_segments(
+        scenario,
+        config,
+        &*target,
+        &mut *viewer,
+        clock,
+        progress,
+        &mut switches,
+    )
+    .await;
     progress.phase(Phase::Settling);
     let script_end_us = start_us + plan.duration.as_micros() as u64;
     let settled = match wait_failed {
@@ -260,6 +271,7 @@ async fn measure(
         probe_on_desktop: target.desktop().is_some(),
         settled,
         played,
+        switches,
     })
 }
 
@@ -273,6 +285,7 @@ async fn play_segments(
     viewer: &mut dyn Viewer,
     clock: Clock,
     progress: &dyn Progress,
+    switches: &mut Vec<super::switches::SentSwitch>,
 ) -> (
     InputPlan,
     u64,
@@ -296,6 +309,24 @@ async fn play_segments(
                     Ok(()),
                     Some(e),
                 );
+            }
+        }
+        if let Some(p) = segment.prefer {
+            match viewer.prefer(p.compression) {
+                Ok(sent_us) => switches.push(super::switches::SentSwitch {
+                    compression: p.compression,
+                    line: p.line,
+                    sent_us,
+                }),
+                Err(why) => {
+                    let origin = first_start.unwrap_or(clock.now_us());
+                    return (
+                        played_plan,
+                        origin,
+                        Err(format!("{file}:{}: prefer: {why}", p.line)),
+                        None,
+                    );
+                }
             }
         }
         if segment.inputs.events.is_empty() && segment.inputs.duration.is_zero() {
@@ -579,6 +610,29 @@ fn summarize_measured(
         result
             .warnings
             .extend(p.log.notes.iter().map(|n| format!("note: {n}")));
+        result.preference_switches = super::switches::mark(&measured.switches, &p.log.updates);
+        let unseen = measured
+            .switches
+            .iter()
+            .zip(&result.preference_switches)
+            .filter(|(_, mark)| mark.took_effect_s.is_none());
+        let warnings: Vec<String> = unseen
+            .map(|(sent, _)| {
+                let kinds: Vec<&str> = super::switches::image_types_of(sent.compression)
+                    .iter()
+                    .filter_map(|c| crate::wire::names::image_type_name(*c))
+                    .collect();
+                format!(
+                    "the switch to {} (scenario line {}) never showed on the wire: no {} image \
+                     arrived before the next switch or the end of the run (did the screen \
+                     change after it?)",
+                    sent.compression.as_str(),
+                    sent.line,
+                    kinds.join(" or ")
+                )
+            })
+            .collect();
+        result.warnings.extend(warnings);
         return summarize(&p.log, &facts, result);
     }
     measured

@@ -21,6 +21,7 @@ pub mod matrix;
 pub mod progress;
 pub mod report_files;
 pub mod summarize;
+pub mod switches;
 pub mod target;
 pub mod transport;
 pub mod viewer;

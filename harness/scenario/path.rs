@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::keys::{key_for_char, Key, SHIFT};
 use super::rng::SplitMix64;
 use super::schema::{
-    Button, Click, Drag, DragPath, Geometry, Point, Scenario, Step, WaitFor, MAX_COORDINATE,
+    Button, Click, Drag, DragPath, Geometry, Point, Prefer, Scenario, Step, WaitFor, MAX_COORDINATE,
 };
 
 /// Time between a click's press and release, and between clicks of a double click: well
@@ -42,6 +42,8 @@ pub struct RunPlan {
 pub struct Segment {
     /// What must become true before the segment's first input.
     pub wait: Option<WaitFor>,
+    /// A preference to send once the wait is over, before the first input.
+    pub prefer: Option<Prefer>,
     /// The inputs, timed from the segment's start.
     pub inputs: InputPlan,
 }
@@ -205,6 +207,7 @@ impl Scenario {
             segments: Vec::new(),
             current: Segment {
                 wait: None,
+                prefer: None,
                 inputs: InputPlan {
                     events: Vec::new(),
                     bursts: Vec::new(),
@@ -243,6 +246,10 @@ impl Planner {
                     self.index += 1;
                     self.wait(w);
                 }
+                Step::Prefer(p) => {
+                    self.index += 1;
+                    self.prefer(*p);
+                }
                 other => {
                     let mut rng = SplitMix64::for_step(self.seed, self.index);
                     self.index += 1;
@@ -254,16 +261,40 @@ impl Planner {
                         Step::Click(click) => plan_click(click, start, plan),
                         Step::Key(keys) => plan_chord(keys, start, plan),
                         Step::Type { text, rate_hz } => plan_text(text, *rate_hz, start, plan),
-                        Step::Repeat { .. } | Step::WaitFor(_) => start,
+                        Step::Repeat { .. } | Step::WaitFor(_) | Step::Prefer(_) => start,
                     };
                 }
             }
         }
     }
 
+    fn prefer(&mut self, p: Prefer) {
+        let current = &self.current;
+        // Right after a wait (or at the very start) the segment has not begun: send it there.
+        if current.prefer.is_none()
+            && current.inputs.events.is_empty()
+            && current.inputs.duration.is_zero()
+        {
+            self.current.prefer = Some(p);
+            return;
+        }
+        let next = Segment {
+            wait: None,
+            prefer: Some(p),
+            inputs: InputPlan {
+                events: Vec::new(),
+                bursts: Vec::new(),
+                duration: Duration::ZERO,
+            },
+        };
+        let done = std::mem::replace(&mut self.current, next);
+        self.segments.push(done);
+    }
+
     fn wait(&mut self, w: &WaitFor) {
         let next = Segment {
             wait: Some(w.clone()),
+            prefer: None,
             inputs: InputPlan {
                 events: Vec::new(),
                 bursts: Vec::new(),

@@ -314,3 +314,53 @@ fn an_external_target_refuses_knobs_only_its_server_can_set() {
     assert!(matches!(s.target, Target::External { .. }));
     assert_eq!(s.target.knobs().video_codecs.len(), 1);
 }
+
+#[test]
+fn prefer_names_a_compression_and_needs_our_own_client() {
+    let text = xspice(
+        "",
+        "[[steps]]\nkind = \"prefer\"\ncompression = \"glz\"\n\
+         [[steps]]\nkind = \"click\"\nat = [5, 5]\n\
+         [[steps]]\nkind = \"prefer\"\ncompression = \"quic\"\n",
+    );
+    let s = parse(&text).unwrap();
+    assert!(matches!(
+        s.steps[0],
+        Step::Prefer(super::Prefer {
+            compression: super::Compression::Glz,
+            line: 5
+        })
+    ));
+    // The first preference goes before the first input, the second starts a new segment.
+    let plan = s.run_plan(1);
+    assert_eq!(plan.segments.len(), 2);
+    assert_eq!(
+        plan.segments[0].prefer.map(|p| p.compression),
+        Some(super::Compression::Glz)
+    );
+    assert_eq!(plan.segments[0].inputs.events.len(), 3);
+    assert_eq!(plan.segments[1].prefer.map(|p| p.line), Some(11));
+    assert!(plan.segments[1].inputs.events.is_empty());
+    fails(
+        &one_step("kind = \"prefer\"\ncompression = \"zip\""),
+        7,
+        "steps[0].compression",
+        "unknown compression `zip`",
+    );
+    fails(
+        &one_step("kind = \"prefer\""),
+        5,
+        "steps[0].compression",
+        "add compression = \"glz\"",
+    );
+    let with_remote_viewer = xspice(
+        "",
+        "[access]\nviewers = [\"remote-viewer\"]\n[[steps]]\nkind = \"prefer\"\ncompression = \"glz\"\n",
+    );
+    fails(
+        &with_remote_viewer,
+        7,
+        "steps",
+        "a prefer step is sent by spicebench's own client",
+    );
+}

@@ -396,6 +396,8 @@ pub enum Step {
     },
     /// Wait until something is true of the desktop or the display, at most a timeout.
     WaitFor(WaitFor),
+    /// Ask the server for another image compression, mid-session (our own client only).
+    Prefer(Prefer),
     /// The inner steps, `count` times.
     Repeat {
         /// How many times.
@@ -414,6 +416,16 @@ pub struct Click {
     pub button: Button,
     /// 1 for a click, 2 for a double click, …
     pub count: u32,
+}
+
+/// A preference switched mid-session: the client sends `PREFERRED_COMPRESSION` on every
+/// display channel, and the results mark when the wire showed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefer {
+    /// The image compression to ask for.
+    pub compression: Compression,
+    /// The step's line in the scenario file.
+    pub line: usize,
 }
 
 /// A condition a run waits for between input steps.

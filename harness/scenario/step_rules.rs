@@ -28,8 +28,10 @@ const KEY_KEYS: &[&str] = &["kind", "keys"];
 const TYPE_KEYS: &[&str] = &["kind", "text", "rate_hz"];
 const WAIT_KEYS: &[&str] = &["kind", "window", "quiet_ms", "timeout_s"];
 const REPEAT_KEYS: &[&str] = &["kind", "count", "steps"];
+const PREFER_KEYS: &[&str] = &["kind", "compression"];
 /// Every step kind, as errors list them.
-const KINDS: &str = "\"drag\", \"click\", \"key\", \"type\", \"wait_for\", \"pause\" or \"repeat\"";
+const KINDS: &str =
+    "\"drag\", \"click\", \"key\", \"type\", \"wait_for\", \"pause\", \"prefer\" or \"repeat\"";
 
 /// Longest single step.
 pub(super) const MAX_STEP_SECONDS: f64 = 600.0;
@@ -67,7 +69,7 @@ pub(super) fn steps(v: &Val<'_>, bounds: Option<Geometry>, depth: u32) -> Result
 fn planned_events(step: &Step) -> u64 {
     match step {
         Step::Drag(d) => super::path::move_count(d).saturating_add(3),
-        Step::Pause(_) | Step::WaitFor(_) => 0,
+        Step::Pause(_) | Step::WaitFor(_) | Step::Prefer(_) => 0,
         Step::Click(c) => 1 + 2 * u64::from(c.count),
         Step::Key(keys) => 2 * keys.len() as u64,
         Step::Type { text, .. } => 4 * text.len() as u64,
@@ -119,6 +121,21 @@ fn step(st: &Table<'_>, bounds: Option<Geometry>, depth: u32) -> Result<Step> {
             })
         }
         "wait_for" => wait_for(st).map(Step::WaitFor),
+        "prefer" => {
+            st.check_keys(PREFER_KEYS)?;
+            let v = st.require(
+                "compression",
+                "add compression = \"glz\" (the compression to ask for)",
+            )?;
+            let compression = v
+                .str()?
+                .parse::<super::schema::Compression>()
+                .map_err(|e| v.err(e.to_string()))?;
+            Ok(Step::Prefer(super::schema::Prefer {
+                compression,
+                line: st.line,
+            }))
+        }
         "repeat" => {
             st.check_keys(REPEAT_KEYS)?;
             if depth >= MAX_REPEAT_DEPTH {

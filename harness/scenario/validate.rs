@@ -162,6 +162,18 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         }
     }
 
+    if let Some(line) = first_prefer(&steps) {
+        if access.viewers.contains(&ViewerKind::RemoteViewer) {
+            return Err(ctx.invalid(
+                line,
+                "steps",
+                "a prefer step is sent by spicebench's own client, and remote-viewer cannot be \
+                 told to switch mid-session; measure it with viewers = [\"spicebench\"] (or \
+                 remove the step)",
+            ));
+        }
+    }
+
     Ok(Scenario {
         name: name.to_owned(),
         description: description.map(str::to_owned),
@@ -174,6 +186,15 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         access,
         desktop,
         steps,
+    })
+}
+
+/// The line of the first `prefer` step, repeats included.
+fn first_prefer(steps: &[Step]) -> Option<usize> {
+    steps.iter().find_map(|s| match s {
+        Step::Prefer(p) => Some(p.line),
+        Step::Repeat { steps, .. } => first_prefer(steps),
+        _ => None,
     })
 }
 

@@ -118,6 +118,10 @@ impl Viewer for NativeViewer {
         })
     }
 
+    fn prefer(&mut self, compression: crate::scenario::Compression) -> Result<u64, String> {
+        self.session.prefer_compression(compression.wire_code())
+    }
+
     fn updates(&self) -> watch::Receiver<Option<u64>> {
         self.session.updates()
     }
