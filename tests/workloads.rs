@@ -96,6 +96,7 @@ rate_hz = 60
 #[test]
 fn draw_shapes_move_at_a_fraction_of_the_large_windows_traffic_and_both_heads_update() {
     let _lab = common::lab_lock();
+    let homes = common::lab_homes();
     let dir = tempfile::tempdir().unwrap();
     let lodraw_scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lodraw.toml");
     let lodraw_out = dir.path().join("lodraw");
@@ -164,7 +165,7 @@ fn draw_shapes_move_at_a_fraction_of_the_large_windows_traffic_and_both_heads_up
         draw_rate * 3.0 < large_rate,
         "Draw {draw_rate:.0} B/s vs large window {large_rate:.0} B/s"
     );
-    common::assert_nothing_left(dir.path());
+    common::assert_lab_clean(dir.path(), &homes);
 }
 
 /// The animation window under a streaming setting, watched for a few seconds.
@@ -199,6 +200,7 @@ duration_s = 3.0
 #[test]
 fn streaming_all_sends_mjpeg_frames_and_off_sends_none() {
     let _lab = common::lab_lock();
+    let homes = common::lab_homes();
     let dir = tempfile::tempdir().unwrap();
     let scenario = write(dir.path(), "v.toml", &video_scenario("[\"off\", \"all\"]"));
     let out = dir.path().join("out");
@@ -229,12 +231,13 @@ fn streaming_all_sends_mjpeg_frames_and_off_sends_none() {
     assert_eq!((none.created, none.frames), (0, 0), "{none:?}");
     // Without streams every frame is an image: more display bytes than the video stream.
     assert!(off.display_down_bytes() > all.display_down_bytes());
-    common::assert_nothing_left(dir.path());
+    common::assert_lab_clean(dir.path(), &homes);
 }
 
 #[test]
 fn a_window_that_never_appears_fails_with_the_line_and_the_windows_on_screen() {
     let _lab = common::lab_lock();
+    let homes = common::lab_homes();
     let dir = tempfile::tempdir().unwrap();
     let scenario = write(
         dir.path(),
@@ -256,12 +259,13 @@ fn a_window_that_never_appears_fails_with_the_line_and_the_windows_on_screen() {
     assert!(stderr.contains(&want), "{stderr}");
     assert!(stderr.contains("\"xterm-spice\""), "{stderr}");
     assert!(stderr.contains("Raise timeout_s"), "{stderr}");
-    common::assert_nothing_left(dir.path());
+    common::assert_lab_clean(dir.path(), &homes);
 }
 
 #[test]
 fn prefer_steps_switch_compression_mid_session_and_mark_when_the_wire_showed_it() {
     let _lab = common::lab_lock();
+    let homes = common::lab_homes();
     let dir = tempfile::tempdir().unwrap();
     // The server starts with compression off; the client asks for glz, then quic, each
     // between two drags of the xterm (which make the server draw).
@@ -307,5 +311,5 @@ fn prefer_steps_switch_compression_mid_session_and_mark_when_the_wire_showed_it(
             r.images
         );
     }
-    common::assert_nothing_left(dir.path());
+    common::assert_lab_clean(dir.path(), &homes);
 }

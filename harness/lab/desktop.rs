@@ -427,7 +427,10 @@ fn start_activity(
 /// folder as home and working directory (the lab user has no home of its own).
 fn desktop_env(cmd: &mut Command, display: &XDisplay, home: &LabHome) {
     display.apply(cmd);
+    // TMPDIR too: LibreOffice leaves its IPC pipe and lock folders in the temporary
+    // folder, which must go with the run like everything else the desktop wrote.
     cmd.env("HOME", home.dir())
+        .env("TMPDIR", home.dir())
         .env("XCURSOR_THEME", CURSOR_THEME)
         .env("XCURSOR_SIZE", CURSOR_SIZE)
         .current_dir(home.dir());

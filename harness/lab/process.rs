@@ -15,6 +15,39 @@ pub struct ManagedChild {
     name: String,
     child: Option<Child>,
     log: PathBuf,
+    leftovers: Option<Leftovers>,
+}
+
+/// Files a program leaves where it should not, removed once it has stopped: the entries of
+/// `dir` whose names start with `prefix` and that `uid` owns (LibreOffice's IPC pipe in
+/// `/tmp`, which ignores TMPDIR and stays behind when soffice is stopped by a signal).
+#[derive(Debug, Clone)]
+pub struct Leftovers {
+    /// Where they are.
+    pub dir: PathBuf,
+    /// How their names start.
+    pub prefix: String,
+    /// Who owns them: only the lab's own account, so nothing of anyone else's is touched.
+    pub uid: u32,
+}
+
+impl Leftovers {
+    fn remove(&self) {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let named = e
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(&self.prefix));
+            let owned = std::fs::symlink_metadata(e.path()).is_ok_and(|m| m.uid() == self.uid);
+            if named && owned {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
 }
 
 impl ManagedChild {
@@ -123,6 +156,7 @@ impl ManagedChild {
             name: name.to_string(),
             child: Some(child),
             log: log.to_path_buf(),
+            leftovers: None,
         };
         if let (Some(bytes), Some(mut stdin)) = (input, stdin) {
             use std::io::Write;
@@ -170,6 +204,19 @@ impl ManagedChild {
 
     /// Stops the process: SIGTERM, wait up to `grace`, then SIGKILL. Idempotent.
     pub fn stop(&mut self, grace: Duration) {
+        self.stop_process(grace);
+        if let Some(l) = self.leftovers.take() {
+            l.remove();
+        }
+    }
+
+    /// Removes `leftovers` once this process has stopped.
+    pub fn leaves(mut self, leftovers: Leftovers) -> Self {
+        self.leftovers = Some(leftovers);
+        self
+    }
+
+    fn stop_process(&mut self, grace: Duration) {
         let Some(mut child) = self.child.take() else {
             return;
         };

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::lab_user::LabHome;
-use super::process::{require, wait_ready, ManagedChild};
+use super::process::{require, wait_ready, Leftovers, ManagedChild};
 use super::x11;
 use super::xauth::XDisplay;
 use super::LabError;
@@ -256,7 +256,13 @@ pub fn start_lodraw(
     env(&mut cmd);
     // soffice is a wrapper whose child is soffice.bin: stop the whole group (LAB.md §10).
     let mut child =
-        ManagedChild::spawn_as("soffice", cmd, &dir.join("lodraw.log"), Some(home.user()))?;
+        ManagedChild::spawn_as("soffice", cmd, &dir.join("lodraw.log"), Some(home.user()))?.leaves(
+            Leftovers {
+                dir: "/tmp".into(),
+                prefix: format!("OSL_PIPE_{}_", home.user().uid),
+                uid: home.user().uid,
+            },
+        );
     wait_ready(
         "LibreOffice Draw's window",
         LODRAW_START_TIMEOUT,

@@ -97,8 +97,12 @@ pub fn lab_user_processes() -> Vec<(u32, String)> {
     found
 }
 
-/// The lab user's private folders (`/tmp/spicebench-lab-*`) that exist now.
+/// What the labs keep in the temporary folder now: the lab users' private folders
+/// (`/tmp/spicebench-lab-*`) and anything else a lab account owns there (a program that
+/// ignored its TMPDIR would leave its files there).
 pub fn lab_homes() -> Vec<std::path::PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let uids = lab_uids();
     let tmp = std::env::temp_dir();
     std::fs::read_dir(&tmp)
         .into_iter()
@@ -106,9 +110,12 @@ pub fn lab_homes() -> Vec<std::path::PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            p.file_name()
+            let named = p
+                .file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("spicebench-lab-"))
+                .is_some_and(|n| n.starts_with("spicebench-lab-"));
+            let owned = std::fs::symlink_metadata(p).is_ok_and(|m| uids.contains(&m.uid()));
+            named || owned
         })
         .collect()
 }

@@ -65,11 +65,20 @@ pub struct ViewerProgram {
     pub log: PathBuf,
 }
 
+/// Environment every viewer program starts with, wherever it runs.
+///
+/// GStreamer (in spice-gtk) scans its plugins into a registry in `$HOME/.cache` on first
+/// start, in a child process by default. That child outlives a viewer stopped mid-scan,
+/// reparented away from the processes the lab stops, and recreates the deleted folder when
+/// it writes the registry. Scanning in the viewer's own process ends with it.
+pub const VIEWER_ENV: &[(&str, &str)] = &[("GST_REGISTRY_FORK", "no")];
+
 /// Starts `program` on this machine, as its user, on its display, its connection file on
-/// stdin.
+/// stdin (the transports whose viewer runs client-side).
 pub fn launch_locally(program: &ViewerProgram) -> Result<ManagedChild, LabError> {
     let mut cmd = Command::new(&program.program);
     cmd.args(&program.args)
+        .envs(VIEWER_ENV.iter().copied())
         .env("HOME", &program.home)
         .current_dir(&program.home);
     program.display.apply(&mut cmd);

@@ -43,7 +43,17 @@ fn remote_command(program: &ViewerProgram) -> String {
         .iter()
         .map(|a| a.to_string_lossy().to_string())
         .collect();
-    format!("exec {} {}", program.program.display(), args.join(" "))
+    // The same environment as a local launch; ForceCommand runs this with /bin/sh.
+    let env: Vec<String> = super::VIEWER_ENV
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    format!(
+        "{} exec {} {}",
+        env.join(" "),
+        program.program.display(),
+        args.join(" ")
+    )
 }
 
 /// A free port from 6010 on for sshd's X11 listener (6000 + display offset).
@@ -193,7 +203,7 @@ mod tests {
         };
         assert_eq!(
             remote_command(&program),
-            "exec /usr/bin/remote-viewer --kiosk -"
+            "GST_REGISTRY_FORK=no exec /usr/bin/remote-viewer --kiosk -"
         );
     }
 }
