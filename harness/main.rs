@@ -605,6 +605,13 @@ async fn run(
     access
         .check()
         .context("the transports and viewers asked for")?;
+    if let Some(why) = access
+        .viewers
+        .iter()
+        .find_map(|v| scenario.viewer_refusal(*v))
+    {
+        anyhow::bail!("--viewers: {why}");
+    }
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     check_writable(&out)?;
     // Before the first configuration: a signal from now on stops the sweep cleanly.

@@ -313,3 +313,46 @@ fn prefer_steps_switch_compression_mid_session_and_mark_when_the_wire_showed_it(
     }
     common::assert_lab_clean(dir.path(), &homes);
 }
+
+/// Types a command into the xterm that opens a second xterm with a title of shifted and
+/// unshifted characters, then waits for that window: the keys arrived, in order, with shift.
+const TYPE_INTO_XTERM: &str = r#"name = "type"
+seed = 1
+idle_before_s = 0.3
+settle_timeout_s = 2.0
+
+[target]
+kind = "xspice"
+
+[[steps]]
+kind = "click"               # twm gives the pointer's window the focus
+at = [300, 200]
+
+[[steps]]
+kind = "type"
+text = "xterm -T 'typed-OK_42' &\n"
+rate_hz = 30
+
+[[steps]]
+kind = "wait_for"
+window = "typed-OK_42"
+timeout_s = 15
+"#;
+
+#[test]
+fn typed_keys_reach_the_desktop_through_both_viewers() {
+    let _lab = common::lab_lock();
+    let homes = common::lab_homes();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "type.toml", TYPE_INTO_XTERM);
+    let out = dir.path().join("out");
+    // The run succeeds only if the wait saw the new window within its timeout.
+    run(&scenario, &out, &["--viewers", "spicebench,remote-viewer"]);
+    for name in ["auto_glz.spicebench", "auto_glz.remote-viewer"] {
+        let r = RunResult::read(out.join(format!("runs/{name}.json"))).unwrap();
+        // A click (move, press, release), 25 characters with a press and a release each,
+        // and shift around the 5 shifted ones (T, O, K, _, &).
+        assert_eq!(r.inputs.sent, 3 + 25 * 2 + 5 * 2, "{name}");
+    }
+    common::assert_lab_clean(dir.path(), &homes);
+}

@@ -364,3 +364,19 @@ fn prefer_names_a_compression_and_needs_our_own_client() {
         "a prefer step is sent by spicebench's own client",
     );
 }
+
+#[test]
+fn remote_viewer_cannot_show_two_heads() {
+    let text = xspice(
+        "heads = 2",
+        "[access]\nviewers = [\"spicebench\", \"remote-viewer\"]\n\
+         [[steps]]\nkind = \"pause\"\nduration_s = 1\n",
+    );
+    fails(&text, 2, "target", "remote-viewer shows each head in a window of its own");
+    // The same scenario with our client alone loads, and refuses remote-viewer given later.
+    let ours = parse(&xspice("heads = 2", "[[steps]]\nkind = \"pause\"\nduration_s = 1\n")).unwrap();
+    assert!(ours
+        .viewer_refusal(super::ViewerKind::RemoteViewer)
+        .is_some_and(|w| w.contains("viewers = [\"spicebench\"]")));
+    assert_eq!(ours.viewer_refusal(super::ViewerKind::Native), None);
+}

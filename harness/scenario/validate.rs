@@ -162,15 +162,14 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         }
     }
 
-    if let Some(line) = first_prefer(&steps) {
-        if access.viewers.contains(&ViewerKind::RemoteViewer) {
-            return Err(ctx.invalid(
-                line,
-                "steps",
-                "a prefer step is sent by spicebench's own client, and remote-viewer cannot be \
-                 told to switch mid-session; measure it with viewers = [\"spicebench\"] (or \
-                 remove the step)",
-            ));
+    let prefer_line = first_prefer(&steps);
+    for &viewer in &access.viewers {
+        match super::matrix::viewer_refusal(target.heads(), prefer_line.is_some(), viewer) {
+            Some(why) if why == super::matrix::PREFER_REMOTE_VIEWER => {
+                return Err(ctx.invalid(prefer_line.unwrap_or(1), "steps", why));
+            }
+            Some(why) => return Err(target_val.err(why)),
+            None => {}
         }
     }
 
@@ -190,7 +189,7 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
 }
 
 /// The line of the first `prefer` step, repeats included.
-fn first_prefer(steps: &[Step]) -> Option<usize> {
+pub(super) fn first_prefer(steps: &[Step]) -> Option<usize> {
     steps.iter().find_map(|s| match s {
         Step::Prefer(p) => Some(p.line),
         Step::Repeat { steps, .. } => first_prefer(steps),
