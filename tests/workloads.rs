@@ -263,12 +263,24 @@ fn a_window_that_never_appears_fails_with_the_line_and_the_windows_on_screen() {
 }
 
 #[test]
-fn prefer_steps_switch_compression_mid_session_and_mark_when_the_wire_showed_it() {
+fn an_external_server_switches_compression_mid_session_and_results_mark_when_the_wire_showed_it() {
     let _lab = common::lab_lock();
     let homes = common::lab_homes();
     let dir = tempfile::tempdir().unwrap();
-    // The server starts with compression off; the client asks for glz, then quic, each
-    // between two drags of the xterm (which make the server draw).
+    // An external server (a lab Xspice with its desktop, set to auto_glz): the client asks
+    // for off when it connects, then for glz, then for quic, each between two drags of the
+    // xterm (which make the server draw). One session, no restart.
+    let xspice = spicebench::lab::Xspice::start(
+        &spicebench::lab::XspiceConfig {
+            ticket: spicebench::secret::Secret::new("pw"),
+            ..Default::default()
+        },
+        &dir.path().join("lab"),
+    )
+    .unwrap();
+    let desktop =
+        spicebench::lab::Desktop::start(&xspice.display(), 1024, 768, dir.path()).unwrap();
+    write(dir.path(), "ticket", "pw");
     let drag = |from: [u32; 2], to: [u32; 2]| {
         format!(
             "[[steps]]\nkind = \"drag\"\nfrom = [{}, {}]\nto = [{}, {}]\nduration_s = 1.0\nrate_hz = 60\n",
@@ -277,9 +289,11 @@ fn prefer_steps_switch_compression_mid_session_and_mark_when_the_wire_showed_it(
     };
     let text = format!(
         "name = \"sweep\"\nseed = 7\nidle_before_s = 0.5\nsettle_timeout_s = 3.0\n\
-         [target]\nkind = \"xspice\"\ncompression = [\"off\"]\n{}\
+         [target]\nkind = \"external\"\nuri = \"spice://127.0.0.1:{}\"\n\
+         password_file = \"ticket\"\ncompression = [\"off\"]\n{}\
          [[steps]]\nkind = \"prefer\"\ncompression = \"glz\"\n{}\
          [[steps]]\nkind = \"prefer\"\ncompression = \"quic\"\n{}",
+        xspice.port(),
         drag([120, 58], [420, 238]),
         drag([420, 238], [120, 58]),
         drag([120, 58], [420, 238]),
@@ -291,10 +305,14 @@ fn prefer_steps_switch_compression_mid_session_and_mark_when_the_wire_showed_it(
     let [glz, quic] = r.preference_switches.as_slice() else {
         panic!("two switches expected: {:?}", r.preference_switches)
     };
-    assert_eq!((glz.compression.as_str(), glz.line), ("glz", 14));
-    assert_eq!((quic.compression.as_str(), quic.line), ("quic", 23));
-    assert_eq!(glz.first_image.as_deref(), Some("GLZ_RGB"), "{glz:?}");
-    assert_eq!(quic.first_image.as_deref(), Some("QUIC"), "{quic:?}");
+    assert_eq!(r.config.compression_mechanism, "client-preference");
+    assert_eq!(
+        (glz.setting.as_str(), glz.value.as_str(), glz.line),
+        ("compression", "glz", 16)
+    );
+    assert_eq!((quic.value.as_str(), quic.line), ("quic", 25));
+    assert_eq!(glz.first_seen.as_deref(), Some("GLZ_RGB"), "{glz:?}");
+    assert_eq!(quic.first_seen.as_deref(), Some("QUIC"), "{quic:?}");
     // Each took effect after it was sent, during the drag that followed it.
     for (s, burst) in [(glz, &r.bursts[1]), (quic, &r.bursts[2])] {
         let at = s.took_effect_s.expect("took effect");
@@ -311,6 +329,8 @@ fn prefer_steps_switch_compression_mid_session_and_mark_when_the_wire_showed_it(
             r.images
         );
     }
+    drop(desktop);
+    drop(xspice);
     common::assert_lab_clean(dir.path(), &homes);
 }
 
@@ -354,5 +374,78 @@ fn typed_keys_reach_the_desktop_through_both_viewers() {
         // and shift around the 5 shifted ones (T, O, K, _, &).
         assert_eq!(r.inputs.sent, 3 + 25 * 2 + 5 * 2, "{name}");
     }
+    common::assert_lab_clean(dir.path(), &homes);
+}
+
+#[test]
+fn a_video_codec_preference_mid_session_shows_in_the_next_stream() {
+    let _lab = common::lab_lock();
+    let homes = common::lab_homes();
+    let dir = tempfile::tempdir().unwrap();
+    // The server may use MJPEG (first) or VP8; the client asks for VP8 while an MJPEG stream
+    // runs, then moves the video window, which ends that stream and starts a new one.
+    let text = r#"name = "vsweep"
+seed = 1
+idle_before_s = 0.0
+settle_timeout_s = 0.5
+
+[target]
+kind = "xspice"
+compression = ["auto_glz"]
+streaming_video = "all"
+video_codecs = "spice:mjpeg;gstreamer:vp8"
+
+[desktop]
+content = "video"
+
+[[steps]]
+kind = "wait_for"
+window = "spicebench-video"
+
+[[steps]]
+kind = "pause"
+duration_s = 2.0
+
+[[steps]]
+kind = "prefer"
+video_codecs = "gstreamer:vp8"
+
+[[steps]]
+kind = "drag"                # the video window's title bar
+from = [360, 209]
+to = [560, 309]
+duration_s = 0.5
+rate_hz = 30
+
+[[steps]]
+kind = "pause"
+duration_s = 3.0
+"#;
+    let scenario = write(dir.path(), "vsweep.toml", text);
+    let out = dir.path().join("out");
+    run(&scenario, &out, &[]);
+    let r = RunResult::read(out.join("runs/auto_glz.json")).unwrap();
+    let [switch] = r.preference_switches.as_slice() else {
+        panic!("one switch expected: {:?}", r.preference_switches)
+    };
+    assert_eq!(
+        (switch.setting.as_str(), switch.value.as_str(), switch.line),
+        ("video_codecs", "gstreamer:vp8", 23)
+    );
+    assert_eq!(switch.first_seen.as_deref(), Some("vp8"), "{switch:?}");
+    assert!(switch.took_effect_s.unwrap() > switch.sent_s, "{switch:?}");
+    let streams = r.streams.as_ref().expect("stream counts");
+    let frames_of = |codec: &str| {
+        streams
+            .by_codec
+            .iter()
+            .find(|c| c.codec == codec)
+            .map_or(0, |c| c.frames)
+    };
+    // MJPEG before the switch, VP8 after it.
+    assert!(
+        frames_of("mjpeg") > 0 && frames_of("vp8") > 0,
+        "{streams:?}"
+    );
     common::assert_lab_clean(dir.path(), &homes);
 }

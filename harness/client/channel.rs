@@ -134,7 +134,7 @@ fn handle(
     });
     if ctx.channel_type == ChannelType::DISPLAY {
         ctx.recorder
-            .display_message(ctx.index, msg_type, &msg.body, bytes);
+            .display_message(ctx.index, at_us, msg_type, &msg.body, bytes);
     }
     let reaction = ctx
         .duties

@@ -104,7 +104,13 @@ pub struct EventLog {
     /// Per display channel index: its heads and streams, by the rule the capture analysis
     /// uses too ([`crate::analyze::heads`]).
     pub displays: BTreeMap<usize, DisplayLedger>,
+    /// STREAM_CREATE arrivals on every display channel: (time µs, SpiceVideoCodecType), at
+    /// most [`MAX_STREAM_CREATES`] (when a video preference took effect).
+    pub stream_creates: Vec<(u64, u8)>,
 }
+
+/// Stream creations kept with their times: a flapping stream makes a few a second.
+pub const MAX_STREAM_CREATES: usize = 100_000;
 
 /// The log shared by every task of a session.
 ///
@@ -143,13 +149,27 @@ impl Recorder {
 
     /// Feeds one server message of display channel `channel` to its ledger; `bytes` is
     /// header + body. Messages the ledger does not look at take no lock.
-    pub fn display_message(&self, channel: usize, msg_type: u16, body: &[u8], bytes: u64) {
+    pub fn display_message(
+        &self,
+        channel: usize,
+        at_us: u64,
+        msg_type: u16,
+        body: &[u8],
+        bytes: u64,
+    ) {
         if DisplayLedger::concerns(msg_type) {
-            self.lock()
-                .displays
+            let mut log = self.lock();
+            log.displays
                 .entry(channel)
                 .or_default()
                 .on_message(msg_type, body, bytes);
+            if msg_type == crate::wire::display::server::STREAM_CREATE
+                && log.stream_creates.len() < MAX_STREAM_CREATES
+            {
+                if let Ok(s) = crate::wire::display::StreamCreate::parse(body) {
+                    log.stream_creates.push((at_us, s.codec_type));
+                }
+            }
         }
     }
 

@@ -110,9 +110,8 @@ pub struct Session {
     recorder: Recorder,
     shared: Arc<Shared>,
     writers: Vec<Arc<ChannelWriter>>,
-    /// The display channels' writers, and whether each server channel takes
-    /// PREFERRED_COMPRESSION (for switches mid-session).
-    displays: Vec<(Arc<ChannelWriter>, bool)>,
+    /// The display channels' writers with their server caps (for switches mid-session).
+    displays: Vec<(Arc<ChannelWriter>, crate::wire::link::Caps)>,
     tasks: Vec<JoinHandle<()>>,
     server: SocketAddr,
     compression_note: Option<String>,
@@ -262,8 +261,7 @@ impl Session {
                             )
                         }),
                     ];
-                    self.displays
-                        .push((writer.clone(), caps.has(display::cap::PREF_COMPRESSION)));
+                    self.displays.push((writer.clone(), caps.clone()));
                     for (cap, msg_type, body, refused) in preferences.into_iter().flatten() {
                         if caps.has(cap) {
                             writer.send(msg_type, &body).map_err(io)?;
@@ -467,24 +465,46 @@ impl Session {
     /// Asks every display channel for image compression `code` (`SpiceImageCompression`)
     /// now, mid-session, and returns when the last request was written (µs since the epoch).
     pub fn prefer_compression(&self, code: u8) -> Result<u64, String> {
+        self.send_preference(
+            display::cap::PREF_COMPRESSION,
+            display::client::PREFERRED_COMPRESSION,
+            &display::preferred_compression(code),
+            "PREFERRED_COMPRESSION",
+        )
+    }
+
+    /// Asks every display channel for video codecs `codes` (SpiceVideoCodecType, first
+    /// preferred) now, mid-session; returns when the last request was written.
+    pub fn prefer_video_codecs(&self, codes: &[u8]) -> Result<u64, String> {
+        self.send_preference(
+            display::cap::PREF_VIDEO_CODEC_TYPE,
+            display::client::PREFERRED_VIDEO_CODEC_TYPE,
+            &display::preferred_video_codecs(codes),
+            "PREFERRED_VIDEO_CODEC_TYPE",
+        )
+    }
+
+    fn send_preference(
+        &self,
+        cap: u32,
+        msg_type: u16,
+        body: &[u8],
+        name: &str,
+    ) -> Result<u64, String> {
         if self.displays.is_empty() {
             return Err("the session has no display channel to ask".into());
         }
+        if self.displays.iter().any(|(_, caps)| !caps.has(cap)) {
+            return Err(format!(
+                "the server does not accept {name} (its display channel lacks the capability): \
+                 its own setting applies; remove the prefer step"
+            ));
+        }
         let mut sent = 0;
-        for (writer, accepts) in &self.displays {
-            if !accepts {
-                return Err(
-                    "the server does not accept PREFERRED_COMPRESSION (no display capability \
-                     for it): its own image-compression setting applies; remove the prefer step"
-                        .into(),
-                );
-            }
+        for (writer, _) in &self.displays {
             sent = writer
-                .send(
-                    display::client::PREFERRED_COMPRESSION,
-                    &display::preferred_compression(code),
-                )
-                .map_err(|e| format!("sending PREFERRED_COMPRESSION: {e}"))?;
+                .send(msg_type, body)
+                .map_err(|e| format!("sending {name}: {e}"))?;
         }
         Ok(sent)
     }

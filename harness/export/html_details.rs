@@ -64,6 +64,10 @@ pub fn config_section(run: &RunResult, palette: &Palette, id: &str) -> String {
         out.push_str("<h4>Video streams</h4>\n");
         out.push_str(&streams_table(s));
     }
+    if !run.preference_switches.is_empty() {
+        out.push_str("<h4>Preferences switched mid-session</h4>\n");
+        out.push_str(&switches_table(run));
+    }
     out.push_str("<h4>Latency and input</h4>\n");
     out.push_str(&latency_table(run));
     out.push_str(&inputs_facts(run));
@@ -355,6 +359,41 @@ fn heads_table(run: &RunResult) -> String {
     out.push_str(
         "<p class=\"note\">An update counts on every head its box meets; its bytes are split \
          by the area it covers on each.</p>\n",
+    );
+    out
+}
+
+fn switches_table(run: &RunResult) -> String {
+    let rows: Vec<Vec<Cell>> = run
+        .preference_switches
+        .iter()
+        .map(|s| {
+            vec![
+                Cell::Text(format!("{} = {} (line {})", s.setting, s.value, s.line)),
+                Cell::Num(fixed_or(Some(s.sent_s), 3, ABSENT)),
+                Cell::Num(fixed_or(s.took_effect_s, 3, "never")),
+                Cell::Num(fixed_or(s.delay_ms, 1, ABSENT)),
+                Cell::Text(s.first_seen.clone().unwrap_or_else(|| ABSENT.into())),
+                Cell::Num(grouped(s.other_before)),
+            ]
+        })
+        .collect();
+    let mut out = table(
+        "",
+        &[
+            "asked for",
+            "sent s",
+            "on the wire s",
+            "after ms",
+            "shown by",
+            "old kind before",
+        ],
+        &rows,
+    );
+    out.push_str(
+        "<p class=\"note\">A switch is on the wire at the first image of the asked-for \
+         compression (or stream of an asked-for codec) after it; the delay includes the time \
+         until the screen next changed.</p>\n",
     );
     out
 }

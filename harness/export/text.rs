@@ -131,6 +131,21 @@ pub fn heads_lines(r: &RunResult) -> String {
         }
         out.push('\n');
     }
+    for s in &r.preference_switches {
+        out.push_str(&format!(
+            "prefer {} = {} (line {}): sent at {:.3} s, {}\n",
+            s.setting,
+            s.value,
+            s.line,
+            s.sent_s,
+            match (s.took_effect_s, s.delay_ms, &s.first_seen) {
+                (Some(at), Some(ms), Some(what)) => {
+                    format!("on the wire at {at:.3} s ({ms:.1} ms later, first {what})")
+                }
+                _ => "never seen on the wire".to_string(),
+            }
+        ));
+    }
     out
 }
 

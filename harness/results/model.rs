@@ -590,26 +590,30 @@ pub struct Series {
 /// A `prefer` step as it went: asked for, sent, and first seen on the wire.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PreferenceSwitch {
-    /// The image compression asked for (`glz`, `off`, …).
-    pub compression: String,
+    /// Which preference: `compression` (PREFERRED_COMPRESSION) or `video_codecs`
+    /// (PREFERRED_VIDEO_CODEC_TYPE).
+    pub setting: String,
+    /// What was asked for, as the scenario spells it (`glz`, `gstreamer:vp8`).
+    pub value: String,
     /// The step's line in the scenario file.
     pub line: usize,
     /// When the request left the client, on the bursts' clock (seconds).
     pub sent_s: f64,
-    /// When the first image of that kind arrived (same clock); absent when none came
-    /// before the next switch or the end of the run.
+    /// When the wire first showed it (same clock): an image of that compression, or a stream
+    /// created with one of those codecs. Absent when nothing did before the next switch or
+    /// the end of the run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub took_effect_s: Option<f64>,
     /// `took_effect_s − sent_s`, milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<f64>,
-    /// That image's type (`GLZ_RGB`, `QUIC`, `BITMAP`, …).
+    /// What showed it: the image type (`GLZ_RGB`, `QUIC`, …) or the stream's codec (`vp8`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_image: Option<String>,
-    /// Images of other kinds that arrived after the request and before that first image
-    /// (or the next switch): how long the server kept its old setting while drawing.
+    pub first_seen: Option<String>,
+    /// Images of other types (or streams of other codecs) that came after the request and
+    /// before that: how long the old setting still drew.
     #[serde(default)]
-    pub other_images_before: u64,
+    pub other_before: u64,
 }
 
 /// One burst of input events, relative to the timeline.

@@ -312,9 +312,9 @@ async fn play_segments(
             }
         }
         if let Some(p) = segment.prefer {
-            match viewer.prefer(p.compression) {
+            match viewer.prefer(&p.preference) {
                 Ok(sent_us) => switches.push(super::switches::SentSwitch {
-                    compression: p.compression,
+                    preference: p.preference,
                     line: p.line,
                     sent_us,
                 }),
@@ -610,27 +610,14 @@ fn summarize_measured(
         result
             .warnings
             .extend(p.log.notes.iter().map(|n| format!("note: {n}")));
-        result.preference_switches = super::switches::mark(&measured.switches, &p.log.updates);
-        let unseen = measured
+        result.preference_switches =
+            super::switches::mark(&measured.switches, &p.log.updates, &p.log.stream_creates);
+        let warnings: Vec<String> = measured
             .switches
             .iter()
             .zip(&result.preference_switches)
-            .filter(|(_, mark)| mark.took_effect_s.is_none());
-        let warnings: Vec<String> = unseen
-            .map(|(sent, _)| {
-                let kinds: Vec<&str> = super::switches::image_types_of(sent.compression)
-                    .iter()
-                    .filter_map(|c| crate::wire::names::image_type_name(*c))
-                    .collect();
-                format!(
-                    "the switch to {} (scenario line {}) never showed on the wire: no {} image \
-                     arrived before the next switch or the end of the run (did the screen \
-                     change after it?)",
-                    sent.compression.as_str(),
-                    sent.line,
-                    kinds.join(" or ")
-                )
-            })
+            .filter(|(_, mark)| mark.took_effect_s.is_none())
+            .map(|(sent, _)| super::switches::never_seen(sent))
             .collect();
         result.warnings.extend(warnings);
         return summarize(&p.log, &facts, result);

@@ -583,7 +583,7 @@ mod test {
         framer.push(&s2c[16 + 186 + 4..]);
         while let Some(m) = framer.pop().unwrap() {
             let bytes = m.stream_len(HeaderKind::Mini) as u64;
-            recorder.display_message(index, m.msg_type(), &m.body, bytes);
+            recorder.display_message(index, 0, m.msg_type(), &m.body, bytes);
         }
         let mut r = RunResult::default();
         summarize(&recorder.snapshot(), &RunFacts::default(), &mut r);

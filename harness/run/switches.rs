@@ -1,17 +1,18 @@
 //! Preferences switched mid-session (`prefer` steps): when each request left the client,
-//! and when the wire first showed an image made with the compression it asked for. The
-//! server answers a PREFERRED_COMPRESSION with nothing; only its next images tell.
+//! and when the wire first showed it. The server answers a preference with nothing; only
+//! what it sends next tells: an image made with the asked-for compression, or a stream
+//! created with one of the asked-for codecs.
 
 use crate::client::UpdateRecord;
 use crate::results::PreferenceSwitch;
-use crate::scenario::Compression;
-use crate::wire::names::image_type_name;
+use crate::scenario::{Compression, Preference};
+use crate::wire::names::{image_type_name, video_codec_name};
 
 /// A switch as the run sent it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentSwitch {
     /// What was asked for.
-    pub compression: Compression,
+    pub preference: Preference,
     /// The step's line in the scenario.
     pub line: usize,
     /// When the last display channel's request was written (run clock, µs).
@@ -32,46 +33,91 @@ pub fn image_types_of(c: Compression) -> &'static [u8] {
     }
 }
 
-/// Marks each switch with the first update after it (and before the next switch) that
-/// carried an image of the asked-for kind. `updates` must be in arrival order.
-pub fn mark(sent: &[SentSwitch], updates: &[UpdateRecord]) -> Vec<PreferenceSwitch> {
+/// How a code on the wire is named in results (image types, video codecs).
+type NameOf = fn(u8) -> Option<&'static str>;
+
+/// What on the wire proves `p` in effect: image type codes or video codec codes, and the
+/// name of each code.
+fn evidence(p: &Preference) -> (Vec<u8>, NameOf) {
+    match p {
+        Preference::Compression(c) => (image_types_of(*c).to_vec(), image_type_name),
+        Preference::VideoCodecs(list) => (
+            list.codec_types().iter().map(|c| c.wire_code()).collect(),
+            video_codec_name,
+        ),
+    }
+}
+
+/// Marks each switch with the first sign of it on the wire after it was sent and before the
+/// next switch: an image of the asked-for kind in `updates`, or a stream created with an
+/// asked-for codec in `stream_creates` (time µs, codec). Both in arrival order.
+pub fn mark(
+    sent: &[SentSwitch],
+    updates: &[UpdateRecord],
+    stream_creates: &[(u64, u8)],
+) -> Vec<PreferenceSwitch> {
     sent.iter()
         .enumerate()
         .map(|(i, s)| {
             let until = sent.get(i + 1).map_or(u64::MAX, |n| n.sent_us);
-            let wanted = image_types_of(s.compression);
-            let seen = updates
-                .iter()
-                .filter(|u| u.at_us > s.sent_us && u.at_us <= until)
-                .find_map(|u| {
-                    u.images
-                        .iter()
-                        .find(|im| wanted.contains(&im.code))
-                        .map(|im| (u.at_us, im.code))
-                });
-            let effect_or_end = seen.map_or(until, |(at, _)| at);
-            let other_images_before = updates
-                .iter()
-                .filter(|u| u.at_us > s.sent_us && u.at_us <= effect_or_end)
-                .flat_map(|u| &u.images)
-                .filter(|im| !wanted.contains(&im.code))
-                .count() as u64;
+            let after = |at: u64| at > s.sent_us && at <= until;
+            let (wanted, name_of) = evidence(&s.preference);
+            // Every piece of evidence of this kind of setting after the request, in order.
+            let seen: Vec<(u64, u8)> = match s.preference {
+                Preference::Compression(_) => updates
+                    .iter()
+                    .filter(|u| after(u.at_us))
+                    .flat_map(|u| u.images.iter().map(move |im| (u.at_us, im.code)))
+                    .collect(),
+                Preference::VideoCodecs(_) => stream_creates
+                    .iter()
+                    .copied()
+                    .filter(|(at, _)| after(*at))
+                    .collect(),
+            };
+            let first = seen.iter().position(|(_, code)| wanted.contains(code));
+            let hit = first.map(|k| seen[k]);
             PreferenceSwitch {
-                other_images_before,
-                compression: s.compression.as_str().to_string(),
+                setting: s.preference.key().to_string(),
+                value: s.preference.value(),
                 line: s.line,
                 sent_s: s.sent_us as f64 / 1e6,
-                took_effect_s: seen.map(|(at, _)| at as f64 / 1e6),
-                delay_ms: seen.map(|(at, _)| (at - s.sent_us) as f64 / 1e3),
-                first_image: seen.and_then(|(_, code)| image_type_name(code).map(str::to_string)),
+                took_effect_s: hit.map(|(at, _)| at as f64 / 1e6),
+                delay_ms: hit.map(|(at, _)| (at - s.sent_us) as f64 / 1e3),
+                first_seen: hit.and_then(|(_, code)| name_of(code).map(str::to_string)),
+                other_before: first.unwrap_or(seen.len()) as u64,
             }
         })
         .collect()
 }
 
+/// The warning for a switch the wire never showed.
+pub fn never_seen(s: &SentSwitch) -> String {
+    let (wanted, name_of) = evidence(&s.preference);
+    let kinds: Vec<&str> = wanted.iter().filter_map(|c| name_of(*c)).collect();
+    let (what, hint) = match s.preference {
+        Preference::Compression(_) => ("image", "did the screen change after it?"),
+        Preference::VideoCodecs(_) => (
+            "stream",
+            "a running stream keeps its codec until the server starts a new one; is the \
+             codec's encoder installed (GStreamer plugins) and allowed by the server's \
+             video-codecs setting?",
+        ),
+    };
+    format!(
+        "the switch of {} to {} (scenario line {}) never showed on the wire: no {} {what} \
+         arrived before the next switch or the end of the run ({hint})",
+        s.preference.key(),
+        s.preference.value(),
+        s.line,
+        kinds.join(" or ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::VideoCodecList;
     use crate::wire::display::ImageInfo;
 
     fn update(at_us: u64, codes: &[u8]) -> UpdateRecord {
@@ -94,19 +140,19 @@ mod tests {
         }
     }
 
+    fn sent(preference: Preference, line: usize, sent_us: u64) -> SentSwitch {
+        SentSwitch {
+            preference,
+            line,
+            sent_us,
+        }
+    }
+
     #[test]
     fn a_switch_takes_effect_at_the_first_image_of_its_kind_before_the_next_switch() {
-        let sent = [
-            SentSwitch {
-                compression: Compression::Glz,
-                line: 12,
-                sent_us: 1_000_000,
-            },
-            SentSwitch {
-                compression: Compression::Lz,
-                line: 20,
-                sent_us: 2_000_000,
-            },
+        let switches = [
+            sent(Preference::Compression(Compression::Glz), 12, 1_000_000),
+            sent(Preference::Compression(Compression::Lz), 20, 2_000_000),
         ];
         let updates = [
             update(900_000, &[102]),   // before the switch: not its effect
@@ -114,27 +160,48 @@ mod tests {
             update(1_250_000, &[102]), // GLZ: the switch took effect
             update(2_500_000, &[102]), // after the second switch, still GLZ: LZ never came
         ];
-        let marks = mark(&sent, &updates);
+        let marks = mark(&switches, &updates, &[]);
         assert_eq!(marks[0].took_effect_s, Some(1.25));
         assert_eq!(marks[0].delay_ms, Some(250.0));
-        assert_eq!(marks[0].first_image.as_deref(), Some("GLZ_RGB"));
+        assert_eq!(marks[0].first_seen.as_deref(), Some("GLZ_RGB"));
+        assert_eq!(
+            (marks[0].setting.as_str(), marks[0].value.as_str()),
+            ("compression", "glz")
+        );
         assert_eq!((marks[0].line, marks[0].sent_s), (12, 1.0));
         // The BITMAP after the request; the GLZ image that proved it is not counted.
-        assert_eq!(marks[0].other_images_before, 1);
+        assert_eq!(marks[0].other_before, 1);
         assert_eq!(marks[1].took_effect_s, None);
-        assert_eq!(marks[1].other_images_before, 1);
-        assert_eq!(marks[1].first_image, None);
+        assert_eq!(marks[1].first_seen, None);
+        assert_eq!(marks[1].other_before, 1);
+        assert!(never_seen(&switches[1]).contains("no LZ_RGB or LZ_PLT image"));
     }
 
     #[test]
     fn auto_modes_show_as_either_of_their_codecs() {
         assert!(image_types_of(Compression::AutoGlz).contains(&1));
-        let sent = [SentSwitch {
-            compression: Compression::AutoLz,
-            line: 1,
-            sent_us: 0,
-        }];
-        let marks = mark(&sent, &[update(10, &[1])]);
-        assert_eq!(marks[0].first_image.as_deref(), Some("QUIC"));
+        let marks = mark(
+            &[sent(Preference::Compression(Compression::AutoLz), 1, 0)],
+            &[update(10, &[1])],
+            &[],
+        );
+        assert_eq!(marks[0].first_seen.as_deref(), Some("QUIC"));
+    }
+
+    #[test]
+    fn a_codec_switch_takes_effect_at_the_first_stream_created_with_it() {
+        let vp8 = VideoCodecList::parse("gstreamer:vp8").unwrap();
+        let marks = mark(
+            &[sent(Preference::VideoCodecs(vp8.clone()), 30, 5_000_000)],
+            &[update(5_100_000, &[102])],
+            &[(4_000_000, 2), (5_200_000, 1), (5_900_000, 2)],
+        );
+        // The MJPEG stream created after the request does not count; the VP8 one does.
+        assert_eq!(marks[0].first_seen.as_deref(), Some("vp8"));
+        assert_eq!(marks[0].delay_ms, Some(900.0));
+        assert_eq!(marks[0].other_before, 1);
+        assert_eq!(marks[0].value, "gstreamer:vp8");
+        let unseen = sent(Preference::VideoCodecs(vp8), 30, 0);
+        assert!(never_seen(&unseen).contains("no vp8 stream"));
     }
 }

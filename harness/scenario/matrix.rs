@@ -51,7 +51,11 @@ pub(super) const PREFER_REMOTE_VIEWER: &str =
      switch mid-session; measure it with viewers = [\"spicebench\"] (or remove the step)";
 
 /// Why `viewer` cannot run a scenario with `heads` heads (and `prefer` steps or not).
-pub(super) fn viewer_refusal(heads: u32, has_prefer: bool, viewer: ViewerKind) -> Option<&'static str> {
+pub(super) fn viewer_refusal(
+    heads: u32,
+    has_prefer: bool,
+    viewer: ViewerKind,
+) -> Option<&'static str> {
     match viewer {
         ViewerKind::Native => None,
         ViewerKind::RemoteViewer if heads > 1 => Some(MULTI_HEAD_REMOTE_VIEWER),

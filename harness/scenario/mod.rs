@@ -38,8 +38,8 @@ pub use path::{
 pub(crate) use rng::SplitMix64;
 pub use schema::{
     parse_compression_list, Button, Click, Compression, Drag, DragPath, Geometry, IdleActivity,
-    Point, Prefer, Scenario, SpiceUri, Step, Target, TlsTrustSpec, WaitCondition, WaitFor,
-    MAX_COORDINATE, SCHEMA,
+    Point, Prefer, Preference, Scenario, SpiceUri, Step, Target, TlsTrustSpec, WaitCondition,
+    WaitFor, MAX_COORDINATE, SCHEMA,
 };
 pub use workload::{
     DesktopContent, DesktopSpec, KnobAxes, ServerKnobs, StreamingVideo, VideoCodec, VideoCodecList,

@@ -248,7 +248,7 @@ impl Planner {
                 }
                 Step::Prefer(p) => {
                     self.index += 1;
-                    self.prefer(*p);
+                    self.prefer(p.clone());
                 }
                 other => {
                     let mut rng = SplitMix64::for_step(self.seed, self.index);

@@ -324,22 +324,25 @@ fn prefer_names_a_compression_and_needs_our_own_client() {
          [[steps]]\nkind = \"prefer\"\ncompression = \"quic\"\n",
     );
     let s = parse(&text).unwrap();
-    assert!(matches!(
+    assert_eq!(
         s.steps[0],
         Step::Prefer(super::Prefer {
-            compression: super::Compression::Glz,
+            preference: super::Preference::Compression(super::Compression::Glz),
             line: 5
         })
-    ));
+    );
     // The first preference goes before the first input, the second starts a new segment.
     let plan = s.run_plan(1);
     assert_eq!(plan.segments.len(), 2);
     assert_eq!(
-        plan.segments[0].prefer.map(|p| p.compression),
-        Some(super::Compression::Glz)
+        plan.segments[0]
+            .prefer
+            .as_ref()
+            .map(|p| p.preference.value()),
+        Some("glz".to_string())
     );
     assert_eq!(plan.segments[0].inputs.events.len(), 3);
-    assert_eq!(plan.segments[1].prefer.map(|p| p.line), Some(11));
+    assert_eq!(plan.segments[1].prefer.as_ref().map(|p| p.line), Some(11));
     assert!(plan.segments[1].inputs.events.is_empty());
     fails(
         &one_step("kind = \"prefer\"\ncompression = \"zip\""),
@@ -350,9 +353,30 @@ fn prefer_names_a_compression_and_needs_our_own_client() {
     fails(
         &one_step("kind = \"prefer\""),
         5,
-        "steps[0].compression",
-        "add compression = \"glz\"",
+        "steps[0]",
+        "needs compression = \"glz\" (an image compression) or video_codecs",
     );
+    fails(
+        &one_step("kind = \"prefer\"\ncompression = \"glz\"\nvideo_codecs = \"spice:mjpeg\""),
+        8,
+        "steps[0].video_codecs",
+        "give either `compression` or `video_codecs`, not both",
+    );
+    fails(
+        &one_step("kind = \"prefer\"\nvideo_codecs = \"spice:vp8\""),
+        7,
+        "steps[0].video_codecs",
+        "spice-server's own encoder only does mjpeg",
+    );
+    let codecs = parse(&one_step(
+        "kind = \"prefer\"\nvideo_codecs = \"gstreamer:vp8;spice:mjpeg\"",
+    ))
+    .unwrap();
+    let Step::Prefer(p) = &codecs.steps[0] else {
+        panic!("{:?}", codecs.steps)
+    };
+    assert_eq!(p.preference.key(), "video_codecs");
+    assert_eq!(p.preference.value(), "gstreamer:vp8;spice:mjpeg");
     let with_remote_viewer = xspice(
         "",
         "[access]\nviewers = [\"remote-viewer\"]\n[[steps]]\nkind = \"prefer\"\ncompression = \"glz\"\n",
@@ -372,9 +396,18 @@ fn remote_viewer_cannot_show_two_heads() {
         "[access]\nviewers = [\"spicebench\", \"remote-viewer\"]\n\
          [[steps]]\nkind = \"pause\"\nduration_s = 1\n",
     );
-    fails(&text, 2, "target", "remote-viewer shows each head in a window of its own");
+    fails(
+        &text,
+        2,
+        "target",
+        "remote-viewer shows each head in a window of its own",
+    );
     // The same scenario with our client alone loads, and refuses remote-viewer given later.
-    let ours = parse(&xspice("heads = 2", "[[steps]]\nkind = \"pause\"\nduration_s = 1\n")).unwrap();
+    let ours = parse(&xspice(
+        "heads = 2",
+        "[[steps]]\nkind = \"pause\"\nduration_s = 1\n",
+    ))
+    .unwrap();
     assert!(ours
         .viewer_refusal(super::ViewerKind::RemoteViewer)
         .is_some_and(|w| w.contains("viewers = [\"spicebench\"]")));

@@ -418,14 +418,41 @@ pub struct Click {
     pub count: u32,
 }
 
-/// A preference switched mid-session: the client sends `PREFERRED_COMPRESSION` on every
-/// display channel, and the results mark when the wire showed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A preference switched mid-session: the client sends it on every display channel, and the
+/// results mark when the wire showed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prefer {
-    /// The image compression to ask for.
-    pub compression: Compression,
+    /// What to ask for.
+    pub preference: Preference,
     /// The step's line in the scenario file.
     pub line: usize,
+}
+
+/// A display preference a client can send at any time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Preference {
+    /// `PREFERRED_COMPRESSION`: this image compression.
+    Compression(Compression),
+    /// `PREFERRED_VIDEO_CODEC_TYPE`: these codecs, first preferred.
+    VideoCodecs(super::workload::VideoCodecList),
+}
+
+impl Preference {
+    /// The scenario key that sets it.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Compression(_) => "compression",
+            Self::VideoCodecs(_) => "video_codecs",
+        }
+    }
+
+    /// Its value as a scenario spells it (`glz`, `gstreamer:vp8;spice:mjpeg`).
+    pub fn value(&self) -> String {
+        match self {
+            Self::Compression(c) => c.as_str().to_string(),
+            Self::VideoCodecs(list) => list.to_string(),
+        }
+    }
 }
 
 /// A condition a run waits for between input steps.

@@ -28,7 +28,7 @@ const KEY_KEYS: &[&str] = &["kind", "keys"];
 const TYPE_KEYS: &[&str] = &["kind", "text", "rate_hz"];
 const WAIT_KEYS: &[&str] = &["kind", "window", "quiet_ms", "timeout_s"];
 const REPEAT_KEYS: &[&str] = &["kind", "count", "steps"];
-const PREFER_KEYS: &[&str] = &["kind", "compression"];
+const PREFER_KEYS: &[&str] = &["kind", "compression", "video_codecs"];
 /// Every step kind, as errors list them.
 const KINDS: &str =
     "\"drag\", \"click\", \"key\", \"type\", \"wait_for\", \"pause\", \"prefer\" or \"repeat\"";
@@ -122,17 +122,31 @@ fn step(st: &Table<'_>, bounds: Option<Geometry>, depth: u32) -> Result<Step> {
         }
         "wait_for" => wait_for(st).map(Step::WaitFor),
         "prefer" => {
+            use super::schema::{Compression, Preference};
             st.check_keys(PREFER_KEYS)?;
-            let v = st.require(
-                "compression",
-                "add compression = \"glz\" (the compression to ask for)",
-            )?;
-            let compression = v
-                .str()?
-                .parse::<super::schema::Compression>()
-                .map_err(|e| v.err(e.to_string()))?;
+            let preference =
+                match (st.get("compression"), st.get("video_codecs")) {
+                    (Some(_), Some(v)) => return Err(v.err(
+                        "give either `compression` or `video_codecs`, not both (use two prefer \
+                         steps: each gets its own mark of when it took effect)",
+                    )),
+                    (Some(v), None) => Preference::Compression(
+                        v.str()?
+                            .parse::<Compression>()
+                            .map_err(|e| v.err(e.to_string()))?,
+                    ),
+                    (None, Some(v)) => Preference::VideoCodecs(
+                        super::workload::VideoCodecList::parse(v.str()?).map_err(|e| v.err(e))?,
+                    ),
+                    (None, None) => {
+                        return Err(st.err(
+                            "a prefer step needs compression = \"glz\" (an image compression) or \
+                         video_codecs = \"gstreamer:vp8\" (video codecs, first preferred)",
+                        ))
+                    }
+                };
             Ok(Step::Prefer(super::schema::Prefer {
-                compression,
+                preference,
                 line: st.line,
             }))
         }

@@ -83,13 +83,14 @@ pub trait Viewer: Send {
         start_us: u64,
         progress: &'a dyn Progress,
     ) -> BoxFuture<'a, Result<(), String>>;
-    /// Asks the server for image compression `compression` now, mid-session; returns when
-    /// the request left (run clock, µs). Only a viewer that speaks the protocol itself can.
-    fn prefer(&mut self, compression: crate::scenario::Compression) -> Result<u64, String> {
+    /// Sends the server `preference` now, mid-session; returns when the request left (run
+    /// clock, µs). Only a viewer that speaks the protocol itself can.
+    fn prefer(&mut self, preference: &crate::scenario::Preference) -> Result<u64, String> {
         Err(format!(
-            "this viewer cannot switch to {} mid-session: only spicebench's own client sends \
-             PREFERRED_COMPRESSION; use viewers = [\"spicebench\"] for prefer steps",
-            compression.as_str()
+            "this viewer cannot switch {} to {} mid-session: only spicebench's own client can; \
+             use viewers = [\"spicebench\"] for prefer steps",
+            preference.key(),
+            preference.value()
         ))
     }
     /// The time of the latest display update this viewer has seen, as it changes.

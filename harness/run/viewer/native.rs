@@ -118,8 +118,15 @@ impl Viewer for NativeViewer {
         })
     }
 
-    fn prefer(&mut self, compression: crate::scenario::Compression) -> Result<u64, String> {
-        self.session.prefer_compression(compression.wire_code())
+    fn prefer(&mut self, preference: &crate::scenario::Preference) -> Result<u64, String> {
+        use crate::scenario::Preference;
+        match preference {
+            Preference::Compression(c) => self.session.prefer_compression(c.wire_code()),
+            Preference::VideoCodecs(list) => {
+                let codes: Vec<u8> = list.codec_types().iter().map(|c| c.wire_code()).collect();
+                self.session.prefer_video_codecs(&codes)
+            }
+        }
     }
 
     fn updates(&self) -> watch::Receiver<Option<u64>> {
