@@ -45,6 +45,26 @@ NAMES = {
 }
 
 
+# Steps no shipped scenario uses.
+STEPS_SCENARIO = '''name = "steps"
+[target]
+kind = "xspice"
+heads = 2
+[[steps]]
+kind = "repeat"
+count = 3
+[[steps.steps]]
+kind = "key"
+keys = "ctrl+shift+s"
+[[steps.steps]]
+kind = "type"
+text = "Hello, spice!\\n"
+rate_hz = 25
+[[steps]]
+kind = "prefer"
+video_codecs = "gstreamer:vp8;spice:mjpeg"
+'''
+
 # The shipped scenario only covers `kind = "xspice"`; this one reaches the external-target,
 # URI, password and multi-repeat rules (docs/scenario.md).
 EXTERNAL_SCENARIO = '''schema = "spicebench.scenario/v1"
@@ -280,7 +300,11 @@ def main():
         assert not wanted, f"{file}: no {wanted}"
 
     (SEEDS / "scenario").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ROOT.parent / "scenarios/drag.toml", SEEDS / "scenario/drag.toml")
+    # Every shipped scenario: together they reach heads, [desktop], the knob axes and each
+    # step kind but `key`, `type` and `repeat`, which the synthetic one below has.
+    for shipped in sorted((ROOT.parent / "scenarios").glob("*.toml")):
+        shutil.copyfile(shipped, SEEDS / "scenario" / shipped.name)
+    (SEEDS / "scenario/synthetic-steps.toml").write_text(STEPS_SCENARIO)
     (SEEDS / "scenario/synthetic-external.toml").write_text(EXTERNAL_SCENARIO)
 
     total = sum(p.stat().st_size for p in SEEDS.rglob("*") if p.is_file())

@@ -413,3 +413,20 @@ fn remote_viewer_cannot_show_two_heads() {
         .is_some_and(|w| w.contains("viewers = [\"spicebench\"]")));
     assert_eq!(ours.viewer_refusal(super::ViewerKind::Native), None);
 }
+
+#[test]
+fn every_shipped_scenario_and_scenario_seed_loads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut loaded = 0;
+    for dir in ["scenarios", "fuzz/seeds/scenario"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                loaded += 1;
+            }
+        }
+    }
+    // Six shipped scenarios, their copies, and two synthetic seeds.
+    assert!(loaded >= 14, "{loaded}");
+}
