@@ -307,14 +307,7 @@ fn wrong_password_is_permission_denied_with_advice() {
     let _lab = common::lab_lock();
     let dir = tempfile::tempdir().unwrap();
     {
-        let xspice = spicebench::lab::Xspice::start(
-            &spicebench::lab::XspiceConfig {
-                ticket: spicebench::secret::Secret::new("right-one"),
-                ..Default::default()
-            },
-            &dir.path().join("lab"),
-        )
-        .unwrap();
+        let xspice = common::server_with_ticket(dir.path(), "right-one");
         let scenario = write(
             dir.path(),
             "s.toml",
@@ -357,14 +350,7 @@ fn an_external_server_compresses_as_the_client_prefers() {
     let _lab = common::lab_lock();
     let dir = tempfile::tempdir().unwrap();
     {
-        let xspice = spicebench::lab::Xspice::start(
-            &spicebench::lab::XspiceConfig {
-                ticket: spicebench::secret::Secret::new("pw"),
-                ..Default::default()
-            },
-            &dir.path().join("lab"),
-        )
-        .unwrap();
+        let xspice = common::server_with_ticket(dir.path(), "pw");
         assert_eq!(xspice_default_compression(), "auto_glz");
         let _desktop =
             spicebench::lab::Desktop::start(&xspice.display(), 1024, 768, dir.path()).unwrap();

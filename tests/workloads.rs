@@ -270,14 +270,7 @@ fn an_external_server_switches_compression_mid_session_and_results_mark_when_the
     // An external server (a lab Xspice with its desktop, set to auto_glz): the client asks
     // for off when it connects, then for glz, then for quic, each between two drags of the
     // xterm (which make the server draw). One session, no restart.
-    let xspice = spicebench::lab::Xspice::start(
-        &spicebench::lab::XspiceConfig {
-            ticket: spicebench::secret::Secret::new("pw"),
-            ..Default::default()
-        },
-        &dir.path().join("lab"),
-    )
-    .unwrap();
+    let xspice = common::server_with_ticket(dir.path(), "pw");
     let desktop =
         spicebench::lab::Desktop::start(&xspice.display(), 1024, 768, dir.path()).unwrap();
     write(dir.path(), "ticket", "pw");

@@ -293,11 +293,7 @@ async fn play_segments(
     Option<super::waits::WaitFailed>,
 ) {
     let file = scenario.source.display().to_string();
-    let mut played_plan = InputPlan {
-        events: Vec::new(),
-        bursts: Vec::new(),
-        duration: std::time::Duration::ZERO,
-    };
+    let mut played_plan = InputPlan::default();
     let mut first_start: Option<u64> = None;
     for segment in scenario.run_plan(config.seed).segments {
         if let Some(w) = &segment.wait {

@@ -19,7 +19,7 @@ pub const KEY_GAP: Duration = Duration::from_millis(20);
 const TYPE_HOLD: Duration = Duration::from_millis(8);
 
 /// Every pointer event of one run, with when to send it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InputPlan {
     /// Events in send order; `at` never decreases.
     pub events: Vec<PlannedInput>,
@@ -38,7 +38,7 @@ pub struct RunPlan {
 }
 
 /// Inputs played back to back, after an optional wait.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Segment {
     /// What must become true before the segment's first input.
     pub wait: Option<WaitFor>,
@@ -182,11 +182,7 @@ impl Scenario {
     /// [`Scenario::run_plan`]'s segments back to back, every wait taking no time: the whole
     /// input of a scenario that does not wait.
     pub fn input_plan_with_seed(&self, seed: u64) -> InputPlan {
-        let mut all = InputPlan {
-            events: Vec::new(),
-            bursts: Vec::new(),
-            duration: Duration::ZERO,
-        };
+        let mut all = InputPlan::default();
         for segment in self.run_plan(seed).segments {
             let offset = all.duration;
             all.append(&segment.inputs, offset);
@@ -205,15 +201,7 @@ impl Scenario {
             bounds: bounds(self.target.geometry()),
             index: 0,
             segments: Vec::new(),
-            current: Segment {
-                wait: None,
-                prefer: None,
-                inputs: InputPlan {
-                    events: Vec::new(),
-                    bursts: Vec::new(),
-                    duration: Duration::ZERO,
-                },
-            },
+            current: Segment::default(),
         };
         planner.steps(&self.steps);
         planner.segments.push(planner.current);
@@ -278,29 +266,21 @@ impl Planner {
             self.current.prefer = Some(p);
             return;
         }
-        let next = Segment {
-            wait: None,
+        self.begin(Segment {
             prefer: Some(p),
-            inputs: InputPlan {
-                events: Vec::new(),
-                bursts: Vec::new(),
-                duration: Duration::ZERO,
-            },
-        };
-        let done = std::mem::replace(&mut self.current, next);
-        self.segments.push(done);
+            ..Segment::default()
+        });
     }
 
     fn wait(&mut self, w: &WaitFor) {
-        let next = Segment {
+        self.begin(Segment {
             wait: Some(w.clone()),
-            prefer: None,
-            inputs: InputPlan {
-                events: Vec::new(),
-                bursts: Vec::new(),
-                duration: Duration::ZERO,
-            },
-        };
+            ..Segment::default()
+        });
+    }
+
+    /// Ends the current segment and makes `next` the one steps go into.
+    fn begin(&mut self, next: Segment) {
         let done = std::mem::replace(&mut self.current, next);
         self.segments.push(done);
     }

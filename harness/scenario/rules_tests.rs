@@ -7,13 +7,9 @@ use std::time::Duration;
 
 use super::schema::{Step, WaitCondition};
 use super::workload::{DesktopContent, StreamingVideo, WanCompression};
-use super::{Scenario, ScenarioError, Target};
+use super::{Scenario, Target};
 
-const FILE: &str = "scenarios/w.toml";
-
-fn parse(text: &str) -> Result<Scenario, ScenarioError> {
-    Scenario::parse(text, Path::new(FILE))
-}
+use super::validate::tests::{fails, parse};
 
 /// An Xspice scenario: `target` lines go into `[target]` (line 4 on), then `rest`.
 fn xspice(target: &str, rest: &str) -> String {
@@ -24,16 +20,6 @@ fn xspice(target: &str, rest: &str) -> String {
 /// is on line 6).
 fn one_step(body: &str) -> String {
     xspice("", &format!("[[steps]]\n{body}\n"))
-}
-
-#[track_caller]
-fn fails(text: &str, line: usize, key: &str, fragment: &str) {
-    let e = parse(text).expect_err("expected a validation error");
-    let msg = e.to_string();
-    assert_eq!(e.line(), Some(line), "{msg}");
-    assert_eq!(e.key(), Some(key), "{msg}");
-    assert!(msg.starts_with(&format!("{FILE}:{line}: {key}: ")), "{msg}");
-    assert!(msg.contains(fragment), "{msg:?} lacks {fragment:?}");
 }
 
 #[test]

@@ -765,7 +765,7 @@ impl<'a> Table<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::scenario::{Button, Drag, DragPath, KnobAxes};
 
@@ -773,13 +773,14 @@ mod tests {
     // Lines 4..=10 after HEAD.
     const DRAG: &str = "[[steps]]\nkind = \"drag\"\nfrom = [10, 10]\nto = [20, 20]\nduration_s = 1.0\nrate_hz = 100\nbutton = \"left\"\n";
 
-    fn parse(text: &str) -> Result<Scenario> {
+    pub(in crate::scenario) fn parse(text: &str) -> Result<Scenario> {
         Scenario::parse(text, Path::new("scenarios/t.toml"))
     }
 
-    /// Asserts the error's line, key and a fragment of its message.
+    /// Asserts that `text` (as `scenarios/t.toml`) fails with this line, key and a fragment
+    /// of the message.
     #[track_caller]
-    fn fails(text: &str, line: usize, key: &str, fragment: &str) {
+    pub(in crate::scenario) fn fails(text: &str, line: usize, key: &str, fragment: &str) {
         let e = parse(text).expect_err("expected a validation error");
         let msg = e.to_string();
         assert_eq!(e.line(), Some(line), "{msg}");

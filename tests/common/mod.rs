@@ -220,3 +220,16 @@ pub fn analyze_json(capture: &Path) -> spicebench::results::RunResult {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// A lab Xspice that stands in for someone else's server (a scenario reaches it as an
+/// `external` target): its SPICE port takes `ticket`, its files go in `dir/lab`.
+pub fn server_with_ticket(dir: &Path, ticket: &str) -> spicebench::lab::Xspice {
+    spicebench::lab::Xspice::start(
+        &spicebench::lab::XspiceConfig {
+            ticket: spicebench::secret::Secret::new(ticket),
+            ..Default::default()
+        },
+        &dir.join("lab"),
+    )
+    .unwrap()
+}
