@@ -18,7 +18,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use oracle::{Parsed, Selector};
-use spicebench::scenario::Target;
+use spicebench::scenario::{Step, Target};
 use spicebench::wire::channel::ChannelType;
 use spicebench::wire::display::{self, image_type, DisplayUpdate};
 use spicebench::wire::link::{self, common_cap, LinkHeader, LinkMess, LinkReply};
@@ -476,7 +476,24 @@ fn scenario_parser_never_panics_and_seeds_validate() {
                 assert!(matches!(s.target, Target::External { .. }));
                 assert_eq!(s.configurations(Default::default()).len(), 4);
             }
-            other => panic!("unexpected scenario seed {other}"),
+            "synthetic-steps.toml" => {
+                assert_eq!(s.target.heads(), 2);
+                assert!(matches!(s.steps[0], Step::Repeat { count: 3, .. }));
+                assert!(matches!(s.steps[1], Step::Prefer(_)));
+            }
+            // A copy of a shipped scenario: it reads as the original does.
+            other => {
+                let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(other);
+                let original = spicebench::scenario::Scenario::load(&shipped)
+                    .unwrap_or_else(|e| panic!("unexpected scenario seed {other}: {e}"));
+                assert_eq!(s.name, original.name, "{other}");
+                assert_eq!(s.steps, original.steps, "{other}");
+                assert_eq!(
+                    s.configurations(Default::default()).len(),
+                    original.configurations(Default::default()).len(),
+                    "{other}"
+                );
+            }
         }
     }
 }

@@ -16,7 +16,7 @@
 use std::path::Path;
 
 use spicebench::analyze::heads::DisplayLedger;
-use spicebench::scenario::{Scenario, ScenarioError, Step};
+use spicebench::scenario::{Access, Scenario, ScenarioError, Step};
 use spicebench::wire::channel::ChannelType;
 use spicebench::wire::common::{self, Notify, Ping, SetAck};
 use spicebench::wire::cursor::{self, CursorState};
@@ -551,11 +551,20 @@ pub fn check_scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
             assert_eq!(s.source, path);
             assert!(!s.steps.is_empty(), "a valid scenario has steps");
             let runs = s.configurations(Default::default());
+            // Every (transport, viewer) pair the file lists can run: the ones that cannot are
+            // refused when it loads.
+            let access = &s.access;
+            let pairs = access.routes.len() * access.viewers.len();
+            assert!(access
+                .routes
+                .iter()
+                .all(|r| access.viewers.iter().all(|v| Access::refusal(*r, *v).is_none())));
             assert_eq!(
                 runs.len(),
                 s.target.compression().len()
                     * s.target.knobs().combinations().len()
                     * s.desktop.compositor.len()
+                    * pairs
                     * s.repeat as usize
             );
             // Expanding a 600 s × 1000 Hz drag is legal but slow; fuzz iterations stay fast by
