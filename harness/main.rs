@@ -610,7 +610,7 @@ async fn run(
         .iter()
         .find_map(|v| scenario.viewer_refusal(*v))
     {
-        anyhow::bail!("--viewers: {why}");
+        anyhow::bail!("--viewers: {}", why.message());
     }
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     check_writable(&out)?;

@@ -483,7 +483,9 @@ fn scenario_parser_never_panics_and_seeds_validate() {
             }
             // A copy of a shipped scenario: it reads as the original does.
             other => {
-                let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(other);
+                let shipped = Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("scenarios")
+                    .join(other);
                 let original = spicebench::scenario::Scenario::load(&shipped)
                     .unwrap_or_else(|e| panic!("unexpected scenario seed {other}: {e}"));
                 assert_eq!(s.name, original.name, "{other}");

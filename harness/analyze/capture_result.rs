@@ -9,6 +9,7 @@ use super::causal::{measure, LatencyEvidence, LatencyOutcome};
 use super::flows::{dir_index, max_timeline_bins, Analyzer, Flow};
 use super::heads::DisplayLedger;
 use super::rates;
+use super::spice_stream::Resync;
 use super::transport::Transport;
 use crate::probe::{Stamp, StampedInput};
 use crate::results::{
@@ -366,6 +367,52 @@ fn timeline(flows: &[&Flow], bin_ms: u32, t0: u64, t_end: u64) -> Timeline {
     }
 }
 
+/// What capture holes cost a flow's message walk: the first [`LISTED_RESYNCS`] one by one
+/// (where each was lost and found), then one line that sums up the rest. An overloaded
+/// capture loses hundreds of pieces; hundreds of lines would bury every other warning.
+fn resync_warnings(id: &str, holes: &[&Resync]) -> Vec<String> {
+    let (listed, rest) = holes.split_at(holes.len().min(LISTED_RESYNCS));
+    let mut w: Vec<String> = listed
+        .iter()
+        .map(|r| {
+            let found = match r.regained_at {
+                Some(at) => format!(
+                    "found the next message boundary at byte {at}, {} captured bytes later, \
+                     and counted everything after it",
+                    r.skipped
+                ),
+                None => format!(
+                    "found no message boundary in the {} bytes that followed",
+                    r.skipped
+                ),
+            };
+            format!(
+                "{id}: {} bytes missing ({}) from stream byte {} cost the message walk its \
+                 place; it {found}",
+                r.gap,
+                r.dir.as_str(),
+                r.lost_at
+            )
+        })
+        .collect();
+    if !rest.is_empty() {
+        let missing: u64 = rest.iter().map(|r| r.gap).sum();
+        let skipped: u64 = rest.iter().map(|r| r.skipped).sum();
+        let lost = rest.iter().filter(|r| r.regained_at.is_none()).count();
+        w.push(format!(
+            "{id}: {} more holes ({missing} bytes missing) cost the message walk its place; \
+             it skipped {skipped} captured bytes in all to find the next message boundaries{}",
+            rest.len(),
+            if lost > 0 {
+                format!(", and after {lost} of them found none")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    w
+}
+
 fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
     let id = format!("{name} flow {} → {}", f.client, f.server);
     let mut w = Vec::new();
@@ -416,45 +463,8 @@ fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
             w.push(format!("{id}: {o}"));
         }
         // Records without missing bytes are where a mid-stream walk joined (see `joined`).
-        let holes: Vec<_> = s.obs.resyncs.iter().filter(|r| r.gap > 0).collect();
-        // An overloaded capture loses hundreds of pieces: the first few say what happened,
-        // one line sums up the rest.
-        let (listed, rest) = holes.split_at(holes.len().min(LISTED_RESYNCS));
-        for r in listed {
-            let found = match r.regained_at {
-                Some(at) => format!(
-                    "found the next message boundary at byte {at}, {} captured bytes later, \
-                     and counted everything after it",
-                    r.skipped
-                ),
-                None => format!(
-                    "found no message boundary in the {} bytes that followed",
-                    r.skipped
-                ),
-            };
-            w.push(format!(
-                "{id}: {} bytes missing ({}) from stream byte {} cost the message walk its \
-                 place; it {found}",
-                r.gap,
-                r.dir.as_str(),
-                r.lost_at
-            ));
-        }
-        if !rest.is_empty() {
-            let missing: u64 = rest.iter().map(|r| r.gap).sum();
-            let skipped: u64 = rest.iter().map(|r| r.skipped).sum();
-            let lost = rest.iter().filter(|r| r.regained_at.is_none()).count();
-            w.push(format!(
-                "{id}: {} more holes ({missing} bytes missing) cost the message walk its place;                  it skipped {skipped} captured bytes in all to find the next message boundaries\
-                 {}",
-                rest.len(),
-                if lost > 0 {
-                    format!(", and {lost} times found none")
-                } else {
-                    String::new()
-                }
-            ));
-        }
+        let holes: Vec<&Resync> = s.obs.resyncs.iter().filter(|r| r.gap > 0).collect();
+        w.extend(resync_warnings(&id, &holes));
         if s.obs.damaged_bodies > 0 {
             w.push(format!(
                 "{id}: {} messages lost part of their body to capture holes: counted, their \
@@ -464,4 +474,49 @@ fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
         }
     }
     w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hole(lost_at: u64, gap: u64, regained: Option<u64>, skipped: u64) -> Resync {
+        Resync {
+            dir: Direction::Down,
+            lost_at,
+            gap,
+            regained_at: regained,
+            skipped,
+        }
+    }
+
+    #[test]
+    fn three_holes_are_told_one_by_one_and_the_rest_summed() {
+        let holes = [
+            hole(100, 10, Some(150), 40),
+            hole(1_000, 20, None, 5),
+            hole(2_000, 30, Some(2_100), 70),
+            hole(3_000, 40, Some(3_050), 10),
+            hole(4_000, 50, None, 7),
+        ];
+        let refs: Vec<&Resync> = holes.iter().collect();
+        let w = resync_warnings("capture: display flow a → b", &refs);
+        assert_eq!(w.len(), 4, "{w:#?}");
+        assert_eq!(
+            w[0],
+            "capture: display flow a → b: 10 bytes missing (down) from stream byte 100 cost the \
+             message walk its place; it found the next message boundary at byte 150, 40 \
+             captured bytes later, and counted everything after it"
+        );
+        assert!(w[1].ends_with("found no message boundary in the 5 bytes that followed"));
+        assert_eq!(
+            w[3],
+            "capture: display flow a → b: 2 more holes (90 bytes missing) cost the message walk \
+             its place; it skipped 17 captured bytes in all to find the next message \
+             boundaries, and after 1 of them found none"
+        );
+        // Three or fewer: no summary line.
+        assert_eq!(resync_warnings("f", &refs[..3]).len(), 3);
+        assert!(resync_warnings("f", &[]).is_empty());
+    }
 }

@@ -107,6 +107,8 @@ pub struct EventLog {
     /// STREAM_CREATE arrivals on every display channel: (time µs, SpiceVideoCodecType), at
     /// most [`MAX_STREAM_CREATES`] (when a video preference took effect).
     pub stream_creates: Vec<(u64, u8)>,
+    /// Whether `stream_creates` reached its limit (a note says so once).
+    pub stream_creates_full: bool,
 }
 
 /// Stream creations kept with their times: a flapping stream makes a few a second.
@@ -163,10 +165,17 @@ impl Recorder {
                 .entry(channel)
                 .or_default()
                 .on_message(msg_type, body, bytes);
-            if msg_type == crate::wire::display::server::STREAM_CREATE
-                && log.stream_creates.len() < MAX_STREAM_CREATES
-            {
-                if let Ok(s) = crate::wire::display::StreamCreate::parse(body) {
+            if msg_type == crate::wire::display::server::STREAM_CREATE {
+                if log.stream_creates.len() >= MAX_STREAM_CREATES {
+                    if !log.stream_creates_full {
+                        log.stream_creates_full = true;
+                        log.notes.push(format!(
+                            "more than {MAX_STREAM_CREATES} streams were created: later ones \
+                             are counted but their times are not kept, so a video codec \
+                             switch after that cannot be marked"
+                        ));
+                    }
+                } else if let Ok(s) = crate::wire::display::StreamCreate::parse(body) {
                     log.stream_creates.push((at_us, s.codec_type));
                 }
             }

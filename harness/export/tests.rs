@@ -515,3 +515,56 @@ fn heads_and_streams_in_markdown_text_and_html() {
     let plain = report_html(&real(), &opts());
     assert!(!plain.contains("<h4>Video streams</h4>") && !plain.contains("<h4>Heads</h4>"));
 }
+
+#[test]
+fn preference_switches_in_text_and_html() {
+    use crate::results::PreferenceSwitch;
+    let mut r = real().remove(0);
+    r.preference_switches = vec![
+        PreferenceSwitch {
+            setting: "compression".into(),
+            value: "glz".into(),
+            line: 14,
+            sent_s: 1.809,
+            took_effect_s: Some(2.043),
+            delay_ms: Some(234.4),
+            first_seen: Some("GLZ_RGB".into()),
+            other_before: 2,
+            indistinct_from: None,
+        },
+        PreferenceSwitch {
+            setting: "compression".into(),
+            value: "quic".into(),
+            line: 23,
+            sent_s: 3.06,
+            indistinct_from: Some("auto_glz".into()),
+            ..Default::default()
+        },
+        PreferenceSwitch {
+            setting: "video_codecs".into(),
+            value: "gstreamer:vp8".into(),
+            line: 30,
+            sent_s: 4.0,
+            ..Default::default()
+        },
+    ];
+    let text = text::heads_lines(&r);
+    for line in [
+        "prefer compression = glz (line 14): sent at 1.809 s, on the wire at 2.043 s (234.4 ms later, first GLZ_RGB)",
+        "prefer compression = quic (line 23): sent at 3.060 s, not visible on the wire (looks like auto_glz)",
+        "prefer video_codecs = gstreamer:vp8 (line 30): sent at 4.000 s, never seen on the wire",
+    ] {
+        assert!(text.contains(line), "{text}");
+    }
+    let html = report_html(&[r], &opts());
+    for s in [
+        "<h4>Preferences switched mid-session</h4>",
+        "compression = glz (line 14)",
+        "GLZ_RGB",
+        "never",
+    ] {
+        assert!(html.contains(s), "report lacks {s}");
+    }
+    // Without switches, no section.
+    assert!(!report_html(&real(), &opts()).contains("Preferences switched"));
+}

@@ -89,7 +89,8 @@ pub fn render(rows: &[Row<'_>]) -> String {
 }
 
 /// Per display channel, one line per head (updates, MiB) and the updates no head took; then
-/// the video streams per codec, when there were any.
+/// the video streams per codec, when there were any; then each preference switched
+/// mid-session and when the wire showed it.
 pub fn heads_lines(r: &RunResult) -> String {
     let mut out = String::new();
     for d in &r.displays {
@@ -138,11 +139,14 @@ pub fn heads_lines(r: &RunResult) -> String {
             s.value,
             s.line,
             s.sent_s,
-            match (s.took_effect_s, s.delay_ms, &s.first_seen) {
-                (Some(at), Some(ms), Some(what)) => {
-                    format!("on the wire at {at:.3} s ({ms:.1} ms later, first {what})")
-                }
-                _ => "never seen on the wire".to_string(),
+            match (s.took_effect_s, &s.indistinct_from) {
+                (Some(at), _) => format!(
+                    "on the wire at {at:.3} s ({:.1} ms later, first {})",
+                    s.delay_ms.unwrap_or_default(),
+                    s.first_seen.as_deref().unwrap_or("?")
+                ),
+                (None, Some(old)) => format!("not visible on the wire (looks like {old})"),
+                (None, None) => "never seen on the wire".to_string(),
             }
         ));
     }

@@ -427,8 +427,9 @@ fn start_activity(
 /// folder as home and working directory (the lab user has no home of its own).
 fn desktop_env(cmd: &mut Command, display: &XDisplay, home: &LabHome) {
     display.apply(cmd);
-    // TMPDIR too: LibreOffice leaves its IPC pipe and lock folders in the temporary
-    // folder, which must go with the run like everything else the desktop wrote.
+    // TMPDIR too: LibreOffice leaves its lock folders (lu*.tmp) in the temporary folder,
+    // which must go with the run like everything else the desktop wrote. (Its IPC pipe
+    // ignores TMPDIR: see `workloads::start_lodraw`.)
     cmd.env("HOME", home.dir())
         .env("TMPDIR", home.dir())
         .env("XCURSOR_THEME", CURSOR_THEME)

@@ -160,7 +160,8 @@ impl LabHome {
     /// unreadable to the programs that show it.
     pub fn adopt(&self, name: &str) -> Result<PathBuf, LabError> {
         let path = self.file(name);
-        std::os::unix::fs::chown(&path, Some(self.user.uid), Some(self.user.gid)).map_err(
+        // lchown: a link the user planted in its folder must not hand over what it points to.
+        std::os::unix::fs::lchown(&path, Some(self.user.uid), Some(self.user.gid)).map_err(
             |source| LabError::Io {
                 context: format!("handing {} to {}", path.display(), self.user.name),
                 source,

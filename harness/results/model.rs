@@ -70,7 +70,8 @@ pub struct RunResult {
     /// (then streams are unknown, not zero).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streams: Option<StreamStats>,
-    /// Image compression switched mid-session by `prefer` steps (our own client), each with
+    /// Image compression or video codecs switched mid-session by `prefer` steps (our own
+    /// client), each with
     /// when the wire first showed an image of the asked-for kind.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub preference_switches: Vec<PreferenceSwitch>,
@@ -614,6 +615,10 @@ pub struct PreferenceSwitch {
     /// before that: how long the old setting still drew.
     #[serde(default)]
     pub other_before: u64,
+    /// The setting before, when every kind of image (or codec) this one sends could also
+    /// come from that one: the wire cannot show the moment, and `took_effect_s` stays absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indistinct_from: Option<String>,
 }
 
 /// One burst of input events, relative to the timeline.

@@ -606,14 +606,18 @@ fn summarize_measured(
         result
             .warnings
             .extend(p.log.notes.iter().map(|n| format!("note: {n}")));
-        result.preference_switches =
-            super::switches::mark(&measured.switches, &p.log.updates, &p.log.stream_creates);
+        result.preference_switches = super::switches::mark(
+            &measured.switches,
+            Some(config.compression),
+            &p.log.updates,
+            &p.log.stream_creates,
+        );
         let warnings: Vec<String> = measured
             .switches
             .iter()
             .zip(&result.preference_switches)
             .filter(|(_, mark)| mark.took_effect_s.is_none())
-            .map(|(sent, _)| super::switches::never_seen(sent))
+            .map(|(sent, mark)| super::switches::never_seen(sent, mark))
             .collect();
         result.warnings.extend(warnings);
         return summarize(&p.log, &facts, result);

@@ -40,26 +40,43 @@ pub struct MatrixOverride<'a> {
     pub viewers: Option<&'a [ViewerKind]>,
 }
 
-/// remote-viewer with more than one head.
-pub(super) const MULTI_HEAD_REMOTE_VIEWER: &str =
-    "remote-viewer shows each head in a window of its own, and spicebench drives one \
-     full-screen window; measure two heads with viewers = [\"spicebench\"] (our client \
-     follows every head), or use heads = 1 with remote-viewer";
-/// remote-viewer with a `prefer` step.
-pub(super) const PREFER_REMOTE_VIEWER: &str =
-    "a prefer step is sent by spicebench's own client, and remote-viewer cannot be told to \
-     switch mid-session; measure it with viewers = [\"spicebench\"] (or remove the step)";
+/// Why a viewer cannot run a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewerRefusal {
+    /// remote-viewer with more than one head.
+    MultiHead,
+    /// remote-viewer with a `prefer` step.
+    Prefer,
+}
+
+impl ViewerRefusal {
+    /// What to do instead.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::MultiHead => {
+                "remote-viewer shows each head in a window of its own, and spicebench drives \
+                 one full-screen window; measure two heads with viewers = [\"spicebench\"] \
+                 (our client follows every head), or use heads = 1 with remote-viewer"
+            }
+            Self::Prefer => {
+                "a prefer step is sent by spicebench's own client, and remote-viewer cannot be \
+                 told to switch mid-session; measure it with viewers = [\"spicebench\"] (or \
+                 remove the step)"
+            }
+        }
+    }
+}
 
 /// Why `viewer` cannot run a scenario with `heads` heads (and `prefer` steps or not).
 pub(super) fn viewer_refusal(
     heads: u32,
     has_prefer: bool,
     viewer: ViewerKind,
-) -> Option<&'static str> {
+) -> Option<ViewerRefusal> {
     match viewer {
         ViewerKind::Native => None,
-        ViewerKind::RemoteViewer if heads > 1 => Some(MULTI_HEAD_REMOTE_VIEWER),
-        ViewerKind::RemoteViewer if has_prefer => Some(PREFER_REMOTE_VIEWER),
+        ViewerKind::RemoteViewer if heads > 1 => Some(ViewerRefusal::MultiHead),
+        ViewerKind::RemoteViewer if has_prefer => Some(ViewerRefusal::Prefer),
         ViewerKind::RemoteViewer => None,
     }
 }
@@ -67,7 +84,7 @@ pub(super) fn viewer_refusal(
 impl Scenario {
     /// Why `viewer` cannot run this scenario's target or steps, if it cannot: the check for a
     /// `--viewers` override (the file's own list was checked when it was loaded).
-    pub fn viewer_refusal(&self, viewer: ViewerKind) -> Option<&'static str> {
+    pub fn viewer_refusal(&self, viewer: ViewerKind) -> Option<ViewerRefusal> {
         let has_prefer = super::validate::first_prefer(&self.steps).is_some();
         viewer_refusal(self.target.heads(), has_prefer, viewer)
     }

@@ -30,7 +30,7 @@ pub use access::{
 };
 pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
 pub use keys::{key_for_char, key_named, Key};
-pub use matrix::{Configuration, MatrixOverride};
+pub use matrix::{Configuration, MatrixOverride, ViewerRefusal};
 pub use password::PasswordSource;
 pub use path::{
     BurstPlan, InputAction, InputPlan, PlannedInput, RunPlan, Segment, CLICK_GAP, KEY_GAP,

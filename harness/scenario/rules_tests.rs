@@ -396,7 +396,7 @@ fn remote_viewer_cannot_show_two_heads() {
     .unwrap();
     assert!(ours
         .viewer_refusal(super::ViewerKind::RemoteViewer)
-        .is_some_and(|w| w.contains("viewers = [\"spicebench\"]")));
+        .is_some_and(|w| w.message().contains("viewers = [\"spicebench\"]")));
     assert_eq!(ours.viewer_refusal(super::ViewerKind::Native), None);
 }
 
@@ -415,4 +415,40 @@ fn every_shipped_scenario_and_scenario_seed_loads() {
     }
     // Six shipped scenarios, their copies, and two synthetic seeds.
     assert!(loaded >= 14, "{loaded}");
+}
+
+#[test]
+fn a_prefer_after_a_wait_is_sent_once_the_wait_is_over_and_repeats_unroll() {
+    let text = xspice(
+        "",
+        "[[steps]]\nkind = \"wait_for\"\nquiet_ms = 100\n\
+         [[steps]]\nkind = \"prefer\"\ncompression = \"off\"\n\
+         [[steps]]\nkind = \"repeat\"\ncount = 2\n\
+         [[steps.steps]]\nkind = \"prefer\"\ncompression = \"glz\"\n\
+         [[steps.steps]]\nkind = \"click\"\nat = [5, 5]\n",
+    );
+    let plan = parse(&text).unwrap().run_plan(1);
+    let shape: Vec<(bool, Option<String>, usize)> = plan
+        .segments
+        .iter()
+        .map(|s| {
+            (
+                s.wait.is_some(),
+                s.prefer.as_ref().map(|p| p.preference.value()),
+                s.inputs.events.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            // Before the wait: nothing.
+            (false, None, 0),
+            // The wait, then `off` at once (no segment of its own).
+            (true, Some("off".into()), 0),
+            // Each pass of the repeat: `glz`, then its click.
+            (false, Some("glz".into()), 3),
+            (false, Some("glz".into()), 3),
+        ]
+    );
 }

@@ -396,7 +396,8 @@ pub enum Step {
     },
     /// Wait until something is true of the desktop or the display, at most a timeout.
     WaitFor(WaitFor),
-    /// Ask the server for another image compression, mid-session (our own client only).
+    /// Ask the server for another image compression or other video codecs, mid-session (our
+    /// own client only).
     Prefer(Prefer),
     /// The inner steps, `count` times.
     Repeat {

@@ -69,7 +69,9 @@ pub(super) fn steps(v: &Val<'_>, bounds: Option<Geometry>, depth: u32) -> Result
 fn planned_events(step: &Step) -> u64 {
     match step {
         Step::Drag(d) => super::path::move_count(d).saturating_add(3),
-        Step::Pause(_) | Step::WaitFor(_) | Step::Prefer(_) => 0,
+        Step::Pause(_) => 0,
+        // Not inputs, but each is a segment and a message or a poll: repeats of them count.
+        Step::WaitFor(_) | Step::Prefer(_) => 1,
         Step::Click(c) => 1 + 2 * u64::from(c.count),
         Step::Key(keys) => 2 * keys.len() as u64,
         Step::Type { text, .. } => 4 * text.len() as u64,

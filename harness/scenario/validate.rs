@@ -164,11 +164,12 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
 
     let prefer_line = first_prefer(&steps);
     for &viewer in &access.viewers {
+        use super::matrix::ViewerRefusal;
         match super::matrix::viewer_refusal(target.heads(), prefer_line.is_some(), viewer) {
-            Some(why) if why == super::matrix::PREFER_REMOTE_VIEWER => {
-                return Err(ctx.invalid(prefer_line.unwrap_or(1), "steps", why));
+            Some(why @ ViewerRefusal::Prefer) => {
+                return Err(ctx.invalid(prefer_line.unwrap_or(1), "steps", why.message()));
             }
-            Some(why) => return Err(target_val.err(why)),
+            Some(why @ ViewerRefusal::MultiHead) => return Err(target_val.err(why.message())),
             None => {}
         }
     }
