@@ -42,10 +42,12 @@ fn committed_recordings_pass() {
     assert!(
         t.contains("rv-ssh-tunnel-auto_glz")
             && t.contains("sb-drag-glz")
-            && t.contains("sb-drag-probe-auto_glz"),
+            && t.contains("sb-drag-probe-auto_glz")
+            && t.contains("sb-lodraw-auto_glz")
+            && t.contains("sb-video-stream-all"),
         "{t}"
     );
-    assert!(t.contains("check: 6 passed, 0 failed"), "{t}");
+    assert!(t.contains("check: 8 passed, 0 failed"), "{t}");
 }
 
 #[test]
