@@ -442,3 +442,32 @@ duration_s = 3.0
     );
     common::assert_lab_clean(dir.path(), &homes);
 }
+
+#[test]
+fn a_compositor_multiplies_the_large_windows_display_traffic() {
+    let _lab = common::lab_lock();
+    let homes = common::lab_homes();
+    let dir = tempfile::tempdir().unwrap();
+    let text = TWO_HEAD_DRAG.replace(
+        "content = \"photo_window\"",
+        "content = \"photo_window\"\ncompositor = [false, true]",
+    );
+    let scenario = write(dir.path(), "compositor.toml", &text);
+    let out = dir.path().join("out");
+    run(&scenario, &out, &[]);
+    let plain = RunResult::read(out.join("runs/auto_glz.no-compositor.json")).unwrap();
+    let composited = RunResult::read(out.join("runs/auto_glz.compositor.json")).unwrap();
+    assert!(!plain.config.compositor && composited.config.compositor);
+    // Both moved the window as planned; with picom every move repaints the whole window
+    // instead of copying it (measured here: 22× with auto_glz).
+    for r in [&plain, &composited] {
+        assert!(r.effect.as_ref().is_some_and(|e| e.ok), "{:?}", r.effect);
+    }
+    let (plain_bytes, _) = display_during_bursts(&plain);
+    let (composited_bytes, _) = display_during_bursts(&composited);
+    assert!(
+        composited_bytes > 3 * plain_bytes,
+        "compositor {composited_bytes} B vs none {plain_bytes} B while dragging"
+    );
+    common::assert_lab_clean(dir.path(), &homes);
+}

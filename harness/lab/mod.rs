@@ -104,7 +104,10 @@ pub enum LabError {
         log: PathBuf,
     },
     /// A program exited while it should be running.
-    #[error("`{program}` exited during start-up ({status}); its log: {log}")]
+    #[error(
+        "`{program}` exited during start-up ({status}){}; its log: {log}",
+        last_words(log)
+    )]
     Exited {
         /// Program.
         program: String,
@@ -218,4 +221,21 @@ pub enum LabError {
         /// OS error.
         source: std::io::Error,
     },
+}
+
+/// The last line a program wrote to its log, as `: "…"` for an error message (nothing when
+/// the log is empty or unreadable): the reason is usually there, and the log may be gone by
+/// the time someone reads the message (a test's folder, a CI machine).
+fn last_words(log: &std::path::Path) -> String {
+    /// Enough for a reason, not a screenful.
+    const MAX_CHARS: usize = 200;
+    let text = std::fs::read(log).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    match text.lines().rev().map(str::trim).find(|l| !l.is_empty()) {
+        Some(line) => {
+            let clipped: String = line.chars().take(MAX_CHARS).collect();
+            format!(": \"{clipped}\"")
+        }
+        None => String::new(),
+    }
 }

@@ -478,5 +478,15 @@ mod test {
             ManagedChild::spawn("false", Command::new("false"), &dir.path().join("f.log")).unwrap();
         let err = wait_ready("never", Duration::from_secs(5), &mut child, || false).unwrap_err();
         assert!(matches!(err, LabError::Exited { .. }), "{err}");
+        // The message quotes the log's last line.
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo first; echo 'cannot composite: reason'; exit 3"]);
+        let mut child = ManagedChild::spawn("sh", cmd, &dir.path().join("s.log")).unwrap();
+        let err = wait_ready("never", Duration::from_secs(5), &mut child, || false).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("(exit status: 3): \"cannot composite: reason\"; its log:"),
+            "{err}"
+        );
     }
 }
