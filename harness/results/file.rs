@@ -57,8 +57,14 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `bytes` to `path` so that readers only ever see a complete file: they go to a temp
 /// file in the same directory, are fsynced, then renamed over `path`. Missing parent
-/// directories are created.
+/// directories are created. A `path` that is a device or a pipe is written into instead.
 pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    // A device or a pipe (`--out /dev/null`, `--out /dev/stdout`) is written into: renaming
+    // a file over it would replace the device itself with that file.
+    if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut f = OpenOptions::new().write(true).open(path)?;
+        return f.write_all(bytes);
+    }
     let file_name = path.file_name().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -158,6 +164,27 @@ fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pipe_is_written_into_not_replaced() {
+        // What `--out /dev/null` needs, on a pipe of our own (replacing /dev/null itself
+        // broke every later program on the machine that wrote to it).
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out.fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path in our own temporary folder.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        write_bytes_atomic(&fifo, b"{}\n").unwrap();
+        assert_eq!(reader.join().unwrap(), b"{}\n");
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+        // Nothing else appeared beside it.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 
     /// A fresh directory under the system temp dir; std only, so the module needs no
     /// dev-dependencies.
