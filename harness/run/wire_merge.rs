@@ -85,7 +85,12 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
         .series
         .iter()
         .any(|s| s.key == "display/down");
-    if capture_sees_channels || !client_sees_channels {
+    // A capture that lost packets under load undercounts every bin it lost them in; the
+    // client's own counters saw every byte it read.
+    let capture_lost_packets = stats.kernel_dropped.unwrap_or(0) > 0;
+    let keep_client_timeline =
+        client_sees_channels && (!capture_sees_channels || capture_lost_packets);
+    if !keep_client_timeline {
         result.timeline = capture.timeline;
         result.rates = capture.rates;
     }
@@ -113,8 +118,13 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
         info.interface_dropped = stats.interface_dropped;
         if info.kernel_dropped.unwrap_or(0) > 0 {
             result.warnings.push(format!(
-                "the kernel dropped {} packets during the capture: wire numbers are low",
-                info.kernel_dropped.unwrap_or(0)
+                "the kernel dropped {} packets during the capture: wire numbers are low{}",
+                info.kernel_dropped.unwrap_or(0),
+                if keep_client_timeline {
+                    "; the timeline and the MiB/s rates are the client's own payload counts"
+                } else {
+                    ""
+                }
             ));
         }
         result.capture = Some(info);
@@ -269,6 +279,52 @@ mod tests {
         // A glz run whose wire shows no GLZ image is flagged, for remote-viewer too.
         assert!(
             r.warnings.iter().any(|w| w.contains("labelled `glz`")),
+            "{:?}",
+            r.warnings
+        );
+    }
+
+    #[test]
+    fn a_capture_that_dropped_packets_leaves_the_clients_timeline_in_place() {
+        let series = |key: &str, bytes: Vec<u64>| crate::results::Series {
+            key: key.into(),
+            bytes,
+        };
+        let timeline = |unit: &str, bytes: Vec<u64>| crate::results::Timeline {
+            unit: Some(unit.into()),
+            bin_ms: 100,
+            series: vec![series("display/down", bytes)],
+            ..Default::default()
+        };
+        let client = || {
+            let mut r = RunResult::default();
+            r.channels
+                .push(channel("display", "127.0.0.1:4000", None, 1000));
+            r.timeline = timeline("payload", vec![600, 400]);
+            r
+        };
+        let capture = || RunResult {
+            channels: vec![channel("display", "127.0.0.1:4000", None, 700)],
+            timeline: timeline("wire", vec![600, 100]),
+            capture: Some(Default::default()),
+            ..RunResult::default()
+        };
+        // No drops: the wire timeline.
+        let mut r = client();
+        merge(&mut r, capture(), SourceStats::default());
+        assert_eq!(r.timeline.unit.as_deref(), Some("wire"));
+        // Drops: the client's, and the warning says so.
+        let mut r = client();
+        let stats = SourceStats {
+            kernel_dropped: Some(12),
+            ..Default::default()
+        };
+        merge(&mut r, capture(), stats);
+        assert_eq!(r.timeline.unit.as_deref(), Some("payload"));
+        assert_eq!(r.timeline.series[0].bytes, [600, 400]);
+        assert!(
+            r.warnings.iter().any(|w| w.contains("dropped 12 packets")
+                && w.contains("the client's own payload counts")),
             "{:?}",
             r.warnings
         );
