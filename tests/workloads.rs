@@ -20,6 +20,29 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// The lab, held for one test: its lock, what was in /tmp before, and the test's folder.
+struct Lab {
+    _lock: std::sync::MutexGuard<'static, ()>,
+    homes: Vec<PathBuf>,
+    dir: tempfile::TempDir,
+}
+
+impl Lab {
+    fn take() -> Self {
+        let lock = common::lab_lock();
+        Self {
+            _lock: lock,
+            homes: common::lab_homes(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Nothing the test's runs started is left: processes, lab users' processes and files.
+    fn assert_clean(&self) {
+        common::assert_lab_clean(self.dir.path(), &self.homes);
+    }
+}
+
 /// Runs `spicebench run scenario --out out extra…` and returns its stderr; panics with both
 /// outputs unless it succeeded.
 fn run(scenario: &Path, out: &Path, extra: &[&str]) -> String {
@@ -95,9 +118,8 @@ rate_hz = 60
 
 #[test]
 fn draw_shapes_move_at_a_fraction_of_the_large_windows_traffic_and_both_heads_update() {
-    let _lab = common::lab_lock();
-    let homes = common::lab_homes();
-    let dir = tempfile::tempdir().unwrap();
+    let lab = Lab::take();
+    let dir = &lab.dir;
     let lodraw_scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/lodraw.toml");
     let lodraw_out = dir.path().join("lodraw");
     run(
@@ -165,7 +187,7 @@ fn draw_shapes_move_at_a_fraction_of_the_large_windows_traffic_and_both_heads_up
         draw_rate * 3.0 < large_rate,
         "Draw {draw_rate:.0} B/s vs large window {large_rate:.0} B/s"
     );
-    common::assert_lab_clean(dir.path(), &homes);
+    lab.assert_clean();
 }
 
 /// The animation window under a streaming setting, watched for a few seconds.
@@ -199,9 +221,8 @@ duration_s = 3.0
 
 #[test]
 fn streaming_all_sends_mjpeg_frames_and_off_sends_none() {
-    let _lab = common::lab_lock();
-    let homes = common::lab_homes();
-    let dir = tempfile::tempdir().unwrap();
+    let lab = Lab::take();
+    let dir = &lab.dir;
     let scenario = write(dir.path(), "v.toml", &video_scenario("[\"off\", \"all\"]"));
     let out = dir.path().join("out");
     run(&scenario, &out, &[]);
@@ -231,14 +252,13 @@ fn streaming_all_sends_mjpeg_frames_and_off_sends_none() {
     assert_eq!((none.created, none.frames), (0, 0), "{none:?}");
     // Without streams every frame is an image: more display bytes than the video stream.
     assert!(off.display_down_bytes() > all.display_down_bytes());
-    common::assert_lab_clean(dir.path(), &homes);
+    lab.assert_clean();
 }
 
 #[test]
 fn a_window_that_never_appears_fails_with_the_line_and_the_windows_on_screen() {
-    let _lab = common::lab_lock();
-    let homes = common::lab_homes();
-    let dir = tempfile::tempdir().unwrap();
+    let lab = Lab::take();
+    let dir = &lab.dir;
     let scenario = write(
         dir.path(),
         "w.toml",
@@ -259,14 +279,13 @@ fn a_window_that_never_appears_fails_with_the_line_and_the_windows_on_screen() {
     assert!(stderr.contains(&want), "{stderr}");
     assert!(stderr.contains("\"xterm-spice\""), "{stderr}");
     assert!(stderr.contains("Raise timeout_s"), "{stderr}");
-    common::assert_lab_clean(dir.path(), &homes);
+    lab.assert_clean();
 }
 
 #[test]
 fn an_external_server_switches_compression_mid_session_and_results_mark_when_the_wire_showed_it() {
-    let _lab = common::lab_lock();
-    let homes = common::lab_homes();
-    let dir = tempfile::tempdir().unwrap();
+    let lab = Lab::take();
+    let dir = &lab.dir;
     // An external server (a lab Xspice with its desktop, set to auto_glz): the client asks
     // for off when it connects, then for glz, then for quic, each between two drags of the
     // xterm (which make the server draw). One session, no restart.
@@ -324,7 +343,7 @@ fn an_external_server_switches_compression_mid_session_and_results_mark_when_the
     }
     drop(desktop);
     drop(xspice);
-    common::assert_lab_clean(dir.path(), &homes);
+    lab.assert_clean();
 }
 
 /// Types a command into the xterm that opens a second xterm with a title of shifted and
@@ -354,9 +373,8 @@ timeout_s = 15
 
 #[test]
 fn typed_keys_reach_the_desktop_through_both_viewers() {
-    let _lab = common::lab_lock();
-    let homes = common::lab_homes();
-    let dir = tempfile::tempdir().unwrap();
+    let lab = Lab::take();
+    let dir = &lab.dir;
     let scenario = write(dir.path(), "type.toml", TYPE_INTO_XTERM);
     let out = dir.path().join("out");
     // The run succeeds only if the wait saw the new window within its timeout.
@@ -367,14 +385,13 @@ fn typed_keys_reach_the_desktop_through_both_viewers() {
         // and shift around the 5 shifted ones (T, O, K, _, &).
         assert_eq!(r.inputs.sent, 3 + 25 * 2 + 5 * 2, "{name}");
     }
-    common::assert_lab_clean(dir.path(), &homes);
+    lab.assert_clean();
 }
 
 #[test]
 fn a_video_codec_preference_mid_session_shows_in_the_next_stream() {
-    let _lab = common::lab_lock();
-    let homes = common::lab_homes();
-    let dir = tempfile::tempdir().unwrap();
+    let lab = Lab::take();
+    let dir = &lab.dir;
     // The server may use MJPEG (first) or VP8; the client asks for VP8 while an MJPEG stream
     // runs, then moves the video window, which ends that stream and starts a new one.
     let text = r#"name = "vsweep"
@@ -440,14 +457,13 @@ duration_s = 3.0
         frames_of("mjpeg") > 0 && frames_of("vp8") > 0,
         "{streams:?}"
     );
-    common::assert_lab_clean(dir.path(), &homes);
+    lab.assert_clean();
 }
 
 #[test]
 fn a_compositor_multiplies_the_large_windows_display_traffic() {
-    let _lab = common::lab_lock();
-    let homes = common::lab_homes();
-    let dir = tempfile::tempdir().unwrap();
+    let lab = Lab::take();
+    let dir = &lab.dir;
     let text = TWO_HEAD_DRAG.replace(
         "content = \"photo_window\"",
         "content = \"photo_window\"\ncompositor = [false, true]",
@@ -469,5 +485,5 @@ fn a_compositor_multiplies_the_large_windows_display_traffic() {
         composited_bytes > 3 * plain_bytes,
         "compositor {composited_bytes} B vs none {plain_bytes} B while dragging"
     );
-    common::assert_lab_clean(dir.path(), &homes);
+    lab.assert_clean();
 }
