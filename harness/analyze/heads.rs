@@ -171,13 +171,15 @@ impl DisplayLedger {
             )
     }
 
-    /// Takes one message whose body it parses itself; `bytes` is header + body.
-    pub fn on_message(&mut self, msg_type: u16, body: &[u8], bytes: u64) {
+    /// Takes one message whose body it parses itself; `bytes` is header + body. Returns the
+    /// codec (SpiceVideoCodecType) of a stream the message created.
+    pub fn on_message(&mut self, msg_type: u16, body: &[u8], bytes: u64) -> Option<u8> {
         if display::is_update(msg_type) {
             let update = display::parse_update(msg_type, body).ok().flatten();
             self.on_update(update.as_ref(), bytes);
+            None
         } else {
-            self.on_layout(msg_type, body, true);
+            self.on_layout(msg_type, body, true)
         }
     }
 
@@ -263,8 +265,10 @@ impl DisplayLedger {
 
     /// Takes a message that is not an update: surfaces, monitor layout, stream life. State
     /// always follows; `counting` says whether stream creations and ends are counted (the
-    /// capture analysis keeps its place outside its window without counting).
-    pub fn on_layout(&mut self, msg_type: u16, body: &[u8], counting: bool) {
+    /// capture analysis keeps its place outside its window without counting). Returns the
+    /// codec of a stream the message created.
+    pub fn on_layout(&mut self, msg_type: u16, body: &[u8], counting: bool) -> Option<u8> {
+        let mut created = None;
         match msg_type {
             server::SURFACE_CREATE => {
                 if let Ok(s) = display::SurfaceCreate::parse(body) {
@@ -297,6 +301,7 @@ impl DisplayLedger {
             }
             server::STREAM_CREATE => {
                 if let Ok(s) = display::StreamCreate::parse(body) {
+                    created = Some(s.codec_type);
                     if counting {
                         self.tally.created += 1;
                         self.tally.by_codec.entry(s.codec_type).or_default().streams += 1;
@@ -331,6 +336,7 @@ impl DisplayLedger {
             }
             _ => {}
         }
+        created
     }
 
     fn primary_rect(&self) -> Option<(u32, Rect)> {
@@ -563,7 +569,9 @@ mod test {
         let mut l = DisplayLedger::default();
         l.on_layout(server::SURFACE_CREATE, &surface_create(1024, 768), true);
         let dest = rect(100, 100, 420, 340);
-        l.on_layout(server::STREAM_CREATE, &stream_create(5, 1, dest), true);
+        // A creation says its codec (the client keeps the times of these).
+        let created = l.on_layout(server::STREAM_CREATE, &stream_create(5, 1, dest), true);
+        assert_eq!(created, Some(1));
         l.on_layout(server::STREAM_CREATE, &stream_create(6, 2, dest), true);
         let frame = |id: u32| DisplayUpdate::StreamFrame {
             stream_id: id,

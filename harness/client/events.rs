@@ -161,22 +161,21 @@ impl Recorder {
     ) {
         if DisplayLedger::concerns(msg_type) {
             let mut log = self.lock();
-            log.displays
+            let created = log
+                .displays
                 .entry(channel)
                 .or_default()
                 .on_message(msg_type, body, bytes);
-            if msg_type == crate::wire::display::server::STREAM_CREATE {
-                if log.stream_creates.len() >= MAX_STREAM_CREATES {
-                    if !log.stream_creates_full {
-                        log.stream_creates_full = true;
-                        log.notes.push(format!(
-                            "more than {MAX_STREAM_CREATES} streams were created: later ones \
-                             are counted but their times are not kept, so a video codec \
-                             switch after that cannot be marked"
-                        ));
-                    }
-                } else if let Ok(s) = crate::wire::display::StreamCreate::parse(body) {
-                    log.stream_creates.push((at_us, s.codec_type));
+            if let Some(codec) = created {
+                if log.stream_creates.len() < MAX_STREAM_CREATES {
+                    log.stream_creates.push((at_us, codec));
+                } else if !log.stream_creates_full {
+                    log.stream_creates_full = true;
+                    log.notes.push(format!(
+                        "more than {MAX_STREAM_CREATES} streams were created: later ones are \
+                         counted but their times are not kept, so a video codec switch after \
+                         that cannot be marked"
+                    ));
                 }
             }
         }
