@@ -103,6 +103,40 @@ impl SessionConfig {
     }
 }
 
+/// A display preference as a message: what the client sends at connection or mid-session,
+/// and the server capability it needs.
+struct Preference {
+    cap: u32,
+    msg_type: u16,
+    body: Vec<u8>,
+    /// The message's name, for notes and errors.
+    name: &'static str,
+    /// The server setting that applies when the server does not take the message.
+    server_setting: &'static str,
+}
+
+impl Preference {
+    fn compression(code: u8) -> Self {
+        Self {
+            cap: display::cap::PREF_COMPRESSION,
+            msg_type: display::client::PREFERRED_COMPRESSION,
+            body: display::preferred_compression(code),
+            name: "PREFERRED_COMPRESSION",
+            server_setting: "image-compression",
+        }
+    }
+
+    fn video_codecs(codes: &[u8]) -> Self {
+        Self {
+            cap: display::cap::PREF_VIDEO_CODEC_TYPE,
+            msg_type: display::client::PREFERRED_VIDEO_CODEC_TYPE,
+            body: display::preferred_video_codecs(codes),
+            name: "PREFERRED_VIDEO_CODEC_TYPE",
+            server_setting: "video-codecs",
+        }
+    }
+}
+
 /// A connected session.
 #[derive(Debug)]
 pub struct Session {
@@ -244,29 +278,19 @@ impl Session {
                     // Each preference needs its own server cap; without it the server's
                     // setting applies, and the results say so (every such note is kept).
                     let preferences = [
-                        config.preferred_compression.map(|code| {
-                            (
-                                display::cap::PREF_COMPRESSION,
-                                display::client::PREFERRED_COMPRESSION,
-                                display::preferred_compression(code),
-                                "PREFERRED_COMPRESSION; its own image-compression setting applies",
-                            )
-                        }),
-                        (!config.preferred_video_codecs.is_empty()).then(|| {
-                            (
-                                display::cap::PREF_VIDEO_CODEC_TYPE,
-                                display::client::PREFERRED_VIDEO_CODEC_TYPE,
-                                display::preferred_video_codecs(&config.preferred_video_codecs),
-                                "PREFERRED_VIDEO_CODEC_TYPE; its own video-codecs setting applies",
-                            )
-                        }),
+                        config.preferred_compression.map(Preference::compression),
+                        (!config.preferred_video_codecs.is_empty())
+                            .then(|| Preference::video_codecs(&config.preferred_video_codecs)),
                     ];
                     self.displays.push((writer.clone(), caps.clone()));
-                    for (cap, msg_type, body, refused) in preferences.into_iter().flatten() {
-                        if caps.has(cap) {
-                            writer.send(msg_type, &body).map_err(io)?;
+                    for p in preferences.into_iter().flatten() {
+                        if caps.has(p.cap) {
+                            writer.send(p.msg_type, &p.body).map_err(io)?;
                         } else {
-                            let note = format!("the server does not accept {refused}");
+                            let note = format!(
+                                "the server does not accept {}; its own {} setting applies",
+                                p.name, p.server_setting
+                            );
                             self.compression_note = Some(match self.compression_note.take() {
                                 Some(earlier) => format!("{earlier}; {note}"),
                                 None => note,
@@ -465,46 +489,31 @@ impl Session {
     /// Asks every display channel for image compression `code` (`SpiceImageCompression`)
     /// now, mid-session, and returns when the last request was written (µs since the epoch).
     pub fn prefer_compression(&self, code: u8) -> Result<u64, String> {
-        self.send_preference(
-            display::cap::PREF_COMPRESSION,
-            display::client::PREFERRED_COMPRESSION,
-            &display::preferred_compression(code),
-            "PREFERRED_COMPRESSION",
-        )
+        self.send_preference(&Preference::compression(code))
     }
 
     /// Asks every display channel for video codecs `codes` (SpiceVideoCodecType, first
     /// preferred) now, mid-session; returns when the last request was written.
     pub fn prefer_video_codecs(&self, codes: &[u8]) -> Result<u64, String> {
-        self.send_preference(
-            display::cap::PREF_VIDEO_CODEC_TYPE,
-            display::client::PREFERRED_VIDEO_CODEC_TYPE,
-            &display::preferred_video_codecs(codes),
-            "PREFERRED_VIDEO_CODEC_TYPE",
-        )
+        self.send_preference(&Preference::video_codecs(codes))
     }
 
-    fn send_preference(
-        &self,
-        cap: u32,
-        msg_type: u16,
-        body: &[u8],
-        name: &str,
-    ) -> Result<u64, String> {
+    fn send_preference(&self, p: &Preference) -> Result<u64, String> {
         if self.displays.is_empty() {
             return Err("the session has no display channel to ask".into());
         }
-        if self.displays.iter().any(|(_, caps)| !caps.has(cap)) {
+        if self.displays.iter().any(|(_, caps)| !caps.has(p.cap)) {
             return Err(format!(
-                "the server does not accept {name} (its display channel lacks the capability): \
-                 its own setting applies; remove the prefer step"
+                "the server does not accept {} (its display channel lacks the capability): \
+                 its own {} setting applies; remove the prefer step",
+                p.name, p.server_setting
             ));
         }
         let mut sent = 0;
         for (writer, _) in &self.displays {
             sent = writer
-                .send(msg_type, body)
-                .map_err(|e| format!("sending {name}: {e}"))?;
+                .send(p.msg_type, &p.body)
+                .map_err(|e| format!("sending {}: {e}", p.name))?;
         }
         Ok(sent)
     }
