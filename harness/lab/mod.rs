@@ -104,10 +104,7 @@ pub enum LabError {
         log: PathBuf,
     },
     /// A program exited while it should be running.
-    #[error(
-        "`{program}` exited during start-up ({status}){}; its log: {log}",
-        last_words(log)
-    )]
+    #[error("`{program}` exited during start-up ({status}){last_words}; its log: {log}")]
     Exited {
         /// Program.
         program: String,
@@ -115,6 +112,8 @@ pub enum LabError {
         status: String,
         /// Where its output went.
         log: PathBuf,
+        /// The log's last line as `: "…"`, read when it exited (empty for an empty log).
+        last_words: String,
     },
     /// The user interrupted the run while a part was starting.
     #[error("stopped: the run was interrupted")]
@@ -223,9 +222,22 @@ pub enum LabError {
     },
 }
 
-/// The last line a program wrote to its log, as `: "…"` for an error message (nothing when
-/// the log is empty or unreadable): the reason is usually there, and the log may be gone by
-/// the time someone reads the message (a test's folder, a CI machine).
+impl LabError {
+    /// [`LabError::Exited`], quoting the last line of `log` now: the reason is usually
+    /// there, and the log may be gone by the time someone reads the message (a test's
+    /// folder, a CI machine).
+    pub fn exited(program: &str, status: String, log: &std::path::Path) -> Self {
+        Self::Exited {
+            program: program.to_string(),
+            status,
+            log: log.to_path_buf(),
+            last_words: last_words(log),
+        }
+    }
+}
+
+/// The last line a program wrote to its log, as `: "…"` (nothing when the log is empty or
+/// unreadable).
 fn last_words(log: &std::path::Path) -> String {
     /// Enough for a reason, not a screenful.
     const MAX_CHARS: usize = 200;

@@ -193,11 +193,7 @@ impl ManagedChild {
     /// Fails with [`LabError::Exited`] if the process has ended.
     pub fn check_running(&mut self) -> Result<(), LabError> {
         match self.exited() {
-            Some(status) => Err(LabError::Exited {
-                program: self.name.clone(),
-                status,
-                log: self.log.clone(),
-            }),
+            Some(status) => Err(LabError::exited(&self.name, status, &self.log)),
             None => Ok(()),
         }
     }

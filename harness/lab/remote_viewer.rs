@@ -89,11 +89,7 @@ pub fn wait_connected(
             ConnectionState::Pending => {}
         }
         if let Some(status) = alive() {
-            return Err(LabError::Exited {
-                program: "remote-viewer".into(),
-                status,
-                log: log.to_path_buf(),
-            });
+            return Err(LabError::exited("remote-viewer", status, log));
         }
         if Instant::now() >= deadline {
             return Err(LabError::NotReady {
