@@ -6,9 +6,11 @@ use std::time::Duration;
 use super::error::ScenarioError;
 use super::keys::{key_for_char, key_named, key_names, Key};
 use super::schema::{
-    Button, Click, Drag, DragPath, Geometry, Point, Step, WaitCondition, WaitFor, MAX_COORDINATE,
+    Button, Click, Compression, Drag, DragPath, Geometry, Point, Prefer, Preference, Step,
+    WaitCondition, WaitFor, MAX_COORDINATE,
 };
 use super::validate::{int_in, seconds, Table, Val};
+use super::workload::VideoCodecList;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
@@ -123,35 +125,7 @@ fn step(st: &Table<'_>, bounds: Option<Geometry>, depth: u32) -> Result<Step> {
             })
         }
         "wait_for" => wait_for(st).map(Step::WaitFor),
-        "prefer" => {
-            use super::schema::{Compression, Preference};
-            st.check_keys(PREFER_KEYS)?;
-            let preference =
-                match (st.get("compression"), st.get("video_codecs")) {
-                    (Some(_), Some(v)) => return Err(v.err(
-                        "give either `compression` or `video_codecs`, not both (use two prefer \
-                         steps: each gets its own mark of when it took effect)",
-                    )),
-                    (Some(v), None) => Preference::Compression(
-                        v.str()?
-                            .parse::<Compression>()
-                            .map_err(|e| v.err(e.to_string()))?,
-                    ),
-                    (None, Some(v)) => Preference::VideoCodecs(
-                        super::workload::VideoCodecList::parse(v.str()?).map_err(|e| v.err(e))?,
-                    ),
-                    (None, None) => {
-                        return Err(st.err(
-                            "a prefer step needs compression = \"glz\" (an image compression) or \
-                         video_codecs = \"gstreamer:vp8\" (video codecs, first preferred)",
-                        ))
-                    }
-                };
-            Ok(Step::Prefer(super::schema::Prefer {
-                preference,
-                line: st.line,
-            }))
-        }
+        "prefer" => prefer(st).map(Step::Prefer),
         "repeat" => {
             st.check_keys(REPEAT_KEYS)?;
             if depth >= MAX_REPEAT_DEPTH {
@@ -280,6 +254,36 @@ fn wait_for(st: &Table<'_>) -> Result<WaitFor> {
     Ok(WaitFor {
         condition,
         timeout,
+        line: st.line,
+    })
+}
+
+fn prefer(st: &Table<'_>) -> Result<Prefer> {
+    st.check_keys(PREFER_KEYS)?;
+    let preference = match (st.get("compression"), st.get("video_codecs")) {
+        (Some(_), Some(v)) => {
+            return Err(v.err(
+                "give either `compression` or `video_codecs`, not both (use two prefer steps: \
+                 each gets its own mark of when it took effect)",
+            ))
+        }
+        (Some(v), None) => Preference::Compression(
+            v.str()?
+                .parse::<Compression>()
+                .map_err(|e| v.err(e.to_string()))?,
+        ),
+        (None, Some(v)) => {
+            Preference::VideoCodecs(VideoCodecList::parse(v.str()?).map_err(|e| v.err(e))?)
+        }
+        (None, None) => {
+            return Err(st.err(
+                "a prefer step needs compression = \"glz\" (an image compression) or \
+                 video_codecs = \"gstreamer:vp8\" (video codecs, first preferred)",
+            ))
+        }
+    };
+    Ok(Prefer {
+        preference,
         line: st.line,
     })
 }

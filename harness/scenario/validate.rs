@@ -189,22 +189,28 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
     })
 }
 
+/// The line of the first step (repeats included) for which `line_of` gives one.
+fn first_line(steps: &[Step], line_of: &dyn Fn(&Step) -> Option<usize>) -> Option<usize> {
+    steps.iter().find_map(|s| match s {
+        Step::Repeat { steps, .. } => first_line(steps, line_of),
+        other => line_of(other),
+    })
+}
+
 /// The line of the first `prefer` step, repeats included.
 pub(super) fn first_prefer(steps: &[Step]) -> Option<usize> {
-    steps.iter().find_map(|s| match s {
+    first_line(steps, &|s| match s {
         Step::Prefer(p) => Some(p.line),
-        Step::Repeat { steps, .. } => first_prefer(steps),
         _ => None,
     })
 }
 
 /// The line of the first `wait_for window` step, repeats included.
 fn first_window_wait(steps: &[Step]) -> Option<usize> {
-    steps.iter().find_map(|s| match s {
+    first_line(steps, &|s| match s {
         Step::WaitFor(w) => {
             matches!(w.condition, super::schema::WaitCondition::Window(_)).then_some(w.line)
         }
-        Step::Repeat { steps, .. } => first_window_wait(steps),
         _ => None,
     })
 }
