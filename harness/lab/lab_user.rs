@@ -15,8 +15,15 @@
 use std::ffi::CString;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use super::containment::{refuse_strays, LabCgroup};
+use super::owner::Owner;
 use super::LabError;
+
+/// How the folders of lab homes are named: the prefix, then the owning run
+/// ([`Owner`]), then a random part.
+const HOME_PREFIX: &str = "spicebench-lab-";
 
 /// Which end of the session an account runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +56,7 @@ pub fn create_command(role: Role) -> String {
 }
 
 /// The lab account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LabUser {
     /// Account name.
     pub name: String,
@@ -57,7 +64,18 @@ pub struct LabUser {
     pub uid: u32,
     /// Primary group id.
     pub gid: u32,
+    /// The cgroup of the home this account was handed (every process started as it joins
+    /// it); `None` for an account looked up outside a home, or where cgroups are unavailable.
+    cgroup: Option<Arc<LabCgroup>>,
 }
+
+impl PartialEq for LabUser {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.name, self.uid, self.gid) == (&other.name, other.uid, other.gid)
+    }
+}
+
+impl Eq for LabUser {}
 
 impl LabUser {
     /// Looks the account of `role` up; a missing account is an error that says how to
@@ -84,16 +102,41 @@ impl LabUser {
             name: role.user_name().to_string(),
             uid,
             gid,
+            cgroup: None,
         })
+    }
+
+    /// An account by name and ids, outside any home (for tests and descriptions).
+    pub fn named(name: &str, uid: u32, gid: u32) -> Self {
+        Self {
+            name: name.to_string(),
+            uid,
+            gid,
+            cgroup: None,
+        }
     }
 
     /// `(uid, gid)` for chown.
     pub fn ids(&self) -> (u32, u32) {
         (self.uid, self.gid)
     }
+
+    /// Makes `cmd`'s process join this account's home cgroup before it execs (for a process
+    /// that starts as root and hands its sessions to the account, such as sshd).
+    pub fn enclose(&self, cmd: &mut std::process::Command) {
+        if let Some(c) = &self.cgroup {
+            c.enclose(cmd);
+        }
+    }
+
+    /// The home's cgroup, when it has one.
+    pub fn cgroup(&self) -> Option<&LabCgroup> {
+        self.cgroup.as_deref()
+    }
 }
 
-/// A folder only the lab user (and root) can enter, removed when dropped.
+/// A folder only the lab user (and root) can enter, and a cgroup every process of the user's
+/// joins; dropping it kills those processes, however they detached, then removes the folder.
 #[derive(Debug)]
 pub struct LabHome {
     user: LabUser,
@@ -101,14 +144,19 @@ pub struct LabHome {
 }
 
 impl LabHome {
-    /// Creates a fresh folder for `user` under the system's temporary directory.
-    pub fn create(user: LabUser) -> Result<Self, LabError> {
+    /// Creates a fresh folder and cgroup for `user` under the system's temporary directory,
+    /// after removing what dead runs left and refusing to start beside a process of a lab
+    /// account that no live run owns.
+    pub fn create(mut user: LabUser) -> Result<Self, LabError> {
         let io = |context: &str| {
             let context = context.to_string();
             move |source| LabError::Io { context, source }
         };
+        remove_abandoned_homes(Path::new("/tmp"));
+        refuse_strays()?;
+        user.cgroup = LabCgroup::create().map(Arc::new);
         let temp = tempfile::Builder::new()
-            .prefix("spicebench-lab-")
+            .prefix(&format!("{HOME_PREFIX}{}-", Owner::current()))
             .tempdir_in("/tmp")
             .map_err(io("creating a lab folder in /tmp"))?;
         std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o700))
@@ -180,6 +228,66 @@ impl LabHome {
 
 impl Drop for LabHome {
     fn drop(&mut self) {
+        // Everything of the account's first: a process still running could write into the
+        // folder (or recreate it) after it is removed.
+        if let Some(c) = self.user.cgroup() {
+            c.kill();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Removes the lab homes in `tmp` whose owning run is provably dead (a spicebench that was
+/// SIGKILLed never dropped them). Folders named before owners were recorded, links and
+/// anything else are left alone. Returns how many were removed.
+pub fn remove_abandoned_homes(tmp: &Path) -> usize {
+    let mut removed = 0;
+    for e in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+        let name = e.file_name();
+        let Some(owner) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(HOME_PREFIX))
+            .and_then(Owner::parse_prefix)
+        else {
+            continue;
+        };
+        // Never follow a link: the folder is the lab account's, and it may have replaced it.
+        let is_dir = std::fs::symlink_metadata(e.path()).is_ok_and(|m| m.is_dir());
+        // std's remove_dir_all does not follow links inside the tree either.
+        if is_dir && !owner.is_alive() && std::fs::remove_dir_all(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn homes_of_dead_runs_are_removed_and_others_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        let start = super::super::owner::start_time(pid).unwrap_or(1);
+        child.wait().unwrap();
+        let dead = tmp.path().join(format!("{HOME_PREFIX}p{pid}s{start}-abc"));
+        std::fs::create_dir_all(dead.join("inner/.cache")).unwrap();
+        let live = tmp
+            .path()
+            .join(format!("{HOME_PREFIX}{}-def", Owner::current()));
+        std::fs::create_dir(&live).unwrap();
+        let legacy = tmp.path().join(format!("{HOME_PREFIX}Xy12ab"));
+        std::fs::create_dir(&legacy).unwrap();
+        // A link named like a dead run's home: the link is not followed, its target stays.
+        let target = tmp.path().join("precious");
+        std::fs::create_dir(&target).unwrap();
+        let link = tmp.path().join(format!("{HOME_PREFIX}p{pid}s{start}-lnk"));
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+
+        assert_eq!(remove_abandoned_homes(tmp.path()), 1);
+        assert!(!dead.exists());
+        assert!(live.exists() && legacy.exists() && target.exists());
     }
 }

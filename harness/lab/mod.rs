@@ -13,6 +13,9 @@
 //! # Layout
 //! - [`process`]: spawning and stopping children, by PID.
 //! - [`cancel`]: the flag that ends every lab wait when the user interrupts a run.
+//! - [`containment`]: a cgroup per lab home, killed whole, so nothing a lab account starts
+//!   outlives its run; stray processes of those accounts refuse a start.
+//! - [`owner`]: the run (PID and start time) named in a resource, to prove it abandoned.
 //! - [`ports`]: free loopback ports and X display numbers.
 //! - [`xspice`]: Xorg with the spiceqxl driver (the fixed config from `shared/LAB.md`).
 //! - [`desktop`]: window manager, picture background and the window to drag.
@@ -27,9 +30,11 @@
 //! - [`x11`]: reading window geometry back from the X server (for tests and checks).
 
 pub mod cancel;
+pub mod containment;
 pub mod desktop;
 pub mod heads;
 pub mod lab_user;
+pub mod owner;
 pub mod ports;
 pub mod probe;
 pub mod process;
@@ -211,6 +216,18 @@ pub enum LabError {
         detail: String,
         /// ssh's output.
         log: PathBuf,
+    },
+    /// A process of a lab account outlived the run that started it.
+    #[error(
+        "process(es) of the lab accounts belong to no running spicebench: {processes}; such a \
+         process could read this run's X cookie and reach its display, so nothing was started. \
+         Stop them (kill {pids}) and run again"
+    )]
+    StrayProcesses {
+        /// `PID (uid: command)` of each.
+        processes: String,
+        /// The PIDs, space-separated, for the kill command.
+        pids: String,
     },
     /// File system trouble in the run directory.
     #[error("{context}: {source}")]

@@ -301,8 +301,10 @@ pub fn stop_all(processes: &[Descendant], grace: Duration) {
     }
 }
 
-/// Makes `cmd` run as `user`, with no supplementary groups.
+/// Makes `cmd` run as `user`, with no supplementary groups, inside the cgroup of `user`'s
+/// home (joined first, while the process may still move itself).
 pub fn run_as(cmd: &mut Command, user: &LabUser) {
+    user.enclose(cmd);
     let (uid, gid) = user.ids();
     // SAFETY: setgroups, setgid and setuid are async-signal-safe and touch only the child.
     unsafe {

@@ -202,6 +202,8 @@ impl Sshd {
         }
         let mut cmd = Command::new(SSHD);
         cmd.arg("-D").arg("-f").arg(&config).arg("-E").arg(&log);
+        // Its sessions run as the home's account: they belong in that account's cgroup.
+        home.user().enclose(&mut cmd);
         let mut process = ManagedChild::spawn("sshd", cmd, &dir.join("sshd.out"))?;
         wait_listening("sshd", port, Duration::from_secs(10), &mut process, || true)?;
         Ok(Self {

@@ -193,11 +193,7 @@ mod tests {
                 authority: "/a".into(),
                 cookie: crate::lab::xauth::Cookie([0; 16]),
             },
-            user: crate::lab::LabUser {
-                name: "u".into(),
-                uid: 1,
-                gid: 1,
-            },
+            user: crate::lab::LabUser::named("u", 1, 1),
             home: "/h".into(),
             log: "/l".into(),
         };
