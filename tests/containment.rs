@@ -1,0 +1,148 @@
+//! Nothing a run starts outlives it, tried as a hostile desktop user would: a process typed
+//! into the lab's xterm detaches (`setsid … &`), keeps looking for X cookies it can read and
+//! opens every display they name. While its run lasts it reaches that run's display (the
+//! proof that it works); the run's end kills it, so the next run's display is never opened.
+//! Needs root and what `.ci/run` installs (xserver-xspice, twm, xterm, xauth, x11-utils).
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The detached process: its PID first, then every display it could open, forever.
+const ESCAPE_SCRIPT: &str = r#"echo $$ > REPORT/pid
+while :; do
+  for f in /tmp/spicebench-lab-*/*; do
+    for s in /tmp/.X11-unix/X*; do
+      d=${s#/tmp/.X11-unix/X}
+      XAUTHORITY="$f" xdpyinfo -display ":$d" >/dev/null 2>&1 && echo ":$d" >> REPORT/opened
+    done
+  done
+  sleep 0.2
+done
+"#;
+
+/// Types the detaching command into the desktop's xterm, then lets it run for a while.
+fn escape_scenario(report: &Path) -> String {
+    format!(
+        r#"name = "escape"
+seed = 1
+idle_before_s = 0.3
+settle_timeout_s = 1.0
+
+[target]
+kind = "xspice"
+compression = ["auto_glz"]
+
+[[steps]]
+kind = "click"               # twm gives the pointer's window the focus
+at = [300, 200]
+
+[[steps]]
+kind = "type"
+text = "setsid sh {}/escape.sh >/dev/null 2>&1 &\n"
+rate_hz = 30
+
+[[steps]]
+kind = "pause"
+duration_s = 3.0
+"#,
+        report.display()
+    )
+}
+
+/// A run that only idles: the next run, whose display the escaped process must not reach.
+const NEXT_RUN: &str = r#"name = "next"
+seed = 1
+idle_before_s = 2.0
+settle_timeout_s = 1.0
+
+[target]
+kind = "xspice"
+compression = ["off"]
+
+[[steps]]
+kind = "pause"
+duration_s = 2.0
+"#;
+
+fn run(scenario: &Path, out: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .args(["run", scenario.to_str().unwrap(), "--out"])
+        .arg(out)
+        .arg("--no-capture")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .is_ok_and(|s| !s.lines().any(|l| l.starts_with("State:") && l.contains('Z')))
+}
+
+fn opened(report: &Path) -> String {
+    std::fs::read_to_string(report.join("opened")).unwrap_or_default()
+}
+
+#[test]
+fn a_process_detached_from_the_desktop_dies_with_its_run_and_never_reaches_the_next() {
+    let _lock = common::lab_lock();
+    let homes = common::lab_homes();
+    let dir = tempfile::tempdir().unwrap();
+    // The report folder must be writable by the lab account, and reachable through its parent.
+    let report: PathBuf = tempfile::Builder::new()
+        .prefix("spicebench-escape-")
+        .tempdir()
+        .unwrap()
+        .keep();
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let script = ESCAPE_SCRIPT.replace("REPORT", report.to_str().unwrap());
+    std::fs::write(report.join("escape.sh"), script).unwrap();
+    std::fs::set_permissions(
+        report.join("escape.sh"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+
+    let first = dir.path().join("escape.toml");
+    std::fs::write(&first, escape_scenario(&report)).unwrap();
+    run(&first, &dir.path().join("out1"));
+
+    let pid: u32 = std::fs::read_to_string(report.join("pid"))
+        .expect("the typed command ran on the desktop and detached")
+        .trim()
+        .parse()
+        .unwrap();
+    // Proof that the probe works: while its run lasted, it opened that run's display.
+    let during = opened(&report);
+    assert!(
+        !during.is_empty(),
+        "the detached process never reached its own run's display"
+    );
+    assert!(!alive(pid), "the detached process {pid} outlived its run");
+
+    let second = dir.path().join("next.toml");
+    std::fs::write(&second, NEXT_RUN).unwrap();
+    run(&second, &dir.path().join("out2"));
+    assert_eq!(
+        opened(&report),
+        during,
+        "something opened the next run's display"
+    );
+
+    // Give a process that was only being reaped a moment before the lab-wide check.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = std::fs::remove_dir_all(&report);
+    common::assert_lab_clean(dir.path(), &homes);
+}
