@@ -84,8 +84,10 @@ fn run(scenario: &Path, out: &Path) {
 }
 
 fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .is_ok_and(|s| !s.lines().any(|l| l.starts_with("State:") && l.contains('Z')))
+    std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|s| {
+        !s.lines()
+            .any(|l| l.starts_with("State:") && l.contains('Z'))
+    })
 }
 
 fn opened(report: &Path) -> String {
@@ -144,5 +146,67 @@ fn a_process_detached_from_the_desktop_dies_with_its_run_and_never_reaches_the_n
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = std::fs::remove_dir_all(&report);
+    common::assert_lab_clean(dir.path(), &homes);
+}
+
+/// A local user who binds the abstract X sockets of the first display numbers only moves the
+/// lab's X server to a later number.
+#[test]
+fn squatted_display_numbers_are_skipped() {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr, UnixListener};
+    let _lock = common::lab_lock();
+    let squatted: Vec<(u32, UnixListener)> = (20..25)
+        .filter_map(|n| {
+            let name = format!("/tmp/.X11-unix/X{n}");
+            let addr = SocketAddr::from_abstract_name(name.as_bytes()).ok()?;
+            UnixListener::bind_addr(&addr).ok().map(|l| (n, l))
+        })
+        .collect();
+    assert!(!squatted.is_empty(), "no display number could be squatted");
+    let dir = tempfile::tempdir().unwrap();
+    let xspice = spicebench::lab::Xspice::start(
+        &spicebench::lab::XspiceConfig::default(),
+        &dir.path().join("lab"),
+    )
+    .expect("Xspice starts on a free number");
+    let number = xspice.display().number;
+    assert!(
+        !squatted.iter().any(|(n, _)| *n == number),
+        "Xspice on squatted :{number}"
+    );
+    assert!(number >= 20);
+    drop(xspice);
+    common::assert_nothing_left(dir.path());
+}
+
+/// Three runs started at the same moment claim three displays and all finish.
+#[test]
+fn three_runs_started_at_once_all_finish() {
+    let _lock = common::lab_lock();
+    let homes = common::lab_homes();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("next.toml");
+    std::fs::write(&scenario, NEXT_RUN).unwrap();
+    let runs: Vec<_> = (0..3)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_spicebench"))
+                .args(["run", scenario.to_str().unwrap(), "--no-capture", "--out"])
+                .arg(dir.path().join(format!("out{i}")))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (i, run) in runs.into_iter().enumerate() {
+        let o = run.wait_with_output().unwrap();
+        assert!(
+            o.status.success(),
+            "run {i}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(dir.path().join(format!("out{i}/runs/off.json")).exists());
+    }
     common::assert_lab_clean(dir.path(), &homes);
 }

@@ -99,10 +99,7 @@ impl LabCgroup {
         );
         let dir = parent.join(name);
         std::fs::create_dir(&dir).ok()?;
-        let procs = match File::options()
-            .write(true)
-            .open(dir.join("cgroup.procs"))
-        {
+        let procs = match File::options().write(true).open(dir.join("cgroup.procs")) {
             Ok(f) => f,
             Err(_) => {
                 let _ = std::fs::remove_dir(&dir);
@@ -297,7 +294,10 @@ pub fn refuse_strays() -> Result<(), LabError> {
 fn run_owner(pid: u32) -> Option<Owner> {
     let groups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
     let path = groups.lines().find_map(|l| l.strip_prefix("0::"))?;
-    let name = path.strip_prefix('/')?.strip_prefix(PARENT)?.strip_prefix('/')?;
+    let name = path
+        .strip_prefix('/')?
+        .strip_prefix(PARENT)?
+        .strip_prefix('/')?;
     Owner::parse_prefix(name)
 }
 
@@ -397,7 +397,10 @@ mod test {
             {
                 break p;
             }
-            assert!(Instant::now() < deadline, "the detached shell never started");
+            assert!(
+                Instant::now() < deadline,
+                "the detached shell never started"
+            );
             std::thread::sleep(Duration::from_millis(10));
         };
         assert!(cgroup.members().contains(&pid), "{:?}", cgroup.members());

@@ -16,7 +16,8 @@
 //! - [`containment`]: a cgroup per lab home, killed whole, so nothing a lab account starts
 //!   outlives its run; stray processes of those accounts refuse a start.
 //! - [`owner`]: the run (PID and start time) named in a resource, to prove it abandoned.
-//! - [`ports`]: free loopback ports and X display numbers.
+//! - [`ports`]: free loopback ports, and who holds a socket.
+//! - [`display_claim`]: X display numbers, locked before use and checked free.
 //! - [`xspice`]: Xorg with the spiceqxl driver (the fixed config from `shared/LAB.md`).
 //! - [`desktop`]: window manager, picture background and the window to drag.
 //! - [`probe`]: `spicebench probe` on the desktop, as the lab user.
@@ -32,6 +33,7 @@
 pub mod cancel;
 pub mod containment;
 pub mod desktop;
+pub mod display_claim;
 pub mod heads;
 pub mod lab_user;
 pub mod owner;
@@ -216,6 +218,16 @@ pub enum LabError {
         detail: String,
         /// ssh's output.
         log: PathBuf,
+    },
+    /// Every display number in the range is taken.
+    #[error("no free X display number in :{first}..:{last}: {reasons}; stop what holds them, or wait for the other runs to end")]
+    NoFreeDisplay {
+        /// First number tried.
+        first: u32,
+        /// Last number tried.
+        last: u32,
+        /// What blocked the first few.
+        reasons: String,
     },
     /// A process of a lab account outlived the run that started it.
     #[error(

@@ -106,12 +106,17 @@ mod test {
 
     #[test]
     fn names_without_an_owner_are_not_parsed() {
-        for name in ["", "p", "p12", "p12s", "ps1", "x12s3", "p12x3", "abcdef", "p-1s2"] {
+        for name in [
+            "", "p", "p12", "p12s", "ps1", "x12s3", "p12x3", "abcdef", "p-1s2",
+        ] {
             assert_eq!(Owner::parse_prefix(name), None, "{name:?}");
         }
         assert_eq!(
             Owner::parse_prefix("p12s345.7"),
-            Some(Owner { pid: 12, start: 345 })
+            Some(Owner {
+                pid: 12,
+                start: 345
+            })
         );
         // Digits that overflow are not a name either.
         assert_eq!(Owner::parse_prefix("p99999999999s1-a"), None);

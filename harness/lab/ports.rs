@@ -1,7 +1,6 @@
-//! Free loopback ports and X display numbers for parts the lab starts.
+//! Free loopback ports for parts the lab starts, and who holds a socket.
 
 use std::net::TcpListener;
-use std::path::Path;
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picked it).
 pub fn free_loopback_port() -> std::io::Result<u16> {
@@ -13,14 +12,6 @@ pub fn reserve_port(what: &str) -> Result<u16, super::LabError> {
     free_loopback_port().map_err(|source| super::LabError::Io {
         context: format!("finding a free port for {what}"),
         source,
-    })
-}
-
-/// The first display number from `from` whose lock file and socket do not exist.
-pub fn free_display(from: u32) -> Option<u32> {
-    (from..from + 200).find(|n| {
-        !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
     })
 }
 
@@ -63,19 +54,30 @@ pub fn listener(port: u16, pid: u32) -> Listener {
     let Some(inode) = listening_inode(&format!("/proc/{pid}/net/tcp"), port) else {
         return Listener::Nobody;
     };
-    let wanted = format!("socket:[{inode}]");
-    let ours = std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|fd| {
-            std::fs::read_link(fd.path()).is_ok_and(|target| target.to_string_lossy() == wanted)
-        });
-    if ours {
+    if holds_socket(pid, inode) {
         Listener::Ours
     } else {
         Listener::Other
     }
+}
+
+/// Whether one of `pid`'s open files is the socket `inode`.
+fn holds_socket(pid: u32, inode: u64) -> bool {
+    let wanted = format!("socket:[{inode}]");
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|t| t.to_string_lossy() == wanted))
+}
+
+/// A process that holds the socket `inode` open, if one can be seen (all of them as root).
+pub fn pid_holding_socket(inode: u64) -> Option<u32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| holds_socket(*pid, inode))
 }
 
 #[cfg(test)]
@@ -113,17 +115,12 @@ mod test {
     }
 
     #[test]
-    fn finds_a_free_port_and_display() {
+    fn finds_a_free_port() {
         // Free means a listener can take it at once, and nothing listens there yet.
         let port = free_loopback_port().unwrap();
         assert!(!is_listening(port));
         let l = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
         assert!(is_listening(port));
         drop(l);
-        // The display found has neither lock file nor socket, and it is the first such.
-        let n = free_display(20).unwrap();
-        assert!(!Path::new(&format!("/tmp/.X{n}-lock")).exists());
-        assert!(!Path::new(&format!("/tmp/.X11-unix/X{n}")).exists());
-        assert_eq!(free_display(n), Some(n));
     }
 }

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use super::ports::{free_display, free_loopback_port};
+use super::display_claim::{start_on_claimed_display, DisplayClaim};
+use super::ports::free_loopback_port;
 use super::process::{wait_listening, ManagedChild};
 use super::x11;
 use super::xauth::{create_authority, XDisplay};
@@ -15,6 +16,8 @@ use crate::secret::Secret;
 
 /// The Xorg binary of Debian's xserver-xorg-core (which xserver-xspice depends on).
 pub const XORG: &str = "/usr/lib/xorg/Xorg";
+/// First display number tried (the viewer's Xvfb starts at 120).
+const FIRST_DISPLAY: u32 = 20;
 const CONF_TEMPLATE: &str = include_str!("assets/xspice.conf");
 
 /// What to start.
@@ -70,6 +73,8 @@ pub struct Xspice {
     certificates: Option<super::x509::LabCertificates>,
     xorg: ManagedChild,
     log: PathBuf,
+    /// Held until Xorg has stopped (fields drop in order).
+    claim: Option<DisplayClaim>,
 }
 
 /// The config file for a screen of `width`×`height`: the tested template plus the mode line and
@@ -115,10 +120,16 @@ impl Xspice {
         crate::lab::process::require(XORG)?;
         let io = |context: String| move |source| LabError::Io { context, source };
         std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
-        let display = free_display(20).ok_or_else(|| LabError::Io {
-            context: "finding a free X display number".into(),
-            source: std::io::Error::other("displays 20..219 are all taken"),
-        })?;
+        let (mut xspice, claim) =
+            start_on_claimed_display(FIRST_DISPLAY, |claim| Self::start_on(config, dir, claim))?;
+        xspice.claim = Some(claim);
+        Ok(xspice)
+    }
+
+    /// [`Xspice::start`] on the claimed display.
+    fn start_on(config: &XspiceConfig, dir: &Path, claim: &DisplayClaim) -> Result<Self, LabError> {
+        let io = |context: String| move |source| LabError::Io { context, source };
+        let display = claim.number();
         let port = free_loopback_port().map_err(io("finding a free loopback port".into()))?;
         let conf = dir.join("xspice.conf");
         std::fs::write(
@@ -127,7 +138,10 @@ impl Xspice {
         )
         .map_err(io(format!("writing {}", conf.display())))?;
         let log = dir.join("Xorg.log");
+        let out = dir.join("xorg.out");
+        // Each attempt's own words: an earlier attempt's failure must not be read as this one's.
         let _ = std::fs::remove_file(&log);
+        let _ = std::fs::remove_file(&out);
         let display = create_authority(&dir.join("xspice.xauth"), display)?;
 
         // `ip netns exec` execs the program itself, so the PID is still Xorg's.
@@ -171,13 +185,13 @@ impl Xspice {
         for (k, v) in &config.extra_env {
             cmd.env(k, v);
         }
-        let mut xorg = ManagedChild::spawn(XORG, cmd, &dir.join("xorg.out"))?;
+        let mut xorg = ManagedChild::spawn(XORG, cmd, &out)?;
         let socket = display.socket();
         let ready = wait_listening("Xspice", port, config.timeout, &mut xorg, || {
             UnixStream::connect(&socket).is_ok()
         });
         if let Err(e) = ready {
-            return Err(explain_failure(e, &log, &dir.join("xorg.out")));
+            return Err(explain_failure(e, &log, &out));
         }
         let xspice = Self {
             display,
@@ -186,6 +200,7 @@ impl Xspice {
             certificates,
             xorg,
             log,
+            claim: None,
         };
         xspice.display.check_closed("Xspice")?;
         let first_head = config.width / config.heads.max(1);

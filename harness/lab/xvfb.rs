@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use super::display_claim::{start_on_claimed_display, DisplayClaim};
 use super::lab_user::{LabHome, LabUser};
-use super::ports::free_display;
 use super::process::{wait_ready, ManagedChild};
 use super::xauth::{create_authority, XDisplay};
 use super::LabError;
@@ -24,6 +24,8 @@ const FIRST_DISPLAY: u32 = 120;
 pub struct Xvfb {
     display: XDisplay,
     process: ManagedChild,
+    /// Held until Xvfb has stopped (fields drop in order).
+    _claim: DisplayClaim,
 }
 
 impl Xvfb {
@@ -36,10 +38,27 @@ impl Xvfb {
             context: format!("creating {}", dir.display()),
             source,
         })?;
-        let number = free_display(FIRST_DISPLAY).ok_or_else(|| LabError::Io {
-            context: "finding a free X display number for Xvfb".into(),
-            source: std::io::Error::other("displays 120..319 are all taken"),
+        let ((display, process), claim) = start_on_claimed_display(FIRST_DISPLAY, |claim| {
+            Self::start_on(width, height, dir, home, claim.number())
         })?;
+        Ok(Self {
+            display,
+            process,
+            _claim: claim,
+        })
+    }
+
+    /// [`Xvfb::start`] on display `number`.
+    fn start_on(
+        width: u32,
+        height: u32,
+        dir: &Path,
+        home: &LabHome,
+        number: u32,
+    ) -> Result<(XDisplay, ManagedChild), LabError> {
+        let log = dir.join("xvfb.log");
+        // Each attempt's own words: an earlier attempt's failure must not be read as this one's.
+        let _ = std::fs::remove_file(&log);
         let display = create_authority(&home.file("xvfb.xauth"), number)?;
         std::os::unix::fs::chown(
             &display.authority,
@@ -56,14 +75,13 @@ impl Xvfb {
             .args(["-nolisten", "tcp", "-noreset", "-auth"])
             .arg(&display.authority);
         cmd.env("HOME", home.dir()).current_dir(home.dir());
-        let mut process =
-            ManagedChild::spawn_as("Xvfb", cmd, &dir.join("xvfb.log"), Some(home.user()))?;
+        let mut process = ManagedChild::spawn_as("Xvfb", cmd, &log, Some(home.user()))?;
         let socket = display.socket();
         wait_ready("Xvfb", Duration::from_secs(10), &mut process, || {
             std::os::unix::net::UnixStream::connect(&socket).is_ok()
         })?;
         display.check_closed("Xvfb")?;
-        Ok(Self { display, process })
+        Ok((display, process))
     }
 
     /// The display and its cookie.
