@@ -21,6 +21,7 @@
 
 pub mod analyze;
 pub mod audit;
+pub mod bounded_read;
 pub mod capture;
 pub mod check;
 pub mod client;

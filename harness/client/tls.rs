@@ -53,13 +53,16 @@ pub fn connector(settings: &TlsSettings) -> Result<tokio_rustls::TlsConnector, C
             .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
             .with_no_client_auth(),
         TlsTrust::CaFile(path) => {
-            let pem = std::fs::read_to_string(path).map_err(|e| {
-                tls_setup(format!(
-                    "cannot read the CA file {}: {e}; set ca_file to the server's CA \
+            /// A CA bundle is a few KiB; the system's whole store is under 1 MiB.
+            const MAX_CA_FILE_BYTES: u64 = 4 << 20;
+            let pem =
+                crate::bounded_read::read_limited_text(path, MAX_CA_FILE_BYTES).map_err(|e| {
+                    tls_setup(format!(
+                        "cannot read the CA file {}: {e}; set ca_file to the server's CA \
                      certificate (PEM)",
-                    path.display()
-                ))
-            })?;
+                        path.display()
+                    ))
+                })?;
             builder
                 .with_root_certificates(roots(&pem, &path.display().to_string())?)
                 .with_no_client_auth()

@@ -19,7 +19,7 @@ use crate::results::{
     rfc3339, ConfigInfo, EffectCheck, RegionChange, RegionCheck, RunResult, ScenarioInfo,
     ServerInfo,
 };
-use crate::scenario::{Configuration, InputPlan, Scenario};
+use crate::scenario::{Configuration, InputPlan, RunPlan, Scenario};
 use crate::wire::main_channel::mouse_mode;
 
 /// Most characters of scenario text (the description) a result copies: a result describes
@@ -130,6 +130,7 @@ pub async fn run_configuration(
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<(RunResult, PathBuf), RunError> {
+    let run_plan = plan_off_the_runtime(scenario, config).await?;
     progress.phase(Phase::StartingTarget);
     let lab = lab_dir(out_dir, config);
     let mut target = start_target(scenario, config, &lab)?;
@@ -145,6 +146,7 @@ pub async fn run_configuration(
     let measured = measure(
         scenario,
         config,
+        &run_plan,
         out_dir,
         &mut *target,
         &mut *transport,
@@ -187,10 +189,27 @@ pub async fn run_configuration(
     Ok((result, path))
 }
 
+/// The configuration's plan, unrolled on a blocking thread: the async runtime's threads
+/// stay free for the signal handler however long a (bounded) plan takes.
+async fn plan_off_the_runtime(
+    scenario: &Scenario,
+    config: &Configuration,
+) -> Result<RunPlan, RunError> {
+    let scenario = scenario.clone();
+    let seed = config.seed;
+    tokio::task::spawn_blocking(move || scenario.run_plan(seed))
+        .await
+        .map_err(|e| RunError::SessionDied {
+            reason: format!("planning the inputs failed: {e}"),
+            hint: String::new(),
+        })
+}
+
 /// Connect, idle, play, settle, finish: everything that happens while the session is up.
 async fn measure(
     scenario: &Scenario,
     config: &Configuration,
+    run_plan: &RunPlan,
     out_dir: &Path,
     target: &mut dyn Target,
     transport: &mut dyn Transport,
@@ -223,11 +242,11 @@ async fn measure(
     tokio::time::sleep(scenario.idle_before).await;
     let idle = (idle_start, clock.now_us());
     let window_before = target.desktop().and_then(|d| d.drag_window());
-    let regions_before = region_probe(scenario, config, &*target);
+    let regions_before = region_probe(scenario, run_plan, &*target);
     let mut switches = Vec::new();
     let (plan, start_us, played, wait_failed) = play_segments(
         scenario,
-        config,
+        run_plan,
         &*target,
         &mut *viewer,
         clock,
@@ -280,7 +299,7 @@ async fn measure(
 /// that failed, if one did (nothing after it is played).
 async fn play_segments(
     scenario: &Scenario,
-    config: &Configuration,
+    run_plan: &RunPlan,
     target: &dyn Target,
     viewer: &mut dyn Viewer,
     clock: Clock,
@@ -295,7 +314,7 @@ async fn play_segments(
     let file = scenario.source.display().to_string();
     let mut played_plan = InputPlan::default();
     let mut first_start: Option<u64> = None;
-    for segment in scenario.run_plan(config.seed).segments {
+    for segment in run_plan.segments.iter().cloned() {
         if let Some(w) = &segment.wait {
             progress.phase(Phase::Waiting);
             if let Err(e) = super::waits::wait(w, &file, target, viewer, clock).await {
@@ -381,14 +400,14 @@ const REGION_SIZE: u32 = 16;
 /// desktop's content has no window to follow (LibreOffice Draw's shapes).
 fn region_probe(
     scenario: &Scenario,
-    config: &Configuration,
+    run_plan: &RunPlan,
     target: &dyn Target,
 ) -> Option<Vec<(RegionChange, Option<Vec<u8>>)>> {
     let desktop = target.desktop()?;
     if scenario.desktop.content != crate::scenario::DesktopContent::Lodraw {
         return None;
     }
-    let plan = scenario.input_plan_with_seed(config.seed);
+    let plan = run_plan.merged();
     let mut regions = Vec::new();
     // Clicks press and release at one point: only drags move a shape.
     for (press, release) in plan.drag_ends().into_iter().filter(|(p, r)| p != r) {

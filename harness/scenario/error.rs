@@ -21,7 +21,7 @@ pub enum ScenarioError {
         source: io::Error,
     },
     /// The file is larger than a scenario can reasonably be.
-    #[error("{}: {size} bytes is too large for a scenario file (the limit is 1 MiB); is it the right file?", path.display())]
+    #[error("{}: {size} bytes or more is too large for a scenario file (the limit is 1 MiB); is it the right file?", path.display())]
     TooLarge {
         /// The file.
         path: PathBuf,

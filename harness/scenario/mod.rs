@@ -61,7 +61,17 @@ impl Scenario {
                 size,
             });
         }
-        let bytes = std::fs::read(path).map_err(read)?;
+        // The size above is 0 for a device or a pipe: the read itself is limited too.
+        let bytes =
+            crate::bounded_read::read_limited(path, MAX_SCENARIO_BYTES).map_err(|e| {
+                match e.kind() {
+                    std::io::ErrorKind::FileTooLarge => ScenarioError::TooLarge {
+                        path: path.to_owned(),
+                        size: MAX_SCENARIO_BYTES + 1,
+                    },
+                    _ => read(e),
+                }
+            })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let offset = e.utf8_error().valid_up_to();
             let before = &e.as_bytes()[..offset];
@@ -88,6 +98,16 @@ mod tests {
 
     fn shipped_drag() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/drag.toml")
+    }
+
+    #[test]
+    fn an_endless_device_is_not_a_scenario() {
+        let e = Scenario::load(Path::new("/dev/zero")).unwrap_err();
+        assert!(matches!(e, ScenarioError::TooLarge { .. }), "{e}");
+        assert!(
+            e.to_string().contains("too large for a scenario file"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use super::error::PasswordError;
 
+/// The largest password file read: SPICE tickets are at most 60 bytes, and a few KiB leave
+/// room for any other secret while `/dev/zero` or a wrong file fails at once.
+const MAX_PASSWORD_FILE_BYTES: u64 = 4096;
+
 /// The source of an external target's password. Scenario files never hold the password
 /// itself, so they can be committed and shared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +37,12 @@ impl PasswordSource {
                     .map_err(|_| PasswordError::EnvNotUnicode { var: var.clone() })?
             }
             Self::File(path) => {
-                std::fs::read_to_string(path).map_err(|source| PasswordError::File {
-                    path: path.clone(),
-                    source,
-                })?
+                crate::bounded_read::read_limited_text(path, MAX_PASSWORD_FILE_BYTES).map_err(
+                    |source| PasswordError::File {
+                        path: path.clone(),
+                        source,
+                    },
+                )?
             }
         };
         Ok(Some(trim_one_newline(raw)))
@@ -64,6 +70,16 @@ fn trim_one_newline(mut s: String) -> String {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn an_endless_password_file_fails_at_once() {
+        let err = PasswordSource::File("/dev/zero".into())
+            .resolve()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/dev/zero"), "{err}");
+        assert!(err.contains("more than 4096 bytes"), "{err}");
+    }
 
     #[test]
     fn none_resolves_to_no_password() {

@@ -37,6 +37,18 @@ pub struct RunPlan {
     pub segments: Vec<Segment>,
 }
 
+impl RunPlan {
+    /// The segments' inputs back to back, every wait taking no time.
+    pub fn merged(&self) -> InputPlan {
+        let mut all = InputPlan::default();
+        for segment in &self.segments {
+            let offset = all.duration;
+            all.append(&segment.inputs, offset);
+        }
+        all
+    }
+}
+
 /// Inputs played back to back, after an optional wait.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Segment {
@@ -182,12 +194,7 @@ impl Scenario {
     /// [`Scenario::run_plan`]'s segments back to back, every wait taking no time: the whole
     /// input of a scenario that does not wait.
     pub fn input_plan_with_seed(&self, seed: u64) -> InputPlan {
-        let mut all = InputPlan::default();
-        for segment in self.run_plan(seed).segments {
-            let offset = all.duration;
-            all.append(&segment.inputs, offset);
-        }
-        all
+        self.run_plan(seed).merged()
     }
 
     /// The run's inputs with another seed (e.g. a [`super::Configuration::seed`]); the

@@ -175,7 +175,20 @@ fn repeat_blocks_nest_and_are_bounded() {
     let e = parse(&huge).expect_err("2M events");
     assert!(
         e.to_string()
-            .contains("more than the 2000000 one run may send"),
+            .contains("more than the 2000000 one run may plan"),
+        "{e}"
+    );
+    // Pauses send nothing, but unrolling 10^12 of them would keep the planner busy forever:
+    // every unrolled step counts.
+    let pauses = one_step(
+        "kind = \"repeat\"\ncount = 10000\n[[steps.steps]]\nkind = \"repeat\"\ncount = 10000\n\
+         [[steps.steps.steps]]\nkind = \"repeat\"\ncount = 10000\n[[steps.steps.steps.steps]]\n\
+         kind = \"pause\"\nduration_s = 0",
+    );
+    let e = parse(&pauses).expect_err("10^12 unrolled pauses");
+    assert!(
+        e.to_string()
+            .contains("1000000000000 input events and steps (repeats unrolled)"),
         "{e}"
     );
 }

@@ -39,8 +39,10 @@ const KINDS: &str =
 pub(super) const MAX_STEP_SECONDS: f64 = 600.0;
 /// How deep `repeat` blocks may nest.
 const MAX_REPEAT_DEPTH: u32 = 3;
-/// Most input events one run may plan (repeats multiply): beyond this a typo in `count`
-/// is more likely than a benchmark.
+/// Most input events (plus one for every step, as unrolled) one run may plan; repeats
+/// multiply. Beyond this a typo in `count` is more likely than a benchmark, and counting the
+/// steps too bounds the planner's work: nested repeats of pauses send nothing but would
+/// still take the planner forever to unroll.
 const MAX_PLANNED_EVENTS: u64 = 2_000_000;
 /// Default wait for a window or a quiet display.
 const DEFAULT_WAIT_SECONDS: u64 = 30;
@@ -60,18 +62,20 @@ pub(super) fn steps(v: &Val<'_>, bounds: Option<Geometry>, depth: u32) -> Result
     let events: u64 = steps.iter().map(planned_events).sum();
     if events > MAX_PLANNED_EVENTS {
         return Err(v.err(format!(
-            "these steps plan {events} input events, more than the {MAX_PLANNED_EVENTS} one run \
-             may send; lower a repeat count, a duration or a rate"
+            "these steps plan {events} input events and steps (repeats unrolled), more than \
+             the {MAX_PLANNED_EVENTS} one run may plan; lower a repeat count, a duration or a \
+             rate"
         )));
     }
     Ok(steps)
 }
 
-/// About how many input events a step plans (for the size limit only).
+/// About how many input events a step plans, plus one for the step itself (for the size
+/// limit only).
 fn planned_events(step: &Step) -> u64 {
     match step {
         Step::Drag(d) => super::path::move_count(d).saturating_add(3),
-        Step::Pause(_) => 0,
+        Step::Pause(_) => 1,
         // Not inputs, but each is a segment and a message or a poll: repeats of them count.
         Step::WaitFor(_) | Step::Prefer(_) => 1,
         Step::Click(c) => 1 + 2 * u64::from(c.count),
