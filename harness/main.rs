@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use spicebench::export::text::{render, Row};
+use spicebench::export::text::{render, Row, WarningDetail};
 use spicebench::run::{run_matrix, MatrixOutcome};
 use spicebench::scenario::{parse_compression_list, Scenario};
 
@@ -54,6 +54,10 @@ enum Command {
         /// Exit 1 when any result carries a warning (a number that should not be trusted).
         #[arg(long)]
         strict: bool,
+        /// Print every warning in full under the final table (default: the first line of
+        /// each, shortened).
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Build one HTML report (plus Markdown and CSV tables) from results files of any runs.
     Report {
@@ -204,6 +208,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             quiet,
             no_capture,
             strict,
+            verbose,
         } => {
             set_output_mode(output_mode);
             let options = spicebench::run::RunOptions {
@@ -215,7 +220,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 transports,
                 viewers,
             };
-            run(scenario, out, axes, quiet, strict, &options).await
+            let detail = if verbose {
+                WarningDetail::Full
+            } else {
+                WarningDetail::Short
+            };
+            run(scenario, out, axes, quiet, detail, strict, &options).await
         }
         Command::Report {
             results,
@@ -571,6 +581,7 @@ async fn run(
     out: Option<PathBuf>,
     axes: Axes,
     quiet: bool,
+    detail: WarningDetail,
     strict: bool,
     options: &spicebench::run::RunOptions,
 ) -> anyhow::Result<u8> {
@@ -654,7 +665,7 @@ async fn run(
         )
         .await
     };
-    print_outcome(&outcome);
+    print_outcome(&outcome, detail);
     if let Some(e) = &outcome.report_error {
         eprintln!("error: the report was not written: {e}");
     }
@@ -676,7 +687,7 @@ async fn run(
     })
 }
 
-fn print_outcome(outcome: &MatrixOutcome) {
+fn print_outcome(outcome: &MatrixOutcome, detail: WarningDetail) {
     let mut rows: Vec<Row<'_>> = Vec::new();
     rows.extend(outcome.done.iter().map(|(_, r, _)| Row::Done(r)));
     rows.extend(outcome.failed.iter().map(|(c, e)| Row::Failed {
@@ -684,7 +695,7 @@ fn print_outcome(outcome: &MatrixOutcome) {
         error: e,
     }));
     rows.extend(outcome.not_run.iter().map(|c| Row::NotRun(&c.name)));
-    println!("{}", render(&rows));
+    println!("{}", render(&rows, detail));
     if let Some(signal) = outcome.interrupted {
         eprintln!(
             "{signal}: {} configuration(s) finished and kept, {} not run",

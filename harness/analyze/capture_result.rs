@@ -200,6 +200,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
              the session with the most inputs"
         ));
     }
+    r.warnings.extend(a.ssh_hold.summary().warning());
     if a.non_tcp > 0 {
         r.warnings.push(format!(
             "{} frames were not TCP (or could not be decoded) and were skipped",

@@ -12,6 +12,7 @@ use super::flow_hash::FlowHash;
 use super::reassembly::{self, Delivery};
 use super::resync::guess_channel;
 use super::spice_stream::{Notable, SpiceStream};
+use super::ssh_hold::{HoldTracker, Seen};
 use super::transport::Transport;
 use crate::capture::{decode_tcp, Packet};
 use crate::probe::stamp::decode;
@@ -134,6 +135,21 @@ fn first_bytes(chunks: &[(u64, Vec<u8>)]) -> Vec<u8> {
     b
 }
 
+/// What a packet of `flow` tells the [`ssh_hold`](super::ssh_hold) detector: server data
+/// arriving on a relay leg (sshd's side of a tunnel), a client packet or sshd's data on an
+/// SSH connection. Capture time order is packet order, so this is decided per packet, as
+/// the flow is known at that moment.
+fn hold_evidence(flow: &Flow, dir: Direction, data: bool, ts: u64) -> Option<Seen> {
+    match (flow.transport, dir) {
+        (Some(Transport::Ssh), Direction::Up) => Some(Seen::ClientPacket(ts)),
+        (Some(Transport::Ssh), Direction::Down) if data => Some(Seen::SshdData(ts)),
+        (Some(Transport::Spice), Direction::Down) if data && flow.relay => {
+            Some(Seen::ServerData(ts))
+        }
+        _ => None,
+    }
+}
+
 /// 0 for up, 1 for down.
 pub fn dir_index(d: Direction) -> usize {
     match d {
@@ -190,6 +206,8 @@ pub struct Analyzer {
     pub input_times: (Option<u64>, Option<u64>),
     /// Last display update time, ns.
     pub last_update_ns: Option<u64>,
+    /// Whether sshd held the server's data for the client's next packet (tunnels).
+    pub ssh_hold: HoldTracker,
 }
 
 impl Analyzer {
@@ -208,6 +226,7 @@ impl Analyzer {
             legs: HashMap::default(),
             input_times: (None, None),
             last_update_ns: None,
+            ssh_hold: HoldTracker::default(),
         }
     }
 
@@ -279,6 +298,11 @@ impl Analyzer {
                     Some((last, bytes)) if *last as usize == bin => *bytes += u64::from(p.wire_len),
                     _ => bins.push((bin as u32, u64::from(p.wire_len))),
                 }
+            }
+        }
+        if counted {
+            if let Some(seen) = hold_evidence(flow, dir, seg.payload_len > 0, p.ts_ns) {
+                self.ssh_hold.see(seen);
             }
         }
         if seg.syn {

@@ -19,6 +19,7 @@
 //! - [`resync`]: the next message boundary after a capture hole.
 //! - [`transport`]: what a flow carries, from its first bytes.
 //! - [`spice_stream`]: a passive SPICE observer for one connection.
+//! - [`ssh_hold`]: sshd holding a tunnel's data until the client's next packet.
 //! - [`flow_hash`]: the fast hasher of the flow table.
 //! - [`flows`]: the capture analyser (flows, attribution, counting, wire latency).
 //! - [`heads`]: per-head and per-stream accounting of a display channel (one rule for both paths).
@@ -40,6 +41,7 @@ pub mod reassembly;
 pub mod resync;
 pub mod settle;
 pub mod spice_stream;
+pub mod ssh_hold;
 pub mod timeline;
 pub mod traffic;
 pub mod transport;

@@ -7,7 +7,7 @@ use super::format::fixed_or;
 use super::FailedRun;
 
 /// Column names, in order.
-pub const CSV_HEADER: [&str; 24] = [
+pub const CSV_HEADER: [&str; 26] = [
     "configuration",
     "status",
     "compression",
@@ -31,20 +31,29 @@ pub const CSV_HEADER: [&str; 24] = [
     "baseline",
     "display_ratio",
     "p99_delta_ms",
+    "warnings",
+    "warning_text",
     "error",
 ];
+
+/// Between two warnings in `warning_text`: one field keeps the table one column per figure.
+/// A warning quoting a server's own text could hold ` | ` too; `warnings` gives the count,
+/// and the results' JSON the list.
+pub const WARNING_SEPARATOR: &str = " | ";
 
 /// Header row plus one row per configuration. The baseline is the first configuration;
 /// `display_ratio` and `p99_delta_ms` compare each row with it (the baseline's own row
 /// has ratio 1 and delta 0). A missing number is an empty field, never `NaN` or `0`.
 /// Decimals are fixed: 6 for MiB and MiB/s, 3 for milliseconds, 4 for the ratio. `status` is
 /// `ok`, or `failed` for each of `failed` (appended, with only `configuration` and `error`).
+/// `warnings` counts a configuration's warnings and `warning_text` holds them all, joined by
+/// [`WARNING_SEPARATOR`] (empty when there are none).
 pub fn csv_table(results: &[RunResult], failed: &[FailedRun]) -> String {
     let summaries = summarize(results);
     let rel = relatives(&summaries, None);
     let mut out = CSV_HEADER.join(",");
     out.push('\n');
-    for (s, r) in summaries.iter().zip(&rel) {
+    for ((s, r), run) in summaries.iter().zip(&rel).zip(results) {
         let net = s.network.as_ref();
         let row = [
             field(&s.name),
@@ -70,6 +79,8 @@ pub fn csv_table(results: &[RunResult], failed: &[FailedRun]) -> String {
             field(&r.baseline),
             fixed_or(r.display_ratio, 4, ""),
             fixed_or(r.p99_delta_ms, 3, ""),
+            run.warnings.len().to_string(),
+            field(&run.warnings.join(WARNING_SEPARATOR)),
             String::new(),
         ];
         out.push_str(&row.join(","));
@@ -87,12 +98,18 @@ pub fn csv_table(results: &[RunResult], failed: &[FailedRun]) -> String {
 
 /// A text field: quoted when it holds a separator, quote or line break (quotes
 /// doubled, per RFC 4180), and prefixed with `'` when a spreadsheet would read it as a
-/// formula (`=`, `+`, `-`, `@`): names come from scenario files anyone can write.
+/// formula (`=`, `+`, `-`, `@`): names come from scenario files anyone can write. Control
+/// characters other than tab and line breaks are dropped: warnings quote servers' own text,
+/// and `cat summary.csv` must not hand a terminal an escape sequence.
 fn field(s: &str) -> String {
+    let s: String = s
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .collect();
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {
-        s.to_string()
+        s
     };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -111,6 +128,7 @@ mod tests {
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\"\n"), "\"say \"\"hi\"\"\n\"");
         assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(field("red \u{1b}[31m"), "red [31m");
     }
 
     #[test]

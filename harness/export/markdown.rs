@@ -12,10 +12,12 @@ const ABSENT: &str = "—";
 /// One row per configuration: name, compression, transport, viewer, display bytes and MiB,
 /// mean and peak display MiB/s, latency p50/p90/p99 ms with its samples and source, settle
 /// ms, what crosses the network (transport and wire MiB), and a sentence comparing it with
-/// `baseline` (a configuration name; the first configuration when `None` or unknown).
+/// `baseline` (a configuration name; the first configuration when `None` or unknown), and
+/// its warnings (`⚠ N`, or `none`).
 /// Right-aligned numeric columns; ends with a newline. `failed` configurations follow, each a
-/// row that says FAILED and why. When results have heads, a table of per-head updates and
-/// bytes follows; when they have video streams, one of streams per codec.
+/// row that says FAILED and why. When results carry warnings, a list of them per
+/// configuration follows; when they have heads, a table of per-head updates and bytes; when
+/// they have video streams, one of streams per codec.
 pub fn markdown_table(
     results: &[RunResult],
     failed: &[FailedRun],
@@ -26,11 +28,11 @@ pub fn markdown_table(
     let mut out = String::from(
         "| configuration | compression | transport | viewer | display bytes | display MiB \
          | mean MiB/s | peak MiB/s | p50 ms | p90 ms | p99 ms | samples | latency from \
-         | settle ms | network | network MiB | vs baseline |\n\
+         | settle ms | network | network MiB | vs baseline | warnings |\n\
          | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- \
-         | ---: | --- | ---: | --- |\n",
+         | ---: | --- | ---: | --- | --- |\n",
     );
-    for (s, r) in summaries.iter().zip(&rel) {
+    for ((s, r), run) in summaries.iter().zip(&rel).zip(results) {
         let net = s.network.as_ref();
         let cells = [
             cell(&s.name),
@@ -50,6 +52,7 @@ pub fn markdown_table(
             net.map_or(ABSENT.to_string(), |n| cell(&n.transport)),
             fixed_or(net.map(|n| n.wire_mib()), 3, ABSENT),
             cell(&r.describe()),
+            warn_marker(run.warnings.len()),
         ];
         out.push_str("| ");
         out.push_str(&cells.join(" | "));
@@ -59,12 +62,45 @@ pub fn markdown_table(
         let mut cells = vec![cell(&f.name)];
         cells.extend(std::iter::repeat_n(ABSENT.to_string(), 15));
         cells.push(format!("FAILED: {}", cell(&f.error)));
+        cells.push(ABSENT.to_string());
         out.push_str("| ");
         out.push_str(&cells.join(" | "));
         out.push_str(" |\n");
     }
+    out.push_str(&warnings_list(results));
     out.push_str(&heads_table(results));
     out.push_str(&streams_table(results));
+    out
+}
+
+/// The summary table's warnings cell: `⚠ N` stands out in a rendered table and in the raw
+/// text alike.
+fn warn_marker(n: usize) -> String {
+    if n == 0 {
+        "none".to_string()
+    } else {
+        format!("⚠ {n}")
+    }
+}
+
+/// Each configuration that carries warnings, with every warning in full (a warning's line
+/// breaks become spaces, so each stays one list item). Nothing when none has any.
+fn warnings_list(results: &[RunResult]) -> String {
+    let warned: Vec<&RunResult> = results.iter().filter(|r| !r.warnings.is_empty()).collect();
+    if warned.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n**Warnings**\n");
+    for r in warned {
+        out.push_str(&format!(
+            "\n- {} (⚠ {}):\n",
+            cell(&r.config.name),
+            r.warnings.len()
+        ));
+        for w in &r.warnings {
+            out.push_str(&format!("  - {}\n", cell(w)));
+        }
+    }
     out
 }
 
@@ -179,7 +215,7 @@ mod tests {
         let row = t.lines().nth(2).unwrap();
         assert!(row.starts_with("| off | — |"), "{row}");
         assert!(
-            row.ends_with("| FAILED: Xspice exited \\| badly |"),
+            row.ends_with("| FAILED: Xspice exited \\| badly | — |"),
             "{row}"
         );
         // As many cells as the header.

@@ -568,3 +568,86 @@ fn preference_switches_in_text_and_html() {
     // Without switches, no section.
     assert!(!report_html(&real(), &opts()).contains("Preferences switched"));
 }
+
+/// Two configurations, one clean and one with three warnings: a long one, one of two lines,
+/// and one with the characters each format must defuse.
+fn with_warnings() -> Vec<RunResult> {
+    let clean = small("auto_glz", 2048, Some(9.0));
+    let mut warned = small("ssh-tunnel", 0, None);
+    warned.warnings = vec![
+        format!(
+            "no latency sample: no display update followed any input within 1 s{}",
+            " (and the rest of a long explanation)".repeat(4)
+        ),
+        "display channel: 0 bytes\nsecond line, detail".into(),
+        "server notice: \"a, b | c\" \u{1b}[31mred".into(),
+    ];
+    vec![clean, warned]
+}
+
+#[test]
+fn warnings_in_terminal_table_markdown_and_csv() {
+    let runs = with_warnings();
+    let rows: Vec<text::Row<'_>> = runs.iter().map(text::Row::Done).collect();
+    let short = text::render(&rows, text::WarningDetail::Short);
+    insta::assert_snapshot!("text_warnings_short", short);
+    let full = text::render(&rows, text::WarningDetail::Full);
+    insta::assert_snapshot!("text_warnings_full", full);
+    // The clean configuration is marked `-`, the other `!3`; the terminal never gets ESC.
+    let line = |t: &str, name: &str| t.lines().find(|l| l.starts_with(name)).unwrap().to_owned();
+    assert!(line(&short, "auto_glz").ends_with(" -"));
+    assert!(line(&short, "ssh-tunnel").ends_with(" !3"));
+    assert!(!short.contains('\u{1b}') && !full.contains('\u{1b}'));
+    // Short: first lines only, cut; full: every word of every warning.
+    assert!(!short.contains("second line") && full.contains("second line, detail"));
+    assert!(full.contains(&runs[1].warnings[0]));
+    insta::assert_snapshot!("markdown_warnings", markdown_table(&runs, &[], None));
+    let csv = csv_table(&runs, &[]);
+    insta::assert_snapshot!("csv_warnings", csv);
+    // One record per configuration (the two-line warning stays inside its quotes): the
+    // warnings columns read back as the count and the warnings joined by " | ".
+    let records = csv_records(&csv);
+    assert_eq!(records.len(), 3);
+    let col = |name: &str| {
+        crate::export::csv::CSV_HEADER
+            .iter()
+            .position(|h| *h == name)
+            .unwrap()
+    };
+    assert_eq!(records[1][col("warnings")], "0");
+    assert_eq!(records[1][col("warning_text")], "");
+    assert_eq!(records[2][col("warnings")], "3");
+    // Every warning, joined; only the escape character is dropped.
+    assert_eq!(
+        records[2][col("warning_text")],
+        runs[1]
+            .warnings
+            .join(crate::export::csv::WARNING_SEPARATOR)
+            .replace('\u{1b}', "")
+    );
+}
+
+/// A minimal RFC 4180 reader, to check the CSV reads back as written.
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let (mut records, mut record, mut field) = (Vec::new(), Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    records
+}

@@ -1,6 +1,6 @@
 //! Plain-text tables for the terminal: the one `spicebench run` ends with (a row per
-//! configuration) and the per-connection table of `spicebench analyze`. Pure, like every
-//! exporter.
+//! configuration, its warnings under it) and the per-connection table of `spicebench
+//! analyze`. Pure, like every exporter.
 
 use crate::results::{mib, RunResult};
 
@@ -19,17 +19,34 @@ pub enum Row<'a> {
     NotRun(&'a str),
 }
 
+/// How much of each configuration's warnings [`render`] prints under the table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WarningDetail {
+    /// The count, and the first line of each warning cut to [`SHORT_WIDTH`] characters, at
+    /// most [`SHORT_MAX`] per configuration: the table stays readable with many warnings.
+    #[default]
+    Short,
+    /// Every warning in full, every line (`--verbose`).
+    Full,
+}
+
+/// Characters of a warning's first line the short form keeps.
+pub const SHORT_WIDTH: usize = 100;
+/// Warnings per configuration the short form lists.
+pub const SHORT_MAX: usize = 5;
+
 /// Renders the summary table: display bytes and rates, latency with where it comes from
 /// (`client`: our client's clock; `xdamage`: remote-viewer, input → pixels on the client's
-/// screen), and what crosses the network.
-pub fn render(rows: &[Row<'_>]) -> String {
+/// screen), what crosses the network, and `!N` for a configuration with N warnings. The
+/// warnings follow the table, as much of them as `detail` says, then heads and streams.
+pub fn render(rows: &[Row<'_>], detail: WarningDetail) -> String {
     let name_of = |row: &Row<'_>| match row {
         Row::Done(r) => r.config.name.len(),
         Row::Failed { name, .. } | Row::NotRun(name) => name.len(),
     };
     let w = rows.iter().map(name_of).max().unwrap_or(0).max(16);
     let mut out = format!(
-        "{:<w$} {:>12} {:>10} {:>10} {:>9} {:>9} {:>8} {:<20} {:>12} {:>10}\n",
+        "{:<w$} {:>12} {:>10} {:>10} {:>9} {:>9} {:>8} {:<20} {:>12} {:>10} {:>5}\n",
         "configuration",
         "display MiB",
         "mean MiB/s",
@@ -39,7 +56,8 @@ pub fn render(rows: &[Row<'_>]) -> String {
         "samples",
         "latency",
         "network MiB",
-        "net peak"
+        "net peak",
+        "warn"
     );
     let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
     for row in rows {
@@ -54,7 +72,7 @@ pub fn render(rows: &[Row<'_>]) -> String {
                     "-".to_string()
                 };
                 out.push_str(&format!(
-                    "{:<w$} {:>12} {:>10} {:>10} {:>9} {:>9} {:>8} {:<20} {:>12} {:>10}\n",
+                    "{:<w$} {:>12} {:>10} {:>10} {:>9} {:>9} {:>8} {:<20} {:>12} {:>10} {:>5}\n",
                     r.config.name,
                     display,
                     f(rate.map(|r| r.mean_mib_s)),
@@ -69,6 +87,7 @@ pub fn render(rows: &[Row<'_>]) -> String {
                         mib(n.down_wire_bytes.saturating_add(n.up_wire_bytes))
                     )),
                     f(net.map(|n| n.peak_1s_mib_s)),
+                    warn_marker(r.warnings.len()),
                 ));
             }
             Row::Failed { name, error } => {
@@ -77,12 +96,104 @@ pub fn render(rows: &[Row<'_>]) -> String {
             Row::NotRun(name) => out.push_str(&format!("{name:<w$} not run (interrupted)\n")),
         }
     }
+    out.push_str(&warnings_under_table(rows, detail));
     for row in rows {
         if let Row::Done(r) = row {
             let heads = heads_lines(r);
             if !heads.is_empty() {
                 out.push_str(&format!("\n{}:\n{heads}", r.config.name));
             }
+        }
+    }
+    out
+}
+
+/// The table's warning column: `!N`, or `-` for none.
+fn warn_marker(n: usize) -> String {
+    if n == 0 {
+        "-".to_string()
+    } else {
+        format!("!{n}")
+    }
+}
+
+/// Each configuration with warnings, its name, count and warnings as `detail` says; nothing
+/// when none has any. In the short form a line says how to see everything.
+fn warnings_under_table(rows: &[Row<'_>], detail: WarningDetail) -> String {
+    let warned: Vec<&RunResult> = rows
+        .iter()
+        .filter_map(|row| match row {
+            Row::Done(r) if !r.warnings.is_empty() => Some(*r),
+            _ => None,
+        })
+        .collect();
+    if warned.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut cut = false;
+    for r in warned {
+        let n = r.warnings.len();
+        out.push_str(&format!(
+            "\n! {}: {n} warning{}\n",
+            r.config.name,
+            if n == 1 { "" } else { "s" }
+        ));
+        match detail {
+            WarningDetail::Full => {
+                for w in &r.warnings {
+                    // Later lines of a warning line up under its first.
+                    let text = terminal_safe(w).replace('\n', "\n    ");
+                    out.push_str(&format!("  - {text}\n"));
+                }
+            }
+            WarningDetail::Short => {
+                for w in r.warnings.iter().take(SHORT_MAX) {
+                    let (line, shortened) = first_line(w, SHORT_WIDTH);
+                    cut |= shortened;
+                    out.push_str(&format!("  - {line}\n"));
+                }
+                if n > SHORT_MAX {
+                    cut = true;
+                    out.push_str(&format!("  … and {} more\n", n - SHORT_MAX));
+                }
+            }
+        }
+    }
+    if cut {
+        out.push_str("(shortened: --verbose prints every warning in full; the results' JSON holds them too)\n");
+    }
+    out
+}
+
+/// The first line of `w`, at most `width` characters (an ellipsis replaces the rest), and
+/// whether anything was left out.
+fn first_line(w: &str, width: usize) -> (String, bool) {
+    let safe = terminal_safe(w);
+    let line = safe.lines().next().unwrap_or("");
+    let mut more = line.len() < safe.trim_end().len();
+    let mut out: String = line.chars().take(width).collect();
+    if line.chars().count() > width {
+        out.pop();
+        out.push('…');
+        more = true;
+    } else if more {
+        out.push_str(" …");
+    }
+    (out, more)
+}
+
+/// Warnings quote what servers and captures said (a server notice is the server's own text):
+/// control characters other than line breaks are shown escaped, so none reaches the terminal
+/// as an escape sequence.
+fn terminal_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push('\n'),
+            '\r' => {}
+            c if c.is_control() => out.push_str(&c.escape_default().to_string()),
+            c => out.push(c),
         }
     }
     out
@@ -235,4 +346,31 @@ pub fn render_flows(r: &RunResult) -> String {
         out.push_str(&format!("warning: {w}\n"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_line_is_cut_on_characters_and_says_so() {
+        assert_eq!(first_line("short", 10), ("short".to_string(), false));
+        assert_eq!(first_line("one\ntwo", 10), ("one …".to_string(), true));
+        // Multi-byte characters are cut whole, never mid-character.
+        assert_eq!(first_line("ééééé", 3), ("éé…".to_string(), true));
+        assert_eq!(first_line("", 3), (String::new(), false));
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(terminal_safe("a\u{1b}[2Jb\r\nc"), "a\\u{1b}[2Jb\nc");
+    }
+
+    #[test]
+    fn no_warnings_no_section() {
+        let r = RunResult::default();
+        let t = render(&[Row::Done(&r)], WarningDetail::Short);
+        assert_eq!(t.lines().count(), 2, "{t}");
+        assert!(t.lines().nth(1).unwrap().ends_with(" -"));
+    }
 }

@@ -285,6 +285,24 @@ mod tests {
     }
 
     #[test]
+    fn an_ssh_tunnel_runs_result_carries_sshds_hold() {
+        // The capture of a real remote-viewer run over `ssh -L`, merged as a run merges its own.
+        let pcap = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("recordings/rv-ssh-tunnel-auto_glz/capture.pcapng");
+        let capture = analyze_file(&pcap, AnalyzeOptions::default()).unwrap();
+        let mut r = RunResult::default();
+        r.config.transport = "ssh-tunnel".into();
+        merge(&mut r, capture, SourceStats::default());
+        assert!(
+            r.warnings.iter().any(|w| w.starts_with(
+                "capture: ssh tunnel: sshd held the server's data for a median of 16.2 ms"
+            )),
+            "{:?}",
+            r.warnings
+        );
+    }
+
+    #[test]
     fn a_capture_that_dropped_packets_leaves_the_clients_timeline_in_place() {
         let series = |key: &str, bytes: Vec<u64>| crate::results::Series {
             key: key.into(),
