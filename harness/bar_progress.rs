@@ -48,7 +48,7 @@ impl Progress for BarProgress {
         if self.terminal {
             let _ = self.multi.println(text);
         } else {
-            eprintln!("{text}");
+            spicebench::errln!("{text}");
         }
     }
 

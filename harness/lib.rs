@@ -25,6 +25,7 @@ pub mod bounded_read;
 pub mod capture;
 pub mod check;
 pub mod client;
+pub mod console;
 pub mod export;
 pub mod journal;
 pub mod lab;

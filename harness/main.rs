@@ -162,14 +162,14 @@ fn main() -> ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            spicebench::errln!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
     let code = match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", error_text(&e));
+            spicebench::errln!("error: {}", error_text(&e));
             2
         }
     };
@@ -277,8 +277,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             };
             let report = spicebench::audit::audit(&request).await?;
             match format {
-                Format::Table => print!("{}", spicebench::export::audit::audit_table(&report)),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                Format::Table => {
+                    spicebench::out!("{}", spicebench::export::audit::audit_table(&report))
+                }
+                Format::Json => spicebench::outln!("{}", serde_json::to_string_pretty(&report)?),
             }
             Ok(u8::from(report.has_high()))
         }
@@ -334,7 +336,7 @@ fn record(
     .with_context(|| format!("writing {}", rec.file(METADATA).display()))?;
     let expected = rec.analyze()?;
     rec.write_expected(&expected)?;
-    println!(
+    spicebench::outln!(
         "recorded {} ({} packets, {} connections); spicebench check now covers it",
         rec.dir.display(),
         expected.capture.as_ref().map_or(0, |c| c.packets),
@@ -409,8 +411,8 @@ fn check(
             ));
         }
     }
-    print!("{rows}");
-    println!("check: {} passed, {} failed", all.len() - failed, failed);
+    spicebench::out!("{rows}");
+    spicebench::outln!("check: {} passed, {} failed", all.len() - failed, failed);
     Ok(if failed == 0 { 0 } else { 1 })
 }
 
@@ -469,7 +471,7 @@ fn report(
     let index =
         spicebench::run::report_files::write_report(&out, &runs, &[], title, baseline.as_deref())
             .with_context(|| format!("writing the report in {}", out.display()))?;
-    println!(
+    spicebench::outln!(
         "report: {} ({} configurations)",
         index.display(),
         runs.len()
@@ -513,7 +515,7 @@ fn analyze(
     match out {
         Some(path) => spicebench::results::file::write_bytes_atomic(path, text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?,
-        None => print!("{text}"),
+        None => spicebench::out!("{text}"),
     }
     Ok(0)
 }
@@ -634,7 +636,7 @@ async fn run(
         viewers: viewers.as_deref(),
     });
     if !quiet {
-        eprintln!(
+        spicebench::errln!(
             "spicebench: scenario `{}` from {}: {} configuration(s), results in {}",
             scenario.name,
             path.display(),
@@ -666,8 +668,14 @@ async fn run(
         .await
     };
     print_outcome(&outcome, detail);
+    if spicebench::console::stdout_lost() {
+        spicebench::errln!(
+            "note: standard output was closed, so the table was not shown; it is in {}",
+            out.join("summary.md").display()
+        );
+    }
     if let Some(e) = &outcome.report_error {
-        eprintln!("error: the report was not written: {e}");
+        spicebench::errln!("error: the report was not written: {e}");
     }
     let warned = outcome
         .done
@@ -675,7 +683,7 @@ async fn run(
         .filter(|(_, r, _)| !r.warnings.is_empty())
         .count();
     if strict && warned > 0 {
-        eprintln!(
+        spicebench::errln!(
             "--strict: {warned} configuration(s) carry warnings (see their results' warnings)"
         );
     }
@@ -695,9 +703,9 @@ fn print_outcome(outcome: &MatrixOutcome, detail: WarningDetail) {
         error: e,
     }));
     rows.extend(outcome.not_run.iter().map(|c| Row::NotRun(&c.name)));
-    println!("{}", render(&rows, detail));
+    spicebench::outln!("{}", render(&rows, detail));
     if let Some(signal) = outcome.interrupted {
-        eprintln!(
+        spicebench::errln!(
             "{signal}: {} configuration(s) finished and kept, {} not run",
             outcome.done.len(),
             outcome.not_run.len()

@@ -210,3 +210,64 @@ fn three_runs_started_at_once_all_finish() {
     }
     common::assert_lab_clean(dir.path(), &homes);
 }
+
+/// `spicebench run … 2>&1 | head -2`: once the reader is gone, every write fails. The run
+/// must go on through every configuration and write every result and the report.
+#[test]
+fn a_closed_stdout_and_stderr_do_not_stop_the_run() {
+    let _lock = common::lab_lock();
+    let homes = common::lab_homes();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("two.toml");
+    std::fs::write(
+        &scenario,
+        NEXT_RUN.replace(
+            "compression = [\"off\"]",
+            "compression = [\"off\", \"glz\"]",
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .args(["run", scenario.to_str().unwrap(), "--no-capture", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The readers go away at once, as `head` does after its lines.
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status}");
+    for name in ["off", "glz"] {
+        assert!(out.join(format!("runs/{name}.json")).exists(), "{name}");
+    }
+    assert!(out.join("index.html").exists());
+    assert!(out.join("summary.md").exists());
+    common::assert_lab_clean(dir.path(), &homes);
+}
+
+/// `spicebench analyze … | true`: the table's reader is gone; no panic, exit 0.
+#[test]
+fn analyze_into_a_closed_pipe_does_not_panic() {
+    let capture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let pcap = std::fs::read_dir(&capture)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "pcapng" || e == "pcap"))
+        .expect("a capture in tests/data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .arg("analyze")
+        .arg(&pcap)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+}

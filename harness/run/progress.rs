@@ -62,7 +62,7 @@ pub struct LineProgress {
 impl Progress for LineProgress {
     fn line(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            crate::errln!("{text}");
         }
     }
     fn config_started(&self, _: usize, _: usize, _: &str) {}
