@@ -2,6 +2,9 @@
 
 use serde::{Serialize, Serializer};
 
+/// The fix of checks that only record what is fine.
+pub const NOTHING_TO_DO: &str = "nothing to do";
+
 /// How bad a finding is. Ordered most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,8 +38,10 @@ pub enum Check {
     NoTicket,
     /// A ticket is required.
     TicketRequired,
-    /// The plain (unencrypted) port is open.
+    /// The plain (unencrypted) port is open to other hosts (or may be).
     PlainPort,
+    /// The plain port is open, but only on loopback.
+    PlainPortLoopback,
     /// The server offers SASL.
     SaslOffered,
     /// The TLS certificate is its own issuer.
@@ -82,6 +87,7 @@ impl Check {
             Self::NoTicket => "no-ticket",
             Self::TicketRequired => "ticket-required",
             Self::PlainPort => "plain-port",
+            Self::PlainPortLoopback => "plain-port-loopback",
             Self::SaslOffered => "sasl-offered",
             Self::TlsSelfSigned => "tls-self-signed",
             Self::TlsExpired => "tls-expired",
@@ -106,7 +112,11 @@ impl Check {
     /// What part of the setup it is about.
     pub fn area(self) -> &'static str {
         match self {
-            Self::NoTicket | Self::TicketRequired | Self::PlainPort | Self::SaslOffered => "spice",
+            Self::NoTicket
+            | Self::TicketRequired
+            | Self::PlainPort
+            | Self::PlainPortLoopback
+            | Self::SaslOffered => "spice",
             Self::TlsSelfSigned
             | Self::TlsExpired
             | Self::TlsNotYetValid
@@ -133,6 +143,7 @@ impl Check {
             Self::NoTicket => "the SPICE port accepts a link without a ticket: anyone who reaches it controls the console",
             Self::TicketRequired => "the SPICE port requires a ticket",
             Self::PlainPort => "a plain SPICE port is open: screen, keystrokes and the RSA-wrapped ticket cross the network unencrypted",
+            Self::PlainPortLoopback => "a plain SPICE port is open on loopback only: other hosts cannot reach it, so nothing crosses the network unencrypted",
             Self::SaslOffered => "the server offers SASL authentication",
             Self::TlsSelfSigned => "the TLS certificate is self-signed: a viewer cannot tell it from an impostor's",
             Self::TlsExpired => "the TLS certificate has expired",
@@ -158,8 +169,11 @@ impl Check {
     pub fn fix(self) -> &'static str {
         match self {
             Self::NoTicket => "set a password (QEMU -spice password-secret=, libvirt passwd=, Xspice XSPICE_PASSWORD), or listen on 127.0.0.1 and reach it through an SSH tunnel",
-            Self::TicketRequired | Self::TlsOk => "nothing to do",
+            Self::TicketRequired | Self::TlsOk => NOTHING_TO_DO,
             Self::PlainPort => "serve TLS only (QEMU -spice tls-port= without port=, libvirt defaultMode='secure'), or listen on 127.0.0.1 and reach it through an SSH tunnel",
+            // The port is already where the plain-port fix would put it; what is left is how
+            // viewers elsewhere reach it.
+            Self::PlainPortLoopback => "viewers on other hosts reach it through an SSH tunnel, which encrypts it: ssh -N -L PORT:127.0.0.1:PORT user@this-host, then connect to spice://127.0.0.1:PORT on their side",
             Self::SaslOffered => "nothing to do if SASL is configured on purpose; otherwise disable it (QEMU -spice sasl=off)",
             Self::TlsSelfSigned => "issue the certificate from a CA the viewers trust, and give viewers that CA (remote-viewer --spice-ca-file)",
             Self::TlsExpired | Self::TlsNotYetValid => "issue a new certificate with a valid period",
