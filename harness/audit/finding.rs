@@ -74,6 +74,9 @@ pub enum Check {
     SshTunnelDevice,
     /// The domain's SPICE listens beyond loopback.
     LibvirtListensBeyondLoopback,
+    /// The domain's SPICE listens where the XML does not say (a libvirt network's address,
+    /// or a listen type spicebench does not know).
+    LibvirtListenUnverified,
     /// The domain's SPICE has no password.
     LibvirtNoPassword,
     /// The domain lets channels be plain.
@@ -104,6 +107,7 @@ impl Check {
             Self::SshAgentForwarding => "ssh-agent-forwarding",
             Self::SshTunnelDevice => "ssh-tunnel-device",
             Self::LibvirtListensBeyondLoopback => "libvirt-listens-beyond-loopback",
+            Self::LibvirtListenUnverified => "libvirt-listen-unverified",
             Self::LibvirtNoPassword => "libvirt-no-password",
             Self::LibvirtInsecureChannels => "libvirt-insecure-channels",
         }
@@ -132,6 +136,7 @@ impl Check {
             | Self::SshAgentForwarding
             | Self::SshTunnelDevice => "sshd",
             Self::LibvirtListensBeyondLoopback
+            | Self::LibvirtListenUnverified
             | Self::LibvirtNoPassword
             | Self::LibvirtInsecureChannels => "libvirt",
         }
@@ -160,6 +165,7 @@ impl Check {
             Self::SshAgentForwarding => "sshd forwards the user's SSH agent",
             Self::SshTunnelDevice => "sshd allows tun/tap tunnel devices",
             Self::LibvirtListensBeyondLoopback => "the domain's SPICE listens on an address other hosts can reach",
+            Self::LibvirtListenUnverified => "the domain's SPICE listens on an address the domain XML does not give, so it is not known to be loopback only",
             Self::LibvirtNoPassword => "the domain's SPICE has no password",
             Self::LibvirtInsecureChannels => "the domain lets SPICE channels run unencrypted",
         }
@@ -188,6 +194,7 @@ impl Check {
             Self::SshAgentForwarding => "set AllowAgentForwarding no",
             Self::SshTunnelDevice => "set PermitTunnel no",
             Self::LibvirtListensBeyondLoopback => "set <graphics type='spice' listen='127.0.0.1'> and reach it through an SSH tunnel",
+            Self::LibvirtListenUnverified => "listen on loopback or a Unix socket instead (<listen type='address' address='127.0.0.1'/> or <listen type='socket'/>) and reach it through an SSH tunnel; or check which address the network gives and firewall the port",
             Self::LibvirtNoPassword => "set <graphics type='spice' passwd='...'> (or a password secret)",
             Self::LibvirtInsecureChannels => "set <graphics type='spice' defaultMode='secure'> with a tlsPort",
         }
