@@ -591,6 +591,9 @@ async fn run(
     {
         anyhow::bail!("--viewers: {}", why.message());
     }
+    // Before anything is created or started: a lab that cannot start should not leave an
+    // output tree or a lab folder behind.
+    spicebench::run::preflight::check(&scenario.target, &access, options.capture)?;
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     check_writable(&out)?;
     // Before the first configuration: a signal from now on stops the sweep cleanly.
