@@ -152,6 +152,8 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    // The lab runs `spicebench probe` from this program, whatever its file is called.
+    spicebench::lab::probe::mark_cli();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
