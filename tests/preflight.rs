@@ -142,7 +142,7 @@ fn an_external_target_with_capture_needs_only_the_capture_capabilities() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("needs CAP_NET_RAW+CAP_NET_ADMIN or root"),
+        stderr.contains("needs root or CAP_NET_RAW+CAP_NET_ADMIN"),
         "{stderr}"
     );
     assert!(

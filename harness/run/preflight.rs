@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use crate::capture::error::ExePath;
 use crate::scenario::{Access, SshServer, Target, ViewerKind};
 
 /// A part of a run that needs more than an ordinary account.
@@ -43,7 +44,7 @@ impl fmt::Display for Need {
                 "the ssh transports start spicebench's own sshd, which logs in as \
                  spicebench-viewer"
             }
-            Self::Capture => "the live capture (libpcap) needs CAP_NET_RAW+CAP_NET_ADMIN or root",
+            Self::Capture => "the live capture (libpcap) needs root or CAP_NET_RAW+CAP_NET_ADMIN",
         })
     }
 }
@@ -100,9 +101,11 @@ pub enum PreflightError {
     },
     /// Only the capture lacks its capabilities.
     #[error(
-        "{}: run as root, or grant them with `setcap cap_net_raw,cap_net_admin+ep \
-         $(command -v spicebench)`, or measure without wire numbers: --no-capture",
-        Need::Capture
+        "{}: run as root, or `setcap cap_net_raw,cap_net_admin+ep {}`, or analyse an existing \
+         capture file (spicebench analyze), or measure without wire numbers: spicebench run \
+         --no-capture",
+        Need::Capture,
+        ExePath
     )]
     Capture,
 }
