@@ -1,6 +1,7 @@
 //! The `spicebench` command line.
 
 mod bar_progress;
+mod output_mode;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,11 +41,8 @@ enum Command {
         /// Viewers instead of the scenario's `[access]`, e.g. "spicebench,remote-viewer".
         #[arg(long)]
         viewers: Option<String>,
-        /// File mode of everything written (results, captures, events, logs, reports);
-        /// folders get the matching search bits. The default keeps a run private to its user,
-        /// since captures and events hold the whole desktop session.
-        #[arg(long, default_value = "0600", value_parser = parse_output_mode)]
-        output_mode: u32,
+        #[command(flatten)]
+        output: output_mode::OutputMode,
         /// Print only the final table (no progress bars or lines), e.g. for CI.
         #[arg(long, short)]
         quiet: bool,
@@ -74,6 +72,8 @@ enum Command {
         /// Report title.
         #[arg(long, default_value = "spicebench report")]
         title: String,
+        #[command(flatten)]
+        output: output_mode::OutputMode,
     },
     /// Promote a run's capture into the recordings library, with its expected analysis.
     Record {
@@ -142,6 +142,8 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        output: output_mode::OutputMode,
     },
 }
 
@@ -154,6 +156,8 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    // The lab runs `spicebench probe` from this program, whatever its file is called.
+    spicebench::lab::probe::mark_cli();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -204,13 +208,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             compression,
             transports,
             viewers,
-            output_mode,
+            output,
             quiet,
             no_capture,
             strict,
             verbose,
         } => {
-            set_output_mode(output_mode);
+            let output_mode = output.apply();
             let options = spicebench::run::RunOptions {
                 capture: !no_capture,
                 output_mode,
@@ -232,7 +236,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             out,
             baseline,
             title,
-        } => report(&results, out, baseline, &title),
+            output,
+        } => {
+            output.apply();
+            report(&results, out, baseline, &title)
+        }
         Command::Record {
             run_config,
             name,
@@ -249,7 +257,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             to,
             format,
             out,
-        } => analyze(&capture, from, to, format, out.as_deref()),
+            output,
+        } => {
+            output.apply();
+            analyze(&capture, from, to, format, out.as_deref())
+        }
         Command::Probe => {
             spicebench::xclient::probe::run(&mut std::io::stdout().lock())?;
             Ok(0)
@@ -527,37 +539,6 @@ struct Axes {
     viewers: Option<String>,
 }
 
-/// `--output-mode`: an octal file mode such as 0600 or 0640, nothing beyond rw for anyone.
-fn parse_output_mode(s: &str) -> Result<u32, String> {
-    let mode = u32::from_str_radix(s.trim_start_matches("0o"), 8)
-        .map_err(|_| format!("`{s}` is not an octal file mode; use e.g. 0600 or 0640"))?;
-    if mode & !0o666 != 0 {
-        return Err(format!(
-            "`{s}`: give read/write bits only (e.g. 0600, 0640, 0644); folders get the \
-             matching search bits"
-        ));
-    }
-    // Root later reads what it wrote there (the lab's configs, logs it appends to): a folder
-    // others may write to would let them hand root a config or a symlink.
-    if mode & 0o022 != 0 {
-        return Err(format!(
-            "`{s}`: outputs must not be writable by group or others (root reads them back); \
-             use e.g. 0600, 0640 or 0644"
-        ));
-    }
-    Ok(mode)
-}
-
-/// Sets the umask so files are created with `mode` and folders with `mode` plus a search bit
-/// wherever it has a read bit.
-fn set_output_mode(mode: u32) {
-    let dirs = mode | ((mode & 0o444) >> 2);
-    // SAFETY: umask only changes this process's file creation mask.
-    unsafe {
-        libc::umask((0o777 & !dirs) as libc::mode_t);
-    }
-}
-
 /// Fails unless `out` can hold a run's files: created if needed, and a file can be written
 /// in it (checked once, before anything starts, rather than per configuration).
 fn check_writable(out: &std::path::Path) -> anyhow::Result<()> {
@@ -625,6 +606,9 @@ async fn run(
     {
         anyhow::bail!("--viewers: {}", why.message());
     }
+    // Before anything is created or started: a lab that cannot start should not leave an
+    // output tree or a lab folder behind.
+    spicebench::run::preflight::check(&scenario.target, &access, options.capture)?;
     let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     check_writable(&out)?;
     // Before the first configuration: a signal from now on stops the sweep cleanly.

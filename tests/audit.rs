@@ -1,6 +1,7 @@
 //! `spicebench audit` against real servers: an insecure lab Xspice (no ticket, 0.0.0.0 inside
 //! a network namespace this test creates, no TLS) has high findings; a ticketed TLS one
-//! passes; an sshd config without PermitOpen is flagged, the managed sshd's own is not.
+//! passes; a ticketed plain one on 127.0.0.1 only is info, with the SSH-tunnel advice; an sshd
+//! config without PermitOpen is flagged, the managed sshd's own is not.
 
 mod common;
 
@@ -142,6 +143,60 @@ fn an_open_xspice_is_high_and_a_ticketed_tls_one_passes() {
         );
         assert_eq!(out.status.code(), Some(1));
         assert!(findings(&report).contains(&("tls-untrusted".into(), "high".into())));
+    }
+    common::assert_nothing_left(dir.path());
+}
+
+#[test]
+fn a_plain_port_on_loopback_only_is_info_with_the_tunnel_advice() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // Ticketed, plain, 127.0.0.1 only: what the lab itself serves.
+        let server = Xspice::start(&XspiceConfig::default(), &dir.path().join("lo")).unwrap();
+        let target = format!("spice://127.0.0.1:{}", server.port());
+        let (out, report) = audit(&[&target], None);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let f = findings(&report);
+        assert!(
+            f.contains(&("plain-port-loopback".into(), "info".into())),
+            "{f:?}"
+        );
+        assert!(f.iter().all(|(id, _)| id != "plain-port"), "{f:?}");
+        assert!(
+            f.iter().all(|(id, _)| id != "listens-beyond-loopback"),
+            "{f:?}"
+        );
+        let port = server.port();
+        let plain = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == "plain-port-loopback")
+            .unwrap();
+        assert_eq!(
+            plain["detail"],
+            format!(
+                "port {port} speaks SPICE without TLS and listens only on 127.0.0.1; from \
+                 another host: ssh -N -L {port}:127.0.0.1:{port} user@this-host"
+            )
+        );
+        // The table shows the advice although the finding is info.
+        let table = Command::new(env!("CARGO_BIN_EXE_spicebench"))
+            .args(["audit", &target])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&table.stdout);
+        assert!(
+            text.contains("tip:  viewers on other hosts reach it through an SSH tunnel"),
+            "{text}"
+        );
+        assert!(!text.contains("cross the network"), "{text}");
     }
     common::assert_nothing_left(dir.path());
 }

@@ -526,7 +526,7 @@ fn ctrl_c_stops_everything_and_keeps_finished_results() {
 #[test]
 fn capture_without_privilege_says_what_to_do() {
     // An unprivileged user (nobody, all capabilities dropped) runs an external-target scenario:
-    // the live capture is the first thing that needs privilege.
+    // the live capture is the only thing that needs privilege, refused before the run starts.
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(
         dir.path(),
@@ -567,7 +567,8 @@ fn capture_without_privilege_says_what_to_do() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(!dir.path().join("o").exists(), "{stderr}");
     assert!(
         stderr.contains("needs root or CAP_NET_RAW+CAP_NET_ADMIN"),
         "{stderr}"

@@ -2,6 +2,9 @@
 
 use serde::{Serialize, Serializer};
 
+/// The fix of checks that only record what is fine.
+pub const NOTHING_TO_DO: &str = "nothing to do";
+
 /// How bad a finding is. Ordered most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,8 +38,10 @@ pub enum Check {
     NoTicket,
     /// A ticket is required.
     TicketRequired,
-    /// The plain (unencrypted) port is open.
+    /// The plain (unencrypted) port is open to other hosts (or may be).
     PlainPort,
+    /// The plain port is open, but only on loopback.
+    PlainPortLoopback,
     /// The server offers SASL.
     SaslOffered,
     /// The TLS certificate is its own issuer.
@@ -69,6 +74,9 @@ pub enum Check {
     SshTunnelDevice,
     /// The domain's SPICE listens beyond loopback.
     LibvirtListensBeyondLoopback,
+    /// The domain's SPICE listens where the XML does not say (a libvirt network's address,
+    /// or a listen type spicebench does not know).
+    LibvirtListenUnverified,
     /// The domain's SPICE has no password.
     LibvirtNoPassword,
     /// The domain lets channels be plain.
@@ -82,6 +90,7 @@ impl Check {
             Self::NoTicket => "no-ticket",
             Self::TicketRequired => "ticket-required",
             Self::PlainPort => "plain-port",
+            Self::PlainPortLoopback => "plain-port-loopback",
             Self::SaslOffered => "sasl-offered",
             Self::TlsSelfSigned => "tls-self-signed",
             Self::TlsExpired => "tls-expired",
@@ -98,6 +107,7 @@ impl Check {
             Self::SshAgentForwarding => "ssh-agent-forwarding",
             Self::SshTunnelDevice => "ssh-tunnel-device",
             Self::LibvirtListensBeyondLoopback => "libvirt-listens-beyond-loopback",
+            Self::LibvirtListenUnverified => "libvirt-listen-unverified",
             Self::LibvirtNoPassword => "libvirt-no-password",
             Self::LibvirtInsecureChannels => "libvirt-insecure-channels",
         }
@@ -106,7 +116,11 @@ impl Check {
     /// What part of the setup it is about.
     pub fn area(self) -> &'static str {
         match self {
-            Self::NoTicket | Self::TicketRequired | Self::PlainPort | Self::SaslOffered => "spice",
+            Self::NoTicket
+            | Self::TicketRequired
+            | Self::PlainPort
+            | Self::PlainPortLoopback
+            | Self::SaslOffered => "spice",
             Self::TlsSelfSigned
             | Self::TlsExpired
             | Self::TlsNotYetValid
@@ -122,6 +136,7 @@ impl Check {
             | Self::SshAgentForwarding
             | Self::SshTunnelDevice => "sshd",
             Self::LibvirtListensBeyondLoopback
+            | Self::LibvirtListenUnverified
             | Self::LibvirtNoPassword
             | Self::LibvirtInsecureChannels => "libvirt",
         }
@@ -133,6 +148,7 @@ impl Check {
             Self::NoTicket => "the SPICE port accepts a link without a ticket: anyone who reaches it controls the console",
             Self::TicketRequired => "the SPICE port requires a ticket",
             Self::PlainPort => "a plain SPICE port is open: screen, keystrokes and the RSA-wrapped ticket cross the network unencrypted",
+            Self::PlainPortLoopback => "a plain SPICE port is open on loopback only: other hosts cannot reach it, so nothing crosses the network unencrypted",
             Self::SaslOffered => "the server offers SASL authentication",
             Self::TlsSelfSigned => "the TLS certificate is self-signed: a viewer cannot tell it from an impostor's",
             Self::TlsExpired => "the TLS certificate has expired",
@@ -149,6 +165,7 @@ impl Check {
             Self::SshAgentForwarding => "sshd forwards the user's SSH agent",
             Self::SshTunnelDevice => "sshd allows tun/tap tunnel devices",
             Self::LibvirtListensBeyondLoopback => "the domain's SPICE listens on an address other hosts can reach",
+            Self::LibvirtListenUnverified => "the domain's SPICE listens on an address the domain XML does not give, so it is not known to be loopback only",
             Self::LibvirtNoPassword => "the domain's SPICE has no password",
             Self::LibvirtInsecureChannels => "the domain lets SPICE channels run unencrypted",
         }
@@ -158,8 +175,11 @@ impl Check {
     pub fn fix(self) -> &'static str {
         match self {
             Self::NoTicket => "set a password (QEMU -spice password-secret=, libvirt passwd=, Xspice XSPICE_PASSWORD), or listen on 127.0.0.1 and reach it through an SSH tunnel",
-            Self::TicketRequired | Self::TlsOk => "nothing to do",
+            Self::TicketRequired | Self::TlsOk => NOTHING_TO_DO,
             Self::PlainPort => "serve TLS only (QEMU -spice tls-port= without port=, libvirt defaultMode='secure'), or listen on 127.0.0.1 and reach it through an SSH tunnel",
+            // The port is already where the plain-port fix would put it; what is left is how
+            // viewers elsewhere reach it.
+            Self::PlainPortLoopback => "viewers on other hosts reach it through an SSH tunnel, which encrypts it: ssh -N -L PORT:127.0.0.1:PORT user@this-host, then connect to spice://127.0.0.1:PORT on their side",
             Self::SaslOffered => "nothing to do if SASL is configured on purpose; otherwise disable it (QEMU -spice sasl=off)",
             Self::TlsSelfSigned => "issue the certificate from a CA the viewers trust, and give viewers that CA (remote-viewer --spice-ca-file)",
             Self::TlsExpired | Self::TlsNotYetValid => "issue a new certificate with a valid period",
@@ -174,6 +194,7 @@ impl Check {
             Self::SshAgentForwarding => "set AllowAgentForwarding no",
             Self::SshTunnelDevice => "set PermitTunnel no",
             Self::LibvirtListensBeyondLoopback => "set <graphics type='spice' listen='127.0.0.1'> and reach it through an SSH tunnel",
+            Self::LibvirtListenUnverified => "listen on loopback or a Unix socket instead (<listen type='address' address='127.0.0.1'/> or <listen type='socket'/>) and reach it through an SSH tunnel; or check which address the network gives and firewall the port",
             Self::LibvirtNoPassword => "set <graphics type='spice' passwd='...'> (or a password secret)",
             Self::LibvirtInsecureChannels => "set <graphics type='spice' defaultMode='secure'> with a tlsPort",
         }

@@ -13,6 +13,16 @@ pub fn is_local(host: &str) -> bool {
     }
 }
 
+/// Whether `ip` is a loopback address, an IPv4-mapped IPv6 one (`::ffff:127.0.0.1`) included.
+pub fn is_loopback(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+        IpAddr::V4(v4) => v4.is_loopback(),
+    }
+}
+
 /// The local addresses listening on `port`.
 pub fn listeners(port: u16) -> Vec<IpAddr> {
     let mut out = Vec::new();

@@ -5,7 +5,7 @@
 //! The probe makes at most two connections (one more for a CA check) and closes them; it
 //! never sends input.
 
-use std::net::ToSocketAddrs;
+use std::net::{IpAddr, ToSocketAddrs};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,6 +31,8 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn probe(target: &SpiceUri, ca_file: Option<&Path>) -> Result<Vec<Finding>, AuditError> {
     let addr = format!("{}:{}", target.host, target.port);
     let mut findings = Vec::new();
+    // Read before probing: where the port listens decides how much a plain port matters.
+    let listeners = listen::is_local(&target.host).then(|| listen::listeners(target.port));
     let tcp = connect(&addr).await?;
     let no_ticket = if target.tls {
         let (tls, leaf) = handshake(tcp, &target.host, &addr).await?;
@@ -63,21 +65,13 @@ pub async fn probe(target: &SpiceUri, ca_file: Option<&Path>) -> Result<Vec<Find
     } else {
         let mut tcp = tcp;
         let no_ticket = link_check(&mut tcp, &mut findings).await?;
-        findings.push(Finding::new(
-            Check::PlainPort,
-            if no_ticket {
-                Severity::High
-            } else {
-                Severity::Medium
-            },
-            format!("port {} speaks SPICE without TLS", target.port),
-        ));
+        findings.push(plain_port(target.port, no_ticket, listeners.as_deref()));
         no_ticket
     };
-    if listen::is_local(&target.host) {
-        let beyond: Vec<String> = listen::listeners(target.port)
-            .into_iter()
-            .filter(|a| !a.is_loopback())
+    if let Some(listeners) = &listeners {
+        let beyond: Vec<String> = listeners
+            .iter()
+            .filter(|a| !listen::is_loopback(a))
             .map(|a| a.to_string())
             .collect();
         if !beyond.is_empty() {
@@ -93,6 +87,43 @@ pub async fn probe(target: &SpiceUri, ca_file: Option<&Path>) -> Result<Vec<Find
         }
     }
     Ok(findings)
+}
+
+/// The plain-port finding for `port`, given where it listens when that could be read here
+/// (`None`: a remote host, whose listeners cannot be seen).
+///
+/// Only a port whose every listener is a loopback address is out of other hosts' reach; an
+/// unknown or empty list (e.g. the server runs in another network namespace) keeps the
+/// network rating, since the safe reading of "not seen" is "may be reachable".
+pub fn plain_port(port: u16, no_ticket: bool, listeners: Option<&[IpAddr]>) -> Finding {
+    let loopback = listeners
+        .filter(|l| !l.is_empty() && l.iter().all(listen::is_loopback))
+        .and_then(|l| l.first());
+    match loopback {
+        Some(ip) => {
+            let host = match ip {
+                IpAddr::V4(v4) => v4.to_string(),
+                IpAddr::V6(v6) => format!("[{v6}]"),
+            };
+            Finding::new(
+                Check::PlainPortLoopback,
+                Severity::Info,
+                format!(
+                    "port {port} speaks SPICE without TLS and listens only on {ip}; from \
+                     another host: ssh -N -L {port}:{host}:{port} user@this-host"
+                ),
+            )
+        }
+        None => Finding::new(
+            Check::PlainPort,
+            if no_ticket {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            format!("port {port} speaks SPICE without TLS"),
+        ),
+    }
 }
 
 async fn connect(addr: &str) -> Result<TcpStream, AuditError> {
@@ -261,5 +292,66 @@ impl ServerCertVerifier for Recorder {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ips(list: &[&str]) -> Vec<IpAddr> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn a_plain_port_on_loopback_only_is_info_with_the_tunnel_command() {
+        for (listeners, host) in [
+            (ips(&["127.0.0.1"]), "127.0.0.1"),
+            (ips(&["127.0.0.2", "::1"]), "127.0.0.2"),
+            (ips(&["::1"]), "[::1]"),
+            (ips(&["::ffff:127.0.0.1"]), "[::ffff:127.0.0.1]"),
+        ] {
+            for no_ticket in [true, false] {
+                let f = plain_port(5930, no_ticket, Some(&listeners));
+                assert_eq!(
+                    (f.check, f.severity),
+                    (Check::PlainPortLoopback, Severity::Info),
+                    "{listeners:?}"
+                );
+                assert!(
+                    f.detail
+                        .contains(&format!("ssh -N -L 5930:{host}:5930 user@this-host")),
+                    "{}",
+                    f.detail
+                );
+                // Not the network finding's words: nothing crosses the network, and it
+                // already listens where that fix would put it.
+                assert!(!f.title.contains("cross the network"), "{}", f.title);
+                assert!(!f.fix.contains("listen on 127.0.0.1"), "{}", f.fix);
+                assert!(f.fix.contains("ssh -N -L"), "{}", f.fix);
+            }
+        }
+    }
+
+    #[test]
+    fn a_plain_port_others_can_or_may_reach_keeps_its_rating() {
+        for listeners in [
+            Some(ips(&["0.0.0.0"])),
+            Some(ips(&["::"])),
+            Some(ips(&["127.0.0.1", "192.0.2.7"])),
+            Some(ips(&["192.0.2.7"])),
+            // Nothing seen here (another network namespace) or a remote host: unknown.
+            Some(Vec::new()),
+            None,
+        ] {
+            let high = plain_port(5930, true, listeners.as_deref());
+            assert_eq!(
+                (high.check, high.severity),
+                (Check::PlainPort, Severity::High),
+                "{listeners:?}"
+            );
+            let medium = plain_port(5930, false, listeners.as_deref());
+            assert_eq!(medium.severity, Severity::Medium, "{listeners:?}");
+        }
     }
 }

@@ -116,7 +116,7 @@ impl fmt::Display for MagicHint {
 }
 
 /// The running binary, for the `setcap` advice; a placeholder when it cannot be found.
-struct ExePath;
+pub(crate) struct ExePath;
 
 impl fmt::Display for ExePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

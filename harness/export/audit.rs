@@ -1,5 +1,6 @@
 //! `spicebench audit`'s table: one block per finding, most severe first. Pure.
 
+use crate::audit::finding::NOTHING_TO_DO;
 use crate::audit::{AuditReport, Severity};
 
 /// The report as text for a terminal.
@@ -17,8 +18,12 @@ pub fn audit_table(report: &AuditReport) -> String {
             f.title,
             f.detail
         ));
+        // An info finding has nothing to fix, but some carry advice worth reading (how to
+        // reach a loopback-only port from elsewhere).
         if f.severity != Severity::Info {
             out.push_str(&format!("       fix:  {}\n", f.fix));
+        } else if f.fix != NOTHING_TO_DO {
+            out.push_str(&format!("       tip:  {}\n", f.fix));
         }
     }
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
@@ -57,5 +62,29 @@ mod tests {
         assert!(t.contains("fix:  set a password"), "{t}");
         assert_eq!(t.matches("fix:").count(), 1, "{t}");
         assert!(t.ends_with("1 high, 0 medium, 0 low, 1 info\n"), "{t}");
+    }
+
+    #[test]
+    fn an_info_finding_with_advice_shows_it_as_a_tip() {
+        let report = AuditReport {
+            schema: SCHEMA.into(),
+            audited: vec!["spice://127.0.0.1:5930".into()],
+            findings: vec![
+                Finding::new(Check::PlainPortLoopback, Severity::Info, "on 127.0.0.1"),
+                Finding::new(Check::TicketRequired, Severity::Info, "refused"),
+            ],
+        };
+        let t = audit_table(&report);
+        assert!(
+            t.contains("INFO   spice    a plain SPICE port is open on loopback only"),
+            "{t}"
+        );
+        assert!(
+            t.contains("tip:  viewers on other hosts reach it through an SSH tunnel"),
+            "{t}"
+        );
+        // "nothing to do" is no tip.
+        assert_eq!(t.matches("tip:").count(), 1, "{t}");
+        assert!(!t.contains("fix:"), "{t}");
     }
 }

@@ -1,13 +1,14 @@
 //! Starts `spicebench probe` (the on-screen input stamp, [`crate::probe`]) on a lab display as
 //! the desktop's unprivileged user, and waits until its square is on screen.
 //!
-//! The probe is this same binary. The lab user runs it where it is when every folder on the
-//! way is open to others; otherwise (a binary under a private home) a copy goes into the lab
-//! user's folder.
+//! The probe is this same binary (`/proc/self/exe` when this is the CLI, whatever its name).
+//! The lab user runs it where it is when every folder on the way is open to others; otherwise
+//! (a binary under a private home) a copy goes into the lab user's folder.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::lab_user::LabHome;
@@ -58,18 +59,38 @@ impl Probe {
     }
 }
 
-/// The spicebench binary: `SPICEBENCH_BIN`, else this program when it is spicebench, else the
-/// `spicebench` next to it or one folder up (a test harness in `target/debug/deps` finds the
-/// binary cargo built in `target/debug`).
+/// Whether this process is the spicebench command line, set by its `main` at start-up.
+///
+/// A flag rather than the file name: a copy called `sb` (or a packaged `spicebench-0.1`) is
+/// still the CLI, while a test harness in `target/debug/deps` is not, whatever its name.
+static IS_CLI: AtomicBool = AtomicBool::new(false);
+
+/// Marks this process as the spicebench command line: the lab then runs the probe from this
+/// very program (`/proc/self/exe`), whatever its file is called. The binary's `main` calls
+/// it first.
+pub fn mark_cli() {
+    IS_CLI.store(true, Ordering::Relaxed);
+}
+
+/// The spicebench binary: `SPICEBENCH_BIN`, else this program when it is the spicebench CLI
+/// (see [`mark_cli`]), else the `spicebench` next to it or one folder up (a test harness in
+/// `target/debug/deps` finds the binary cargo built in `target/debug`).
 pub fn spicebench_binary() -> Result<PathBuf, LabError> {
     if let Some(path) = std::env::var_os(BIN_ENV) {
         return Ok(PathBuf::from(path));
     }
+    // The path behind /proc/self/exe: that link itself would name the probe's own process
+    // once handed to it.
     let exe = std::env::current_exe().map_err(|source| LabError::Io {
         context: "finding the running program".into(),
         source,
     })?;
-    if exe.file_name().is_some_and(|n| n == "spicebench") {
+    locate(IS_CLI.load(Ordering::Relaxed), exe)
+}
+
+/// The binary for a process running `exe`, `is_cli` when it is the spicebench CLI.
+fn locate(is_cli: bool, exe: PathBuf) -> Result<PathBuf, LabError> {
+    if is_cli {
         return Ok(exe);
     }
     let candidates: Vec<PathBuf> = exe
@@ -128,6 +149,33 @@ fn open_to_others(program: &Path) -> bool {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn the_cli_is_its_own_binary_whatever_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let sb = dir.path().join("sb");
+        std::fs::write(&sb, b"").unwrap();
+        // No `spicebench` anywhere near: only the flag makes `sb` the binary.
+        assert_eq!(locate(true, sb.clone()).unwrap(), sb);
+        let e = locate(false, sb).unwrap_err().to_string();
+        assert!(e.contains("SPICEBENCH_BIN"), "{e}");
+    }
+
+    #[test]
+    fn a_test_harness_finds_the_binary_next_to_it_or_one_folder_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let deps = dir.path().join("deps");
+        std::fs::create_dir(&deps).unwrap();
+        let harness = deps.join("spicebench-0123abcd");
+        let built = dir.path().join("spicebench");
+        std::fs::write(&built, b"").unwrap();
+        assert_eq!(locate(false, harness.clone()).unwrap(), built);
+        let beside = deps.join("spicebench");
+        std::fs::write(&beside, b"").unwrap();
+        assert_eq!(locate(false, harness).unwrap(), beside);
+        // This very test process is a harness, not the CLI: it is not marked.
+        assert!(!IS_CLI.load(Ordering::Relaxed));
+    }
 
     #[test]
     fn only_a_path_open_all_the_way_is_open_to_others() {

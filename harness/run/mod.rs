@@ -8,6 +8,7 @@
 //! - [`events_file`]: the events log, written while the run goes.
 //! - [`matrix`]: every configuration in turn, with progress and signal handling.
 //! - [`interrupt`]: SIGINT, SIGTERM and SIGHUP, handled alike.
+//! - [`preflight`]: refusing at once a run this process lacks the privileges for.
 //! - [`progress`]: progress reporting (bars on a terminal, lines in logs, quiet).
 //! - [`summarize`]: what a viewer recorded → results model.
 //! - [`report_files`]: writing a report directory (HTML, Markdown, CSV).
@@ -18,6 +19,7 @@ pub mod configuration;
 pub mod events_file;
 pub mod interrupt;
 pub mod matrix;
+pub mod preflight;
 pub mod progress;
 pub mod report_files;
 pub mod summarize;
