@@ -271,3 +271,94 @@ fn analyze_into_a_closed_pipe_does_not_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(o.status.code(), Some(0), "{stderr}");
 }
+
+/// A run killed outright (SIGKILL: no cleanup runs) leaves its lab homes and desktop
+/// processes; the next run removes them, proven abandoned by the dead owner in their names.
+#[test]
+fn what_a_killed_run_left_is_cleaned_by_the_next() {
+    let _lock = common::lab_lock();
+    let homes = common::lab_homes();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("long.toml");
+    std::fs::write(
+        &scenario,
+        r#"name = "long"
+idle_before_s = 0.2
+
+[target]
+kind = "xspice"
+compression = ["off"]
+
+[[steps]]
+kind = "click"
+at = [300, 200]
+
+[[steps]]
+kind = "pause"
+duration_s = 60
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out1");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--no-capture",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    common::wait_for_event(&out.join("events"), "input");
+    let pid = child.id();
+    let prefix = format!("spicebench-lab-p{pid}s");
+    let left = || -> Vec<PathBuf> {
+        std::fs::read_dir("/tmp")
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix))
+            })
+            .collect()
+    };
+    // SAFETY: SIGKILL to the spicebench process this test started.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGKILL);
+    }
+    child.wait().unwrap();
+    assert!(
+        !left().is_empty(),
+        "the killed run left no lab home to clean"
+    );
+
+    let next = dir.path().join("next.toml");
+    std::fs::write(&next, NEXT_RUN).unwrap();
+    run(&next, &dir.path().join("out2"));
+    assert_eq!(
+        left(),
+        Vec::<PathBuf>::new(),
+        "the killed run's homes stayed"
+    );
+    if let Some(root) = spicebench::lab::containment::cgroup2_root() {
+        let cgroup_prefix = format!("p{}s", pid);
+        let groups: Vec<_> = std::fs::read_dir(root.join("spicebench"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&cgroup_prefix))
+            .map(|e| e.path())
+            .collect();
+        assert!(
+            groups.is_empty(),
+            "the killed run's cgroups stayed: {groups:?}"
+        );
+    }
+    common::assert_lab_clean(dir.path(), &homes);
+}

@@ -32,6 +32,9 @@ const PARENT: &str = "spicebench";
 
 /// How long a killed cgroup may take to empty before spicebench gives up removing it.
 const EMPTY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the members of a cgroup get after SIGTERM to end by themselves (an X server
+/// removes its lock file and socket then) before `cgroup.kill`.
+const GRACE: Duration = Duration::from_secs(2);
 
 /// Numbers the cgroups one process creates.
 static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -131,9 +134,10 @@ impl LabCgroup {
         }
     }
 
-    /// Kills every process in the cgroup and waits (a bounded time) until it is empty.
-    /// Idempotent.
+    /// Stops every process in the cgroup: SIGTERM, a grace period to end by themselves,
+    /// then `cgroup.kill`; waits (a bounded time) until it is empty. Idempotent.
     pub fn kill(&self) {
+        terminate(&self.dir, GRACE);
         kill_and_wait(&self.dir);
     }
 
@@ -145,8 +149,28 @@ impl LabCgroup {
 
 impl Drop for LabCgroup {
     fn drop(&mut self) {
-        kill_and_wait(&self.dir);
+        self.kill();
         let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// SIGTERM to every member of a cgroup, then up to `grace` for the group to empty.
+fn terminate(dir: &Path, grace: Duration) {
+    let members = members(dir);
+    if members.is_empty() {
+        return;
+    }
+    for pid in members {
+        // SAFETY: SIGTERM to a member of a cgroup this process created, just listed by the
+        // kernel (a PID reused in between could not be in our cgroup, but could be signalled:
+        // the window is the few microseconds between the read and the kill).
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGTERM);
+        }
+    }
+    let deadline = Instant::now() + grace;
+    while populated(dir) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

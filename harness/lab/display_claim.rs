@@ -154,9 +154,17 @@ fn try_claim(dir: &Path, n: u32) -> Result<Result<DisplayClaim, Blocked>, LabErr
         let pid = std::fs::read_to_string(&x_lock)
             .map(|t| t.trim().to_string())
             .unwrap_or_else(|_| "unknown".into());
-        return Ok(Err(Blocked::LockFile(pid)));
-    }
-    if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+        // An X server replaces a lock whose PID is gone (a server that was killed): only a
+        // live holder blocks the number.
+        let holder_alive = pid
+            .parse::<u32>()
+            .map_or(true, |p| Path::new(&format!("/proc/{p}")).exists());
+        if holder_alive {
+            return Ok(Err(Blocked::LockFile(pid)));
+        }
+    } else if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+        // A socket file without a lock is someone's server started without one: leave it.
+        // (With a stale lock, the dead server's socket file is replaced like its lock.)
         return Ok(Err(Blocked::SocketFile));
     }
     if let Some(holder) = abstract_socket_taken(n) {

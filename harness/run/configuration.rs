@@ -130,7 +130,10 @@ pub async fn run_configuration(
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<(RunResult, PathBuf), RunError> {
-    let run_plan = plan_off_the_runtime(scenario, config).await?;
+    let planned = Planned {
+        config,
+        plan: plan_off_the_runtime(scenario, config).await?,
+    };
     progress.phase(Phase::StartingTarget);
     let lab = lab_dir(out_dir, config);
     let mut target = start_target(scenario, config, &lab)?;
@@ -145,8 +148,7 @@ pub async fn run_configuration(
     let clock = Clock::start();
     let measured = measure(
         scenario,
-        config,
-        &run_plan,
+        &planned,
         out_dir,
         &mut *target,
         &mut *transport,
@@ -205,17 +207,23 @@ async fn plan_off_the_runtime(
         })
 }
 
+/// A configuration and its inputs, planned before anything starts.
+struct Planned<'a> {
+    config: &'a Configuration,
+    plan: RunPlan,
+}
+
 /// Connect, idle, play, settle, finish: everything that happens while the session is up.
 async fn measure(
     scenario: &Scenario,
-    config: &Configuration,
-    run_plan: &RunPlan,
+    planned: &Planned<'_>,
     out_dir: &Path,
     target: &mut dyn Target,
     transport: &mut dyn Transport,
     clock: Clock,
     progress: &dyn Progress,
 ) -> Result<Measured, RunError> {
+    let (config, run_plan) = (planned.config, &planned.plan);
     progress.phase(Phase::Connecting);
     let mut viewer = connect_viewer(
         config.viewer,
