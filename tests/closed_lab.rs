@@ -134,7 +134,7 @@ fn nobody_can_enter_a_running_lab_or_read_its_outputs() {
     assert!(!cat.status.success(), "nobody read the events log");
 
     // 4. The desktop's shell belongs to the lab's guest account, not root.
-    let shells: Vec<(u32, String)> = common::lab_user_processes();
+    let shells: Vec<(u32, String)> = common::lab_processes_of_run(child.id());
     assert!(
         shells.iter().any(|(_, c)| c.starts_with("/bin/sh")),
         "the xterm's shell runs as a lab account: {shells:?}"

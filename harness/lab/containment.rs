@@ -315,7 +315,7 @@ pub fn refuse_strays() -> Result<(), LabError> {
 }
 
 /// The spicebench run whose cgroup `pid` is in, if it is in one.
-fn run_owner(pid: u32) -> Option<Owner> {
+pub fn run_owner(pid: u32) -> Option<Owner> {
     let groups = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
     let path = groups.lines().find_map(|l| l.strip_prefix("0::"))?;
     let name = path

@@ -68,9 +68,27 @@ pub fn lab_uids() -> Vec<u32> {
         .collect()
 }
 
-/// Processes that run as a lab account: every one of them was started by a lab (tests hold
-/// the lab lock, so none belongs to another test).
+/// Processes of the lab accounts that this test process's labs left: those in cgroups this
+/// process owns (tests hold the lab lock, so none belongs to another test now), and those no
+/// live run owns (what a `spicebench run` the test started left behind). Processes of another
+/// spicebench running on the machine meanwhile are its own, not this test's.
 pub fn lab_user_processes() -> Vec<(u32, String)> {
+    use spicebench::lab::containment::{run_owner, strays};
+    use spicebench::lab::owner::Owner;
+    let me = Owner::current();
+    let stray: Vec<u32> = strays(&lab_uids()).into_iter().map(|s| s.pid).collect();
+    lab_processes(|pid| run_owner(pid) == Some(me) || stray.contains(&pid))
+}
+
+/// Processes of the lab accounts in the cgroups of the spicebench process `run` (a run the
+/// test started and that is still going).
+pub fn lab_processes_of_run(run: u32) -> Vec<(u32, String)> {
+    use spicebench::lab::containment::run_owner;
+    lab_processes(|pid| run_owner(pid).is_some_and(|o| o.pid() == run))
+}
+
+/// Live processes of the lab accounts that `wanted` accepts, with their command lines.
+fn lab_processes(wanted: impl Fn(u32) -> bool) -> Vec<(u32, String)> {
     let uids = lab_uids();
     let mut found = Vec::new();
     for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
@@ -87,7 +105,7 @@ pub fn lab_user_processes() -> Vec<(u32, String)> {
         let zombie = status
             .lines()
             .any(|l| l.starts_with("State:") && l.contains('Z'));
-        if real_uid.is_some_and(|u| uids.contains(&u)) && !zombie {
+        if real_uid.is_some_and(|u| uids.contains(&u)) && !zombie && wanted(pid) {
             let cmd = std::fs::read(e.path().join("cmdline"))
                 .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
                 .unwrap_or_default();
@@ -99,23 +117,39 @@ pub fn lab_user_processes() -> Vec<(u32, String)> {
 
 /// What the labs keep in the temporary folder now: the lab users' private folders
 /// (`/tmp/spicebench-lab-*`) and anything else a lab account owns there (a program that
-/// ignored its TMPDIR would leave its files there).
+/// ignored its TMPDIR would leave its files there). Homes of another live spicebench and the
+/// lock files of live X servers are theirs, not leftovers.
 pub fn lab_homes() -> Vec<std::path::PathBuf> {
+    use spicebench::lab::owner::Owner;
     use std::os::unix::fs::MetadataExt;
     let uids = lab_uids();
+    let me = Owner::current();
     let tmp = std::env::temp_dir();
+    let live_elsewhere = |name: &str| {
+        if let Some(owner) = name
+            .strip_prefix("spicebench-lab-")
+            .and_then(Owner::parse_prefix)
+        {
+            return owner != me && owner.is_alive();
+        }
+        // `.X<n>-lock` holds its server's PID.
+        name.starts_with(".X") && name.ends_with("-lock") && {
+            let pid = std::fs::read_to_string(tmp.join(name)).unwrap_or_default();
+            pid.trim()
+                .parse::<u32>()
+                .is_ok_and(|p| Path::new(&format!("/proc/{p}")).exists())
+        }
+    };
     std::fs::read_dir(&tmp)
         .into_iter()
         .flatten()
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            let named = p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("spicebench-lab-"));
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let named = name.starts_with("spicebench-lab-");
             let owned = std::fs::symlink_metadata(p).is_ok_and(|m| uids.contains(&m.uid()));
-            named || owned
+            (named || owned) && !live_elsewhere(name)
         })
         .collect()
 }
