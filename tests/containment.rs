@@ -362,3 +362,101 @@ duration_s = 60
     }
     common::assert_lab_clean(dir.path(), &homes);
 }
+
+/// Sends SIGINT to a run once its viewer logged display updates (the session is up), then
+/// waits for it to exit (a hang guard of 30 s, after which it is killed and the test fails).
+fn interrupt_once_connected(name: &str, text: &str) {
+    let _lock = common::lab_lock();
+    let homes = common::lab_homes();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join(format!("{name}.toml"));
+    std::fs::write(&scenario, text).unwrap();
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--no-capture",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    common::wait_for_event(&out.join("events"), "update");
+    // SAFETY: SIGINT to the spicebench process this test started.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{name}: SIGINT did not stop the run within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130), "{name}: {status}");
+    common::assert_lab_clean(dir.path(), &homes);
+}
+
+#[test]
+fn a_signal_during_the_idle_baseline_stops_the_run() {
+    interrupt_once_connected(
+        "idle",
+        r#"name = "idle"
+idle_before_s = 60
+
+[target]
+kind = "xspice"
+compression = ["off"]
+
+[[steps]]
+kind = "pause"
+duration_s = 1
+"#,
+    );
+}
+
+#[test]
+fn a_signal_during_a_wait_for_stops_the_run() {
+    interrupt_once_connected(
+        "wait",
+        r#"name = "wait"
+idle_before_s = 0
+
+[target]
+kind = "xspice"
+compression = ["off"]
+
+[[steps]]
+kind = "wait_for"
+window = "a window that never appears"
+timeout_s = 300
+"#,
+    );
+}
+
+#[test]
+fn a_signal_during_a_long_pause_stops_the_run() {
+    interrupt_once_connected(
+        "pause",
+        r#"name = "pause"
+idle_before_s = 0
+
+[target]
+kind = "xspice"
+compression = ["off"]
+
+[[steps]]
+kind = "pause"
+duration_s = 300
+"#,
+    );
+}

@@ -155,6 +155,16 @@ impl LabHome {
         remove_abandoned_homes(Path::new("/tmp"));
         refuse_strays()?;
         user.cgroup = LabCgroup::create().map(Arc::new);
+        if user.cgroup.is_none() {
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                crate::errln!(
+                    "note: no cgroup v2 hierarchy spicebench may create groups in here (not \
+                     root, or none mounted): a process a lab account detaches is only found \
+                     when the next run starts, which then refuses to run beside it"
+                );
+            });
+        }
         let temp = tempfile::Builder::new()
             .prefix(&format!("{HOME_PREFIX}{}-", Owner::current()))
             .tempdir_in("/tmp")
