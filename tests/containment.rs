@@ -83,6 +83,18 @@ fn run(scenario: &Path, out: &Path) {
     );
 }
 
+/// Starts `spicebench run scenario --no-capture --quiet --out out` without waiting for it.
+fn start_quiet(scenario: &Path, out: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .args(["run", scenario.to_str().unwrap(), "--no-capture", "--quiet"])
+        .arg("--out")
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 fn alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|s| {
         !s.lines()
@@ -300,19 +312,7 @@ duration_s = 60
     )
     .unwrap();
     let out = dir.path().join("out1");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spicebench"))
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--no-capture",
-            "--quiet",
-            "--out",
-        ])
-        .arg(&out)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = start_quiet(&scenario, &out);
     common::wait_for_event(&out.join("events"), "input");
     let pid = child.id();
     let prefix = format!("spicebench-lab-p{pid}s");
@@ -372,19 +372,7 @@ fn interrupt_once_connected(name: &str, text: &str) {
     let scenario = dir.path().join(format!("{name}.toml"));
     std::fs::write(&scenario, text).unwrap();
     let out = dir.path().join("out");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_spicebench"))
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--no-capture",
-            "--quiet",
-            "--out",
-        ])
-        .arg(&out)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = start_quiet(&scenario, &out);
     common::wait_for_event(&out.join("events"), "update");
     // SAFETY: SIGINT to the spicebench process this test started.
     unsafe {
