@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use super::switches::image_compression;
 use crate::analyze::accounting::{net_test_verdict, Rows, Tally};
 use crate::analyze::causal::{self, LatencyEvidence};
 use crate::analyze::heads::DisplayLedger;
@@ -19,7 +20,7 @@ use crate::probe::stamp::decode;
 use crate::probe::{PointerModel, PointerState, Stamp, StampedInput};
 use crate::results::{Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency};
 use crate::results::{IntervalSource, MeasuredInterval, RunResult, Timeline};
-use crate::wire::display::image_type;
+use crate::scenario::Compression;
 use crate::wire::names::Direction;
 use crate::wire::ChannelType;
 use crate::xclient::{InjectedKind, ScreenLog};
@@ -444,15 +445,16 @@ pub fn compression_warnings(compression: &str, images: &[ImageStats]) -> Vec<Str
             .iter()
             .any(|i| codes.contains(&i.code) && i.count > 0)
     };
-    let expected: &[u8] = match compression {
-        "glz" | "auto_glz" => &[image_type::GLZ_RGB, image_type::ZLIB_GLZ_RGB],
-        "lz" | "auto_lz" => &[image_type::LZ_RGB, image_type::LZ_PLT],
-        "quic" => &[image_type::QUIC, image_type::JPEG],
-        "lz4" => &[image_type::LZ4],
-        "off" => &[image_type::BITMAP],
-        _ => return Vec::new(),
+    // A label that names no compression (a capture analysed alone: "unknown") claims nothing.
+    let Ok(labelled) = compression.parse::<Compression>() else {
+        return Vec::new();
     };
-    if images.is_empty() || has(expected) {
+    let expected: Vec<u8> = image_compression(labelled)
+        .signature()
+        .iter()
+        .map(|t| t.code())
+        .collect();
+    if images.is_empty() || has(&expected) {
         return Vec::new();
     }
     vec![format!(
@@ -665,6 +667,24 @@ mod test {
         r.rates[0].mean_mib_s = 1.0;
         r.latency.input_to_display.count = 5;
         assert!(activity_warnings(&r).is_empty());
+    }
+
+    #[test]
+    fn the_label_check_reads_the_wires_one_table() {
+        let image = |code: u8| ImageStats {
+            image_type: crate::wire::names::image_type_name(code)
+                .unwrap_or("?")
+                .into(),
+            code,
+            count: 3,
+            bytes: 100,
+        };
+        let alpha = [image(crate::wire::display::image_type::JPEG_ALPHA)];
+        // JPEG with alpha is QUIC's (with the WAN knobs): not a wrong label.
+        assert!(compression_warnings("quic", &alpha).is_empty());
+        // ... but it does not show GLZ in force under auto_glz, and no label is no claim.
+        assert_eq!(compression_warnings("auto_glz", &alpha).len(), 1);
+        assert!(compression_warnings("unknown", &alpha).is_empty());
     }
 
     #[test]
