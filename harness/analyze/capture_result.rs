@@ -8,19 +8,17 @@ use super::accounting::{net_test_verdict, Tally};
 use super::causal::{measure, LatencyEvidence, LatencyOutcome};
 use super::flows::{dir_index, max_timeline_bins, Analyzer, Flow};
 use super::heads::DisplayLedger;
+use super::interval::{measured, SessionTimes};
 use super::rates;
 use super::spice_stream::Resync;
 use super::transport::Transport;
 use crate::probe::{Stamp, StampedInput};
 use crate::results::{
-    rfc3339, CaptureInfo, ChannelStats, DirectionStats, Latency, NetworkStats, RunResult, Series,
-    ServerInfo, Timeline, TransportStats,
+    rfc3339, CaptureInfo, ChannelStats, DirectionStats, IntervalSource, Latency, MeasuredInterval,
+    NetworkStats, RunResult, Series, ServerInfo, Timeline, TransportStats,
 };
 use crate::wire::names::Direction;
 use crate::wire::ChannelType;
-
-/// The settle rule's quiet time, in the analyser's nanoseconds.
-const QUIET_NS: u64 = super::settle::QUIET_US * 1_000;
 
 /// The name a flow gets in results: its SPICE channel, or its transport.
 pub fn flow_channel_name(f: &Flow) -> String {
@@ -186,11 +184,17 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
 
     r.timeline = timeline(&flows, a.options().bin_ms, t0, t_end);
     r.timeline.anchor(UNIX_EPOCH + Duration::from_nanos(t0));
-    let (from, to) = match a.options().measured_ns {
-        Some((from, to)) => (from.max(t0), to.max(from.max(t0))),
-        None => measured_interval(a, t0, t_end),
-    };
-    r.rates = rates(&r.timeline, (from - t0) / 1000, (to - t0) / 1000);
+    let own = own_interval_ns(a, t_end);
+    let (from, to) = own
+        .or(a.options().fallback_measured_ns)
+        .map_or((t0, t_end), |(from, to)| {
+            (from.max(t0), to.max(from.max(t0)))
+        });
+    let relative_us = ((from - t0) / 1000, (to - t0) / 1000);
+    r.rates = rates(&r.timeline, relative_us.0, relative_us.1);
+    // Only an interval of the capture's own times is the capture's to state; a fallback is
+    // the caller's, who states it.
+    r.measured = own.map(|_| MeasuredInterval::from_us(relative_us, IntervalSource::Capture));
     r.network = network(&flows, a.options().bin_ms, t0, t_end, (from, to));
     r.latency = Latency::default();
     capture_latency(a).apply(&mut r.latency);
@@ -324,15 +328,44 @@ fn network(
     })
 }
 
-/// First input → end of settle when the capture has inputs; otherwise the whole window.
-fn measured_interval(a: &Analyzer, t0: u64, t_end: u64) -> (u64, u64) {
-    match a.input_times {
-        (Some(first), Some(last)) => {
-            let end = a.last_update_ns.unwrap_or(last).max(last) + QUIET_NS;
-            (first.max(t0), end.min(t_end).max(first))
-        }
-        _ => (t0, t_end),
-    }
+/// The measured interval ([`super::interval`]) of the capture's measured session, from its own
+/// packet times, ns since the Unix epoch; `None` when the capture shows no input. The rule
+/// runs on whole µs since the Unix epoch, as latency does, so the interval does not depend on
+/// where the timeline starts.
+fn own_interval_ns(a: &Analyzer, t_end: u64) -> Option<(u64, u64)> {
+    let (_, s, _) = a.measured_session()?;
+    let us = |ns: u64| ns / 1000;
+    let inputs: Vec<StampedInput> = s
+        .inputs
+        .iter()
+        .map(|i| StampedInput {
+            sent: us(i.sent),
+            state: i.state,
+        })
+        .collect();
+    let stamps: Vec<Stamp> = s
+        .stamps
+        .iter()
+        .map(|st| Stamp {
+            at: us(st.at),
+            state: st.state,
+        })
+        .collect();
+    // Every display update, probe frames included, as the client's log has them.
+    let updates: Vec<u64> = s
+        .updates
+        .iter()
+        .map(|&t| us(t))
+        .chain(stamps.iter().map(|st| st.at))
+        .collect();
+    let m = measured(&SessionTimes {
+        inputs: &inputs,
+        stamps: &stamps,
+        updates: &updates,
+        end_us: us(t_end),
+    });
+    m.interval_us
+        .map(|(from, to)| (from.saturating_mul(1000), to.saturating_mul(1000)))
 }
 
 fn timeline(flows: &[&Flow], bin_ms: u32, t0: u64, t_end: u64) -> Timeline {

@@ -28,12 +28,15 @@ pub struct AnalyzeOptions {
     pub from_ns: Option<u64>,
     /// Count only what happens before this time.
     pub to_ns: Option<u64>,
-    /// Start of the timeline (ns since the Unix epoch); default: the first counted packet.
-    /// A live run anchors it at its own epoch so client and capture timelines line up.
+    /// Start of the timeline (ns since the Unix epoch); default: the start of the bin of
+    /// wall time (`bin_ms` since the Unix epoch) that holds the first counted packet. A live
+    /// run anchors it at its own epoch, which lies on that grid of bins too, so client and
+    /// capture timelines line up and a later analysis of the capture draws the same bins.
     pub t0_ns: Option<u64>,
-    /// The interval rates are averaged over (ns since the Unix epoch); default: first input
-    /// → end of settle as the capture shows them. A live run passes its own.
-    pub measured_ns: Option<(u64, u64)>,
+    /// The interval rates are averaged over when the capture shows no input of its own
+    /// (SPICE inside TLS), ns since the Unix epoch. A live run passes its own. A capture that
+    /// shows inputs always takes its interval from its own times (`analyze::interval`).
+    pub fallback_measured_ns: Option<(u64, u64)>,
 }
 
 impl Default for AnalyzeOptions {
@@ -43,7 +46,7 @@ impl Default for AnalyzeOptions {
             from_ns: None,
             to_ns: None,
             t0_ns: None,
-            measured_ns: None,
+            fallback_measured_ns: None,
         }
     }
 }
@@ -189,7 +192,8 @@ pub struct Analyzer {
     /// Flows in order of first packet.
     pub flows: Vec<Flow>,
     index: HashMap<(SocketAddr, SocketAddr), usize, FlowHash>,
-    /// Start of the timeline (first counted packet), ns.
+    /// Start of the timeline (the given one, else the start of the first counted packet's bin
+    /// on the grid of [`super::timeline::bin_grid_start_ns`]), ns.
     pub t0_ns: Option<u64>,
     /// Last counted packet, ns.
     pub t_end_ns: u64,
@@ -202,10 +206,6 @@ pub struct Analyzer {
     sessions: HashMap<u32, SessionEvidence, FlowHash>,
     /// First flow of each (session, channel type, channel id): later ones are relay legs.
     legs: HashMap<(u32, u8, u8), usize, FlowHash>,
-    /// Input message times, ns (for the measured interval).
-    pub input_times: (Option<u64>, Option<u64>),
-    /// Last display update time, ns.
-    pub last_update_ns: Option<u64>,
     /// Whether sshd held the server's data for the client's next packet (tunnels).
     pub ssh_hold: HoldTracker,
 }
@@ -224,8 +224,6 @@ impl Analyzer {
             non_tcp: 0,
             sessions: HashMap::default(),
             legs: HashMap::default(),
-            input_times: (None, None),
-            last_update_ns: None,
             ssh_hold: HoldTracker::default(),
         }
     }
@@ -272,8 +270,9 @@ impl Analyzer {
         };
         let counted = self.in_window(p.ts_ns);
         if counted {
-            // Timestamps earlier than the first counted packet land in bin 0.
-            self.t0_ns.get_or_insert(p.ts_ns);
+            // Timestamps earlier than the first counted packet's bin land in bin 0.
+            let grid = super::timeline::bin_grid_start_ns(p.ts_ns, self.opts.bin_ms);
+            self.t0_ns.get_or_insert(grid);
             self.t_end_ns = self.t_end_ns.max(p.ts_ns);
         }
 
@@ -516,19 +515,14 @@ impl Analyzer {
                 Notable::Input { at, message } => {
                     let state = message.and_then(|m| s.model.apply(&m));
                     s.inputs.push(StampedInput { sent: at, state });
-                    self.input_times.0 = Some(self.input_times.0.map_or(at, |f: u64| f.min(at)));
-                    self.input_times.1 = Some(self.input_times.1.map_or(at, |l: u64| l.max(at)));
                 }
-                Notable::DisplayUpdate { at, probe } => {
-                    match probe {
-                        Some(colour) => s.stamps.push(Stamp {
-                            at,
-                            state: decode(colour),
-                        }),
-                        None => s.updates.push(at),
-                    }
-                    self.last_update_ns = Some(self.last_update_ns.map_or(at, |l| l.max(at)));
-                }
+                Notable::DisplayUpdate { at, probe } => match probe {
+                    Some(colour) => s.stamps.push(Stamp {
+                        at,
+                        state: decode(colour),
+                    }),
+                    None => s.updates.push(at),
+                },
                 Notable::Mark(at) => {
                     s.mark.get_or_insert(at);
                 }

@@ -14,6 +14,7 @@
 //! - [`latency`]: input-to-display latency samples and their summary.
 //! - [`causal`]: latency by the probe and by first-update-after, with the checks on both.
 //! - [`settle`]: how long the display keeps changing after the last input.
+//! - [`interval`]: the measured interval every rate is averaged over (one rule for all).
 //! - [`histogram`]: the HdrHistogram encoding stored in results.
 //! - [`reassembly`]: in-order TCP byte streams from captured segments.
 //! - [`resync`]: the next message boundary after a capture hole.
@@ -35,6 +36,7 @@ pub mod flow_hash;
 pub mod flows;
 pub mod heads;
 pub mod histogram;
+pub mod interval;
 pub mod latency;
 pub mod rates;
 pub mod reassembly;
@@ -47,10 +49,11 @@ pub mod traffic;
 pub mod transport;
 
 pub use histogram::{decode_histogram, encode_histogram, latency_histogram, HistogramError};
+pub use interval::{measured, Measured, SessionTimes};
 pub use latency::{input_to_display, latency_summary, LATENCY_HORIZON_US};
 pub use rates::rates;
 pub use settle::{display_reply_us, quiet_deadline_us, settle_time_us, QUIET_US};
-pub use timeline::{build_timeline, BIN_MS, MAX_BINS};
+pub use timeline::{bin_grid_start_ns, build_timeline, BIN_MS, MAX_BINS};
 pub use traffic::{series_key, Direction, TrafficSample};
 
 pub use file::{analyze_file, analyze_source};

@@ -9,6 +9,15 @@ use crate::results::{Series, Timeline};
 /// Default timeline bin width (DESIGN.md, "Timeline").
 pub const BIN_MS: u32 = 100;
 
+/// The start of the bin of wall time that holds `ns` (ns since the Unix epoch): bins of
+/// `bin_ms` (0 taken as 1) lie on one grid counted from the Unix epoch. A run's epoch and a
+/// capture's first bin are both put on it, so any two timelines of one session share their
+/// bin edges and give the same rates over the same interval.
+pub fn bin_grid_start_ns(ns: u64, bin_ms: u32) -> u64 {
+    let bin_ns = u64::from(bin_ms.max(1)) * 1_000_000;
+    ns - ns % bin_ns
+}
+
 /// Most bins a timeline gets (about 4.9 days at 100 ms). An absurd interval, say from a
 /// bad clock, would otherwise try to allocate terabytes.
 pub const MAX_BINS: usize = 1 << 22;
@@ -110,6 +119,9 @@ mod tests {
         let t = build_timeline(&samples, 1_000_000, 1_350_000, 100);
         assert_eq!(t.bin_ms, 100);
         assert_eq!(t.start_offset_s, 1.0);
+        assert_eq!(bin_grid_start_ns(1_234_567_891, 100), 1_200_000_000);
+        assert_eq!(bin_grid_start_ns(1_200_000_000, 100), 1_200_000_000);
+        assert_eq!(bin_grid_start_ns(7, 0), 0);
         assert_eq!(t.start, "");
         assert_eq!(t.series.len(), 2);
         assert_eq!(t.series[0].key, "display/down");

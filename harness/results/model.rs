@@ -38,6 +38,10 @@ pub struct RunResult {
     pub bursts: Vec<Burst>,
     /// Mean and peak throughput per timeline series over the measured interval.
     pub rates: Vec<Rate>,
+    /// The measured interval `rates` (and `network`'s rates) are averaged over; absent when
+    /// the session had no input. Additive: older files have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured: Option<MeasuredInterval>,
     /// Input-to-display latency and settle time.
     pub latency: Latency,
     /// What the input injector did and how well it kept its schedule.
@@ -244,6 +248,7 @@ impl Default for RunResult {
             timeline: Timeline::default(),
             bursts: Vec::new(),
             rates: Vec::new(),
+            measured: None,
             latency: Latency::default(),
             inputs: InputStats::default(),
             warnings: Vec::new(),
@@ -630,6 +635,47 @@ pub struct Burst {
     pub end_s: f64,
     /// Number of input events in the burst.
     pub events: u64,
+}
+
+/// The measured interval: first input → end of settle (`analyze::interval` has the rule).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeasuredInterval {
+    /// Start (the first input), s after `started_at`.
+    pub from_s: f64,
+    /// End (the end of settle, or of data), s after `started_at`.
+    pub to_s: f64,
+    /// Whose times it was taken from: those of the clock the rates' bytes were counted on.
+    pub source: IntervalSource,
+}
+
+impl MeasuredInterval {
+    /// The interval `(from, to)` in µs after `started_at`.
+    pub fn from_us((from, to): (u64, u64), source: IntervalSource) -> Self {
+        Self {
+            from_s: from as f64 / 1e6,
+            to_s: to as f64 / 1e6,
+            source,
+        }
+    }
+
+    /// `(from, to)` in µs after `started_at` (rounded; negative or corrupt values give 0).
+    pub fn us(&self) -> (u64, u64) {
+        // `as` saturates and maps NaN to 0, so a corrupt file cannot panic here.
+        let us = |s: f64| (s * 1e6).round() as u64;
+        (us(self.from_s), us(self.to_s))
+    }
+}
+
+/// Where a measured interval's times come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IntervalSource {
+    /// spicebench's own client: when it began writing each input, when it read each update.
+    Client,
+    /// remote-viewer: XTest injections and XDamage reports on the client's screen.
+    Xdamage,
+    /// Packet timestamps: inputs-channel and display-channel messages on the wire.
+    Capture,
 }
 
 /// Throughput of one timeline series over the measured interval.

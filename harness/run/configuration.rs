@@ -14,6 +14,7 @@ use super::transport::{start_transport, Transport};
 use super::viewer::{connect_viewer, wait_for_quiet, Viewer, ViewerContext, ViewerReport};
 use super::wire_merge::merge_capture;
 use super::RunError;
+use crate::analyze::{bin_grid_start_ns, BIN_MS};
 use crate::client::Clock;
 use crate::results::{
     rfc3339, ConfigInfo, EffectCheck, RegionChange, RegionCheck, RunResult, ScenarioInfo,
@@ -145,7 +146,9 @@ pub async fn run_configuration(
         false => None,
     };
     transport.open()?;
-    let clock = Clock::start();
+    // On the timeline's bin grid: a later `spicebench analyze` of the capture then draws the
+    // same bins and gives the same rates.
+    let clock = Clock::start_on_grid(|ns| bin_grid_start_ns(ns, BIN_MS));
     let measured = measure(
         scenario,
         &planned,
@@ -177,7 +180,7 @@ pub async fn run_configuration(
         progress.phase(Phase::Analyzing);
         merge_capture(&mut result, &pcap, stats, clock, interval)?;
     }
-    let quiet_run = activity_warnings(&result, interval);
+    let quiet_run = activity_warnings(&result);
     result.warnings.extend(quiet_run);
     let untrusted = input_warnings(&result);
     result.warnings.extend(untrusted);

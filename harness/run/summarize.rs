@@ -7,20 +7,20 @@
 
 use std::sync::Arc;
 
+use super::switches::image_compression;
 use crate::analyze::accounting::{net_test_verdict, Rows, Tally};
 use crate::analyze::causal::{self, LatencyEvidence};
 use crate::analyze::heads::DisplayLedger;
 use crate::analyze::latency::nearest_rank;
 use crate::analyze::{
-    build_timeline, display_reply_us, rates, series_key, settle_time_us, TrafficSample, BIN_MS,
-    QUIET_US,
+    build_timeline, measured, rates, series_key, Measured, SessionTimes, TrafficSample, BIN_MS,
 };
 use crate::client::EventLog;
 use crate::probe::stamp::decode;
 use crate::probe::{PointerModel, PointerState, Stamp, StampedInput};
 use crate::results::{Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency};
-use crate::results::{RunResult, Timeline};
-use crate::wire::display::image_type;
+use crate::results::{IntervalSource, MeasuredInterval, RunResult, Timeline};
+use crate::scenario::Compression;
 use crate::wire::names::Direction;
 use crate::wire::ChannelType;
 use crate::xclient::{InjectedKind, ScreenLog};
@@ -52,8 +52,8 @@ pub struct RunFacts {
 const QUIET_DISPLAY_BYTES: f64 = 16.0 * 1024.0;
 
 /// Warnings for a run whose numbers describe nothing: no input, no latency sample, or hardly
-/// any display traffic while the input played. `interval_us` is the measured interval.
-pub fn activity_warnings(result: &RunResult, interval_us: Option<(u64, u64)>) -> Vec<String> {
+/// any display traffic while the input played (over the result's measured interval).
+pub fn activity_warnings(result: &RunResult) -> Vec<String> {
     let mut w = Vec::new();
     if result.inputs.sent == 0 {
         w.push("no input was sent: the run measured an idle session only".to_string());
@@ -72,8 +72,10 @@ pub fn activity_warnings(result: &RunResult, interval_us: Option<(u64, u64)>) ->
         .iter()
         .find(|r| r.key == "display/down")
         .map(|r| r.mean_mib_s);
-    if let (Some(display_mean), Some((from, to))) = (display_mean, interval_us) {
-        let bytes = display_mean * crate::results::MIB as f64 * (to - from) as f64 / 1e6;
+    if let (Some(display_mean), Some((from, to))) = (display_mean, result.measured.map(|m| m.us()))
+    {
+        let bytes =
+            display_mean * crate::results::MIB as f64 * to.saturating_sub(from) as f64 / 1e6;
         if bytes < QUIET_DISPLAY_BYTES {
             w.push(format!(
                 "almost no display traffic while the input played ({bytes:.0} bytes): the \
@@ -130,32 +132,6 @@ fn bursts(facts: &RunFacts) -> Vec<Burst> {
         .collect()
 }
 
-/// Last input → settle, and the end of the measured interval (first input → end of settle,
-/// at least [`QUIET_US`] after the last input, never past the end of data).
-fn settle_and_interval(
-    inputs: &[StampedInput],
-    stamps: &[Stamp],
-    updates: &[u64],
-    end_us: u64,
-) -> (Option<u64>, Option<(u64, u64)>) {
-    let first_input = inputs.iter().map(|i| i.sent).min();
-    let last = inputs.iter().max_by_key(|i| i.sent);
-    let last_input = last.map(|i| i.sent);
-    let settle_us = last.and_then(|l| {
-        let reply = display_reply_us(l.sent, l.state, stamps, updates);
-        settle_time_us(l.sent, reply, updates, QUIET_US, end_us)
-    });
-    let measured_end = match (last_input, settle_us) {
-        (Some(last), Some(s)) => last + s.max(QUIET_US),
-        _ => end_us,
-    }
-    .min(end_us);
-    let interval = first_input
-        .filter(|&f| measured_end > f)
-        .map(|f| (f, measured_end));
-    (settle_us, interval)
-}
-
 /// Fills the viewer-side parts of `result` from a remote-viewer session's screen log:
 /// inputs and their pacing, end-to-end latency, settle. Returns the measured interval.
 pub fn summarize_screen(
@@ -165,7 +141,15 @@ pub fn summarize_screen(
 ) -> Option<(u64, u64)> {
     let damage: Vec<u64> = screen.damage.iter().map(|d| d.at_us).collect();
     let (inputs, stamps, others) = screen_evidence(screen);
-    let (settle_us, interval) = settle_and_interval(&inputs, &stamps, &damage, facts.end_us);
+    let Measured {
+        settle_us,
+        interval_us: interval,
+    } = measured(&SessionTimes {
+        inputs: &inputs,
+        stamps: &stamps,
+        updates: &damage,
+        end_us: facts.end_us,
+    });
     causal::measure(
         "xdamage",
         &LatencyEvidence {
@@ -203,6 +187,7 @@ pub fn summarize_screen(
     };
     result.bursts = bursts(facts);
     result.duration_s = facts.end_us as f64 / 1e6;
+    result.measured = interval.map(|i| MeasuredInterval::from_us(i, IntervalSource::Xdamage));
     interval
 }
 
@@ -243,11 +228,20 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Op
     // An input's time is when the client began writing it (InputRecord::issued_us).
     let updates: Vec<u64> = log.updates.iter().map(|u| u.at_us).collect();
     let (inputs, stamps, others) = latency_evidence(log);
-    let (settle_us, interval) = settle_and_interval(&inputs, &stamps, &updates, facts.end_us);
+    let Measured {
+        settle_us,
+        interval_us: interval,
+    } = measured(&SessionTimes {
+        inputs: &inputs,
+        stamps: &stamps,
+        updates: &updates,
+        end_us: facts.end_us,
+    });
     result.rates = match interval {
         Some((from, to)) => rates(&timeline, from, to),
         None => Vec::new(),
     };
+    result.measured = interval.map(|i| MeasuredInterval::from_us(i, IntervalSource::Client));
     result.timeline = timeline;
     result.latency = Latency {
         settle_ms: settle_us.map(|s| s as f64 / 1000.0),
@@ -451,15 +445,16 @@ pub fn compression_warnings(compression: &str, images: &[ImageStats]) -> Vec<Str
             .iter()
             .any(|i| codes.contains(&i.code) && i.count > 0)
     };
-    let expected: &[u8] = match compression {
-        "glz" | "auto_glz" => &[image_type::GLZ_RGB, image_type::ZLIB_GLZ_RGB],
-        "lz" | "auto_lz" => &[image_type::LZ_RGB, image_type::LZ_PLT],
-        "quic" => &[image_type::QUIC, image_type::JPEG],
-        "lz4" => &[image_type::LZ4],
-        "off" => &[image_type::BITMAP],
-        _ => return Vec::new(),
+    // A label that names no compression (a capture analysed alone: "unknown") claims nothing.
+    let Ok(labelled) = compression.parse::<Compression>() else {
+        return Vec::new();
     };
-    if images.is_empty() || has(expected) {
+    let expected: Vec<u8> = image_compression(labelled)
+        .signature()
+        .iter()
+        .map(|t| t.code())
+        .collect();
+    if images.is_empty() || has(&expected) {
         return Vec::new();
     }
     vec![format!(
@@ -652,7 +647,7 @@ mod test {
     #[test]
     fn a_run_that_measured_nothing_says_so() {
         let mut r = RunResult::default();
-        assert!(activity_warnings(&r, None)[0].contains("no input was sent"));
+        assert!(activity_warnings(&r)[0].contains("no input was sent"));
         r.inputs.sent = 10;
         r.rates.push(crate::results::Rate {
             key: "display/down".into(),
@@ -660,14 +655,36 @@ mod test {
             peak_1s_mib_s: 0.001,
         });
         // 0.001 MiB/s for 2 s is about 2 KiB: almost nothing; and no latency sample.
-        let w = activity_warnings(&r, Some((1_000_000, 3_000_000)));
+        r.measured = Some(MeasuredInterval::from_us(
+            (1_000_000, 3_000_000),
+            IntervalSource::Client,
+        ));
+        let w = activity_warnings(&r);
         assert_eq!(w.len(), 2, "{w:?}");
         assert!(w[0].starts_with("no latency samples"));
         assert!(w[1].contains("almost no display traffic") && w[1].contains("2097 bytes"));
         // A busy run with samples is quiet.
         r.rates[0].mean_mib_s = 1.0;
         r.latency.input_to_display.count = 5;
-        assert!(activity_warnings(&r, Some((1_000_000, 3_000_000))).is_empty());
+        assert!(activity_warnings(&r).is_empty());
+    }
+
+    #[test]
+    fn the_label_check_reads_the_wires_one_table() {
+        let image = |code: u8| ImageStats {
+            image_type: crate::wire::names::image_type_name(code)
+                .unwrap_or("?")
+                .into(),
+            code,
+            count: 3,
+            bytes: 100,
+        };
+        let alpha = [image(crate::wire::display::image_type::JPEG_ALPHA)];
+        // JPEG with alpha is QUIC's (with the WAN knobs): not a wrong label.
+        assert!(compression_warnings("quic", &alpha).is_empty());
+        // ... but it does not show GLZ in force under auto_glz, and no label is no claim.
+        assert_eq!(compression_warnings("auto_glz", &alpha).len(), 1);
+        assert!(compression_warnings("unknown", &alpha).is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use crate::client::UpdateRecord;
 use crate::results::PreferenceSwitch;
 use crate::scenario::{Compression, Preference};
+use crate::wire::compression::{ImageCompression, ImageType};
 use crate::wire::display::image_type;
 use crate::wire::names::{image_type_name, video_codec_name};
 
@@ -20,20 +21,19 @@ pub struct SentSwitch {
     pub sent_us: u64,
 }
 
-/// The SpiceImage types `c` can send. `auto_*` modes use QUIC for photographic images and
-/// LZ sends palette images as LZ_PLT; with the WAN knobs on, GLZ images may come as
-/// ZLIB_GLZ_RGB and photographic ones under QUIC and the auto modes as JPEG.
-pub fn image_types_of(c: Compression) -> &'static [u8] {
-    use image_type::*;
-    match c {
-        Compression::Off => &[BITMAP],
-        Compression::AutoGlz => &[GLZ_RGB, ZLIB_GLZ_RGB, QUIC, JPEG, JPEG_ALPHA],
-        Compression::AutoLz => &[LZ_RGB, LZ_PLT, QUIC, JPEG, JPEG_ALPHA],
-        Compression::Quic => &[QUIC, JPEG, JPEG_ALPHA],
-        Compression::Glz => &[GLZ_RGB, ZLIB_GLZ_RGB],
-        Compression::Lz => &[LZ_RGB, LZ_PLT],
-        Compression::Lz4 => &[LZ4],
-    }
+/// The wire's compression of a scenario's: one table of what each sends lives in
+/// [`crate::wire::compression`].
+pub fn image_compression(c: Compression) -> ImageCompression {
+    ImageCompression::from_code(c.wire_code())
+}
+
+/// The SpiceImage type codes `c` can send ([`ImageCompression::image_types`]).
+pub fn image_types_of(c: Compression) -> Vec<u8> {
+    image_compression(c)
+        .image_types()
+        .into_iter()
+        .map(ImageType::code)
+        .collect()
 }
 
 /// Image types that say nothing about the compression in force: cache hits and copies from
@@ -55,13 +55,11 @@ type NameOf = fn(u8) -> Option<&'static str>;
 /// (an empty list means the wire cannot tell them apart), with the name of each code.
 fn evidence(new: &Preference, old: Option<&Preference>) -> (Vec<u8>, NameOf) {
     let (codes, name_of): (Vec<u8>, NameOf) = match new {
-        Preference::Compression(c) => (image_types_of(*c).to_vec(), image_type_name),
+        Preference::Compression(c) => (image_types_of(*c), image_type_name),
         Preference::VideoCodecs(list) => (codec_codes(list), video_codec_name),
     };
     let old_codes = match (new, old) {
-        (Preference::Compression(_), Some(Preference::Compression(o))) => {
-            image_types_of(*o).to_vec()
-        }
+        (Preference::Compression(_), Some(Preference::Compression(o))) => image_types_of(*o),
         (Preference::VideoCodecs(_), Some(Preference::VideoCodecs(o))) => codec_codes(o),
         _ => Vec::new(),
     };

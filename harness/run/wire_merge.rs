@@ -20,8 +20,11 @@ use crate::results::RunResult;
 /// The transport name of SPICE over TLS (DESIGN.md): the capture alone only knows "tls".
 const SPICE_TLS: &str = "spice-tls";
 
-/// Analyses the run's capture at `pcap` (anchored at the run's epoch, rates over the run's
-/// measured interval) and merges it into `result`.
+/// Analyses the run's capture at `pcap` and merges it into `result`. The capture is anchored
+/// at the run's epoch (on the timeline's bin grid, as `spicebench analyze` anchors it) and
+/// its rates are taken over the measured interval of its own packet times, by the one rule
+/// of `analyze::interval`; `interval_us` (the viewer's, µs since the epoch) only stands in
+/// when the capture shows no input (SPICE inside TLS).
 pub fn merge_capture(
     result: &mut RunResult,
     pcap: &Path,
@@ -37,7 +40,8 @@ pub fn merge_capture(
         pcap,
         AnalyzeOptions {
             t0_ns: Some(epoch_ns),
-            measured_ns: interval_us.map(|(f, t)| (epoch_ns + f * 1000, epoch_ns + t * 1000)),
+            fallback_measured_ns: interval_us
+                .map(|(f, t)| (epoch_ns + f * 1000, epoch_ns + t * 1000)),
             ..AnalyzeOptions::default()
         },
     )?;
@@ -93,6 +97,10 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
     if !keep_client_timeline {
         result.timeline = capture.timeline;
         result.rates = capture.rates;
+        // The rates are the capture's, over the interval of its own times when it has one.
+        if capture.measured.is_some() {
+            result.measured = capture.measured;
+        }
     }
     if let Some(net) = result
         .network

@@ -13,6 +13,7 @@
 //! - [`common`], [`main_channel`], [`inputs`], [`display`], [`cursor`]: message bodies.
 //! - [`duties`]: what a client owes the server per channel (ACK, PONG, ATTACH_CHANNELS, mouse
 //!   mode), as replies returned, not sent.
+//! - [`compression`]: image compression and image types, typed, and which types each sends.
 //! - [`names`]: message-type and image-type names for reports.
 //! - [`pixels`]: the colour a fill or an uncompressed copy leaves at one point (probe squares).
 //!
@@ -26,6 +27,7 @@
 pub mod channel;
 pub mod codec;
 pub mod common;
+pub mod compression;
 pub mod cursor;
 pub mod display;
 pub mod duties;
