@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use crate::analyze::accounting::{net_test_verdict, Rows, Tally};
 use crate::analyze::causal::{self, LatencyEvidence};
-use crate::analyze::heads::DisplayLedger;
 use crate::analyze::latency::nearest_rank;
 use crate::analyze::{
     build_timeline, display_reply_us, rates, series_key, settle_time_us, TrafficSample, BIN_MS,
     QUIET_US,
 };
 use crate::client::EventLog;
+use crate::display_ledger::DisplayLedger;
 use crate::probe::stamp::decode;
 use crate::probe::{PointerModel, PointerState, Stamp, StampedInput};
 use crate::results::{Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency};
