@@ -7,25 +7,46 @@
 //! - [`scenario`]: the TOML scenario format, its validation and the input paths it generates.
 //! - [`lab`]: real parts spicebench starts itself (Xspice, window manager, content windows).
 //! - [`probe`]: the on-screen input stamp (colour code, reading it, causal matching), sans-IO.
+//! - [`display_ledger`]: per-head and per-stream accounting of a display channel, the one
+//!   rule the client and the capture analysis share.
 //! - [`analyze`]: the capture analyser and the metrics (timelines, rates, latency).
 //! - [`audit`]: findings about who else can reach a SPICE console, with the fixes.
-//! - [`results`]: the versioned results model (`spicebench.run/v1`).
+//! - [`results`]: the versioned results model (`spicebench.run/v1`) and the output directory.
 //! - [`export`]: pure functions from results to JSON, CSV, Markdown, SVG plots and HTML.
 //! - [`capture`]: packet sources (live libpcap, pcap/pcapng files, memory) and TCP decoding.
 //! - [`check`]: regression checks of recorded captures against expected results.
 //! - [`run`]: executes a scenario's configuration matrix and writes results.
 //! - [`xclient`]: X11 client code for the viewer side (find windows, XTest, XDamage).
+//! - [`clock`]: the run's epoch, which every timestamp is counted from.
 //! - [`timing`]: precise waits for the input threads.
+//! - [`cancel`]: the flag a signal sets to end every wait of a run.
 //! - [`journal`]: append-only records the input threads write without sharing a lock.
 //! - [`secret`]: passwords and tickets that never print themselves.
+//!
+//! # Layers
+//! A module uses only modules of lower layers, never one of its own layer or above, so the
+//! modules form no cycle and each layer can be read (and tested) without those above it.
+//! `tests/layers.rs` checks every `crate::` path against this list:
+//!
+//! 0. `bounded_read`, `cancel`, `clock`, `console`, `journal`, `secret`, `timing`: leaves.
+//! 1. `wire`, `results`, `capture`, `scenario`: formats (SPICE, results, packets, scenarios).
+//! 2. `probe`, `display_ledger`: sans-IO rules over the wire format.
+//! 3. `client`, `xclient`: the SPICE and X clients.
+//! 4. `analyze`, `lab`: the capture analyser; the parts the lab starts.
+//! 5. `audit`, `check`: findings about a console; regression checks of recordings.
+//! 6. `export`: results and findings to files.
+//! 7. `run`: the whole measurement.
 
 pub mod analyze;
 pub mod audit;
 pub mod bounded_read;
+pub mod cancel;
 pub mod capture;
 pub mod check;
 pub mod client;
+pub mod clock;
 pub mod console;
+pub mod display_ledger;
 pub mod export;
 pub mod journal;
 pub mod lab;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::heads::{DisplayLedger, StreamTally};
+use crate::display_ledger::{DisplayLedger, StreamTally};
 use crate::results::{DisplayHeads, ImageStats, MessageStats, StreamStats};
 use crate::wire::names::{image_type_name, message_name, Direction};
 use crate::wire::ChannelType;

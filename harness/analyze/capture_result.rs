@@ -7,11 +7,11 @@ use std::time::{Duration, UNIX_EPOCH};
 use super::accounting::{net_test_verdict, Tally};
 use super::causal::{measure, LatencyEvidence, LatencyOutcome};
 use super::flows::{dir_index, max_timeline_bins, Analyzer, Flow};
-use super::heads::DisplayLedger;
 use super::interval::{measured, SessionTimes};
 use super::rates;
 use super::spice_stream::Resync;
 use super::transport::Transport;
+use crate::display_ledger::DisplayLedger;
 use crate::probe::{Stamp, StampedInput};
 use crate::results::{
     rfc3339, CaptureInfo, ChannelStats, DirectionStats, IntervalSource, Latency, MeasuredInterval,

@@ -23,7 +23,8 @@
 //! - [`ssh_hold`]: sshd holding a tunnel's data until the client's next packet.
 //! - [`flow_hash`]: the fast hasher of the flow table.
 //! - [`flows`]: the capture analyser (flows, attribution, counting, wire latency).
-//! - [`heads`]: per-head and per-stream accounting of a display channel (one rule for both paths).
+//! - [`heads`]: per-head and per-stream accounting of a display channel (one rule for both
+//!   paths); it lives in [`crate::display_ledger`], below the client that uses it too.
 //! - [`accounting`]: names and rows shared by the client summary and the capture analysis.
 //! - [`capture_result`]: analyser → results model with wire numbers.
 //! - [`file`]: analysing a whole packet source or capture file.
@@ -34,7 +35,6 @@ pub mod causal;
 pub mod file;
 pub mod flow_hash;
 pub mod flows;
-pub mod heads;
 pub mod histogram;
 pub mod interval;
 pub mod latency;
@@ -47,6 +47,7 @@ pub mod ssh_hold;
 pub mod timeline;
 pub mod traffic;
 pub mod transport;
+pub use crate::display_ledger as heads;
 
 pub use histogram::{decode_histogram, encode_histogram, latency_histogram, HistogramError};
 pub use interval::{measured, Measured, SessionTimes};

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::heads::DisplayLedger;
 use super::resync::BoundarySearch;
+use crate::display_ledger::DisplayLedger;
 use crate::probe::probe_stamp;
 use crate::wire::display::{self, DisplayUpdate};
 use crate::wire::header::MAX_BODY;

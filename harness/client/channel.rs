@@ -8,10 +8,10 @@ use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
-use super::clock::Clock;
 use super::events::{Recorder, TrafficRecord, UpdateRecord};
 use super::state::Shared;
 use super::writer::ChannelWriter;
+use crate::clock::Clock;
 use crate::probe::probe_stamp;
 use crate::wire::display::DisplayUpdate;
 use crate::wire::duties::{ChannelDuties, ChannelEvent};

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::analyze::heads::DisplayLedger;
+use crate::display_ledger::DisplayLedger;
 use crate::journal::Journal;
 use crate::wire::display::{ImageInfo, Rect};
 use crate::wire::inputs::InputMessage;
@@ -102,7 +102,7 @@ pub struct EventLog {
     /// (TCP_INFO min_rtt), µs; read when the session closes.
     pub min_rtt_us: Option<u64>,
     /// Per display channel index: its heads and streams, by the rule the capture analysis
-    /// uses too ([`crate::analyze::heads`]).
+    /// uses too ([`crate::display_ledger`]).
     pub displays: BTreeMap<usize, DisplayLedger>,
     /// STREAM_CREATE arrivals on every display channel: (time µs, SpiceVideoCodecType), at
     /// most [`MAX_STREAM_CREATES`] (when a video preference took effect).

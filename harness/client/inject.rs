@@ -15,9 +15,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
-use super::clock::Clock;
 use super::events::{InputRecord, Recorder};
 use super::writer::ChannelWriter;
+use crate::clock::Clock;
 use crate::timing::{tune_thread_for_timing, wait_until};
 use crate::wire::inputs::{InputMessage, MotionPacer};
 use crate::wire::main_channel::mouse_mode;

@@ -10,13 +10,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::channel::{run_reader, ChannelContext};
-use super::clock::Clock;
 use super::events::{ChannelInfo, EventLog, Recorder};
 use super::inject::{run_script, InjectReport, InputGate, ScheduledStep};
 use super::link::{link, Linked};
 use super::state::{SessionState, Shared};
 use super::writer::ChannelWriter;
 use super::ClientError;
+use crate::clock::Clock;
 use crate::wire::display::{self, DisplayInit};
 use crate::wire::duties::ChannelDuties;
 use crate::wire::main_channel::mouse_mode;

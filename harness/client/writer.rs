@@ -11,9 +11,9 @@ use std::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::sync::Mutex;
 
-use super::clock::Clock;
 use super::events::{Recorder, TrafficRecord};
 use super::tls::SharedTls;
+use crate::clock::Clock;
 use crate::wire::header::{emit_message, HeaderKind};
 use crate::wire::names::Direction;
 

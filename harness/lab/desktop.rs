@@ -22,7 +22,7 @@ use super::workloads;
 use super::x11::{self, WindowGeometry};
 use super::xauth::XDisplay;
 use super::LabError;
-pub use crate::scenario::DesktopContent;
+pub use crate::scenario::{DesktopContent, IdleActivity};
 
 const TWMRC: &str = include_str!("assets/twmrc");
 /// The cursor theme every desktop program draws its pointer with (adwaita-icon-theme).
@@ -42,38 +42,6 @@ pub const DRAG_WINDOW_TITLE: &str = "xterm-spice";
 pub const DRAG_WINDOW_ORIGIN: (i32, i32) = (50, 50);
 /// Seed of the background picture.
 pub const PLASMA_SEED: u32 = 42;
-
-/// Something the desktop keeps changing while nobody types: a screen that is never quiet, to
-/// see how far each latency method can be trusted there (`docs/latency.md`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum IdleActivity {
-    /// Nothing: the screen is still until an input arrives.
-    #[default]
-    None,
-    /// A terminal in the bottom-right corner whose block cursor blinks: on 250 ms, off 250 ms.
-    BlinkingCursor,
-    /// xclock's digital clock in the bottom-right corner, redrawn every second.
-    Clock,
-}
-
-impl IdleActivity {
-    /// Every activity, in the order scenario errors list them.
-    pub const ALL: [Self; 3] = [Self::None, Self::BlinkingCursor, Self::Clock];
-
-    /// The name used in scenario files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::BlinkingCursor => "blinking_cursor",
-            Self::Clock => "clock",
-        }
-    }
-
-    /// The activity called `name` in scenario files.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == name)
-    }
-}
 
 /// Title of the blinking terminal.
 const BLINK_WINDOW_TITLE: &str = "spicebench-blink";

@@ -6,55 +6,20 @@
 //! entry for this host name (what Xlib/xcb look up for `:N`) and a `FamilyWild` one (matches
 //! any address), so every client library finds it.
 
-use std::fmt;
 use std::io::{Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use super::LabError;
+pub use crate::xclient::display::{Cookie, XDisplay, COOKIE_LEN, COOKIE_NAME};
 
 const FAMILY_LOCAL: u16 = 256;
 const FAMILY_WILD: u16 = 65535;
-/// The auth protocol name of [`Cookie`]s.
-pub const COOKIE_NAME: &[u8] = b"MIT-MAGIC-COOKIE-1";
-/// MIT-MAGIC-COOKIE-1 cookies are 16 bytes.
-pub const COOKIE_LEN: usize = 16;
 
-/// An MIT-MAGIC-COOKIE-1; `Debug` does not print it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Cookie(pub [u8; COOKIE_LEN]);
-
-impl fmt::Debug for Cookie {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Cookie(***)")
-    }
-}
-
-/// An X display the lab started and who may use it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct XDisplay {
-    /// Display number (`:N`).
-    pub number: u32,
-    /// Authority file holding its cookie (0600).
-    pub authority: PathBuf,
-    /// The cookie itself, for in-process clients.
-    pub cookie: Cookie,
-}
-
+// What only the lab does with a display, with the lab's errors; the type itself belongs to
+// the X client code below the lab (inherent impls may live in any module of the crate).
 impl XDisplay {
-    /// `:N`.
-    pub fn name(&self) -> String {
-        format!(":{}", self.number)
-    }
-
-    /// Points `cmd` at this display with its cookie.
-    pub fn apply(&self, cmd: &mut Command) {
-        cmd.env("DISPLAY", self.name())
-            .env("XAUTHORITY", &self.authority);
-    }
-
     /// The same display with the cookie copied to `path` (owned by `owner`, mode 0600), for a
     /// client that runs as another user and cannot read the original.
     pub fn share_with(&self, path: &Path, owner: Option<(u32, u32)>) -> Result<Self, LabError> {
@@ -67,11 +32,6 @@ impl XDisplay {
             authority: path.to_path_buf(),
             ..self.clone()
         })
-    }
-
-    /// The display's unix socket.
-    pub fn socket(&self) -> PathBuf {
-        PathBuf::from(format!("/tmp/.X11-unix/X{}", self.number))
     }
 
     /// Fails unless the server refuses a client that brings no cookie. Xorg and Xvfb quietly

@@ -8,13 +8,16 @@
 //! - [`model`]: the serde types.
 //! - [`file`]: atomic writing and schema-checked reading.
 //! - [`units`]: MiB and RFC 3339 helpers shared by writers and reports.
+//! - [`output_dir`]: where a run's results, captures, events, lab files and report go.
 
 pub mod file;
 pub mod model;
+pub mod output_dir;
 pub mod units;
 
 pub use file::ResultsError;
 pub use model::*;
+pub use output_dir::OutputDir;
 pub use units::{mib, rfc3339, MIB};
 
 /// The schema string every v1 result carries in its `schema` field.

@@ -17,8 +17,8 @@ use super::RunError;
 use crate::analyze::{bin_grid_start_ns, BIN_MS};
 use crate::client::Clock;
 use crate::results::{
-    rfc3339, ConfigInfo, EffectCheck, RegionChange, RegionCheck, RunResult, ScenarioInfo,
-    ServerInfo,
+    rfc3339, ConfigInfo, EffectCheck, OutputDir, RegionChange, RegionCheck, RunResult,
+    ScenarioInfo, ServerInfo,
 };
 use crate::scenario::{Configuration, InputPlan, RunPlan, Scenario};
 use crate::wire::main_channel::mouse_mode;
@@ -85,25 +85,6 @@ pub fn restrict_outputs(dir: &Path, file_mode: u32) {
     }
 }
 
-/// Where a configuration's result goes.
-pub fn result_path(out_dir: &Path, config: &Configuration) -> PathBuf {
-    out_dir.join("runs").join(format!("{}.json", config.name))
-}
-
-/// Where a configuration's capture goes.
-pub fn capture_path(out_dir: &Path, config: &Configuration) -> PathBuf {
-    out_dir
-        .join("captures")
-        .join(format!("{}.pcapng", config.name))
-}
-
-/// Where a configuration's lab files (configs, logs) go. Absolute, because the lab runs tools
-/// in other working directories.
-fn lab_dir(out_dir: &Path, config: &Configuration) -> PathBuf {
-    let dir = out_dir.join("lab").join(&config.name);
-    std::path::absolute(&dir).unwrap_or(dir)
-}
-
 /// What the measuring phases produced, before anything is stopped.
 struct Measured {
     report: ViewerReport,
@@ -122,12 +103,12 @@ struct Measured {
     switches: Vec<super::switches::SentSwitch>,
 }
 
-/// Runs one configuration and writes `OUT/runs/<config>.json` atomically (and, with capture,
-/// `OUT/captures/<config>.pcapng`).
+/// Runs one configuration and writes its result (`runs/<config>.json` in `out`) atomically
+/// (and, with capture, `captures/<config>.pcapng`; see [`OutputDir`]).
 pub async fn run_configuration(
     scenario: &Scenario,
     config: &Configuration,
-    out_dir: &Path,
+    out: &OutputDir,
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<(RunResult, PathBuf), RunError> {
@@ -136,11 +117,11 @@ pub async fn run_configuration(
         plan: plan_off_the_runtime(scenario, config).await?,
     };
     progress.phase(Phase::StartingTarget);
-    let lab = lab_dir(out_dir, config);
+    let lab = out.lab(&config.name);
     let mut target = start_target(scenario, config, &lab)?;
     let mut transport = start_transport(config.route, &scenario.access.ssh, &*target, &lab)?;
     let mut warnings = transport.notes();
-    let pcap = capture_path(out_dir, config);
+    let pcap = out.capture(&config.name);
     let capture = match options.capture {
         true => start_capture(&transport.capture_points(), &pcap, &mut warnings)?,
         false => None,
@@ -152,7 +133,7 @@ pub async fn run_configuration(
     let measured = measure(
         scenario,
         &planned,
-        out_dir,
+        out,
         &mut *target,
         &mut *transport,
         clock,
@@ -184,7 +165,7 @@ pub async fn run_configuration(
     result.warnings.extend(quiet_run);
     let untrusted = input_warnings(&result);
     result.warnings.extend(untrusted);
-    let path = result_path(out_dir, config);
+    let path = out.result(&config.name);
     result
         .write_atomic(&path)
         .map_err(|source| RunError::Write {
@@ -220,7 +201,7 @@ struct Planned<'a> {
 async fn measure(
     scenario: &Scenario,
     planned: &Planned<'_>,
-    out_dir: &Path,
+    out: &OutputDir,
     target: &mut dyn Target,
     transport: &mut dyn Transport,
     clock: Clock,
@@ -235,13 +216,11 @@ async fn measure(
             target,
             transport,
             clock,
-            lab_dir: lab_dir(out_dir, config),
+            lab_dir: out.lab(&config.name),
         },
     )
     .await?;
-    let events_path = out_dir
-        .join("events")
-        .join(format!("{}.jsonl", config.name));
+    let events_path = out.events(&config.name);
     let events =
         EventsFile::start(viewer.events(), &events_path).map_err(|source| RunError::Write {
             path: events_path.clone(),

@@ -64,7 +64,7 @@ impl Interrupts {
                     _ = term.recv() => Interrupt::Term,
                     _ = hup.recv() => Interrupt::Hup,
                 };
-                crate::lab::cancel::request();
+                crate::cancel::request();
                 // The first signal decides the exit status.
                 tx.send_if_modified(|s| {
                     let first = s.is_none();

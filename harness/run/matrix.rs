@@ -2,15 +2,15 @@
 //! results written after every configuration, and an interrupted sweep that keeps what it
 //! finished and says what it did not.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use super::configuration::{run_configuration, RunOptions};
 use super::interrupt::{Interrupt, Interrupts};
 use super::progress::Progress;
-use super::report_files::write_report;
+use super::report_files::{read_results, write_report};
 use crate::export::FailedRun;
-use crate::results::{mib, RunResult};
+use crate::results::{mib, OutputDir, RunResult};
 use crate::scenario::{Configuration, Scenario};
 
 /// What happened to each configuration.
@@ -28,14 +28,14 @@ pub struct MatrixOutcome {
     pub report_error: Option<String>,
 }
 
-/// Runs `configs` of `scenario`, writing into `out_dir`, calling `progress` with one line per
+/// Runs `configs` of `scenario`, writing into `out`, calling `progress` with one line per
 /// event. A signal in `interrupts` (SIGINT, SIGTERM, SIGHUP) stops the current configuration
 /// (its processes are stopped, its capture closed) and the sweep. The report is rewritten
 /// after every configuration, failed ones included, so an interrupted sweep keeps one.
 pub async fn run_matrix(
     scenario: &Scenario,
     configs: &[Configuration],
-    out_dir: &Path,
+    out: &OutputDir,
     options: &RunOptions,
     progress: &dyn Progress,
     interrupts: &mut Interrupts,
@@ -61,7 +61,7 @@ pub async fn run_matrix(
         ));
         progress.config_started(i, total, &config.name);
         let result = tokio::select! {
-            r = run_configuration(scenario, config, out_dir, options, progress) => Ok(r),
+            r = run_configuration(scenario, config, out, options, progress) => Ok(r),
             signal = interrupts.next() => Err(signal),
         };
         match result {
@@ -115,31 +115,40 @@ pub async fn run_matrix(
                 outcome.failed.push((config.clone(), e.to_string()));
             }
         }
-        write_matrix_report(scenario, out_dir, &mut outcome, &line);
-        super::configuration::restrict_outputs(out_dir, options.output_mode);
+        write_matrix_report(scenario, out, &mut outcome, &line);
+        super::configuration::restrict_outputs(out.root(), options.output_mode);
         progress.config_finished();
     }
     if outcome.interrupted.is_some() {
         // Once more with every configuration the signal kept from running listed.
-        write_matrix_report(scenario, out_dir, &mut outcome, &line);
-        super::configuration::restrict_outputs(out_dir, options.output_mode);
+        write_matrix_report(scenario, out, &mut outcome, &line);
+        super::configuration::restrict_outputs(out.root(), options.output_mode);
     }
     outcome
 }
 
 /// Rewrites the report from everything so far: measured configurations, failed ones, and
 /// those a signal kept from running (listed with the signal, so an interrupted sweep leaves
-/// a report that says what it did not measure, even before its first result).
+/// a report that says what it did not measure, even before its first result). The measured
+/// ones are read back from their results files, as `spicebench report` reads them.
 fn write_matrix_report(
     scenario: &Scenario,
-    out_dir: &Path,
+    out: &OutputDir,
     outcome: &mut MatrixOutcome,
     line: &dyn Fn(String),
 ) {
     if outcome.done.is_empty() && outcome.failed.is_empty() && outcome.not_run.is_empty() {
         return;
     }
-    let results: Vec<RunResult> = outcome.done.iter().map(|(_, r, _)| r.clone()).collect();
+    let files: Vec<PathBuf> = outcome.done.iter().map(|(_, _, p)| p.clone()).collect();
+    let results: Vec<RunResult> = match read_results(&files) {
+        Ok(read) => read.into_iter().map(|(_, r)| r).collect(),
+        Err(e) => {
+            line(format!("could not write the report: {e}"));
+            outcome.report_error = Some(e.to_string());
+            return;
+        }
+    };
     let not_run = outcome
         .interrupted
         .map(|signal| format!("not run: {signal}"));
@@ -161,7 +170,7 @@ fn write_matrix_report(
         scenario.target.kind_name(),
         results.len() + failed.len()
     );
-    match write_report(out_dir, &results, &failed, &title, None) {
+    match write_report(out, &results, &failed, &title, None) {
         Ok(index) => {
             outcome.report_error = None;
             line(format!("report: {}", index.display()));

@@ -1,12 +1,17 @@
 //! Writes a report directory: `index.html` plus `summary.md` and `summary.csv`, each atomically.
 //! The contents come from the pure exporters; this module adds what they must not read
 //! themselves (the clock, the machine) and does the I/O.
+//!
+//! A report is always built from results files read back from disk ([`read_results`]), so
+//! the report a run writes after each configuration and `spicebench report` over the files
+//! of several runs are the same code.
 
 use std::path::{Path, PathBuf};
 
 use crate::export::{csv_table, markdown_table, report_html, FailedRun, ReportOptions};
 use crate::results::file::write_bytes_atomic;
-use crate::results::{rfc3339, RunResult};
+use crate::results::output_dir::origin_of;
+use crate::results::{rfc3339, OutputDir, ResultsError, RunResult};
 
 /// Facts about this machine for the report's "what was run" section.
 pub fn machine_info() -> Vec<(String, String)> {
@@ -44,10 +49,21 @@ fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
         .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
-/// Writes `dir/index.html`, `dir/summary.md` and `dir/summary.csv` (the `failed`
+/// Reads `files` in order, each with its path, and gives configurations with the same name
+/// distinct names ([`disambiguate`]).
+pub fn read_results(files: &[PathBuf]) -> Result<Vec<(PathBuf, RunResult)>, ResultsError> {
+    let mut results = Vec::new();
+    for file in files {
+        results.push((file.clone(), RunResult::read(file)?));
+    }
+    disambiguate(&mut results);
+    Ok(results)
+}
+
+/// Writes the report files of `dir` (`index.html`, `summary.md`, `summary.csv`; the `failed`
 /// configurations listed as failed in each); returns the HTML path.
 pub fn write_report(
-    dir: &Path,
+    dir: &OutputDir,
     results: &[RunResult],
     failed: &[FailedRun],
     title: &str,
@@ -60,30 +76,25 @@ pub fn write_report(
         machine: machine_info(),
         failed: failed.to_vec(),
     };
-    let index = dir.join("index.html");
+    let index = dir.index_html();
     write_atomic(&index, &report_html(results, &opts))?;
     write_atomic(
-        &dir.join("summary.md"),
+        &dir.summary_md(),
         &markdown_table(results, failed, baseline),
     )?;
-    write_atomic(&dir.join("summary.csv"), &csv_table(results, failed))?;
+    write_atomic(&dir.summary_csv(), &csv_table(results, failed))?;
     Ok(index)
 }
 
 /// Gives configurations with the same name (runs from different days or machines) distinct
-/// names, using the directory their result came from.
-pub fn disambiguate(results: &mut [(PathBuf, RunResult)]) {
+/// names, using the run directory their result came from.
+fn disambiguate(results: &mut [(PathBuf, RunResult)]) {
     let names: Vec<String> = results.iter().map(|(_, r)| r.config.name.clone()).collect();
     for (path, r) in results.iter_mut() {
         if names.iter().filter(|n| **n == r.config.name).count() < 2 {
             continue;
         }
-        // reports/<run>/runs/<config>.json → "<run>"; otherwise the file's own directory.
-        let origin = path
-            .parent()
-            .filter(|p| p.file_name().is_some_and(|n| n == "runs"))
-            .and_then(Path::parent)
-            .or(path.parent())
+        let origin = origin_of(path)
             .and_then(|p| p.file_name())
             .map_or("?".to_string(), |n| n.to_string_lossy().to_string());
         r.config.name = format!("{} ({origin})", r.config.name);
@@ -116,7 +127,7 @@ mod test {
         let dir = tempfile::tempdir().unwrap();
         let mut r = RunResult::default();
         r.config.name = "glz".into();
-        let index = write_report(dir.path(), &[r], &[], "t", None).unwrap();
+        let index = write_report(&OutputDir::new(dir.path()), &[r], &[], "t", None).unwrap();
         let html = std::fs::read_to_string(index).unwrap();
         assert!(html.contains("glz"));
         assert!(dir.path().join("summary.md").exists());
@@ -129,7 +140,8 @@ mod test {
         let dir = tempfile::tempdir().unwrap();
         // summary.md cannot be created: a directory is in its place.
         std::fs::create_dir(dir.path().join("summary.md")).unwrap();
-        let e = write_report(dir.path(), &[RunResult::default()], &[], "t", None).unwrap_err();
+        let out = OutputDir::new(dir.path());
+        let e = write_report(&out, &[RunResult::default()], &[], "t", None).unwrap_err();
         assert!(e.to_string().contains("summary.md"), "{e}");
         let names: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()

@@ -10,12 +10,12 @@ use std::sync::Arc;
 use super::switches::image_compression;
 use crate::analyze::accounting::{net_test_verdict, Rows, Tally};
 use crate::analyze::causal::{self, LatencyEvidence};
-use crate::analyze::heads::DisplayLedger;
 use crate::analyze::latency::nearest_rank;
 use crate::analyze::{
     build_timeline, measured, rates, series_key, Measured, SessionTimes, TrafficSample, BIN_MS,
 };
 use crate::client::EventLog;
+use crate::display_ledger::DisplayLedger;
 use crate::probe::stamp::decode;
 use crate::probe::{PointerModel, PointerState, Stamp, StampedInput};
 use crate::results::{Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency};

@@ -37,13 +37,13 @@ pub use path::{
 };
 pub(crate) use rng::SplitMix64;
 pub use schema::{
-    parse_compression_list, Button, Click, Compression, Drag, DragPath, Geometry, IdleActivity,
-    Point, Prefer, Preference, Scenario, SpiceUri, Step, Target, TlsTrustSpec, WaitCondition,
-    WaitFor, MAX_COORDINATE, SCHEMA,
+    parse_compression_list, Button, Click, Compression, Drag, DragPath, Geometry, Point, Prefer,
+    Preference, Scenario, SpiceUri, Step, Target, TlsTrustSpec, WaitCondition, WaitFor,
+    MAX_COORDINATE, SCHEMA,
 };
 pub use workload::{
-    DesktopContent, DesktopSpec, KnobAxes, ServerKnobs, StreamingVideo, VideoCodec, VideoCodecList,
-    VideoCodecType, VideoEncoder, WanCompression,
+    DesktopContent, DesktopSpec, IdleActivity, KnobAxes, ServerKnobs, StreamingVideo, VideoCodec,
+    VideoCodecList, VideoCodecType, VideoEncoder, WanCompression,
 };
 
 impl Scenario {

@@ -1,6 +1,5 @@
 //! The validated, typed form of a scenario: what the rest of spicebench consumes.
 
-pub use crate::lab::desktop::IdleActivity;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -8,6 +7,7 @@ use std::time::Duration;
 
 use super::error::{CompressionError, GeometryError, UriError};
 use super::password::PasswordSource;
+use super::workload::IdleActivity;
 
 /// The only format version this module reads.
 pub const SCHEMA: &str = "spicebench.scenario/v1";

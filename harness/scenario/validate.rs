@@ -8,10 +8,9 @@ use std::time::Duration;
 use super::access::{is_ssh_destination, Access, AccessError, SshServer, ViewerKind};
 use super::error::ScenarioError;
 use super::password::{is_env_name, PasswordSource};
-use super::schema::{
-    Compression, Geometry, IdleActivity, Scenario, SpiceUri, Step, Target, SCHEMA,
-};
+use super::schema::{Compression, Geometry, Scenario, SpiceUri, Step, Target, SCHEMA};
 use super::tree::{self, Entry, Node};
+use super::workload::IdleActivity;
 
 const TOP_KEYS: &[&str] = &[
     "schema",

@@ -19,9 +19,9 @@ use x11rb::protocol::Event;
 use x11rb::rust_connection::RustConnection;
 
 use super::screen_log::{DamageRecord, ScreenRecorder, ScreenStamp};
+use super::XDisplay;
 use super::{request_error, XClientError};
-use crate::client::Clock;
-use crate::lab::XDisplay;
+use crate::clock::Clock;
 
 /// How often the watcher looks at its stop flag while no event comes.
 const STOP_CHECK: Duration = Duration::from_millis(50);

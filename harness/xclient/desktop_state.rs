@@ -5,7 +5,7 @@
 use x11rb::connection::Connection as _;
 use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, ImageFormat, MapState, Window};
 
-use crate::lab::XDisplay;
+use super::XDisplay;
 
 /// Titles (WM_NAME) of the viewable windows on the screen, top-level and their children (a
 /// window manager's frames hold the clients), in stacking order, without repeats.

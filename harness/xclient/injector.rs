@@ -16,9 +16,9 @@ use x11rb::protocol::xproto::{
 use x11rb::protocol::xtest::ConnectionExt as _;
 
 use super::screen_log::{InjectedInput, InjectedKind, ScreenRecorder};
+use super::XDisplay;
 use super::{request_error, XClientError};
-use crate::client::Clock;
-use crate::lab::XDisplay;
+use crate::clock::Clock;
 use crate::scenario::{Button, InputAction, InputPlan};
 use crate::timing::{tune_thread_for_timing, wait_until};
 

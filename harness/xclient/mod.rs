@@ -3,6 +3,7 @@
 //! the window's pixels change with XDamage.
 //!
 //! # Layout
+//! - [`display`]: a lab X display and its cookie, as every X client connects to it.
 //! - [`window`]: find a top-level window by class and where it sits on the screen.
 //! - [`injector`]: the paced XTest input thread.
 //! - [`damage`]: the XDamage watcher (screen updates on the client's display).
@@ -12,6 +13,7 @@
 
 pub mod damage;
 pub mod desktop_state;
+pub mod display;
 pub mod injector;
 pub mod probe;
 pub mod screen_log;
@@ -26,8 +28,8 @@ use std::os::unix::net::UnixStream;
 
 use x11rb::rust_connection::{DefaultStream, RustConnection};
 
-use crate::lab::xauth::COOKIE_NAME;
-use crate::lab::XDisplay;
+pub use display::XDisplay;
+use display::COOKIE_NAME;
 
 /// What can go wrong talking to a lab X server, with what to do about it.
 #[derive(Debug, thiserror::Error)]

@@ -10,8 +10,8 @@ use x11rb::protocol::xproto::{
 use x11rb::protocol::Event;
 use x11rb::rust_connection::RustConnection;
 
+use super::XDisplay;
 use super::{request_error, XClientError};
-use crate::lab::XDisplay;
 
 /// A window and where it is on the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,7 +125,7 @@ pub fn wait_for_window(
                 }
             }
         }
-        if crate::lab::cancel::requested() {
+        if crate::cancel::requested() {
             return Err(XClientError::Request {
                 display: display.name(),
                 reason: "stopped: the run was interrupted".into(),

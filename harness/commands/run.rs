@@ -1,0 +1,217 @@
+//! `spicebench run`: the scenario's matrix (with the axes given on the command line), a
+//! progress display, the final table, and the exit status: 1 when a configuration failed,
+//! the report could not be written, or (`--strict`) a result carries warnings; a signal's
+//! own status when one stopped the sweep.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use spicebench::export::text::{render, Row, WarningDetail};
+use spicebench::results::OutputDir;
+use spicebench::run::{run_matrix, MatrixOutcome, RunOptions};
+use spicebench::scenario::{
+    parse_compression_list, parse_route_list, parse_viewer_list, Access, Compression,
+    MatrixOverride, Route, Scenario, ViewerKind,
+};
+
+use crate::bar_progress;
+
+/// Matrix axes given on the command line.
+pub struct Axes {
+    pub compression: Option<String>,
+    pub transports: Option<String>,
+    pub viewers: Option<String>,
+}
+
+/// What the terminal shows.
+pub struct Show {
+    /// Only the final table.
+    pub quiet: bool,
+    /// Every warning in full.
+    pub verbose: bool,
+    /// Exit 1 on any warning.
+    pub strict: bool,
+}
+
+/// The axes, parsed and checked against the scenario.
+struct Overrides {
+    compression: Option<Vec<Compression>>,
+    routes: Option<Vec<Route>>,
+    viewers: Option<Vec<ViewerKind>>,
+}
+
+pub async fn run(
+    path: PathBuf,
+    out: Option<PathBuf>,
+    axes: Axes,
+    show: Show,
+    options: &RunOptions,
+) -> anyhow::Result<u8> {
+    let scenario = Scenario::load(&path)?;
+    let overrides = overrides(&scenario, axes)?;
+    let access = Access {
+        routes: (overrides.routes.clone()).unwrap_or(scenario.access.routes.clone()),
+        viewers: (overrides.viewers.clone()).unwrap_or(scenario.access.viewers.clone()),
+        ..scenario.access.clone()
+    };
+    access
+        .check()
+        .context("the transports and viewers asked for")?;
+    if let Some(why) = access
+        .viewers
+        .iter()
+        .find_map(|v| scenario.viewer_refusal(*v))
+    {
+        anyhow::bail!("--viewers: {}", why.message());
+    }
+    // Before anything is created or started: a lab that cannot start should not leave an
+    // output tree or a lab folder behind.
+    spicebench::run::preflight::check(&scenario.target, &access, options.capture)?;
+    let out = OutputDir::new(out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name)));
+    check_writable(out.root())?;
+    // Before the first configuration: a signal from now on stops the sweep cleanly.
+    let mut interrupts = spicebench::run::interrupt::Interrupts::install()
+        .context("installing the SIGINT/SIGTERM/SIGHUP handlers")?;
+    let configs = scenario.configurations(MatrixOverride {
+        compression: overrides.compression.as_deref(),
+        routes: overrides.routes.as_deref(),
+        viewers: overrides.viewers.as_deref(),
+    });
+    if !show.quiet {
+        spicebench::errln!(
+            "spicebench: scenario `{}` from {}: {} configuration(s), results in {}",
+            scenario.name,
+            path.display(),
+            configs.len(),
+            out.runs().display()
+        );
+    }
+    let outcome = if show.quiet {
+        let progress = spicebench::run::progress::LineProgress { quiet: true };
+        run_matrix(
+            &scenario,
+            &configs,
+            &out,
+            options,
+            &progress,
+            &mut interrupts,
+        )
+        .await
+    } else {
+        let progress = bar_progress::BarProgress::new(configs.len());
+        run_matrix(
+            &scenario,
+            &configs,
+            &out,
+            options,
+            &progress,
+            &mut interrupts,
+        )
+        .await
+    };
+    Ok(finish(&outcome, &out, &show))
+}
+
+/// `--compression`, `--transports`, `--viewers`, parsed; each error names its flag.
+fn overrides(scenario: &Scenario, axes: Axes) -> anyhow::Result<Overrides> {
+    let compression = match axes.compression {
+        Some(list) => {
+            let list = parse_compression_list(&list).context("--compression")?;
+            for c in &list {
+                scenario
+                    .target
+                    .check_compression(*c)
+                    .context("--compression")?;
+            }
+            Some(list)
+        }
+        None => None,
+    };
+    let routes = axes
+        .transports
+        .map(|l| parse_route_list(&l).context("--transports"))
+        .transpose()?;
+    let viewers = axes
+        .viewers
+        .map(|l| parse_viewer_list(&l).context("--viewers"))
+        .transpose()?;
+    Ok(Overrides {
+        compression,
+        routes,
+        viewers,
+    })
+}
+
+/// Fails unless `out` can hold a run's files: created if needed, and a file can be written
+/// in it (checked once, before anything starts, rather than per configuration).
+fn check_writable(out: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| {
+        format!(
+            "creating the output directory {}; choose another with --out",
+            out.display()
+        )
+    })?;
+    let probe = out.join(".spicebench-write-test");
+    std::fs::write(&probe, b"").with_context(|| {
+        format!(
+            "the output directory {} is not writable; choose another with --out",
+            out.display()
+        )
+    })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Prints the final table and what went wrong; returns the exit status.
+fn finish(outcome: &MatrixOutcome, out: &OutputDir, show: &Show) -> u8 {
+    let detail = if show.verbose {
+        WarningDetail::Full
+    } else {
+        WarningDetail::Short
+    };
+    print_outcome(outcome, detail);
+    if spicebench::console::stdout_lost() {
+        spicebench::errln!(
+            "note: standard output was closed, so the table was not shown; it is in {}",
+            out.summary_md().display()
+        );
+    }
+    if let Some(e) = &outcome.report_error {
+        spicebench::errln!("error: the report was not written: {e}");
+    }
+    let warned = outcome
+        .done
+        .iter()
+        .filter(|(_, r, _)| !r.warnings.is_empty())
+        .count();
+    if show.strict && warned > 0 {
+        spicebench::errln!(
+            "--strict: {warned} configuration(s) carry warnings (see their results' warnings)"
+        );
+    }
+    match outcome.interrupted {
+        Some(signal) => signal.exit_code(),
+        None if !outcome.failed.is_empty() || outcome.report_error.is_some() => 1,
+        None if show.strict && warned > 0 => 1,
+        None => 0,
+    }
+}
+
+fn print_outcome(outcome: &MatrixOutcome, detail: WarningDetail) {
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    rows.extend(outcome.done.iter().map(|(_, r, _)| Row::Done(r)));
+    rows.extend(outcome.failed.iter().map(|(c, e)| Row::Failed {
+        name: &c.name,
+        error: e,
+    }));
+    rows.extend(outcome.not_run.iter().map(|c| Row::NotRun(&c.name)));
+    spicebench::outln!("{}", render(&rows, detail));
+    if let Some(signal) = outcome.interrupted {
+        spicebench::errln!(
+            "{signal}: {} configuration(s) finished and kept, {} not run",
+            outcome.done.len(),
+            outcome.not_run.len()
+        );
+    }
+}
