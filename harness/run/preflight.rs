@@ -121,7 +121,7 @@ fn join(needs: &[Need]) -> String {
 /// The privileged parts a run of `target` over `access` starts (`capture`: live capture on).
 pub fn needs(target: &Target, access: &Access, capture: bool) -> Vec<Need> {
     let mut out = Vec::new();
-    if matches!(target, Target::Xspice { .. }) {
+    if target.kind().restarted_per_configuration() {
         out.push(Need::Xspice);
     }
     if access.viewers.contains(&ViewerKind::RemoteViewer) {

@@ -17,6 +17,7 @@ mod rng;
 mod rules_tests;
 mod schema;
 mod step_rules;
+mod target_kind;
 mod tree;
 mod validate;
 mod workload;
@@ -41,6 +42,7 @@ pub use schema::{
     Preference, Scenario, SpiceUri, Step, Target, TlsTrustSpec, WaitCondition, WaitFor,
     MAX_COORDINATE, SCHEMA,
 };
+pub use target_kind::TargetKind;
 pub use workload::{
     DesktopContent, DesktopSpec, IdleActivity, KnobAxes, ServerKnobs, StreamingVideo, VideoCodec,
     VideoCodecList, VideoCodecType, VideoEncoder, WanCompression,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::error::{CompressionError, GeometryError, UriError};
 use super::password::PasswordSource;
+use super::target_kind::TargetKind;
 use super::workload::IdleActivity;
 
 /// The only format version this module reads.
@@ -79,12 +80,17 @@ pub enum Target {
 }
 
 impl Target {
+    /// Which kind it is: what it can do is asked of the kind (see [`TargetKind`]).
+    pub fn kind(&self) -> TargetKind {
+        match self {
+            Self::Xspice { .. } => TargetKind::Xspice,
+            Self::External { .. } => TargetKind::External,
+        }
+    }
+
     /// `"xspice"` or `"external"`, as written in the file.
     pub fn kind_name(&self) -> &'static str {
-        match self {
-            Self::Xspice { .. } => "xspice",
-            Self::External { .. } => "external",
-        }
+        self.kind().as_str()
     }
 
     /// The compressions to measure, in file order.
@@ -124,14 +130,14 @@ impl Target {
 
     /// Whether `compression` can be used with this target.
     ///
-    /// The single home of the lz4 rule: Xspice takes its compression as a server setting
-    /// and has no lz4 setting, while an external server only sees lz4 as a client's
-    /// preference. Check command-line overrides with this before building configurations.
+    /// The single home of the lz4 rule: a target whose knobs spicebench sets (Xspice) takes
+    /// its compression as a server setting, which has no lz4, while an external server only
+    /// sees lz4 as a client's preference. Check command-line overrides with this before building configurations.
     pub fn check_compression(&self, compression: Compression) -> Result<(), CompressionError> {
-        match (self, compression) {
-            (Self::Xspice { .. }, Compression::Lz4) => Err(CompressionError::Lz4OnXspice),
-            _ => Ok(()),
+        if compression == Compression::Lz4 && self.kind().can_set_server_knobs() {
+            return Err(CompressionError::Lz4OnXspice);
         }
+        Ok(())
     }
 }
 

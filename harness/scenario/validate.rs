@@ -9,6 +9,7 @@ use super::access::{is_ssh_destination, Access, AccessError, SshServer, ViewerKi
 use super::error::ScenarioError;
 use super::password::{is_env_name, PasswordSource};
 use super::schema::{Compression, Geometry, Scenario, SpiceUri, Step, Target, SCHEMA};
+use super::target_kind::TargetKind;
 use super::tree::{self, Entry, Node};
 use super::workload::IdleActivity;
 
@@ -137,7 +138,7 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
 
     let desktop = match root.get("desktop") {
         Some(v) => {
-            if !matches!(target, Target::Xspice { .. }) {
+            if !target.kind().has_inspectable_desktop() {
                 return Err(v.err(
                     "[desktop] sets up the desktop spicebench starts, so it needs kind = \"xspice\"; \
                      an external server shows its own desktop: remove [desktop]",
@@ -150,7 +151,7 @@ pub(crate) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
 
     let steps_val = root.require("steps", "add at least one [[steps]] table")?;
     let steps = super::step_rules::steps(&steps_val, target.geometry(), 0)?;
-    if !matches!(target, Target::Xspice { .. }) {
+    if !target.kind().has_inspectable_desktop() {
         if let Some(line) = first_window_wait(&steps) {
             return Err(ctx.invalid(
                 line,
@@ -343,9 +344,15 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
              or password_file = \"path/to/file\"",
         ));
     }
-    let kind = t.require("kind", "add kind = \"xspice\" or kind = \"external\"")?;
-    let (target, items) = match kind.str()? {
-        "xspice" => {
+    let kind_val = t.require("kind", "add kind = \"xspice\" or kind = \"external\"")?;
+    let kind_name = kind_val.str()?;
+    let Some(kind) = TargetKind::from_name(kind_name) else {
+        return Err(kind_val.err(format!(
+            "unknown target kind `{kind_name}`; use \"xspice\" or \"external\""
+        )));
+    };
+    let (target, items) = match kind {
+        TargetKind::Xspice => {
             t.check_keys(XSPICE_KEYS)?;
             let heads = match t.get("heads") {
                 Some(v) => u32::try_from(int_in(&v, 1, MAX_HEADS)?).unwrap_or(1),
@@ -386,14 +393,14 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
                     geometry,
                     heads,
                     compression,
-                    knobs: super::workload_rules::knob_axes(t, true)?,
+                    knobs: super::workload_rules::knob_axes(t, kind.can_set_server_knobs())?,
                     tls,
                     idle_activity,
                 },
                 items,
             )
         }
-        "external" => {
+        TargetKind::External => {
             t.check_keys(EXTERNAL_KEYS)?;
             let uri_val = t.require("uri", "add uri = \"spice://host:port\"")?;
             let mut uri: SpiceUri = uri_val
@@ -415,16 +422,11 @@ fn target(t: &Table<'_>, scenario_path: &Path) -> Result<Target> {
                     password,
                     geometry,
                     compression,
-                    knobs: super::workload_rules::knob_axes(t, false)?,
+                    knobs: super::workload_rules::knob_axes(t, kind.can_set_server_knobs())?,
                     tls,
                 },
                 items,
             )
-        }
-        other => {
-            return Err(kind.err(format!(
-                "unknown target kind `{other}`; use \"xspice\" or \"external\""
-            )))
         }
     };
     for (c, v) in &items {

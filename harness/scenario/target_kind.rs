@@ -1,0 +1,89 @@
+//! What each kind of target can do. Validation, preflight and the run ask these questions
+//! instead of matching on the kind, so a new kind (a QEMU guest) answers them here, once,
+//! and every rule that depends on them follows.
+
+use std::fmt;
+
+/// The kinds of `[target]`, as `kind = "…"` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetKind {
+    /// Xspice, which spicebench starts with its desktop for each configuration.
+    Xspice,
+    /// A server someone else runs.
+    External,
+}
+
+impl TargetKind {
+    /// Every kind.
+    pub const ALL: [TargetKind; 2] = [Self::Xspice, Self::External];
+
+    /// The name in scenario files and in results.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Xspice => "xspice",
+            Self::External => "external",
+        }
+    }
+
+    /// The kind `name` names, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether the lab starts the server for each configuration and stops it after (so it
+    /// needs the lab's privileges, and nothing of one configuration is left for the next).
+    pub fn restarted_per_configuration(self) -> bool {
+        match self {
+            Self::Xspice => true,
+            Self::External => false,
+        }
+    }
+
+    /// Whether spicebench sets the server's knobs (its compression and the other server
+    /// settings are set where the server starts). Otherwise a client can only ask for
+    /// image compression and video codecs.
+    pub fn can_set_server_knobs(self) -> bool {
+        match self {
+            Self::Xspice => true,
+            Self::External => false,
+        }
+    }
+
+    /// Whether its desktop is one spicebench sets up and can look at: `[desktop]`,
+    /// `wait_for window`, the input probe and the effect checks need one.
+    pub fn has_inspectable_desktop(self) -> bool {
+        match self {
+            Self::Xspice => true,
+            Self::External => false,
+        }
+    }
+}
+
+impl fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for k in TargetKind::ALL {
+            assert_eq!(TargetKind::from_name(k.as_str()), Some(k));
+        }
+        assert_eq!(TargetKind::from_name("qemu"), None);
+    }
+
+    #[test]
+    fn only_a_target_the_lab_starts_has_knobs_and_a_desktop() {
+        let x = TargetKind::Xspice;
+        assert!(x.restarted_per_configuration() && x.can_set_server_knobs());
+        assert!(x.has_inspectable_desktop());
+        let e = TargetKind::External;
+        assert!(!e.restarted_per_configuration() && !e.can_set_server_knobs());
+        assert!(!e.has_inspectable_desktop());
+    }
+}
