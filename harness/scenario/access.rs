@@ -29,10 +29,41 @@ impl TransportKind {
         }
     }
 
-    /// Whether SSH carries it (and `ssh_compression` applies).
+    /// Whether SSH carries it (and `ssh_compression` applies, and an SSH server is needed).
+    /// Every variant is named, so a new transport says whether it is SSH, rather than counting
+    /// as SSH by not being direct.
     pub fn is_ssh(self) -> bool {
-        !matches!(self, Self::Direct)
+        match self {
+            Self::Direct => false,
+            Self::SshTunnel | Self::SshX => true,
+        }
     }
+
+    /// Where the viewer program runs with this transport.
+    pub fn viewer_side(self) -> ViewerSide {
+        match self {
+            Self::Direct | Self::SshTunnel => ViewerSide::Client,
+            Self::SshX => ViewerSide::Server,
+        }
+    }
+
+    /// Whether `viewer` can show a session over this transport: the one rule the matrix and
+    /// `[access]` validation both follow.
+    pub fn supports(self, viewer: ViewerKind) -> bool {
+        match self.viewer_side() {
+            ViewerSide::Client => true,
+            ViewerSide::Server => viewer.can_run_on_server(),
+        }
+    }
+}
+
+/// Where a transport runs the viewer program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewerSide {
+    /// On this machine, dialling the transport's endpoint.
+    Client,
+    /// On the server's side, showing its window here through the transport (X forwarding).
+    Server,
 }
 
 impl fmt::Display for TransportKind {
@@ -70,6 +101,33 @@ impl ViewerKind {
         match self {
             Self::Native => "spicebench",
             Self::RemoteViewer => "remote-viewer",
+        }
+    }
+
+    /// Whether it can run as a program on the server's side: spicebench's own client runs
+    /// inside this process, so it cannot.
+    pub fn can_run_on_server(self) -> bool {
+        match self {
+            Self::Native => false,
+            Self::RemoteViewer => true,
+        }
+    }
+
+    /// Whether it follows a session of several heads: remote-viewer shows each head in a
+    /// window of its own, and spicebench drives one full-screen window.
+    pub fn follows_every_head(self) -> bool {
+        match self {
+            Self::Native => true,
+            Self::RemoteViewer => false,
+        }
+    }
+
+    /// Whether it can send the server a preference mid-session (a `prefer` step): only a
+    /// viewer that speaks the protocol itself can.
+    pub fn can_switch_preferences(self) -> bool {
+        match self {
+            Self::Native => true,
+            Self::RemoteViewer => false,
         }
     }
 }
@@ -195,8 +253,9 @@ impl Access {
 
     /// Why `viewer` cannot use `route`, if it cannot.
     pub fn refusal(route: Route, viewer: ViewerKind) -> Option<AccessError> {
-        (route.transport == TransportKind::SshX && viewer == ViewerKind::Native)
-            .then_some(AccessError::NativeOverSshX)
+        // Only a server-side transport refuses a viewer, and ssh-x is the only one: its
+        // message names it.
+        (!route.transport.supports(viewer)).then_some(AccessError::NativeOverSshX)
     }
 
     /// Checks every combination of the matrix.
@@ -240,7 +299,8 @@ pub enum AccessError {
     /// An empty list.
     #[error("the list is empty; give at least one")]
     Empty,
-    /// Our client cannot be the viewer of an ssh-x session.
+    /// Our client cannot be the viewer of an ssh-x session (a transport that runs the viewer
+    /// on the server side).
     #[error(
         "ssh-x runs remote-viewer on the server side and shows it through X forwarding, so \
          spicebench's own client cannot be its viewer; use viewers = [\"remote-viewer\"] with \
@@ -306,6 +366,21 @@ mod tests {
         );
         let labels: Vec<String> = routes.iter().map(|r| r.label()).collect();
         assert_eq!(labels, ["direct", "ssh-tunnel", "ssh-tunnel-C"]);
+    }
+
+    #[test]
+    fn only_ssh_transports_are_ssh_and_only_ssh_x_runs_the_viewer_remotely() {
+        let ssh: Vec<TransportKind> = TransportKind::ALL
+            .into_iter()
+            .filter(|t| t.is_ssh())
+            .collect();
+        assert_eq!(ssh, [TransportKind::SshTunnel, TransportKind::SshX]);
+        for t in TransportKind::ALL {
+            assert!(t.supports(ViewerKind::RemoteViewer), "{t}");
+            let native = t.viewer_side() == ViewerSide::Client;
+            assert_eq!(t.supports(ViewerKind::Native), native, "{t}");
+        }
+        assert_eq!(TransportKind::SshX.viewer_side(), ViewerSide::Server);
     }
 
     #[test]

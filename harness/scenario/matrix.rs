@@ -73,11 +73,12 @@ pub(super) fn viewer_refusal(
     has_prefer: bool,
     viewer: ViewerKind,
 ) -> Option<ViewerRefusal> {
-    match viewer {
-        ViewerKind::Native => None,
-        ViewerKind::RemoteViewer if heads > 1 => Some(ViewerRefusal::MultiHead),
-        ViewerKind::RemoteViewer if has_prefer => Some(ViewerRefusal::Prefer),
-        ViewerKind::RemoteViewer => None,
+    if heads > 1 && !viewer.follows_every_head() {
+        Some(ViewerRefusal::MultiHead)
+    } else if has_prefer && !viewer.can_switch_preferences() {
+        Some(ViewerRefusal::Prefer)
+    } else {
+        None
     }
 }
 

@@ -27,7 +27,7 @@ use std::path::Path;
 
 pub use access::{
     is_ssh_destination, parse_route_list, parse_viewer_list, Access, AccessError, Route, SshServer,
-    TransportKind, ViewerKind,
+    TransportKind, ViewerKind, ViewerSide,
 };
 pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
 pub use keys::{key_for_char, key_named, Key};
