@@ -5,13 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
+use super::backends::Backends;
 use super::capture::{start_capture, RunCapture};
 use super::events_file::EventsFile;
 use super::progress::{Phase, Progress};
 use super::summarize::{activity_warnings, input_warnings, summarize, summarize_screen, RunFacts};
-use super::target::{start_target, Health, Target};
-use super::transport::{start_transport, Transport};
-use super::viewer::{connect_viewer, wait_for_quiet, Viewer, ViewerContext, ViewerReport};
+use super::target::{Health, Target};
+use super::transport::Transport;
+use super::viewer::{wait_for_quiet, Viewer, ViewerContext, ViewerReport};
 use super::wire_merge::merge_capture;
 use super::RunError;
 use crate::analyze::{bin_grid_start_ns, BIN_MS};
@@ -103,14 +104,17 @@ struct Measured {
     switches: Vec<super::switches::SentSwitch>,
 }
 
-/// Runs one configuration and writes its result (`runs/<config>.json` in `out`) atomically
-/// (and, with capture, `captures/<config>.pcapng`; see [`OutputDir`]).
+/// Runs one configuration over the parts `backends` starts and writes its result
+/// (`runs/<config>.json` in `out`) atomically (and, with capture, `captures/<config>.pcapng`;
+/// see [`OutputDir`]). Whatever ends it (a failure, or the future dropped at a signal), the
+/// parts it started are dropped, so stopped, in reverse order.
 pub async fn run_configuration(
     scenario: &Scenario,
     config: &Configuration,
     out: &OutputDir,
     options: &RunOptions,
     progress: &dyn Progress,
+    backends: &dyn Backends,
 ) -> Result<(RunResult, PathBuf), RunError> {
     let planned = Planned {
         config,
@@ -118,8 +122,9 @@ pub async fn run_configuration(
     };
     progress.phase(Phase::StartingTarget);
     let lab = out.lab(&config.name);
-    let mut target = start_target(scenario, config, &lab)?;
-    let mut transport = start_transport(config.route, &scenario.access.ssh, &*target, &lab)?;
+    let mut target = backends.start_target(scenario, config, &lab)?;
+    let mut transport =
+        backends.start_transport(config.route, &scenario.access.ssh, &*target, &lab)?;
     let mut warnings = transport.notes();
     let pcap = out.capture(&config.name);
     let capture = match options.capture {
@@ -138,6 +143,7 @@ pub async fn run_configuration(
         &mut *transport,
         clock,
         progress,
+        backends,
     )
     .await?;
     // Stopped after the viewer closed, so the connections' ends are on the capture too.
@@ -198,6 +204,7 @@ struct Planned<'a> {
 }
 
 /// Connect, idle, play, settle, finish: everything that happens while the session is up.
+#[allow(clippy::too_many_arguments)] // the phases' inputs, each used once
 async fn measure(
     scenario: &Scenario,
     planned: &Planned<'_>,
@@ -206,20 +213,22 @@ async fn measure(
     transport: &mut dyn Transport,
     clock: Clock,
     progress: &dyn Progress,
+    backends: &dyn Backends,
 ) -> Result<Measured, RunError> {
     let (config, run_plan) = (planned.config, &planned.plan);
     progress.phase(Phase::Connecting);
-    let mut viewer = connect_viewer(
-        config.viewer,
-        ViewerContext {
-            endpoint: transport.viewer_endpoint(),
-            target,
-            transport,
-            clock,
-            lab_dir: out.lab(&config.name),
-        },
-    )
-    .await?;
+    let mut viewer = backends
+        .connect_viewer(
+            config.viewer,
+            ViewerContext {
+                endpoint: transport.viewer_endpoint(),
+                target,
+                transport,
+                clock,
+                lab_dir: out.lab(&config.name),
+            },
+        )
+        .await?;
     let events_path = out.events(&config.name);
     let events =
         EventsFile::start(viewer.events(), &events_path).map_err(|source| RunError::Write {

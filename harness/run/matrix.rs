@@ -2,9 +2,11 @@
 //! results written after every configuration, and an interrupted sweep that keeps what it
 //! finished and says what it did not.
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use super::backends::Lab;
 use super::configuration::{run_configuration, RunOptions};
 use super::interrupt::{Interrupt, Interrupts};
 use super::progress::Progress;
@@ -60,10 +62,8 @@ pub async fn run_matrix(
             config.viewer
         ));
         progress.config_started(i, total, &config.name);
-        let result = tokio::select! {
-            r = run_configuration(scenario, config, out, options, progress) => Ok(r),
-            signal = interrupts.next() => Err(signal),
-        };
+        let run = run_configuration(scenario, config, out, options, progress, &Lab);
+        let result = until_signal(run, interrupts.next()).await;
         match result {
             Err(signal) => {
                 outcome.interrupted = Some(signal);
@@ -125,6 +125,19 @@ pub async fn run_matrix(
         super::configuration::restrict_outputs(out.root(), options.output_mode);
     }
     outcome
+}
+
+/// Runs `run` to its end, or until `signal` comes first. The signal drops `run`, and with it
+/// every part it started, which stop as they drop (their processes stopped, the capture
+/// closed).
+pub async fn until_signal<T>(
+    run: impl Future<Output = T>,
+    signal: impl Future<Output = Interrupt>,
+) -> Result<T, Interrupt> {
+    tokio::select! {
+        r = run => Ok(r),
+        s = signal => Err(s),
+    }
 }
 
 /// Rewrites the report from everything so far: measured configurations, failed ones, and

@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`target`], [`transport`], [`viewer`]: the three interfaces a configuration is run over
 //!   (what is measured, how it is reached, what shows it), each kind in its own module.
+//! - [`backends`]: how those three are started: the real lab, or fakes in unit tests.
 //! - [`configuration`]: one configuration, in short phases over those interfaces.
 //! - [`capture`]: the live capture of the transport's capture points.
 //! - [`events_file`]: the events log, written while the run goes.
@@ -14,6 +15,7 @@
 //! - [`report_files`]: writing a report directory (HTML, Markdown, CSV).
 //! - [`wire_merge`]: a run's capture numbers merged into its result.
 
+pub mod backends;
 pub mod capture;
 pub mod configuration;
 pub mod events_file;
@@ -32,6 +34,7 @@ pub mod wire_merge;
 
 use std::path::PathBuf;
 
+pub use backends::{Backends, Lab};
 pub use configuration::{run_configuration, RunOptions};
 pub use matrix::{run_matrix, MatrixOutcome};
 

@@ -1,0 +1,81 @@
+//! The lab's parts a configuration runs over, handed to
+//! [`run_configuration`](super::run_configuration) as one value: how to start the
+//! [`Target`], the [`Transport`] and the [`Viewer`]. [`Lab`] starts the real ones (Xspice,
+//! ssh, remote-viewer, our client); unit tests pass fakes of these parts and so drive every
+//! phase (start, failure, signal, cleanup) without a server. Only the lab's parts are
+//! faked: what is measured (the events, the summary, the result) is the real code.
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+
+use super::target::{start_target, Target};
+use super::transport::{start_transport, Transport};
+use super::viewer::{connect_viewer, Viewer, ViewerContext};
+use super::RunError;
+use crate::scenario::{Configuration, Route, Scenario, SshServer, ViewerKind};
+
+/// A boxed future that need not be `Send`: a viewer connects while it borrows the target,
+/// which is only `Send`, and a configuration runs on one task.
+pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// Starts the parts of one configuration. Each part stops what it started when it is
+/// dropped; [`run_configuration`](super::run_configuration) drops them in reverse order.
+pub trait Backends {
+    /// Starts (or resolves) the scenario's target for `config`, with its files in `lab_dir`.
+    fn start_target(
+        &self,
+        scenario: &Scenario,
+        config: &Configuration,
+        lab_dir: &Path,
+    ) -> Result<Box<dyn Target>, RunError>;
+
+    /// Starts the transport of `route` to `target`, files in `lab_dir`.
+    fn start_transport(
+        &self,
+        route: Route,
+        ssh: &SshServer,
+        target: &dyn Target,
+        lab_dir: &Path,
+    ) -> Result<Box<dyn Transport>, RunError>;
+
+    /// Connects the configuration's viewer.
+    fn connect_viewer<'a>(
+        &'a self,
+        kind: ViewerKind,
+        ctx: ViewerContext<'a>,
+    ) -> LocalBoxFuture<'a, Result<Box<dyn Viewer>, RunError>>;
+}
+
+/// The real lab: [`start_target`], [`start_transport`] and [`connect_viewer`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lab;
+
+impl Backends for Lab {
+    fn start_target(
+        &self,
+        scenario: &Scenario,
+        config: &Configuration,
+        lab_dir: &Path,
+    ) -> Result<Box<dyn Target>, RunError> {
+        start_target(scenario, config, lab_dir)
+    }
+
+    fn start_transport(
+        &self,
+        route: Route,
+        ssh: &SshServer,
+        target: &dyn Target,
+        lab_dir: &Path,
+    ) -> Result<Box<dyn Transport>, RunError> {
+        start_transport(route, ssh, target, lab_dir)
+    }
+
+    fn connect_viewer<'a>(
+        &'a self,
+        kind: ViewerKind,
+        ctx: ViewerContext<'a>,
+    ) -> LocalBoxFuture<'a, Result<Box<dyn Viewer>, RunError>> {
+        Box::pin(connect_viewer(kind, ctx))
+    }
+}
