@@ -19,6 +19,8 @@ pub mod backends;
 pub mod capture;
 pub mod configuration;
 pub mod events_file;
+#[cfg(test)]
+mod fake_lab;
 pub mod interrupt;
 pub mod matrix;
 pub mod preflight;
