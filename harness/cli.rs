@@ -41,7 +41,9 @@ pub enum Command {
         /// Do not capture packets (no wire numbers; no privilege needed for capture).
         #[arg(long)]
         no_capture: bool,
-        /// Exit 1 when any result carries a warning (a number that should not be trusted).
+        /// Exit 1 when any result carries a warning of severity `warning` or `untrusted` (a
+        /// number that should not be trusted, or less measured than planned); notes
+        /// (`info`) do not count. docs/warnings.md lists every code.
         #[arg(long)]
         strict: bool,
         /// Print every warning in full under the final table (default: the first line of
@@ -143,7 +145,7 @@ pub enum Command {
 pub enum Format {
     /// A table per connection.
     Table,
-    /// The `spicebench.run/v1` JSON.
+    /// The `spicebench.run/v2` JSON.
     Json,
 }
 

@@ -11,7 +11,8 @@
 //!   rule the client and the capture analysis share.
 //! - [`analyze`]: the capture analyser and the metrics (timelines, rates, latency).
 //! - [`audit`]: findings about who else can reach a SPICE console, with the fixes.
-//! - [`results`]: the versioned results model (`spicebench.run/v1`) and the output directory.
+//! - [`results`]: the versioned results model (`spicebench.run/v2`, reads v1) and the output
+//!   directory.
 //! - [`export`]: pure functions from results to JSON, CSV, Markdown, SVG plots and HTML.
 //! - [`capture`]: packet sources (live libpcap, pcap/pcapng files, memory) and TCP decoding.
 //! - [`check`]: regression checks of recorded captures against expected results.

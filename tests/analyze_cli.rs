@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use spicebench::results::RunResult;
+use spicebench::results::{RunResult, WarningCode};
 
 fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/xspice-remote-viewer.pcapng")
@@ -88,7 +88,8 @@ fn truncated_capture_gives_a_partial_result_with_a_warning() {
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let r = json(&analyze(&[cut.to_str().unwrap(), "--format", "json"]));
     assert!(
-        r.warnings[0].starts_with("partial result") && r.warnings[0].contains("cut.pcapng"),
+        r.warnings[0].code == WarningCode::PartialCapture
+            && r.warnings[0].text.contains("cut.pcapng"),
         "{:?}",
         r.warnings
     );
@@ -150,13 +151,16 @@ fn a_capture_without_spice_says_so() {
     assert!(
         r.warnings
             .iter()
-            .any(|w| w.contains("no plain SPICE connection, only SSH")),
+            .any(|w| w.code == WarningCode::CaptureOnlySsh),
         "{:?}",
         r.warnings
     );
     // A capture with SPICE in it carries no such warning.
     let r = json(&analyze(&[sample().to_str().unwrap(), "--format", "json"]));
-    assert!(!r.warnings.iter().any(|w| w.contains("no plain SPICE")));
+    assert!(!r.warnings.iter().any(|w| matches!(
+        w.code,
+        WarningCode::CaptureOnlySsh | WarningCode::CaptureOnlyTls | WarningCode::CaptureNoSpice
+    )));
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use spicebench::capture::{open_file, LinkType, PcapngWriter};
-use spicebench::results::RunResult;
+use spicebench::results::{RunResult, WarningCode};
 use spicebench::wire::display::{parse_update, DisplayUpdate};
 use spicebench::wire::names::image_type_name;
 
@@ -378,7 +378,9 @@ fn cut_and_check(recording: &str, holes: &[(HoleStart, usize)]) -> (bool, u64) {
             boundary - end
         );
         assert!(
-            cut.warnings.iter().any(|w| w.contains(&warning)),
+            cut.warnings
+                .iter()
+                .any(|w| w.code == WarningCode::MessageWalkResync && w.text.contains(&warning)),
             "{what}: {warning:?} not in {:?}",
             cut.warnings
         );
@@ -386,13 +388,17 @@ fn cut_and_check(recording: &str, holes: &[(HoleStart, usize)]) -> (bool, u64) {
     if damaged > 0 {
         let warning = format!("{damaged} messages lost part of their body");
         assert!(
-            cut.warnings.iter().any(|w| w.contains(&warning)),
+            cut.warnings
+                .iter()
+                .any(|w| w.code == WarningCode::DamagedBodies && w.text.contains(&warning)),
             "{what}: {warning:?} not in {:?}",
             cut.warnings
         );
     }
     assert!(
-        cut.warnings.iter().all(|w| !w.contains("walk stopped")),
+        cut.warnings
+            .iter()
+            .all(|w| w.code != WarningCode::MessageWalkStopped),
         "{what}: {:?}",
         cut.warnings
     );
@@ -521,8 +527,10 @@ fn a_display_connection_captured_from_its_middle_is_walked_and_guessed() {
     assert!(
         cut.warnings
             .iter()
-            .any(|w| w.contains(warning)
-                && w.contains(&format!("down at byte {}", boundary - start))),
+            .any(|w| w.code == WarningCode::FlowChannelGuessed
+                && w.text.contains(warning)
+                && w.text
+                    .contains(&format!("down at byte {}", boundary - start))),
         "{what}: {:?}",
         cut.warnings
     );

@@ -223,7 +223,7 @@ fn sample_capture_matches_tshark_and_has_four_channels() {
     assert!(
         r.warnings
             .iter()
-            .all(|w| !w.contains("message walk stopped")),
+            .all(|w| w.code != spicebench::results::WarningCode::MessageWalkStopped),
         "{:?}",
         r.warnings
     );
@@ -294,9 +294,10 @@ fn a_loopback_retransmission_counts_on_the_wire_and_once_in_the_stream() {
     assert_eq!(display.down.payload_bytes, relay.down.payload_bytes);
     assert_eq!(display.down.messages, relay.down.messages);
     assert!(
-        r.warnings
-            .iter()
-            .any(|w| w.contains("32768 payload bytes were sent again")),
+        r.warnings.iter().any(
+            |w| w.code == spicebench::results::WarningCode::Retransmissions
+                && w.text.contains("32768 payload bytes were sent again")
+        ),
         "{:?}",
         r.warnings
     );

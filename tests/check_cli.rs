@@ -142,32 +142,73 @@ fn missing_metadata_is_an_error_naming_the_file() {
 
 #[test]
 fn a_warning_that_appears_or_goes_away_is_a_regression() {
-    // The expectation holds a warning the analysis no longer gives (and, written back by
-    // --update, no longer holds one it gives): both directions fail.
+    // The expectation lacks a warning the analysis gives and holds one of a code it no
+    // longer gives: both directions fail, named by code and count.
     let (lib, rec) = library_with("sb-drag-glz");
     let path = rec.join("expected.json");
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let warnings = v["warnings"].as_array_mut().unwrap();
-    let had = warnings.len();
-    assert!(had > 0, "the recording carries a warning");
+    assert!(!warnings.is_empty(), "the recording carries a warning");
     let removed = warnings.remove(0);
-    warnings.push(serde_json::json!(
-        "an old warning the analyser no longer gives"
-    ));
+    warnings.push(serde_json::json!({
+        "code": "kernel_dropped",
+        "severity": "untrusted",
+        "text": "an old warning the analyser no longer gives"
+    }));
     std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
     let out = spicebench(&["check", lib.path().to_str().unwrap()]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
-    assert!(
-        t.contains("warning: an old warning the analyser no longer gives"),
-        "{t}"
-    );
-    let removed = removed.as_str().unwrap();
-    assert!(
-        t.contains(&format!("warning: {}", &removed[..removed.len().min(40)])),
-        "{t}"
-    );
+    assert!(t.contains("warning kernel_dropped.count"), "{t}");
+    let code = removed["code"].as_str().unwrap();
+    assert!(t.contains(&format!("warning {code}.count")), "{t}");
+    // No text is compared: neither warning's text is part of the report.
+    assert!(!t.contains("an old warning"), "{t}");
+}
+
+#[test]
+fn a_reworded_warning_of_the_same_code_is_no_regression() {
+    // Texts may change between versions; the code is the contract.
+    let (lib, rec) = library_with("sb-drag-glz");
+    let path = rec.join("expected.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for w in v["warnings"].as_array_mut().unwrap() {
+        w["text"] = serde_json::json!("said another way");
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let out = spicebench(&["check", lib.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn a_v1_expectation_still_reads_and_its_warnings_count_as_legacy() {
+    // An expected.json as written before coded warnings: it reads (no schema error), and
+    // its bare-text warnings, coded `legacy`, differ from the analysis's coded ones.
+    let (lib, rec) = library_with("sb-drag-glz");
+    let path = rec.join("expected.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    v["schema"] = serde_json::json!("spicebench.run/v1");
+    for w in v["warnings"].as_array_mut().unwrap() {
+        *w = w["text"].clone();
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let out = spicebench(&["check", lib.path().to_str().unwrap()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("warning legacy.count"), "{t}");
+    assert!(!t.contains("schema"), "{t}");
+    // --update rewrites it as v2, after which it passes.
+    let up = spicebench(&["check", "--update", lib.path().to_str().unwrap()]);
+    assert!(up.status.success(), "{}", text(&up));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(v["schema"], "spicebench.run/v2");
+    assert!(v["warnings"][0]["code"].is_string());
+    let out = spicebench(&["check", lib.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
 #[test]

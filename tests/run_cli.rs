@@ -47,7 +47,7 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
     assert!(stdout.contains("display MiB"), "{stdout}");
     let off = RunResult::read(out.join("runs/off.json")).unwrap();
     let glz = RunResult::read(out.join("runs/glz.json")).unwrap();
-    assert_eq!(off.schema, "spicebench.run/v1");
+    assert_eq!(off.schema, "spicebench.run/v2");
     assert_eq!(off.config.compression, "off");
     assert_eq!(off.config.compression_mechanism, "server-setting");
     // Versions of what was measured, for the report's "what was run".

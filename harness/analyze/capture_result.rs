@@ -1,4 +1,4 @@
-//! Turns a finished [`Analyzer`] into a `spicebench.run/v1` result with wire numbers.
+//! Turns a finished [`Analyzer`] into a `spicebench.run/v2` result with wire numbers.
 //! Pure: the same analyser state always gives the same result.
 
 use std::collections::BTreeMap;
@@ -15,7 +15,7 @@ use crate::display_ledger::DisplayLedger;
 use crate::probe::{Stamp, StampedInput};
 use crate::results::{
     rfc3339, CaptureInfo, ChannelStats, DirectionStats, IntervalSource, Latency, MeasuredInterval,
-    NetworkStats, RunResult, Series, ServerInfo, Timeline, TransportStats,
+    NetworkStats, RunResult, Series, ServerInfo, Timeline, TransportStats, Warning, WarningCode,
 };
 use crate::wire::names::Direction;
 use crate::wire::ChannelType;
@@ -199,16 +199,22 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
     r.latency = Latency::default();
     capture_latency(a).apply(&mut r.latency);
     if let Some((_, _, others)) = a.measured_session().filter(|(_, _, n)| *n > 0) {
-        r.warnings.push(format!(
-            "{others} other SPICE sessions in the capture had inputs too; latency is that of \
-             the session with the most inputs"
+        r.warnings.push(Warning::new(
+            WarningCode::OtherSessions,
+            format!(
+                "{others} other SPICE sessions in the capture had inputs too; latency is that \
+                 of the session with the most inputs"
+            ),
         ));
     }
     r.warnings.extend(a.ssh_hold.summary().warning());
     if a.non_tcp > 0 {
-        r.warnings.push(format!(
-            "{} frames were not TCP (or could not be decoded) and were skipped",
-            a.non_tcp
+        r.warnings.push(Warning::new(
+            WarningCode::NonTcpFrames,
+            format!(
+                "{} frames were not TCP (or could not be decoded) and were skipped",
+                a.non_tcp
+            ),
         ));
     }
     let spice: Vec<&Flow> = a.flows.iter().filter(|f| f.spice.is_some()).collect();
@@ -404,9 +410,10 @@ fn timeline(flows: &[&Flow], bin_ms: u32, t0: u64, t_end: u64) -> Timeline {
 /// What capture holes cost a flow's message walk: the first [`LISTED_RESYNCS`] one by one
 /// (where each was lost and found), then one line that sums up the rest. An overloaded
 /// capture loses hundreds of pieces; hundreds of lines would bury every other warning.
-fn resync_warnings(id: &str, holes: &[&Resync]) -> Vec<String> {
+fn resync_warnings(id: &str, holes: &[&Resync]) -> Vec<Warning> {
+    let resync = |text: String| Warning::new(WarningCode::MessageWalkResync, text);
     let (listed, rest) = holes.split_at(holes.len().min(LISTED_RESYNCS));
-    let mut w: Vec<String> = listed
+    let mut w: Vec<Warning> = listed
         .iter()
         .map(|r| {
             let found = match r.regained_at {
@@ -420,20 +427,20 @@ fn resync_warnings(id: &str, holes: &[&Resync]) -> Vec<String> {
                     r.skipped
                 ),
             };
-            format!(
+            resync(format!(
                 "{id}: {} bytes missing ({}) from stream byte {} cost the message walk its \
                  place; it {found}",
                 r.gap,
                 r.dir.as_str(),
                 r.lost_at
-            )
+            ))
         })
         .collect();
     if !rest.is_empty() {
         let missing: u64 = rest.iter().map(|r| r.gap).sum();
         let skipped: u64 = rest.iter().map(|r| r.skipped).sum();
         let lost = rest.iter().filter(|r| r.regained_at.is_none()).count();
-        w.push(format!(
+        w.push(resync(format!(
             "{id}: {} more holes ({missing} bytes missing) cost the message walk its place; \
              it skipped {skipped} captured bytes in all to find the next message boundaries{}",
             rest.len(),
@@ -442,41 +449,50 @@ fn resync_warnings(id: &str, holes: &[&Resync]) -> Vec<String> {
             } else {
                 String::new()
             }
-        ));
+        )));
     }
     w
 }
 
-fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
+fn flow_warnings(f: &Flow, name: &str) -> Vec<Warning> {
     let id = format!("{name} flow {} → {}", f.client, f.server);
     let mut w = Vec::new();
+    let mut push = |code, text: String| w.push(Warning::new(code, text));
     let guessed = f.spice.as_ref().and_then(|s| s.obs.guessed_channel);
     match guessed {
-        Some(channel) => w.push(format!(
-            "{id}: its start was not captured; its messages say it is a {} channel (a guess: \
+        Some(channel) => push(
+            WarningCode::FlowChannelGuessed,
+            format!(
+                "{id}: its start was not captured; its messages say it is a {} channel (a guess: \
              attribution \"{GUESSED}\", channel id unknown), walked from the first message \
              boundary on{}; without its link message it belongs to no known session, so it \
              gives no latency samples",
-            channel.name(),
-            joined(f)
-        )),
-        None if !f.syn_seen => w.push(format!(
-            "{id}: its start was not captured; counted as `{}` without channel attribution",
-            f.transport.unwrap_or(Transport::Unknown).as_str()
-        )),
+                channel.name(),
+                joined(f)
+            ),
+        ),
+        None if !f.syn_seen => push(
+            WarningCode::FlowStartMissing,
+            format!(
+                "{id}: its start was not captured; counted as `{}` without channel attribution",
+                f.transport.unwrap_or(Transport::Unknown).as_str()
+            ),
+        ),
         None => {}
     }
     if f.gap_bytes > 0 {
-        w.push(format!(
-            "{id}: {} bytes missing from the capture",
-            f.gap_bytes
-        ));
+        push(
+            WarningCode::CaptureGap,
+            format!("{id}: {} bytes missing from the capture", f.gap_bytes),
+        );
     }
     let retransmitted: u64 = f.counters.iter().map(|c| c.retransmitted_bytes).sum();
     if retransmitted > 0 {
         // On loopback nothing is lost on a wire: the receiver's queue overflowed, which says
         // the machine was too busy while it was measuring.
-        w.push(format!(
+        push(
+            WarningCode::Retransmissions,
+            format!(
             "{id}: {retransmitted} payload bytes were sent again (TCP retransmissions; in wire \
              bytes, not in payload bytes){}",
             if f.server.ip().is_loopback() {
@@ -484,27 +500,39 @@ fn flow_warnings(f: &Flow, name: &str) -> Vec<String> {
             } else {
                 ""
             }
-        ));
+        ),
+        );
     }
     if let Some(s) = &f.spice {
         if let Some(d) = &s.obs.desync {
-            w.push(format!("{id}: message walk stopped: {d}"));
+            push(
+                WarningCode::MessageWalkStopped,
+                format!("{id}: message walk stopped: {d}"),
+            );
         }
         if let Some(e) = &s.obs.link_error {
-            w.push(format!("{id}: the server refused the link ({e})"));
+            push(
+                WarningCode::LinkRefused,
+                format!("{id}: the server refused the link ({e})"),
+            );
         }
         if let Some(o) = &s.obs.opaque {
-            w.push(format!("{id}: {o}"));
+            push(WarningCode::StreamOpaque, format!("{id}: {o}"));
         }
         // Records without missing bytes are where a mid-stream walk joined (see `joined`).
         let holes: Vec<&Resync> = s.obs.resyncs.iter().filter(|r| r.gap > 0).collect();
-        w.extend(resync_warnings(&id, &holes));
+        for r in resync_warnings(&id, &holes) {
+            push(r.code, r.text);
+        }
         if s.obs.damaged_bodies > 0 {
-            w.push(format!(
-                "{id}: {} messages lost part of their body to capture holes: counted, their \
-                 images not read",
-                s.obs.damaged_bodies
-            ));
+            push(
+                WarningCode::DamagedBodies,
+                format!(
+                    "{id}: {} messages lost part of their body to capture holes: counted, \
+                     their images not read",
+                    s.obs.damaged_bodies
+                ),
+            );
         }
     }
     w
@@ -536,15 +564,18 @@ mod tests {
         let refs: Vec<&Resync> = holes.iter().collect();
         let w = resync_warnings("capture: display flow a → b", &refs);
         assert_eq!(w.len(), 4, "{w:#?}");
+        assert!(w.iter().all(|w| w.code == WarningCode::MessageWalkResync));
         assert_eq!(
-            w[0],
+            w[0].text,
             "capture: display flow a → b: 10 bytes missing (down) from stream byte 100 cost the \
              message walk its place; it found the next message boundary at byte 150, 40 \
              captured bytes later, and counted everything after it"
         );
-        assert!(w[1].ends_with("found no message boundary in the 5 bytes that followed"));
+        assert!(w[1]
+            .text
+            .ends_with("found no message boundary in the 5 bytes that followed"));
         assert_eq!(
-            w[3],
+            w[3].text,
             "capture: display flow a → b: 2 more holes (90 bytes missing) cost the message walk \
              its place; it skipped 17 captured bytes in all to find the next message \
              boundaries, and after 1 of them found none"

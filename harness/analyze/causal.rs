@@ -13,7 +13,9 @@
 
 use super::latency::{input_to_display, latency_summary, nearest_rank, LATENCY_HORIZON_US};
 use crate::probe::{match_inputs, Stamp, StampedInput};
-use crate::results::{Latency, LatencyMethod, LatencySanity, LatencySummary, ProbeStats};
+use crate::results::{
+    Latency, LatencyMethod, LatencySanity, LatencySummary, ProbeStats, Warning, WarningCode,
+};
 
 /// An idle screen with more updates per second than this is not quiet: first-update-after
 /// samples may be chance.
@@ -179,7 +181,7 @@ fn sorted(samples: &[u64]) -> Vec<u64> {
 }
 
 /// Warnings for latency numbers that should not be trusted as they stand.
-pub fn latency_warnings(latency: &Latency) -> Vec<String> {
+pub fn latency_warnings(latency: &Latency) -> Vec<Warning> {
     let mut w = Vec::new();
     let probe_is_headline = latency.probe.as_ref().is_some_and(|p| p.answered > 0);
     let fallback = latency
@@ -188,18 +190,24 @@ pub fn latency_warnings(latency: &Latency) -> Vec<String> {
         .unwrap_or(&latency.input_to_display);
     if let Some(p) = &latency.probe {
         if p.expected > 0 && p.missing as f64 > MISSING_SHARE_WARN * p.expected as f64 {
-            w.push(format!(
-                "the probe showed no effect for {} of {} pointer inputs: they did not reach \
+            w.push(Warning::new(
+                WarningCode::ProbeInputsLost,
+                format!(
+                    "the probe showed no effect for {} of {} pointer inputs: they did not reach \
                  the guest's screen (lost, or the guest merged them)",
-                p.missing, p.expected
+                    p.missing, p.expected
+                ),
             ));
         }
         if let (Some(seen), Some(planned)) = (p.final_pointer, p.planned_end) {
             if seen != planned {
-                w.push(format!(
-                    "the last probe stamp shows the pointer at ({}, {}) but the plan ends at \
+                w.push(Warning::new(
+                    WarningCode::ProbeEndMismatch,
+                    format!(
+                        "the last probe stamp shows the pointer at ({}, {}) but the plan ends at \
                      ({}, {}): the guest did not follow the input to its end",
-                    seen[0], seen[1], planned[0], planned[1]
+                        seen[0], seen[1], planned[0], planned[1]
+                    ),
                 ));
             }
         }
@@ -221,19 +229,25 @@ pub fn latency_warnings(latency: &Latency) -> Vec<String> {
             } else {
                 "its samples are faster than chance, but some may still be idle updates".into()
             };
-            w.push(format!(
+            w.push(Warning::new(
+                WarningCode::IdleUpdates,
+                format!(
                 "the screen was not quiet while idle ({:.1} updates/s over {:.1} s: a blinking \
                  cursor, a clock?): idle updates alone would give {:.0} of the {} inputs a \
                  sample of the {fallback_what}; {verdict}",
                 s.idle_updates_per_s, s.idle_s, s.chance_samples, s.inputs
+            ),
             ));
         }
         if s.impossible_samples > 0 {
-            w.push(format!(
-                "{} samples of the {fallback_what} are shorter than half the network round \
+            w.push(Warning::new(
+                WarningCode::ImpossibleLatencySamples,
+                format!(
+                    "{} samples of the {fallback_what} are shorter than half the network round \
                  trip ({:.3} ms): those updates were on their way before the input left",
-                s.impossible_samples,
-                s.floor_ms.unwrap_or_default()
+                    s.impossible_samples,
+                    s.floor_ms.unwrap_or_default()
+                ),
             ));
         }
     }
@@ -244,6 +258,14 @@ pub fn latency_warnings(latency: &Latency) -> Vec<String> {
 mod test {
     use super::*;
     use crate::probe::PointerState;
+
+    /// The warnings' texts, one a line, for asserting on what they say.
+    fn texts(w: &[Warning]) -> String {
+        w.iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 
     fn state(x: u32) -> PointerState {
         PointerState {
@@ -335,7 +357,15 @@ mod test {
         assert_eq!(out.sanity.impossible_samples, 10, "{:?}", out.sanity);
         let mut latency = Latency::default();
         out.apply(&mut latency);
-        let w = latency_warnings(&latency).join("\n");
+        let codes: Vec<WarningCode> = latency_warnings(&latency).iter().map(|w| w.code).collect();
+        assert_eq!(
+            codes,
+            [
+                WarningCode::IdleUpdates,
+                WarningCode::ImpossibleLatencySamples
+            ]
+        );
+        let w = texts(&latency_warnings(&latency));
         assert!(w.contains("not quiet while idle (4.0 updates/s"), "{w}");
         assert!(w.contains("no probe on this target"), "{w}");
         assert!(
@@ -373,7 +403,7 @@ mod test {
         assert!(out.sanity.likely_chance, "{:?}", out.sanity);
         let mut latency = Latency::default();
         out.apply(&mut latency);
-        let w = latency_warnings(&latency).join("\n");
+        let w = texts(&latency_warnings(&latency));
         assert!(w.contains("its samples look like chance"), "{w}");
     }
 
@@ -406,7 +436,12 @@ mod test {
         out.apply(&mut latency);
         let p = latency.probe.as_ref().unwrap();
         assert_eq!((p.answered, p.missing), (5, 5));
-        let w = latency_warnings(&latency).join("\n");
+        let codes: Vec<WarningCode> = latency_warnings(&latency).iter().map(|w| w.code).collect();
+        assert_eq!(
+            codes,
+            [WarningCode::ProbeInputsLost, WarningCode::ProbeEndMismatch]
+        );
+        let w = texts(&latency_warnings(&latency));
         assert!(w.contains("no effect for 5 of 10 pointer inputs"), "{w}");
         assert!(
             w.contains("pointer at (4, 1) but the plan ends at (9, 1)"),

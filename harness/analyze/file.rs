@@ -7,7 +7,7 @@ use std::path::Path;
 use super::capture_result::capture_result;
 use super::flows::{AnalyzeOptions, Analyzer};
 use crate::capture::{open_file, CaptureError, PacketSource};
-use crate::results::{CaptureInfo, RunResult};
+use crate::results::{CaptureInfo, RunResult, Warning, WarningCode};
 
 /// Feeds every packet of `source` to a new analyser. A truncated source ends the feed early
 /// and is returned as the second value so the caller can warn.
@@ -44,16 +44,20 @@ pub fn analyze_file(path: &Path, opts: AnalyzeOptions) -> Result<RunResult, Capt
     if let Some(e) = cut {
         result.warnings.insert(
             0,
-            format!(
-                "partial result: {e}; the numbers cover the {} packets before that point",
-                analyzer.packets
+            Warning::new(
+                WarningCode::PartialCapture,
+                format!(
+                    "partial result: {e}; the numbers cover the {} packets before that point",
+                    analyzer.packets
+                ),
             ),
         );
     }
     if analyzer.packets == 0 {
-        result
-            .warnings
-            .push("the capture holds no packets".to_string());
+        result.warnings.push(Warning::new(
+            WarningCode::EmptyCapture,
+            "the capture holds no packets",
+        ));
     } else {
         result.warnings.extend(no_spice_warning(&result));
     }
@@ -71,30 +75,37 @@ pub fn analyze_file(path: &Path, opts: AnalyzeOptions) -> Result<RunResult, Capt
 }
 
 /// A capture without a readable SPICE connection: say so, and why when the reason shows.
-fn no_spice_warning(r: &RunResult) -> Option<String> {
+fn no_spice_warning(r: &RunResult) -> Option<Warning> {
     let has = |name: &str| r.transports.iter().any(|t| t.transport == name);
     if has("spice") {
         return None;
     }
     let seen: Vec<&str> = r.transports.iter().map(|t| t.transport.as_str()).collect();
     Some(if has("tls") {
-        "the capture holds no plain SPICE connection, only TLS: spicebench cannot see inside \
+        Warning::new(
+            WarningCode::CaptureOnlyTls,
+            "the capture holds no plain SPICE connection, only TLS: spicebench cannot see inside \
          TLS, so there are no channels, messages or latency; capture the plaintext side, or \
-         use `spicebench run`, whose own client knows its channels"
-            .to_string()
+         use `spicebench run`, whose own client knows its channels",
+        )
     } else if has("ssh") {
-        "the capture holds no plain SPICE connection, only SSH: capture the tunnel's local \
-         side (the viewer's connection to the forwarded port) as well"
-            .to_string()
+        Warning::new(
+            WarningCode::CaptureOnlySsh,
+            "the capture holds no plain SPICE connection, only SSH: capture the tunnel's \
+             local side (the viewer's connection to the forwarded port) as well",
+        )
     } else {
-        format!(
-            "the capture holds no SPICE connection (transports seen: {}); was it taken on the \
+        Warning::new(
+            WarningCode::CaptureNoSpice,
+            format!(
+                "the capture holds no SPICE connection (transports seen: {}); was it taken on the \
              SPICE port, and does it include each connection's start?",
-            if seen.is_empty() {
-                "none".to_string()
-            } else {
-                seen.join(", ")
-            }
+                if seen.is_empty() {
+                    "none".to_string()
+                } else {
+                    seen.join(", ")
+                }
+            ),
         )
     })
 }

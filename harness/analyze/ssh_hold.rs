@@ -68,21 +68,24 @@ impl HoldSummary {
     }
 
     /// The warning a result carries when [`is_hold`](Self::is_hold).
-    pub fn warning(&self) -> Option<String> {
+    pub fn warning(&self) -> Option<crate::results::Warning> {
         self.is_hold().then(|| {
-            format!(
-                "ssh tunnel: sshd held the server's data for a median of {:.1} ms before \
+            crate::results::Warning::new(
+                crate::results::WarningCode::SshHold,
+                format!(
+                    "ssh tunnel: sshd held the server's data for a median of {:.1} ms before \
                  passing it to the ssh client ({} of {} bursts waited {} ms or more; {} of \
                  those left within {} ms after a packet from the client): latency over this \
                  transport includes that wait. It is the pattern of Nagle's algorithm on \
                  sshd's socket in a forwarding-only session, and it changes with how often \
                  the client sends",
-                self.median_ms.unwrap_or_default(),
-                self.held,
-                self.bursts,
-                HELD_NS / 1_000_000,
-                self.released_by_client,
-                AFTER_CLIENT_NS / 1_000_000,
+                    self.median_ms.unwrap_or_default(),
+                    self.held,
+                    self.bursts,
+                    HELD_NS / 1_000_000,
+                    self.released_by_client,
+                    AFTER_CLIENT_NS / 1_000_000,
+                ),
             )
         })
     }
@@ -203,6 +206,8 @@ mod tests {
         assert!((median - 49.0).abs() < 0.1, "{median}");
         assert!(s.is_hold());
         let w = s.warning().unwrap();
+        assert_eq!(w.code, crate::results::WarningCode::SshHold);
+        let w = w.text;
         assert!(
             w.starts_with("ssh tunnel: sshd held the server's data for a median of 49.0 ms"),
             "{w}"
@@ -244,10 +249,11 @@ mod tests {
         crate::analyze::analyze_file(&path, Default::default()).expect("committed capture")
     }
 
-    fn hold_warning(r: &crate::results::RunResult) -> Option<&String> {
+    fn hold_warning(r: &crate::results::RunResult) -> Option<&str> {
         r.warnings
             .iter()
-            .find(|w| w.starts_with("ssh tunnel: sshd held"))
+            .find(|w| w.code == crate::results::WarningCode::SshHold)
+            .map(|w| w.text.as_str())
     }
 
     #[test]

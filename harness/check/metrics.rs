@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::results::{LatencyMethod, LatencySummary, RunResult};
+use crate::results::{LatencyMethod, LatencySummary, RunResult, WarningCode};
 
 /// Every number `check` compares, by a stable name.
 pub fn metrics(r: &RunResult) -> BTreeMap<String, f64> {
@@ -38,9 +38,14 @@ pub fn metrics(r: &RunResult) -> BTreeMap<String, f64> {
         put("capture unparsed_bytes".into(), c.unparsed_bytes as f64);
     }
     // A warning says a number should not be trusted: one that appears or goes away is a
-    // change like any other (its text carries its numbers, so they are compared too).
+    // change like any other. Compared by code and count, never by text: a reworded text is
+    // no regression, and the numbers a text quotes are compared as metrics of their own.
+    let mut per_code: BTreeMap<WarningCode, u64> = BTreeMap::new();
     for w in &r.warnings {
-        put(format!("warning: {w}"), 1.0);
+        *per_code.entry(w.code).or_default() += 1;
+    }
+    for (code, n) in per_code {
+        put(format!("warning {code}.count"), n as f64);
     }
     for msg in &r.messages {
         let id = format!("message {}/{}/{}", msg.channel, msg.direction, msg.name);
@@ -193,8 +198,15 @@ mod test {
             },
             ..ChannelStats::default()
         });
-        r.warnings
-            .push("display flow: 4 payload bytes were sent again".into());
+        for text in [
+            "flow a: 4 payload bytes were sent again",
+            "flow b: 1 byte again",
+        ] {
+            r.warnings.push(crate::results::Warning::new(
+                WarningCode::Retransmissions,
+                text,
+            ));
+        }
         r.rates.push(Rate {
             key: "display/down".into(),
             mean_mib_s: 0.5,
@@ -247,9 +259,8 @@ mod test {
             m["channel display 127.0.0.1:4000→127.0.0.1:5930 down.retransmitted_bytes"],
             4.0
         );
-        assert_eq!(
-            m["warning: display flow: 4 payload bytes were sent again"],
-            1.0
-        );
+        // Warnings by code and count; no metric names a warning's text.
+        assert_eq!(m["warning retransmissions.count"], 2.0);
+        assert!(!m.keys().any(|k| k.contains("sent again")));
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analyze::{analyze_file, AnalyzeOptions};
 use crate::capture::CaptureError;
-use crate::results::{ResultsError, RunResult};
+use crate::results::{ResultsError, RunResult, WarningCode};
 
 /// The capture file of a recording.
 pub const CAPTURE: &str = "capture.pcapng";
@@ -157,10 +157,14 @@ impl Recording {
             }
             Err(e) => return Err(e.into()),
         };
-        if let Some(w) = r.warnings.iter().find(|w| w.starts_with("partial result")) {
+        if let Some(w) = r
+            .warnings
+            .iter()
+            .find(|w| w.code == WarningCode::PartialCapture)
+        {
             return Err(CheckError::Truncated {
                 path: capture,
-                detail: w.clone(),
+                detail: w.text.clone(),
             });
         }
         Ok(r)

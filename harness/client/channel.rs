@@ -13,6 +13,7 @@ use super::state::Shared;
 use super::writer::ChannelWriter;
 use crate::clock::Clock;
 use crate::probe::probe_stamp;
+use crate::results::WarningCode;
 use crate::wire::display::DisplayUpdate;
 use crate::wire::duties::{ChannelDuties, ChannelEvent};
 use crate::wire::names::Direction;
@@ -112,7 +113,7 @@ pub(crate) async fn run_reader(
         .stopping
         .load(std::sync::atomic::Ordering::SeqCst)
     {
-        ctx.recorder.note(text.clone());
+        ctx.recorder.note(WarningCode::ChannelEnded, text.clone());
     }
     ctx.shared.channel_failed(text);
 }
@@ -187,9 +188,10 @@ fn report(
         }
         ChannelEvent::UnparsedUpdate { msg_type, error } => {
             // A draw we cannot take apart is still a screen update: keep its time.
-            ctx.recorder.note(format!(
-                "display message {msg_type} not fully parsed: {error}"
-            ));
+            ctx.recorder.note(
+                WarningCode::DisplayUnparsed,
+                format!("display message {msg_type} not fully parsed: {error}"),
+            );
             ctx.recorder.lock().updates.push(UpdateRecord {
                 at_us,
                 msg_type,
@@ -205,13 +207,17 @@ fn report(
             ctx.recorder.lock().motion_acks.push(at_us);
             ctx.shared.inputs.on_motion_ack();
         }
-        ChannelEvent::Notice(text) => ctx
-            .recorder
-            .note(format!("server notice on {}: {text}", ctx.channel_type)),
-        ChannelEvent::Disconnecting(reason) => ctx.recorder.note(format!(
-            "server is disconnecting the {} channel (reason {reason}, message {msg_type})",
-            ctx.channel_type
-        )),
+        ChannelEvent::Notice(text) => ctx.recorder.note(
+            WarningCode::ServerNotice,
+            format!("server notice on {}: {text}", ctx.channel_type),
+        ),
+        ChannelEvent::Disconnecting(reason) => ctx.recorder.note(
+            WarningCode::ServerDisconnecting,
+            format!(
+                "server is disconnecting the {} channel (reason {reason}, message {msg_type})",
+                ctx.channel_type
+            ),
+        ),
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::display_ledger::DisplayLedger;
 use crate::journal::Journal;
+use crate::results::{Warning, WarningCode};
 use crate::wire::display::{ImageInfo, Rect};
 use crate::wire::inputs::InputMessage;
 use crate::wire::names::Direction;
@@ -96,8 +97,8 @@ pub struct EventLog {
     /// SET_ACK windows per channel index; display's tells the server's bandwidth verdict
     /// (20 normal, 40 after its net test judged the link slow, §4.3).
     pub ack_windows: Vec<(usize, u32)>,
-    /// Noteworthy things (server NOTIFY text, disconnect reasons).
-    pub notes: Vec<String>,
+    /// Noteworthy things (server NOTIFY text, disconnect reasons), each with its code.
+    pub notes: Vec<Warning>,
     /// Smallest round trip the kernel measured on any of the session's connections
     /// (TCP_INFO min_rtt), µs; read when the session closes.
     pub min_rtt_us: Option<u64>,
@@ -171,19 +172,22 @@ impl Recorder {
                     log.stream_creates.push((at_us, codec));
                 } else if !log.stream_creates_full {
                     log.stream_creates_full = true;
-                    log.notes.push(format!(
-                        "more than {MAX_STREAM_CREATES} streams were created: later ones are \
-                         counted but their times are not kept, so a video codec switch after \
-                         that cannot be marked"
+                    log.notes.push(Warning::new(
+                        WarningCode::StreamTimesFull,
+                        format!(
+                            "more than {MAX_STREAM_CREATES} streams were created: later ones \
+                             are counted but their times are not kept, so a video codec \
+                             switch after that cannot be marked"
+                        ),
                     ));
                 }
             }
         }
     }
 
-    /// Records a note.
-    pub fn note(&self, text: String) {
-        self.lock().notes.push(text);
+    /// Records a note of kind `code`.
+    pub fn note(&self, code: WarningCode, text: String) {
+        self.lock().notes.push(Warning::new(code, text));
     }
 
     /// A copy of everything recorded so far.

@@ -1,7 +1,8 @@
 //! `spicebench run`: the scenario's matrix (with the axes given on the command line), a
 //! progress display, the final table, and the exit status: 1 when a configuration failed,
-//! the report could not be written, or (`--strict`) a result carries warnings; a signal's
-//! own status when one stopped the sweep.
+//! the report could not be written, or (`--strict`) a result carries a warning worse than a
+//! note (severity `warning` or `untrusted`, decided by its code); a signal's own status when
+//! one stopped the sweep.
 
 use std::path::{Path, PathBuf};
 
@@ -180,14 +181,17 @@ fn finish(outcome: &MatrixOutcome, out: &OutputDir, show: &Show) -> u8 {
     if let Some(e) = &outcome.report_error {
         spicebench::errln!("error: the report was not written: {e}");
     }
+    // Notes (severity `info`) give context and do not fail --strict: a server in server
+    // mouse mode is not a number to distrust.
     let warned = outcome
         .done
         .iter()
-        .filter(|(_, r, _)| !r.warnings.is_empty())
+        .filter(|(_, r, _)| r.warnings.iter().any(|w| w.is_problem()))
         .count();
     if show.strict && warned > 0 {
         spicebench::errln!(
-            "--strict: {warned} configuration(s) carry warnings (see their results' warnings)"
+            "--strict: {warned} configuration(s) carry warnings of severity `warning` or \
+             `untrusted` (see their results' warnings; docs/warnings.md explains each code)"
         );
     }
     match outcome.interrupted {

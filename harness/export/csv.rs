@@ -80,7 +80,13 @@ pub fn csv_table(results: &[RunResult], failed: &[FailedRun]) -> String {
             fixed_or(r.display_ratio, 4, ""),
             fixed_or(r.p99_delta_ms, 3, ""),
             run.warnings.len().to_string(),
-            field(&run.warnings.join(WARNING_SEPARATOR)),
+            field(
+                &run.warnings
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(WARNING_SEPARATOR),
+            ),
             String::new(),
         ];
         out.push_str(&row.join(","));

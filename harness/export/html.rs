@@ -402,7 +402,14 @@ fn warnings(results: &[RunResult], palette: &Palette) -> String {
             out.push_str("<li>no warnings</li>\n");
         }
         for w in &r.warnings {
-            let _ = writeln!(out, "<li>{}</li>", esc(w));
+            // The code is what docs/warnings.md explains; a title gives its severity.
+            let _ = writeln!(
+                out,
+                "<li>{} <code title=\"{}\">{}</code></li>",
+                esc(&w.text),
+                w.severity,
+                w.code
+            );
         }
         out.push_str("</ul>\n");
     }

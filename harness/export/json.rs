@@ -1,4 +1,4 @@
-//! All results as one pretty JSON array of `spicebench.run/v1` documents.
+//! All results as one pretty JSON array of `spicebench.run/v2` documents.
 
 use crate::results::RunResult;
 

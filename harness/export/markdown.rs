@@ -84,7 +84,8 @@ fn warn_marker(n: usize) -> String {
 }
 
 /// Each configuration that carries warnings, with every warning in full (a warning's line
-/// breaks become spaces, so each stays one list item). Nothing when none has any.
+/// breaks become spaces, so each stays one list item) and its code, which
+/// `docs/warnings.md` explains. Nothing when none has any.
 fn warnings_list(results: &[RunResult]) -> String {
     let warned: Vec<&RunResult> = results.iter().filter(|r| !r.warnings.is_empty()).collect();
     if warned.is_empty() {
@@ -98,7 +99,7 @@ fn warnings_list(results: &[RunResult]) -> String {
             r.warnings.len()
         ));
         for w in &r.warnings {
-            out.push_str(&format!("  - {}\n", cell(w)));
+            out.push_str(&format!("  - {} (`{}`)\n", cell(&w.text), w.code));
         }
     }
     out

@@ -281,7 +281,8 @@ fn hostile_strings_are_escaped_everywhere() {
     let mut r = small(evil, 1000, Some(2.0));
     r.scenario.name = evil.into();
     r.scenario.description = Some(evil.into());
-    r.warnings.push(evil.into());
+    r.warnings
+        .push(crate::results::Warning::new(WarningCode::Legacy, evil));
     r.server.net_test = Some(evil.into());
     r.channels[0].channel = evil.into();
     r.timeline.series[0].key = format!("{evil}/down");
@@ -575,12 +576,21 @@ fn with_warnings() -> Vec<RunResult> {
     let clean = small("auto_glz", 2048, Some(9.0));
     let mut warned = small("ssh-tunnel", 0, None);
     warned.warnings = vec![
-        format!(
-            "no latency sample: no display update followed any input within 1 s{}",
-            " (and the rest of a long explanation)".repeat(4)
+        Warning::new(
+            WarningCode::NoLatencySamples,
+            format!(
+                "no latency sample: no display update followed any input within 1 s{}",
+                " (and the rest of a long explanation)".repeat(4)
+            ),
         ),
-        "display channel: 0 bytes\nsecond line, detail".into(),
-        "server notice: \"a, b | c\" \u{1b}[31mred".into(),
+        Warning::new(
+            WarningCode::CaptureUndercount,
+            "display channel: 0 bytes\nsecond line, detail",
+        ),
+        Warning::new(
+            WarningCode::ServerNotice,
+            "server notice: \"a, b | c\" \u{1b}[31mred",
+        ),
     ];
     vec![clean, warned]
 }
@@ -600,7 +610,7 @@ fn warnings_in_terminal_table_markdown_and_csv() {
     assert!(!short.contains('\u{1b}') && !full.contains('\u{1b}'));
     // Short: first lines only, cut; full: every word of every warning.
     assert!(!short.contains("second line") && full.contains("second line, detail"));
-    assert!(full.contains(&runs[1].warnings[0]));
+    assert!(full.contains(&runs[1].warnings[0].text));
     insta::assert_snapshot!("markdown_warnings", markdown_table(&runs, &[], None));
     let csv = csv_table(&runs, &[]);
     insta::assert_snapshot!("csv_warnings", csv);
@@ -622,6 +632,9 @@ fn warnings_in_terminal_table_markdown_and_csv() {
         records[2][col("warning_text")],
         runs[1]
             .warnings
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
             .join(crate::export::csv::WARNING_SEPARATOR)
             .replace('\u{1b}', "")
     );

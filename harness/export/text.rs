@@ -143,13 +143,13 @@ fn warnings_under_table(rows: &[Row<'_>], detail: WarningDetail) -> String {
             WarningDetail::Full => {
                 for w in &r.warnings {
                     // Later lines of a warning line up under its first.
-                    let text = terminal_safe(w).replace('\n', "\n    ");
+                    let text = terminal_safe(&w.text).replace('\n', "\n    ");
                     out.push_str(&format!("  - {text}\n"));
                 }
             }
             WarningDetail::Short => {
                 for w in r.warnings.iter().take(SHORT_MAX) {
-                    let (line, shortened) = first_line(w, SHORT_WIDTH);
+                    let (line, shortened) = first_line(&w.text, SHORT_WIDTH);
                     cut |= shortened;
                     out.push_str(&format!("  - {line}\n"));
                 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::model::RunResult;
-use super::SCHEMA;
+use super::{SCHEMA, SCHEMA_V1};
 
 /// Why a result file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +42,7 @@ pub enum ResultsError {
         message: String,
     },
     /// The file is JSON but declares another schema (or none).
-    #[error("{}: schema is {}, expected \"{SCHEMA}\"", path.display(), found.as_deref().map_or_else(|| "missing".to_string(), |s| format!("\"{s}\"")))]
+    #[error("{}: schema is {}, expected \"{SCHEMA}\" (or \"{SCHEMA_V1}\")", path.display(), found.as_deref().map_or_else(|| "missing".to_string(), |s| format!("\"{s}\"")))]
     Schema {
         /// The file.
         path: PathBuf,
@@ -110,6 +110,9 @@ impl RunResult {
 
     /// Reads and checks a result file. The schema is checked before the shape, so a file
     /// of another version fails with [`ResultsError::Schema`] rather than a field error.
+    /// A v1 file is upgraded as it is read: its bare-text warnings get the code `legacy`
+    /// (see [`crate::results::Warning`]) and its `schema` becomes [`SCHEMA`], since what
+    /// is in memory is a v2 result and is written as one.
     pub fn read(path: impl AsRef<Path>) -> Result<RunResult, ResultsError> {
         let path = path.as_ref();
         let text = fs::read(path).map_err(|source| ResultsError::Io {
@@ -122,7 +125,7 @@ impl RunResult {
         };
         let value: serde_json::Value = serde_json::from_slice(&text).map_err(json_err)?;
         match value.get("schema").and_then(|s| s.as_str()) {
-            Some(SCHEMA) => {}
+            Some(SCHEMA | SCHEMA_V1) => {}
             found => {
                 return Err(ResultsError::Schema {
                     path: path.to_path_buf(),
@@ -133,7 +136,7 @@ impl RunResult {
         // Parsed again from the text, not from `value`, so the error knows its line and
         // its field's path.
         let mut de = serde_json::Deserializer::from_slice(&text);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let mut result: RunResult = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let field = e.path().to_string();
             let inner = e.into_inner();
             ResultsError::Field {
@@ -142,7 +145,9 @@ impl RunResult {
                 line: inner.line(),
                 message: strip_position(&inner.to_string()),
             }
-        })
+        })?;
+        result.schema = SCHEMA.to_string();
+        Ok(result)
     }
 }
 
@@ -229,7 +234,10 @@ mod tests {
         let path = dir.join("nested/run.json");
         let run = RunResult {
             duration_s: 2.5,
-            warnings: vec!["x".into()],
+            warnings: vec![crate::results::Warning::new(
+                crate::results::WarningCode::NoInput,
+                "x",
+            )],
             ..RunResult::default()
         };
         run.write_atomic(&path).unwrap();
@@ -291,6 +299,38 @@ mod tests {
         let msg = RunResult::read(&path).unwrap_err().to_string();
         assert!(msg.contains("schema is missing"), "{msg}");
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_v1_file_reads_upgraded_with_legacy_warnings() {
+        // As on disk before v2 (the same file the report tests read).
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/results/glz.json");
+        let raw: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        assert_eq!(raw["schema"], SCHEMA_V1);
+        let texts: Vec<&str> = raw["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap())
+            .collect();
+        assert!(!texts.is_empty());
+        let r = RunResult::read(&path).unwrap();
+        assert_eq!(r.schema, SCHEMA);
+        let read: Vec<&str> = r.warnings.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(read, texts);
+        assert!(r
+            .warnings
+            .iter()
+            .all(|w| w.code == crate::results::WarningCode::Legacy
+                && w.severity == crate::results::Severity::Warning));
+        // Written back, it is a v2 file whose warnings keep their code.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("r.json");
+        r.write_atomic(&out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&fs::read(&out).unwrap()).unwrap();
+        assert_eq!(v["schema"], SCHEMA);
+        assert_eq!(v["warnings"][0]["code"], "legacy");
+        assert_eq!(RunResult::read(&out).unwrap(), r);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The serde types of a `spicebench.run/v1` result.
+//! The serde types of a `spicebench.run/v2` result (which reads v1 too).
 //!
 //! Unknown fields are accepted on purpose (no `deny_unknown_fields`): later v1 writers may
 //! add fields and older readers must keep working. Optional fields are omitted when absent.
@@ -8,12 +8,14 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::units::rfc3339;
+use super::warning::Warning;
 use super::SCHEMA;
 
 /// One measured run of one configuration of one scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunResult {
-    /// Always [`SCHEMA`] (`"spicebench.run/v1"`); readers refuse anything else.
+    /// [`SCHEMA`] (`"spicebench.run/v2"`) when written; [`RunResult::read`] also takes
+    /// [`super::SCHEMA_V1`] and upgrades it, and refuses anything else.
     pub schema: String,
     /// Which scenario was run.
     pub scenario: ScenarioInfo,
@@ -46,8 +48,8 @@ pub struct RunResult {
     pub latency: Latency,
     /// What the input injector did and how well it kept its schedule.
     pub inputs: InputStats,
-    /// Human-readable problems noticed during the run that did not stop it.
-    pub warnings: Vec<String>,
+    /// Problems noticed during the run that did not stop it, each with a stable code.
+    pub warnings: Vec<Warning>,
     /// The packet capture the wire numbers come from, when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture: Option<CaptureInfo>,
@@ -992,7 +994,10 @@ mod tests {
                 realtime: Some(true),
                 merged_motion: 0,
             },
-            warnings: vec!["no capture".into()],
+            warnings: vec![Warning::new(
+                crate::results::WarningCode::NoCapture,
+                "no capture",
+            )],
             capture: None,
             transports: Vec::new(),
             ..RunResult::default()
@@ -1010,7 +1015,8 @@ mod tests {
     #[test]
     fn renamed_and_optional_fields_serialize_as_documented() {
         let v = serde_json::to_value(sample()).unwrap();
-        assert_eq!(v["schema"], "spicebench.run/v1");
+        assert_eq!(v["schema"], "spicebench.run/v2");
+        assert_eq!(v["warnings"][0]["code"], "no_capture");
         assert_eq!(v["messages"][0]["type"], 304);
         assert_eq!(v["images"][0]["type"], "GLZ_RGB");
         assert!(v["messages"][0].get("msg_type").is_none());

@@ -8,6 +8,7 @@ use super::RunError;
 use crate::capture::{
     CaptureError, CaptureHandle, LiveCapture, SourceStats, DEFAULT_BUFFER_BYTES, DEFAULT_SNAPLEN,
 };
+use crate::results::{Warning, WarningCode};
 
 /// A capture in progress.
 pub struct RunCapture(CaptureHandle);
@@ -24,14 +25,14 @@ impl RunCapture {
 pub fn start_capture(
     points: &[CapturePoint],
     path: &Path,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Option<RunCapture>, RunError> {
     let Some(first) = points.first() else {
-        warnings.push(
+        warnings.push(Warning::new(
+            WarningCode::NoCapture,
             "no capture: the session does not run over loopback, the only interface the lab \
-             captures so far"
-                .into(),
-        );
+             captures so far",
+        ));
         return Ok(None);
     };
     let same: Vec<&CapturePoint> = points
@@ -39,9 +40,12 @@ pub fn start_capture(
         .filter(|p| p.interface == first.interface)
         .collect();
     if same.len() < points.len() {
-        warnings.push(format!(
-            "capturing on {} only; legs on other interfaces are not captured",
-            first.interface
+        warnings.push(Warning::new(
+            WarningCode::InterfacesNotCaptured,
+            format!(
+                "capturing on {} only; legs on other interfaces are not captured",
+                first.interface
+            ),
         ));
     }
     let filter = same

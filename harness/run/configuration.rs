@@ -19,7 +19,7 @@ use crate::analyze::{bin_grid_start_ns, BIN_MS};
 use crate::client::Clock;
 use crate::results::{
     rfc3339, ConfigInfo, EffectCheck, OutputDir, RegionChange, RegionCheck, RunResult,
-    ScenarioInfo, ServerInfo,
+    ScenarioInfo, ServerInfo, Warning, WarningCode,
 };
 use crate::scenario::{Configuration, InputPlan, RunPlan, Scenario};
 use crate::wire::main_channel::mouse_mode;
@@ -270,9 +270,12 @@ async fn measure(
     let mut report = viewer.finish().await;
     // Whatever happened, what the viewer saw is on disk.
     if let Err(e) = events.finish().await {
-        report.notes.push(format!(
-            "the events log {} is incomplete: {e}",
-            events_path.display()
+        report.notes.push(Warning::new(
+            WarningCode::EventsLogIncomplete,
+            format!(
+                "the events log {} is incomplete: {e}",
+                events_path.display()
+            ),
         ));
     }
     if let Some(e) = wait_failed {
@@ -537,25 +540,25 @@ fn describe(
         .tls()
         .is_some_and(|t| t.trust == crate::client::TlsTrust::InsecureSkipVerify)
     {
-        result.warnings.push(
+        result.warnings.push(Warning::new(
+            WarningCode::TlsUnverified,
             "the server's TLS certificate was not checked (insecure_skip_verify): the session \
-             may not have reached the server you meant"
-                .into(),
-        );
+             may not have reached the server you meant",
+        ));
     }
     if protocol.is_some_and(|p| p.mouse_mode != mouse_mode::CLIENT) {
-        result.warnings.push(
+        result.warnings.push(Warning::new(
+            WarningCode::ServerMouseMode,
             "server mouse mode: pointer positions are relative and subject to the guest's \
-             pointer acceleration"
-                .into(),
-        );
+             pointer acceleration",
+        ));
     }
     if !measured.settled {
-        result.warnings.push(
+        result.warnings.push(Warning::new(
+            WarningCode::NotSettled,
             "the display never went quiet before settle_timeout_s: settle time and rates cover \
-             only what was seen"
-                .into(),
-        );
+             only what was seen",
+        ));
     }
     result
         .warnings
@@ -567,10 +570,13 @@ fn describe(
                 .map_or("could not be read".to_string(), |[x, y]| {
                     format!("moved ({x}, {y})")
                 });
-            result.warnings.push(format!(
-                "the input did not have its intended effect: the drags should have moved the \
-                 {} by ({}, {}), but it {got}; did the drag miss the title bar?",
-                e.subject, e.expected_move[0], e.expected_move[1]
+            result.warnings.push(Warning::new(
+                WarningCode::DragMissed,
+                format!(
+                    "the input did not have its intended effect: the drags should have moved \
+                     the {} by ({}, {}), but it {got}; did the drag miss the title bar?",
+                    e.subject, e.expected_move[0], e.expected_move[1]
+                ),
             ));
         }
         result.effect = Some(e);
@@ -583,11 +589,14 @@ fn describe(
                 .filter(|x| x.changed != Some(true))
                 .map(|x| format!("{} at ({}, {})", x.at, x.point[0], x.point[1]))
                 .collect();
-            result.warnings.push(format!(
-                "the input did not have its intended effect: the screen did not change at {} \
-                 (did a drag miss its shape, or did the document not open where the steps \
-                 expect?)",
-                unchanged.join(", ")
+            result.warnings.push(Warning::new(
+                WarningCode::RegionUnchanged,
+                format!(
+                    "the input did not have its intended effect: the screen did not change at \
+                     {} (did a drag miss its shape, or did the document not open where the \
+                     steps expect?)",
+                    unchanged.join(", ")
+                ),
             ));
         }
         result.region_check = Some(r);
@@ -623,14 +632,14 @@ fn summarize_measured(
     if let Some(p) = protocol {
         result
             .warnings
-            .extend(p.log.notes.iter().map(|n| format!("note: {n}")));
+            .extend(p.log.notes.iter().map(|n| n.clone().prefixed("note: ")));
         result.preference_switches = super::switches::mark(
             &measured.switches,
             Some(config.compression),
             &p.log.updates,
             &p.log.stream_creates,
         );
-        let warnings: Vec<String> = measured
+        let warnings: Vec<Warning> = measured
             .switches
             .iter()
             .zip(&result.preference_switches)

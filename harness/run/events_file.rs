@@ -9,7 +9,7 @@
 //! (image code, payload bytes; the box it changed; `probe`: the stamp colour when it paints
 //! the probe square),
 //! `{"kind":"channel","t_us":0,"channel":"display","id":0,"server":..,"client":..}`,
-//! `{"kind":"note","t_us":..,"text":".."}`; for remote-viewer (its inputs and screen):
+//! `{"kind":"note","t_us":..,"code":"..","text":".."}`; for remote-viewer (its inputs and screen):
 //! `{"kind":"xinput","t_us":<sent>,"scheduled_us":..,"issued_us":..,"event":"motion","x":..,"y":..}`,
 //! `{"kind":"damage","t_us":..,"x":..,"y":..,"width":..,"height":..}`.
 
@@ -134,7 +134,8 @@ fn append(recorder: &Recorder, cursor: &mut Cursor, out: &mut dyn Write) -> std:
         writeln!(out, "{line}")?;
     }
     for n in &notes {
-        writeln!(out, "{}", json!({"kind": "note", "t_us": null, "text": n}))?;
+        let note = json!({"kind": "note", "t_us": null, "code": n.code, "text": n.text});
+        writeln!(out, "{note}")?;
     }
     out.flush()
 }

@@ -1,4 +1,4 @@
-//! Turns what a viewer recorded into a `spicebench.run/v1` result. Pure: no I/O, no clock.
+//! Turns what a viewer recorded into a `spicebench.run/v2` result. Pure: no I/O, no clock.
 //!
 //! - [`summarize`]: our own client's protocol events (`source: "client"`): channels,
 //!   messages, images, a payload timeline, input-to-display latency.
@@ -19,7 +19,7 @@ use crate::display_ledger::DisplayLedger;
 use crate::probe::stamp::decode;
 use crate::probe::{PointerModel, PointerState, Stamp, StampedInput};
 use crate::results::{Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency};
-use crate::results::{IntervalSource, MeasuredInterval, RunResult, Timeline};
+use crate::results::{IntervalSource, MeasuredInterval, RunResult, Timeline, Warning, WarningCode};
 use crate::scenario::Compression;
 use crate::wire::names::Direction;
 use crate::wire::ChannelType;
@@ -53,18 +53,21 @@ const QUIET_DISPLAY_BYTES: f64 = 16.0 * 1024.0;
 
 /// Warnings for a run whose numbers describe nothing: no input, no latency sample, or hardly
 /// any display traffic while the input played (over the result's measured interval).
-pub fn activity_warnings(result: &RunResult) -> Vec<String> {
+pub fn activity_warnings(result: &RunResult) -> Vec<Warning> {
     let mut w = Vec::new();
     if result.inputs.sent == 0 {
-        w.push("no input was sent: the run measured an idle session only".to_string());
+        w.push(Warning::new(
+            WarningCode::NoInput,
+            "no input was sent: the run measured an idle session only",
+        ));
         return w;
     }
     if result.headline_latency().count == 0 {
-        w.push(
+        w.push(Warning::new(
+            WarningCode::NoLatencySamples,
             "no latency samples: no display update followed any input within 1 s, so the \
-             input may not have reached the desktop or changed nothing on it"
-                .to_string(),
-        );
+             input may not have reached the desktop or changed nothing on it",
+        ));
     }
     // Without a display series the traffic is unknown (TLS seen only from outside), not zero.
     let display_mean = result
@@ -77,9 +80,12 @@ pub fn activity_warnings(result: &RunResult) -> Vec<String> {
         let bytes =
             display_mean * crate::results::MIB as f64 * to.saturating_sub(from) as f64 / 1e6;
         if bytes < QUIET_DISPLAY_BYTES {
-            w.push(format!(
-                "almost no display traffic while the input played ({bytes:.0} bytes): the \
-                 input changed little or nothing on screen, so rates say little"
+            w.push(Warning::new(
+                WarningCode::QuietDisplay,
+                format!(
+                    "almost no display traffic while the input played ({bytes:.0} bytes): the \
+                     input changed little or nothing on screen, so rates say little"
+                ),
             ));
         }
     }
@@ -92,7 +98,7 @@ pub const PACING_P99_LIMIT_US: f64 = 200.0;
 
 /// Warnings about the input itself: pacing worse than [`PACING_P99_LIMIT_US`], inputs merged
 /// while waiting for motion acks, and the latency warnings of [`causal::latency_warnings`].
-pub fn input_warnings(result: &RunResult) -> Vec<String> {
+pub fn input_warnings(result: &RunResult) -> Vec<Warning> {
     let mut w = Vec::new();
     let i = &result.inputs;
     if let Some(p99) = i.pacing_error_p99_us.filter(|&p| p > PACING_P99_LIMIT_US) {
@@ -102,17 +108,23 @@ pub fn input_warnings(result: &RunResult) -> Vec<String> {
             }
             _ => "",
         };
-        w.push(format!(
-            "input pacing was degraded: 99 % of inputs left within {p99:.0} µs of their \
-             schedule, more than the {PACING_P99_LIMIT_US:.0} µs that keeps latency samples \
-             exact{realtime}"
+        w.push(Warning::new(
+            WarningCode::PacingDegraded,
+            format!(
+                "input pacing was degraded: 99 % of inputs left within {p99:.0} µs of their \
+                 schedule, more than the {PACING_P99_LIMIT_US:.0} µs that keeps latency \
+                 samples exact{realtime}"
+            ),
         ));
     }
     if i.merged_motion > 0 {
-        w.push(format!(
-            "{} planned pointer moves were merged into later ones while the server's motion \
-             acks were awaited: the server was slower than the plan's rate",
-            i.merged_motion
+        w.push(Warning::new(
+            WarningCode::MotionMerged,
+            format!(
+                "{} planned pointer moves were merged into later ones while the server's \
+                 motion acks were awaited: the server was slower than the plan's rate",
+                i.merged_motion
+            ),
         ));
     }
     w.extend(causal::latency_warnings(&result.latency));
@@ -439,7 +451,7 @@ pub fn pacing_errors_us(log: &EventLog) -> Vec<u64> {
 }
 
 /// Flags a run whose wire shows none of the codec it is labelled with (DESIGN.md).
-pub fn compression_warnings(compression: &str, images: &[ImageStats]) -> Vec<String> {
+pub fn compression_warnings(compression: &str, images: &[ImageStats]) -> Vec<Warning> {
     let has = |codes: &[u8]| {
         images
             .iter()
@@ -457,14 +469,17 @@ pub fn compression_warnings(compression: &str, images: &[ImageStats]) -> Vec<Str
     if images.is_empty() || has(&expected) {
         return Vec::new();
     }
-    vec![format!(
-        "labelled `{}` but no image of that codec was seen on the wire (types seen: {})",
-        compression,
-        images
-            .iter()
-            .map(|i| i.image_type.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+    vec![Warning::new(
+        WarningCode::CompressionNotSeen,
+        format!(
+            "labelled `{}` but no image of that codec was seen on the wire (types seen: {})",
+            compression,
+            images
+                .iter()
+                .map(|i| i.image_type.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     )]
 }
 
@@ -647,7 +662,7 @@ mod test {
     #[test]
     fn a_run_that_measured_nothing_says_so() {
         let mut r = RunResult::default();
-        assert!(activity_warnings(&r)[0].contains("no input was sent"));
+        assert_eq!(activity_warnings(&r)[0].code, WarningCode::NoInput);
         r.inputs.sent = 10;
         r.rates.push(crate::results::Rate {
             key: "display/down".into(),
@@ -661,8 +676,9 @@ mod test {
         ));
         let w = activity_warnings(&r);
         assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w[0].starts_with("no latency samples"));
-        assert!(w[1].contains("almost no display traffic") && w[1].contains("2097 bytes"));
+        assert_eq!(w[0].code, WarningCode::NoLatencySamples);
+        assert_eq!(w[1].code, WarningCode::QuietDisplay);
+        assert!(w[1].text.contains("2097 bytes"), "{w:?}");
         // A busy run with samples is quiet.
         r.rates[0].mean_mib_s = 1.0;
         r.latency.input_to_display.count = 5;
@@ -697,6 +713,7 @@ mod test {
         let mut r = RunResult::default();
         summarize(&log(), &facts, &mut r);
         assert_eq!(r.warnings.len(), 1);
-        assert!(r.warnings[0].contains("GLZ_RGB"), "{:?}", r.warnings);
+        assert_eq!(r.warnings[0].code, WarningCode::CompressionNotSeen);
+        assert!(r.warnings[0].text.contains("GLZ_RGB"), "{:?}", r.warnings);
     }
 }

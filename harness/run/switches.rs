@@ -4,7 +4,7 @@
 //! created with one of the asked-for codecs.
 
 use crate::client::UpdateRecord;
-use crate::results::PreferenceSwitch;
+use crate::results::{PreferenceSwitch, Warning, WarningCode};
 use crate::scenario::{Compression, Preference};
 use crate::wire::compression::{ImageCompression, ImageType};
 use crate::wire::display::image_type;
@@ -173,15 +173,18 @@ pub fn mark(
 }
 
 /// The warning for a switch the wire never showed.
-pub fn never_seen(s: &SentSwitch, mark: &PreferenceSwitch) -> String {
+pub fn never_seen(s: &SentSwitch, mark: &PreferenceSwitch) -> Warning {
     if let Some(old) = &mark.indistinct_from {
-        return format!(
+        return Warning::new(
+            WarningCode::SwitchIndistinct,
+            format!(
             "the switch of {} to {} (scenario line {}) cannot be seen on the wire: {} sends no \
              kind of image that {old} does not send too, so its moment is not marked",
             s.preference.key(),
             s.preference.value(),
             s.line,
             s.preference.value(),
+        ),
         );
     }
     let (wanted, name_of) = evidence(&s.preference, None);
@@ -195,13 +198,16 @@ pub fn never_seen(s: &SentSwitch, mark: &PreferenceSwitch) -> String {
              video-codecs setting?",
         ),
     };
-    format!(
-        "the switch of {} to {} (scenario line {}) never showed on the wire: no {} {what} \
-         arrived before the next switch or the end of the run ({hint})",
-        s.preference.key(),
-        s.preference.value(),
-        s.line,
-        kinds.join(" or ")
+    Warning::new(
+        WarningCode::SwitchNotSeen,
+        format!(
+            "the switch of {} to {} (scenario line {}) never showed on the wire: no {} {what} \
+             arrived before the next switch or the end of the run ({hint})",
+            s.preference.key(),
+            s.preference.value(),
+            s.line,
+            kinds.join(" or ")
+        ),
     )
 }
 
@@ -276,7 +282,9 @@ mod tests {
         assert_eq!(marks[1].first_seen, None);
         assert_eq!(marks[1].other_before, 1);
         assert_eq!(marks[1].indistinct_from, None);
-        assert!(never_seen(&switches[1], &marks[1]).contains("no LZ_RGB or LZ_PLT image"));
+        let w = never_seen(&switches[1], &marks[1]);
+        assert_eq!(w.code, WarningCode::SwitchNotSeen);
+        assert!(w.text.contains("no LZ_RGB or LZ_PLT image"));
     }
 
     #[test]
@@ -291,7 +299,9 @@ mod tests {
         );
         assert_eq!(marks[0].took_effect_s, None);
         assert_eq!(marks[0].indistinct_from.as_deref(), Some("auto_glz"));
-        assert!(never_seen(&quic, &marks[0]).contains("cannot be seen on the wire"));
+        let w = never_seen(&quic, &marks[0]);
+        assert_eq!(w.code, WarningCode::SwitchIndistinct);
+        assert!(w.text.contains("cannot be seen on the wire"));
         // glz → auto_lz: QUIC tells, as LZ does.
         let auto_lz = sent(Preference::Compression(Compression::AutoLz), 4, 0);
         let marks = mark(&[auto_lz], Some(Compression::Glz), &[update(10, &[1])], &[]);
@@ -327,7 +337,7 @@ mod tests {
         assert_eq!(marks[0].value, "gstreamer:vp8");
         let unseen = sent(Preference::VideoCodecs(vp8), 30, 0);
         let none = mark(std::slice::from_ref(&unseen), None, &[], &[]);
-        assert!(never_seen(&unseen, &none[0]).contains("no vp8 stream"));
+        assert!(never_seen(&unseen, &none[0]).text.contains("no vp8 stream"));
     }
 
     #[test]

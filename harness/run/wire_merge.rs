@@ -15,7 +15,7 @@ use super::RunError;
 use crate::analyze::{analyze_file, AnalyzeOptions};
 use crate::capture::SourceStats;
 use crate::client::Clock;
-use crate::results::RunResult;
+use crate::results::{RunResult, Warning, WarningCode};
 
 /// The transport name of SPICE over TLS (DESIGN.md): the capture alone only knows "tls".
 const SPICE_TLS: &str = "spice-tls";
@@ -125,14 +125,17 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
         info.kernel_dropped = stats.kernel_dropped;
         info.interface_dropped = stats.interface_dropped;
         if info.kernel_dropped.unwrap_or(0) > 0 {
-            result.warnings.push(format!(
-                "the kernel dropped {} packets during the capture: wire numbers are low{}",
-                info.kernel_dropped.unwrap_or(0),
-                if keep_client_timeline {
-                    "; the timeline and the MiB/s rates are the client's own payload counts"
-                } else {
-                    ""
-                }
+            result.warnings.push(Warning::new(
+                WarningCode::KernelDropped,
+                format!(
+                    "the kernel dropped {} packets during the capture: wire numbers are low{}",
+                    info.kernel_dropped.unwrap_or(0),
+                    if keep_client_timeline {
+                        "; the timeline and the MiB/s rates are the client's own payload counts"
+                    } else {
+                        ""
+                    }
+                ),
             ));
         }
         result.capture = Some(info);
@@ -143,15 +146,15 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
             .warnings
             .into_iter()
             // A run that chose TLS knows the capture cannot see inside it.
-            .filter(|w| !(tls && w.contains("only TLS")))
-            .map(|w| format!("capture: {w}")),
+            .filter(|w| !(tls && w.code == WarningCode::CaptureOnlyTls))
+            .map(|w| w.prefixed("capture: ")),
     );
 }
 
 /// When the viewer sent the server fewer pointer motions than it was given, says so: the
 /// server then draws fewer intermediate positions, and display bytes differ from a viewer
 /// that sends every move (ours does). remote-viewer merges motion to GTK's frame clock.
-fn coalescing_note(result: &RunResult) -> Option<String> {
+fn coalescing_note(result: &RunResult) -> Option<Warning> {
     use crate::wire::inputs::client::{MOUSE_MOTION, MOUSE_POSITION};
     let given = result.inputs.motion;
     let sent: u64 = result
@@ -163,12 +166,15 @@ fn coalescing_note(result: &RunResult) -> Option<String> {
         .sum();
     // No inputs message seen at all means they were not visible (TLS), not that none left.
     (given > 0 && sent > 0 && sent < given).then(|| {
-        format!(
+        Warning::new(
+            WarningCode::MotionCoalesced,
+            format!(
             "{} sent the server {sent} pointer-motion messages for the {given} pointer moves it \
              was given ({:.0} %): it merges motion (remote-viewer: to GTK's frame clock), so \
              the server drew fewer intermediate positions than a viewer that sends every move",
             result.config.viewer,
             100.0 * sent as f64 / given as f64
+        ),
         )
     })
 }
@@ -181,10 +187,13 @@ fn merge_channels(result: &mut RunResult, capture: &RunResult) {
             .iter()
             .find(|w| w.client.is_some() && w.client == c.client)
         else {
-            result.warnings.push(format!(
-                "the capture holds no connection for the {} channel ({})",
-                c.channel,
-                c.client.as_deref().unwrap_or("?")
+            result.warnings.push(Warning::new(
+                WarningCode::CaptureMissingChannel,
+                format!(
+                    "the capture holds no connection for the {} channel ({})",
+                    c.channel,
+                    c.client.as_deref().unwrap_or("?")
+                ),
             ));
             continue;
         };
@@ -204,13 +213,16 @@ fn merge_channels(result: &mut RunResult, capture: &RunResult) {
         // each stream byte once. A capture that saw less lost packets; one that saw more also
         // saw what arrived after the client stopped reading at close, which is not a problem.
         if w.down.payload_bytes < c.down.payload_bytes || w.up.payload_bytes < c.up.payload_bytes {
-            result.warnings.push(format!(
-                "{} channel: the capture saw {}/{} payload bytes down/up, the client {}/{}",
-                c.channel,
-                w.down.payload_bytes,
-                w.up.payload_bytes,
-                c.down.payload_bytes,
-                c.up.payload_bytes
+            result.warnings.push(Warning::new(
+                WarningCode::CaptureUndercount,
+                format!(
+                    "{} channel: the capture saw {}/{} payload bytes down/up, the client {}/{}",
+                    c.channel,
+                    w.down.payload_bytes,
+                    w.up.payload_bytes,
+                    c.down.payload_bytes,
+                    c.up.payload_bytes
+                ),
             ));
         }
     }
@@ -286,7 +298,10 @@ mod tests {
         assert_eq!(r.images.len(), 1);
         // A glz run whose wire shows no GLZ image is flagged, for remote-viewer too.
         assert!(
-            r.warnings.iter().any(|w| w.contains("labelled `glz`")),
+            r.warnings
+                .iter()
+                .any(|w| w.code == WarningCode::CompressionNotSeen
+                    && w.text.contains("labelled `glz`")),
             "{:?}",
             r.warnings
         );
@@ -302,12 +317,36 @@ mod tests {
         r.config.transport = "ssh-tunnel".into();
         merge(&mut r, capture, SourceStats::default());
         assert!(
-            r.warnings.iter().any(|w| w.starts_with(
-                "capture: ssh tunnel: sshd held the server's data for a median of 16.2 ms"
-            )),
+            r.warnings.iter().any(|w| w.code == WarningCode::SshHold
+                && w.text.starts_with(
+                    "capture: ssh tunnel: sshd held the server's data for a median of 16.2 ms"
+                )),
             "{:?}",
             r.warnings
         );
+    }
+
+    #[test]
+    fn a_tls_run_drops_only_the_captures_only_tls_warning_by_its_code() {
+        let capture = || RunResult {
+            warnings: vec![
+                // The text does not matter: a reworded one is still dropped, and another
+                // warning that mentions TLS is kept.
+                Warning::new(WarningCode::CaptureOnlyTls, "reworded"),
+                Warning::new(WarningCode::CaptureOnlySsh, "only TLS, says this text"),
+            ],
+            ..RunResult::default()
+        };
+        let mut r = RunResult::default();
+        r.config.tls = true;
+        merge(&mut r, capture(), SourceStats::default());
+        let codes: Vec<WarningCode> = r.warnings.iter().map(|w| w.code).collect();
+        assert_eq!(codes, [WarningCode::CaptureOnlySsh]);
+        assert_eq!(r.warnings[0].text, "capture: only TLS, says this text");
+        // A run without TLS keeps both: the capture's blindness is news to it.
+        let mut r = RunResult::default();
+        merge(&mut r, capture(), SourceStats::default());
+        assert_eq!(r.warnings.len(), 2);
     }
 
     #[test]
@@ -349,8 +388,11 @@ mod tests {
         assert_eq!(r.timeline.unit.as_deref(), Some("payload"));
         assert_eq!(r.timeline.series[0].bytes, [600, 400]);
         assert!(
-            r.warnings.iter().any(|w| w.contains("dropped 12 packets")
-                && w.contains("the client's own payload counts")),
+            r.warnings
+                .iter()
+                .any(|w| w.code == WarningCode::KernelDropped
+                    && w.text.contains("dropped 12 packets")
+                    && w.text.contains("the client's own payload counts")),
             "{:?}",
             r.warnings
         );

@@ -18,6 +18,7 @@ use super::target::{Endpoint, Health, Target};
 use super::RunError;
 use crate::lab::process::ManagedChild;
 use crate::lab::{LabError, LabUser, XDisplay};
+use crate::results::Warning;
 use crate::scenario::{Route, SshServer};
 
 /// An interface and a BPF filter that together see one or more legs of the session.
@@ -115,7 +116,7 @@ pub trait Transport: Send {
         launch_locally(program)
     }
     /// Things worth a warning in the results (e.g. a leg that could not be captured).
-    fn notes(&self) -> Vec<String> {
+    fn notes(&self) -> Vec<Warning> {
         Vec::new()
     }
     /// Whether the transport's processes still run.

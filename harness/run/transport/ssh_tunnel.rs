@@ -10,6 +10,7 @@ use crate::lab::ports::reserve_port;
 use crate::lab::process::ManagedChild;
 use crate::lab::ssh_client::{SshClient, SshDestination};
 use crate::lab::sshd::{Sshd, SshdJob};
+use crate::results::{Warning, WarningCode};
 use crate::run::target::{Endpoint, Health};
 use crate::run::RunError;
 use crate::scenario::{Route, SshServer, TransportKind};
@@ -120,13 +121,13 @@ impl Transport for SshTunnel {
         vec![CapturePoint::loopback_ports(&ports)]
     }
 
-    fn notes(&self) -> Vec<String> {
+    fn notes(&self) -> Vec<Warning> {
         if self.sshd.is_none() {
-            vec![
+            vec![Warning::new(
+                WarningCode::LegNotCaptured,
                 "the SSH connection goes to another host and is not on loopback, so its wire \
-                 bytes are not captured; only the tunnel's local SPICE leg is"
-                    .into(),
-            ]
+                 bytes are not captured; only the tunnel's local SPICE leg is",
+            )]
         } else {
             Vec::new()
         }

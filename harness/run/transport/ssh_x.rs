@@ -14,6 +14,7 @@ use crate::lab::process::ManagedChild;
 use crate::lab::ssh_client::{SshClient, SshDestination};
 use crate::lab::sshd::{Sshd, SshdJob};
 use crate::lab::LabError;
+use crate::results::{Warning, WarningCode};
 use crate::run::target::{Endpoint, Health};
 use crate::run::RunError;
 use crate::scenario::{Route, SshServer, TransportKind};
@@ -157,13 +158,13 @@ impl Transport for SshX {
         )
     }
 
-    fn notes(&self) -> Vec<String> {
+    fn notes(&self) -> Vec<Warning> {
         if self.ssh != SshServer::Managed {
-            vec![
+            vec![Warning::new(
+                WarningCode::LegNotCaptured,
                 "remote-viewer ran on another host: its SPICE and SSH legs are not on \
-                 loopback and were not captured"
-                    .into(),
-            ]
+                 loopback and were not captured",
+            )]
         } else {
             Vec::new()
         }

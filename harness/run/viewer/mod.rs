@@ -21,6 +21,7 @@ use super::transport::Transport;
 use super::RunError;
 use crate::analyze::settle::quiet_deadline_us;
 use crate::client::{Clock, EventLog};
+use crate::results::Warning;
 use crate::scenario::{InputPlan, ViewerKind};
 use crate::xclient::ScreenLog;
 
@@ -37,7 +38,7 @@ pub struct ViewerReport {
     /// Injected inputs and screen updates seen on the client's X display (remote-viewer).
     pub screen: Option<ScreenLog>,
     /// Things worth a warning.
-    pub notes: Vec<String>,
+    pub notes: Vec<Warning>,
     /// Why the session broke, if it did.
     pub failure: Option<String>,
 }

@@ -8,6 +8,7 @@ use super::{
     ViewerContext, ViewerReport,
 };
 use crate::client::{ClientError, PointerStep, ScheduledStep, Session, SessionConfig};
+use crate::results::{Warning, WarningCode};
 use crate::run::progress::Progress;
 use crate::run::RunError;
 use crate::scenario::{InputAction, InputPlan};
@@ -159,7 +160,11 @@ impl Viewer for NativeViewer {
                     realtime: self.realtime,
                 }),
                 screen: None,
-                notes: self.compression_note.into_iter().collect(),
+                notes: self
+                    .compression_note
+                    .into_iter()
+                    .map(|n| Warning::new(WarningCode::CompressionNotApplied, n))
+                    .collect(),
                 failure,
             }
         })

@@ -17,6 +17,7 @@ use crate::lab::process::ManagedChild;
 use crate::lab::remote_viewer::{self, connection_file, REMOTE_VIEWER, WINDOW_CLASS};
 use crate::lab::xvfb::Xvfb;
 use crate::lab::{LabHome, LabUser, Role, XDisplay};
+use crate::results::{Warning, WarningCode};
 use crate::run::progress::Progress;
 use crate::run::transport::ViewerProgram;
 use crate::run::RunError;
@@ -244,11 +245,11 @@ impl Viewer for RemoteViewer {
             }
             let screen = self.recorder.snapshot();
             if !screen.realtime_inputs {
-                notes.push(
+                notes.push(Warning::new(
+                    WarningCode::InputNotRealtime,
                     "the XTest input thread ran without SCHED_FIFO (needs root or \
-                     CAP_SYS_NICE): pacing is less exact"
-                        .into(),
-                );
+                     CAP_SYS_NICE): pacing is less exact",
+                ));
             }
             ViewerReport {
                 version: self.version.clone(),
