@@ -37,8 +37,9 @@ pub const SHORT_MAX: usize = 5;
 
 /// Renders the summary table: display bytes and rates, latency with where it comes from
 /// (`client`: our client's clock; `xdamage`: remote-viewer, input → pixels on the client's
-/// screen), what crosses the network, and `!N` for a configuration with N warnings. The
-/// warnings follow the table, as much of them as `detail` says, then heads and streams.
+/// screen), what crosses the network, and `!N` for a configuration with N warnings (the
+/// `info` notes not counted). The warnings follow the table, as much of them as `detail`
+/// says, then heads and streams.
 pub fn render(rows: &[Row<'_>], detail: WarningDetail) -> String {
     let name_of = |row: &Row<'_>| match row {
         Row::Done(r) => r.config.name.len(),
@@ -87,7 +88,7 @@ pub fn render(rows: &[Row<'_>], detail: WarningDetail) -> String {
                         mib(n.down_wire_bytes.saturating_add(n.up_wire_bytes))
                     )),
                     f(net.map(|n| n.peak_1s_mib_s)),
-                    warn_marker(r.warnings.len()),
+                    warn_marker(serious(r).count()),
                 ));
             }
             Row::Failed { name, error } => {
@@ -117,23 +118,36 @@ fn warn_marker(n: usize) -> String {
     }
 }
 
+/// A result's warnings that say a number means less than it seems (not the `info` notes,
+/// which give context: the table marks and the short form lists only these).
+fn serious(r: &RunResult) -> impl Iterator<Item = &crate::results::Warning> {
+    r.warnings
+        .iter()
+        .filter(|w| w.severity != crate::results::Severity::Info)
+}
+
 /// Each configuration with warnings, its name, count and warnings as `detail` says; nothing
-/// when none has any. In the short form a line says how to see everything.
+/// when none has any. The short form leaves the `info` notes out (saying how many) and cuts
+/// long warnings; a line then says how to see everything.
 fn warnings_under_table(rows: &[Row<'_>], detail: WarningDetail) -> String {
-    let warned: Vec<&RunResult> = rows
+    let shown = |r: &'_ RunResult| -> usize {
+        match detail {
+            WarningDetail::Full => r.warnings.len(),
+            WarningDetail::Short => serious(r).count(),
+        }
+    };
+    let done: Vec<&RunResult> = rows
         .iter()
         .filter_map(|row| match row {
-            Row::Done(r) if !r.warnings.is_empty() => Some(*r),
+            Row::Done(r) => Some(*r),
             _ => None,
         })
         .collect();
-    if warned.is_empty() {
-        return String::new();
-    }
+    let notes_hidden: usize = done.iter().map(|r| r.warnings.len() - shown(r)).sum();
     let mut out = String::new();
     let mut cut = false;
-    for r in warned {
-        let n = r.warnings.len();
+    for r in done.into_iter().filter(|r| shown(r) > 0) {
+        let n = shown(r);
         out.push_str(&format!(
             "\n! {}: {n} warning{}\n",
             r.config.name,
@@ -148,7 +162,7 @@ fn warnings_under_table(rows: &[Row<'_>], detail: WarningDetail) -> String {
                 }
             }
             WarningDetail::Short => {
-                for w in r.warnings.iter().take(SHORT_MAX) {
+                for w in serious(r).take(SHORT_MAX) {
                     let (line, shortened) = first_line(&w.text, SHORT_WIDTH);
                     cut |= shortened;
                     out.push_str(&format!("  - {line}\n"));
@@ -159,6 +173,12 @@ fn warnings_under_table(rows: &[Row<'_>], detail: WarningDetail) -> String {
                 }
             }
         }
+    }
+    if notes_hidden > 0 {
+        out.push_str(&format!(
+            "\n({notes_hidden} note{} on the configurations' context not shown: --verbose prints them)\n",
+            if notes_hidden == 1 { "" } else { "s" }
+        ));
     }
     if cut {
         out.push_str("(shortened: --verbose prints every warning in full; the results' JSON holds them too)\n");
@@ -364,6 +384,43 @@ mod tests {
     #[test]
     fn control_characters_are_escaped() {
         assert_eq!(terminal_safe("a\u{1b}[2Jb\r\nc"), "a\\u{1b}[2Jb\nc");
+    }
+
+    #[test]
+    fn notes_are_not_counted_and_only_the_full_form_lists_them() {
+        use crate::results::{Warning, WarningCode};
+        let mut r = RunResult {
+            warnings: vec![
+                Warning::new(
+                    WarningCode::ServerNotice,
+                    "note: server notice on main: keyboard channel is insecure",
+                ),
+                Warning::new(WarningCode::KernelDropped, "the kernel dropped 12 packets"),
+            ],
+            ..RunResult::default()
+        };
+        let short = render(&[Row::Done(&r)], WarningDetail::Short);
+        assert!(short.lines().nth(1).unwrap().ends_with(" !1"), "{short}");
+        assert!(
+            short.contains("1 warning\n  - the kernel dropped 12 packets"),
+            "{short}"
+        );
+        assert!(!short.contains("keyboard channel"), "{short}");
+        assert!(
+            short.contains("(1 note on the configurations' context not shown"),
+            "{short}"
+        );
+        let full = render(&[Row::Done(&r)], WarningDetail::Full);
+        assert!(full.contains("2 warnings"), "{full}");
+        assert!(
+            full.contains("keyboard channel") && !full.contains("not shown"),
+            "{full}"
+        );
+        // Notes alone: no mark, nothing listed but the count of hidden notes.
+        r.warnings.truncate(1);
+        let quiet = render(&[Row::Done(&r)], WarningDetail::Short);
+        assert!(quiet.lines().nth(1).unwrap().ends_with(" -"), "{quiet}");
+        assert!(!quiet.contains("! "), "{quiet}");
     }
 
     #[test]
