@@ -239,22 +239,7 @@ fn capture_latency(a: &Analyzer) -> LatencyOutcome {
         return measure("capture", &LatencyEvidence::default());
     };
     let us = |ns: u64| ns / 1000;
-    let inputs: Vec<StampedInput> = s
-        .inputs
-        .iter()
-        .map(|i| StampedInput {
-            sent: us(i.sent),
-            state: i.state,
-        })
-        .collect();
-    let stamps: Vec<Stamp> = s
-        .stamps
-        .iter()
-        .map(|st| Stamp {
-            at: us(st.at),
-            state: st.state,
-        })
-        .collect();
+    let (inputs, stamps) = inputs_and_stamps_us(s);
     let updates: Vec<u64> = s.updates.iter().map(|&t| us(t)).collect();
     let first_input = inputs.first().map(|i| i.sent);
     let idle = match (s.mark.map(us), first_input) {
@@ -341,22 +326,7 @@ fn network(
 fn own_interval_ns(a: &Analyzer, t_end: u64) -> Option<(u64, u64)> {
     let (_, s, _) = a.measured_session()?;
     let us = |ns: u64| ns / 1000;
-    let inputs: Vec<StampedInput> = s
-        .inputs
-        .iter()
-        .map(|i| StampedInput {
-            sent: us(i.sent),
-            state: i.state,
-        })
-        .collect();
-    let stamps: Vec<Stamp> = s
-        .stamps
-        .iter()
-        .map(|st| Stamp {
-            at: us(st.at),
-            state: st.state,
-        })
-        .collect();
+    let (inputs, stamps) = inputs_and_stamps_us(s);
     // Every display update, probe frames included, as the client's log has them.
     let updates: Vec<u64> = s
         .updates
@@ -372,6 +342,29 @@ fn own_interval_ns(a: &Analyzer, t_end: u64) -> Option<(u64, u64)> {
     });
     m.interval_us
         .map(|(from, to)| (from.saturating_mul(1000), to.saturating_mul(1000)))
+}
+
+/// A session's inputs and probe stamps on the µs clock the latency and interval rules use
+/// (the capture keeps ns since the Unix epoch).
+fn inputs_and_stamps_us(s: &super::flows::SessionEvidence) -> (Vec<StampedInput>, Vec<Stamp>) {
+    let us = |ns: u64| ns / 1000;
+    let inputs = s
+        .inputs
+        .iter()
+        .map(|i| StampedInput {
+            sent: us(i.sent),
+            state: i.state,
+        })
+        .collect();
+    let stamps = s
+        .stamps
+        .iter()
+        .map(|st| Stamp {
+            at: us(st.at),
+            state: st.state,
+        })
+        .collect();
+    (inputs, stamps)
 }
 
 fn timeline(flows: &[&Flow], bin_ms: u32, t0: u64, t_end: u64) -> Timeline {
