@@ -603,10 +603,15 @@ fn warnings_in_terminal_table_markdown_and_csv() {
     insta::assert_snapshot!("text_warnings_short", short);
     let full = text::render(&rows, text::WarningDetail::Full);
     insta::assert_snapshot!("text_warnings_full", full);
-    // The clean configuration is marked `-`, the other `!3`; the terminal never gets ESC.
+    // The clean configuration is marked `-`, the other `!2` (its server notice is an `info`
+    // note, listed only in full); the terminal never gets ESC.
     let line = |t: &str, name: &str| t.lines().find(|l| l.starts_with(name)).unwrap().to_owned();
     assert!(line(&short, "auto_glz").ends_with(" -"));
-    assert!(line(&short, "ssh-tunnel").ends_with(" !3"));
+    assert!(line(&short, "ssh-tunnel").ends_with(" !2"));
+    assert!(
+        full.contains("server notice: \"a, b | c\" \\u{1b}[31mred"),
+        "{full}"
+    );
     assert!(!short.contains('\u{1b}') && !full.contains('\u{1b}'));
     // Short: first lines only, cut; full: every word of every warning.
     assert!(!short.contains("second line") && full.contains("second line, detail"));
