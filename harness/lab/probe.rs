@@ -59,6 +59,9 @@ impl Probe {
     }
 }
 
+/// This process's own program, readable even after its file was replaced or removed.
+const SELF_EXE: &str = "/proc/self/exe";
+
 /// Whether this process is the spicebench command line, set by its `main` at start-up.
 ///
 /// A flag rather than the file name: a copy called `sb` (or a packaged `spicebench-0.1`) is
@@ -91,7 +94,13 @@ pub fn spicebench_binary() -> Result<PathBuf, LabError> {
 /// The binary for a process running `exe`, `is_cli` when it is the spicebench CLI.
 fn locate(is_cli: bool, exe: PathBuf) -> Result<PathBuf, LabError> {
     if is_cli {
-        return Ok(exe);
+        // A binary replaced while it runs (a rebuild, an upgrade) is gone from its path, but
+        // this process can still read itself through the link.
+        return Ok(if exe.is_file() {
+            exe
+        } else {
+            PathBuf::from(SELF_EXE)
+        });
     }
     let candidates: Vec<PathBuf> = exe
         .ancestors()
@@ -114,7 +123,9 @@ fn locate(is_cli: bool, exe: PathBuf) -> Result<PathBuf, LabError> {
 
 /// `program` if others may read and run it where it is, else a copy in `home`.
 fn runnable_by_others(program: &Path, home: &LabHome) -> Result<PathBuf, LabError> {
-    if open_to_others(program) {
+    // The link names whichever process opens it: only spicebench itself may read it, so the
+    // probe gets a copy.
+    if program != Path::new(SELF_EXE) && open_to_others(program) {
         return Ok(program.to_path_buf());
     }
     let bytes = std::fs::read(program).map_err(|source| LabError::Io {
@@ -157,6 +168,10 @@ mod test {
         std::fs::write(&sb, b"").unwrap();
         // No `spicebench` anywhere near: only the flag makes `sb` the binary.
         assert_eq!(locate(true, sb.clone()).unwrap(), sb);
+        // The CLI's own file replaced while it runs: the link still reads it.
+        let gone = dir.path().join("spicebench (deleted)");
+        assert_eq!(locate(true, gone).unwrap(), PathBuf::from(SELF_EXE));
+        assert!(!std::fs::read(SELF_EXE).unwrap().is_empty());
         let e = locate(false, sb).unwrap_err().to_string();
         assert!(e.contains("SPICEBENCH_BIN"), "{e}");
     }
