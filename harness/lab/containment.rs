@@ -89,19 +89,26 @@ impl LabCgroup {
     pub fn create() -> Option<Self> {
         let root = cgroup2_root()?;
         let parent = root.join(PARENT);
-        match std::fs::create_dir(&parent) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(_) => return None,
-        }
-        sweep_abandoned_in(&parent);
         let name = format!(
             "{}.{}",
             Owner::current(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let dir = parent.join(name);
-        std::fs::create_dir(&dir).ok()?;
+        // Another run removes the shared parent once it is empty: if it went between the two
+        // mkdirs, make it again.
+        let made = (0..3).any(|_| {
+            match std::fs::create_dir(&parent) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(_) => return false,
+            }
+            std::fs::create_dir(&dir).is_ok()
+        });
+        if !made {
+            return None;
+        }
+        sweep_abandoned_in(&parent);
         let procs = match File::options().write(true).open(dir.join("cgroup.procs")) {
             Ok(f) => f,
             Err(_) => {
@@ -151,6 +158,11 @@ impl Drop for LabCgroup {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir(&self.dir);
+        // The shared parent goes with the last group; the kernel refuses while another run's
+        // group is in it.
+        if let Some(parent) = self.dir.parent() {
+            let _ = std::fs::remove_dir(parent);
+        }
     }
 }
 
@@ -444,16 +456,16 @@ mod test {
             return;
         };
         let parent = root.join(PARENT);
-        if std::fs::create_dir_all(&parent).is_err() {
-            return;
-        }
         // A finished child's PID and start time: an owner that is provably dead.
         let mut child = Command::new("sleep").arg("0.01").spawn().unwrap();
         let pid = child.id();
         let start = super::super::owner::start_time(pid).unwrap();
         child.wait().unwrap();
         let dead = parent.join(format!("p{pid}s{start}.0"));
-        std::fs::create_dir(&dead).unwrap();
+        // With its parent: another test's last cgroup may have just removed it.
+        if std::fs::create_dir_all(&dead).is_err() {
+            return;
+        }
         let mine = LabCgroup::create().expect("a cgroup");
         // create() swept it already.
         assert!(!dead.exists(), "{} kept", dead.display());
