@@ -88,29 +88,20 @@ pub async fn run(
             out.runs().display()
         );
     }
-    let outcome = if show.quiet {
-        let progress = spicebench::run::progress::LineProgress { quiet: true };
-        run_matrix(
-            &scenario,
-            &configs,
-            &out,
-            options,
-            &progress,
-            &mut interrupts,
-        )
-        .await
+    let progress: Box<dyn spicebench::run::progress::Progress> = if show.quiet {
+        Box::new(spicebench::run::progress::LineProgress { quiet: true })
     } else {
-        let progress = bar_progress::BarProgress::new(configs.len());
-        run_matrix(
-            &scenario,
-            &configs,
-            &out,
-            options,
-            &progress,
-            &mut interrupts,
-        )
-        .await
+        Box::new(bar_progress::BarProgress::new(configs.len()))
     };
+    let outcome = run_matrix(
+        &scenario,
+        &configs,
+        &out,
+        options,
+        &*progress,
+        &mut interrupts,
+    )
+    .await;
     Ok(finish(&outcome, &out, &show))
 }
 

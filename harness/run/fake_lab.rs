@@ -309,6 +309,28 @@ async fn run_over(
     (outcome.map(|r| r.map(|(_, path)| path)), dir)
 }
 
+/// What the fakes record of a session that ran to its end: every part started, then stopped
+/// in reverse.
+const WHOLE_SESSION: [&str; 9] = [
+    "start target",
+    "start transport",
+    "open transport",
+    "connect viewer",
+    "play",
+    "finish viewer",
+    "stop viewer",
+    "stop transport",
+    "stop target",
+];
+
+/// The error of a run that was expected to fail (not interrupted).
+fn failure<T: std::fmt::Debug>(outcome: Result<Result<T, RunError>, Interrupt>) -> RunError {
+    match outcome {
+        Ok(Err(e)) => e,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_run_over_fakes_writes_its_result_and_stops_everything_in_reverse() {
     let lab = FakeLab::new(Fault::None);
@@ -318,30 +340,14 @@ async fn a_run_over_fakes_writes_its_result_and_stops_everything_in_reverse() {
         other => panic!("the run failed: {other:?}"),
     };
     assert!(path.is_file(), "{}", path.display());
-    assert_eq!(
-        lab.journal.entries(),
-        [
-            "start target",
-            "start transport",
-            "open transport",
-            "connect viewer",
-            "play",
-            "finish viewer",
-            "stop viewer",
-            "stop transport",
-            "stop target",
-        ]
-    );
+    assert_eq!(lab.journal.entries(), WHOLE_SESSION);
 }
 
 #[tokio::test]
 async fn a_target_that_fails_to_start_is_the_error_and_nothing_else_starts() {
     let lab = FakeLab::new(Fault::TargetFailsToStart);
     let (outcome, dir) = run_over(&lab, false).await;
-    let err = match outcome {
-        Ok(Err(e)) => e,
-        other => panic!("expected a failure, got {other:?}"),
-    };
+    let err = failure(outcome);
     assert!(
         matches!(err, RunError::Lab(LabError::Exited { .. })),
         "{err}"
@@ -355,10 +361,7 @@ async fn a_target_that_fails_to_start_is_the_error_and_nothing_else_starts() {
 async fn a_transport_that_dies_mid_run_is_named_and_everything_stops() {
     let lab = FakeLab::new(Fault::TransportDiesMidRun);
     let (outcome, _dir) = run_over(&lab, false).await;
-    let err = match outcome {
-        Ok(Err(e)) => e,
-        other => panic!("expected a failure, got {other:?}"),
-    };
+    let err = failure(outcome);
     match &err {
         RunError::SessionDied { reason, hint } => {
             assert_eq!(reason, "the display channel closed");
@@ -367,30 +370,14 @@ async fn a_transport_that_dies_mid_run_is_named_and_everything_stops() {
         }
         other => panic!("expected SessionDied, got {other}"),
     }
-    assert_eq!(
-        lab.journal.entries(),
-        [
-            "start target",
-            "start transport",
-            "open transport",
-            "connect viewer",
-            "play",
-            "finish viewer",
-            "stop viewer",
-            "stop transport",
-            "stop target",
-        ]
-    );
+    assert_eq!(lab.journal.entries(), WHOLE_SESSION);
 }
 
 #[tokio::test]
 async fn a_viewer_that_never_connects_is_the_error_and_the_lab_stops() {
     let lab = FakeLab::new(Fault::ViewerNeverConnects);
     let (outcome, _dir) = run_over(&lab, false).await;
-    let err = match outcome {
-        Ok(Err(e)) => e,
-        other => panic!("expected a failure, got {other:?}"),
-    };
+    let err = failure(outcome);
     assert!(matches!(err, RunError::Viewer(_)), "{err}");
     assert!(err.to_string().contains("did not connect"), "{err}");
     assert_eq!(
