@@ -20,7 +20,7 @@
 //! - [`xclient`]: X11 client code for the viewer side (find windows, XTest, XDamage).
 //! - [`clock`]: the run's epoch, which every timestamp is counted from.
 //! - [`timing`]: precise waits for the input threads.
-//! - [`cancel`]: the flag a signal sets to end every wait of a run.
+//! - [`cancel`]: a run's stop token, which a signal sets to end every wait of that run.
 //! - [`journal`]: append-only records the input threads write without sharing a lock.
 //! - [`secret`]: passwords and tickets that never print themselves.
 //!

@@ -350,13 +350,15 @@ fn ssh_failures_say_which_and_what_to_do() {
 
     // A server that permits a forward to port 1 only.
     let sshd_dir = dir.path().join("sshd");
-    let port = spicebench::lab::ports::free_loopback_port().unwrap();
+    let lease = spicebench::lab::ports::reserve_port("a test's sshd").unwrap();
+    let port = lease.port();
     let sshd = Sshd::start(
         SshdJob::Tunnel {
             permit_open: "127.0.0.1:1".into(),
         },
         &sshd_dir,
-        port,
+        lease,
+        &spicebench::cancel::Cancel::new(),
     )
     .unwrap();
 

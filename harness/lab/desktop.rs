@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use super::cancel::Cancel;
 use super::lab_user::{LabHome, LabUser};
 use super::probe::Probe;
 use super::process::{package_for, run_as, wait_ready, ManagedChild};
@@ -50,7 +51,7 @@ const BLINK_WINDOW_TITLE: &str = "spicebench-blink";
 const BLINK_SCRIPT: &str = "while :; do printf '\\r#'; sleep 0.25; printf '\\r '; sleep 0.25; done";
 
 /// What a desktop is made of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct DesktopSetup {
     /// Size of each head.
     pub head_width: u32,
@@ -64,6 +65,8 @@ pub struct DesktopSetup {
     pub content: DesktopContent,
     /// Run a compositing manager (picom).
     pub compositor: bool,
+    /// The run's stop token: start-up gives up once it is requested.
+    pub cancel: Cancel,
 }
 
 impl DesktopSetup {
@@ -76,6 +79,7 @@ impl DesktopSetup {
             activity: IdleActivity::None,
             content: DesktopContent::Xterm,
             compositor: false,
+            cancel: Cancel::new(),
         }
     }
 }
@@ -167,7 +171,7 @@ impl Desktop {
         setup: &DesktopSetup,
         dir: &Path,
     ) -> Result<Self, LabError> {
-        let home = LabHome::create(LabUser::lookup(super::Role::Guest)?)?;
+        let home = LabHome::create(LabUser::lookup(super::Role::Guest)?, &setup.cancel)?;
         let user = home.user().clone();
         let theirs = display.share_with(&home.file("xauthority"), Some(user.ids()))?;
         let heads = setup.heads.max(1);
@@ -333,6 +337,7 @@ fn start_xterm(
         "the xterm to drag (framed by twm)",
         Duration::from_secs(10),
         &mut xterm,
+        home.cancel(),
         || x11::is_framed(display, DRAG_WINDOW_TITLE),
     )?;
     Ok(xterm)
@@ -386,6 +391,7 @@ fn start_activity(
         &format!("the desktop's {} ({program})", activity.as_str()),
         Duration::from_secs(10),
         &mut child,
+        home.cancel(),
         || x11::is_framed(display, title),
     )?;
     Ok(Some(child))

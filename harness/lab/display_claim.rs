@@ -8,13 +8,11 @@
 //! its socket file and its abstract socket are all free. What remains (a socket bound between
 //! this check and the server's start) the X servers' start-up retries on the next number.
 
-use std::fs::File;
-use std::os::fd::AsRawFd;
 use std::os::linux::net::SocketAddrExt;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::os::unix::net::{SocketAddr, UnixListener};
 use std::path::{Path, PathBuf};
 
+use super::run_lock::{try_lock, RunLock};
 use super::LabError;
 
 /// How many numbers from the first one a claim tries.
@@ -31,8 +29,8 @@ pub const DISPLAY_TAKEN_LOG_LINES: [&str; 2] = [
 #[derive(Debug)]
 pub struct DisplayClaim {
     number: u32,
-    /// The locked file: the lock lasts as long as it is open.
-    _lock: File,
+    /// Held as long as the number is.
+    _lock: RunLock,
 }
 
 impl DisplayClaim {
@@ -105,10 +103,9 @@ fn display_was_taken(e: &LabError) -> bool {
 
 /// Claims the first free display number in `first..first + count`, skipping `skip`.
 pub fn claim_display(first: u32, count: u32, skip: &[u32]) -> Result<DisplayClaim, LabError> {
-    let dir = lock_dir()?;
     let mut blocked = Vec::new();
     for n in (first..first.saturating_add(count)).filter(|n| !skip.contains(n)) {
-        match try_claim(&dir, n)? {
+        match try_claim(n)? {
             Ok(claim) => return Ok(claim),
             Err(why) => blocked.push((n, why)),
         }
@@ -131,24 +128,10 @@ pub fn claim_display(first: u32, count: u32, skip: &[u32]) -> Result<DisplayClai
 }
 
 /// Claims display `n` if it is free: `Ok(Err(why))` when it is not.
-fn try_claim(dir: &Path, n: u32) -> Result<Result<DisplayClaim, Blocked>, LabError> {
-    let path = dir.join(format!("display-{n}.lock"));
-    let lock = File::options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&path)
-        .map_err(|source| LabError::Io {
-            context: format!("opening {}", path.display()),
-            source,
-        })?;
-    // SAFETY: flock on a file descriptor we own.
-    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+fn try_claim(n: u32) -> Result<Result<DisplayClaim, Blocked>, LabError> {
+    let Some(lock) = try_lock(&format!("display-{n}"))? else {
         return Ok(Err(Blocked::ClaimedByAnotherRun));
-    }
+    };
     let x_lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
     if x_lock.exists() {
         let pid = std::fs::read_to_string(&x_lock)
@@ -203,33 +186,6 @@ fn abstract_holder(name: &str) -> Option<String> {
     let pid = super::ports::pid_holding_socket(inode)?;
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
     Some(format!("PID {pid} ({})", comm.trim()))
-}
-
-/// The folder of spicebench's display locks: `/run/spicebench` for root (no other user can
-/// create or hold files there), a private folder in the temporary directory otherwise.
-fn lock_dir() -> Result<PathBuf, LabError> {
-    // SAFETY: geteuid has no preconditions.
-    let uid = unsafe { libc::geteuid() };
-    let dir = match uid {
-        0 => PathBuf::from("/run/spicebench"),
-        _ => std::env::temp_dir().join(format!("spicebench-{uid}")),
-    };
-    let io = |source| LabError::Io {
-        context: format!("creating the display lock folder {}", dir.display()),
-        source,
-    };
-    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(io(e)),
-    }
-    let meta = std::fs::symlink_metadata(&dir).map_err(io)?;
-    if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o022 != 0 {
-        return Err(io(std::io::Error::other(
-            "it is not a private folder of this user's; remove it",
-        )));
-    }
-    Ok(dir)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::cancel::Cancel;
 use super::containment::{refuse_strays, LabCgroup};
 use super::owner::Owner;
 use super::LabError;
@@ -141,13 +142,16 @@ impl LabUser {
 pub struct LabHome {
     user: LabUser,
     dir: PathBuf,
+    /// The stop token of the run the home belongs to: the waits for its programs end on it.
+    cancel: Cancel,
 }
 
 impl LabHome {
     /// Creates a fresh folder and cgroup for `user` under the system's temporary directory,
     /// after removing what dead runs left and refusing to start beside a process of a lab
-    /// account that no live run owns.
-    pub fn create(mut user: LabUser) -> Result<Self, LabError> {
+    /// account that no live run owns. Waits for the home's programs end once the run's
+    /// `cancel` is requested.
+    pub fn create(mut user: LabUser, cancel: &Cancel) -> Result<Self, LabError> {
         let io = |context: &str| {
             let context = context.to_string();
             move |source| LabError::Io { context, source }
@@ -177,7 +181,13 @@ impl LabHome {
         Ok(Self {
             user,
             dir: temp.keep(),
+            cancel: cancel.clone(),
         })
+    }
+
+    /// The stop token of the run the home belongs to.
+    pub fn cancel(&self) -> &Cancel {
+        &self.cancel
     }
 
     /// The folder.

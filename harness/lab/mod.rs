@@ -12,11 +12,12 @@
 //!
 //! # Layout
 //! - [`process`]: spawning and stopping children, by PID.
-//! - [`cancel`]: the flag that ends every lab wait when the user interrupts a run.
+//! - [`cancel`]: the run's stop token that ends its lab waits when the user interrupts it.
 //! - [`containment`]: a cgroup per lab home, killed whole, so nothing a lab account starts
 //!   outlives its run; stray processes of those accounts refuse a start.
 //! - [`owner`]: the run (PID and start time) named in a resource, to prove it abandoned.
-//! - [`ports`]: free loopback ports, and who holds a socket.
+//! - [`ports`]: loopback ports a run leases, and who holds a socket.
+//! - [`run_lock`]: lock files that keep concurrent runs off each other's displays and ports.
 //! - [`display_claim`]: X display numbers, locked before use and checked free.
 //! - [`xspice`]: Xorg with the spiceqxl driver (the fixed config from `shared/LAB.md`).
 //! - [`desktop`]: window manager, picture background and the window to drag.
@@ -41,6 +42,7 @@ pub mod ports;
 pub mod probe;
 pub mod process;
 pub mod remote_viewer;
+pub mod run_lock;
 pub mod ssh_client;
 pub mod sshd;
 pub mod workloads;

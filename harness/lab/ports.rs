@@ -1,17 +1,85 @@
 //! Free loopback ports for parts the lab starts, and who holds a socket.
+//!
+//! A server the lab starts binds its port itself (Xorg, sshd, ssh), so spicebench cannot bind
+//! and hand it over. Instead a run leases the port: it holds a lock named after it
+//! ([`super::run_lock`]) until the server has stopped, so two runs never pick the same one,
+//! and [`listener`] tells our server from any other process that took it meanwhile.
 
 use std::net::TcpListener;
+
+use super::run_lock::{try_lock, RunLock};
+use super::LabError;
+
+/// How many kernel-picked ports a lease tries before giving up (each try fails only when
+/// another run holds the port the kernel offered).
+const LEASE_TRIES: usize = 64;
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picked it).
 pub fn free_loopback_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// A free port on 127.0.0.1, as a lab error (for ports reserved before their server starts).
-pub fn reserve_port(what: &str) -> Result<u16, super::LabError> {
-    free_loopback_port().map_err(|source| super::LabError::Io {
+/// A port on 127.0.0.1 that this run holds until the value is dropped: no other spicebench
+/// run leases it meanwhile.
+#[derive(Debug)]
+pub struct PortLease {
+    port: u16,
+    _lock: RunLock,
+}
+
+impl PortLease {
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+/// Leases a free port on 127.0.0.1 for `what` (named in the error), for a server that starts
+/// later: keep the lease until the server has stopped.
+pub fn reserve_port(what: &str) -> Result<PortLease, LabError> {
+    let io = |source| LabError::Io {
         context: format!("finding a free port for {what}"),
         source,
+    };
+    for _ in 0..LEASE_TRIES {
+        let port = free_loopback_port().map_err(io)?;
+        if let Some(lock) = try_lock(&format!("port-{port}"))? {
+            return Ok(PortLease { port, _lock: lock });
+        }
+    }
+    Err(io(std::io::Error::other(
+        "every port the kernel offered is held by another spicebench run",
+    )))
+}
+
+/// Leases `count` consecutive ports starting at a multiple of `count` in `range` that nothing
+/// listens on (X11 listeners, 6000 + display number): the first run to lock a block has it.
+pub fn reserve_port_block(
+    what: &str,
+    range: std::ops::Range<u16>,
+    count: u16,
+) -> Result<PortLease, LabError> {
+    for first in range.clone().step_by(usize::from(count.max(1))) {
+        let end = first.saturating_add(count);
+        if end > range.end || (first..end).any(is_listening) {
+            continue;
+        }
+        if let Some(lock) = try_lock(&format!("ports-{first}-{count}"))? {
+            // Checked again under the lock: a server may have bound one meanwhile.
+            if !(first..end).any(is_listening) {
+                return Ok(PortLease {
+                    port: first,
+                    _lock: lock,
+                });
+            }
+        }
+    }
+    Err(LabError::Io {
+        context: format!("finding free ports for {what}"),
+        source: std::io::Error::other(format!(
+            "ports {}..{} are all in use or held by other spicebench runs",
+            range.start, range.end
+        )),
     })
 }
 
@@ -112,6 +180,23 @@ mod test {
             after = listener(port, std::process::id());
         }
         assert_eq!(after, Listener::Nobody);
+    }
+
+    #[test]
+    fn a_leased_port_is_not_leased_again_until_released() {
+        let a = reserve_port("a test").unwrap();
+        // Another run (here: another lease) is offered the same port by the kernel at times;
+        // it must never get it while `a` holds it.
+        let others: Vec<PortLease> = (0..50).map(|_| reserve_port("a test").unwrap()).collect();
+        assert!(others.iter().all(|o| o.port() != a.port()));
+        let block = reserve_port_block("a test", 41000..41100, 10).unwrap();
+        let next = reserve_port_block("a test", 41000..41100, 10).unwrap();
+        assert_ne!(block.port(), next.port());
+        assert_eq!(block.port() % 10, 0);
+        let first = block.port();
+        drop(block);
+        let again = reserve_port_block("a test", first..first + 10, 10).unwrap();
+        assert_eq!(again.port(), first);
     }
 
     #[test]

@@ -43,6 +43,7 @@ impl Probe {
             "the input probe (spicebench probe)",
             READY_TIMEOUT,
             &mut child,
+            home.cancel(),
             || std::fs::read_to_string(log).is_ok_and(|s| s.contains(READY_LINE)),
         )?;
         Ok(Self { child })

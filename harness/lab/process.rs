@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::cancel::Cancel;
 use super::lab_user::LabUser;
 use super::LabError;
 
@@ -367,20 +368,25 @@ pub fn wait_listening(
     port: u16,
     timeout: Duration,
     child: &mut ManagedChild,
+    cancel: &Cancel,
     mut also: impl FnMut() -> bool,
 ) -> Result<(), LabError> {
     let pid = child.pid().unwrap_or(0);
     let mut taken = false;
-    wait_ready(what, timeout, child, || {
-        match super::ports::listener(port, pid) {
+    wait_ready(
+        what,
+        timeout,
+        child,
+        cancel,
+        || match super::ports::listener(port, pid) {
             super::ports::Listener::Ours => also(),
             super::ports::Listener::Other => {
                 taken = true;
                 true
             }
             super::ports::Listener::Nobody => false,
-        }
-    })?;
+        },
+    )?;
     if taken {
         return Err(LabError::PortTaken {
             what: what.to_string(),
@@ -390,16 +396,18 @@ pub fn wait_listening(
     Ok(())
 }
 
-/// Polls `ready` every 50 ms until it returns true, failing early if `child` exits.
+/// Polls `ready` every 50 ms until it returns true, failing early if `child` exits or the
+/// run asks to stop (`cancel`).
 pub fn wait_ready(
     what: &str,
     timeout: Duration,
     child: &mut ManagedChild,
+    cancel: &Cancel,
     mut ready: impl FnMut() -> bool,
 ) -> Result<(), LabError> {
     let deadline = Instant::now() + timeout;
     loop {
-        super::cancel::check()?;
+        super::cancel::check(cancel)?;
         if ready() {
             return Ok(());
         }
@@ -474,17 +482,62 @@ mod test {
         let dir = tempfile::tempdir().unwrap();
         let mut child =
             ManagedChild::spawn("false", Command::new("false"), &dir.path().join("f.log")).unwrap();
-        let err = wait_ready("never", Duration::from_secs(5), &mut child, || false).unwrap_err();
+        let err = wait_ready(
+            "never",
+            Duration::from_secs(5),
+            &mut child,
+            &Cancel::new(),
+            || false,
+        )
+        .unwrap_err();
         assert!(matches!(err, LabError::Exited { .. }), "{err}");
         // The message quotes the log's last line.
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "echo first; echo 'cannot composite: reason'; exit 3"]);
         let mut child = ManagedChild::spawn("sh", cmd, &dir.path().join("s.log")).unwrap();
-        let err = wait_ready("never", Duration::from_secs(5), &mut child, || false).unwrap_err();
+        let err = wait_ready(
+            "never",
+            Duration::from_secs(5),
+            &mut child,
+            &Cancel::new(),
+            || false,
+        )
+        .unwrap_err();
         assert!(
             err.to_string()
                 .contains("(exit status: 3): \"cannot composite: reason\"; its log:"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_stop_of_its_own_run_ends_the_wait_and_another_runs_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new("sleep");
+        cmd.arg("30");
+        let mut child = ManagedChild::spawn("sleep", cmd, &dir.path().join("s.log")).unwrap();
+        let (this_run, other_run) = (Cancel::new(), Cancel::new());
+        other_run.request();
+        let mut polls = 0;
+        let err = wait_ready(
+            "sleep",
+            Duration::from_secs(30),
+            &mut child,
+            &this_run,
+            || {
+                polls += 1;
+                // Another run's stop has been requested all along; this run's only now.
+                if polls == 3 {
+                    this_run.request();
+                }
+                false
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, LabError::Cancelled), "{err}");
+        assert_eq!(
+            polls, 3,
+            "the wait ended at the first poll after its own run's stop"
         );
     }
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use super::cancel::Cancel;
 use super::LabError;
 
 /// The program of Debian's virt-viewer package.
@@ -61,11 +62,12 @@ pub fn connection_state(log: &str) -> ConnectionState {
 pub fn wait_connected(
     log: &Path,
     timeout: Duration,
+    cancel: &Cancel,
     mut alive: impl FnMut() -> Option<String>,
 ) -> Result<(), LabError> {
     let deadline = Instant::now() + timeout;
     loop {
-        super::cancel::check()?;
+        super::cancel::check(cancel)?;
         let text = std::fs::read_to_string(log).unwrap_or_default();
         match connection_state(&text) {
             ConnectionState::Opened => return Ok(()),

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use super::cancel::Cancel;
 use super::ports::{listener, Listener};
 use super::process::ManagedChild;
 use super::xauth::XDisplay;
@@ -58,6 +59,8 @@ pub struct SshClient {
     pub destination: SshDestination,
     /// `ssh -C`.
     pub compression: bool,
+    /// The run's stop token: logins and checks give up once it is requested.
+    pub cancel: Cancel,
 }
 
 impl SshClient {
@@ -123,7 +126,7 @@ impl SshClient {
         let mut child = self.spawn(cmd, log, None)?;
         let deadline = Instant::now() + LOGIN_TIMEOUT;
         loop {
-            super::cancel::check()?;
+            super::cancel::check(&self.cancel)?;
             if let Some(status) = child.exited() {
                 // ssh exits as soon as the forwarded connection closes: 0 when it worked.
                 let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -189,7 +192,7 @@ impl SshClient {
         let deadline = Instant::now() + LOGIN_TIMEOUT;
         let pid = child.pid().unwrap_or(0);
         loop {
-            super::cancel::check()?;
+            super::cancel::check(&self.cancel)?;
             match listener(local, pid) {
                 Listener::Ours => return Ok(child),
                 Listener::Other => {

@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use super::cancel::Cancel;
 use super::lab_user::{LabHome, LabUser};
+use super::ports::PortLease;
 use super::process::{stop_all, wait_listening, Descendant, ManagedChild};
 use super::LabError;
 
@@ -51,7 +53,8 @@ pub enum SshdJob {
 #[derive(Debug)]
 pub struct Sshd {
     process: ManagedChild,
-    port: u16,
+    /// Held until sshd has stopped (fields drop in order).
+    port: PortLease,
     home: LabHome,
     client_config: PathBuf,
     log: PathBuf,
@@ -144,14 +147,22 @@ pub fn client_config(dir: &Path, user: &str, port: u16, x11: bool) -> String {
 
 impl Sshd {
     /// Generates keys and configs in `dir` (root's), the authorized key in a folder of the
-    /// lab user's, and starts the server on 127.0.0.1:`port` (reserve one with
-    /// [`free_loopback_port`], so the capture can be set up before the server exists).
-    pub fn start(job: SshdJob, dir: &Path, port: u16) -> Result<Self, LabError> {
+    /// lab user's, and starts the server on 127.0.0.1:`lease`'s port (lease it with
+    /// [`reserve_port`](super::ports::reserve_port) first, so the capture can be set up before
+    /// the server exists); it holds the lease until it stops. Start-up gives up once the
+    /// run's `cancel` is requested.
+    pub fn start(
+        job: SshdJob,
+        dir: &Path,
+        lease: PortLease,
+        cancel: &Cancel,
+    ) -> Result<Self, LabError> {
         crate::lab::process::require(SSHD)?;
+        let port = lease.port();
         let io = |context: String| move |source| LabError::Io { context, source };
         std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
         std::fs::create_dir_all(PRIVSEP_DIR).map_err(io(format!("creating {PRIVSEP_DIR}")))?;
-        let home = LabHome::create(LabUser::lookup(super::Role::Viewer)?)?;
+        let home = LabHome::create(LabUser::lookup(super::Role::Viewer)?, cancel)?;
         keygen(&dir.join("host_ed25519"), dir)?;
         keygen(&dir.join("client_ed25519"), dir)?;
         let read = |name: &str| {
@@ -205,10 +216,17 @@ impl Sshd {
         // Its sessions run as the home's account: they belong in that account's cgroup.
         home.user().enclose(&mut cmd);
         let mut process = ManagedChild::spawn("sshd", cmd, &dir.join("sshd.out"))?;
-        wait_listening("sshd", port, Duration::from_secs(10), &mut process, || true)?;
+        wait_listening(
+            "sshd",
+            port,
+            Duration::from_secs(10),
+            &mut process,
+            cancel,
+            || true,
+        )?;
         Ok(Self {
             process,
-            port,
+            port: lease,
             home,
             client_config,
             log,
@@ -217,7 +235,7 @@ impl Sshd {
 
     /// Its port on 127.0.0.1.
     pub fn port(&self) -> u16 {
-        self.port
+        self.port.port()
     }
 
     /// The client configuration that defines [`ALIAS`].

@@ -145,6 +145,7 @@ fn spawn_framed(
         &format!("the window \"{title}\" of {program} (framed by twm)"),
         Duration::from_secs(20),
         &mut child,
+        home.cancel(),
         || x11::is_framed(display, title),
     )?;
     Ok(child)
@@ -267,6 +268,7 @@ pub fn start_lodraw(
         "LibreOffice Draw's window",
         LODRAW_START_TIMEOUT,
         &mut child,
+        home.cancel(),
         || {
             crate::xclient::window_titles(display)
                 .iter()
@@ -309,6 +311,7 @@ pub fn start_compositor(
         "the compositor (picom)",
         Duration::from_secs(10),
         &mut child,
+        home.cancel(),
         || crate::xclient::compositor_running(display),
     )?;
     Ok(child)

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use super::cancel::Cancel;
 use super::display_claim::{start_on_claimed_display, DisplayClaim};
-use super::ports::free_loopback_port;
+use super::ports::{reserve_port, PortLease};
 use super::process::{wait_listening, ManagedChild};
 use super::x11;
 use super::xauth::{create_authority, XDisplay};
@@ -45,6 +46,8 @@ pub struct XspiceConfig {
     pub extra_env: Vec<(String, String)>,
     /// How long start-up may take.
     pub timeout: Duration,
+    /// The run's stop token: start-up gives up once it is requested.
+    pub cancel: Cancel,
 }
 
 impl Default for XspiceConfig {
@@ -60,6 +63,7 @@ impl Default for XspiceConfig {
             netns: None,
             extra_env: Vec::new(),
             timeout: Duration::from_secs(15),
+            cancel: Cancel::new(),
         }
     }
 }
@@ -73,7 +77,8 @@ pub struct Xspice {
     certificates: Option<super::x509::LabCertificates>,
     xorg: ManagedChild,
     log: PathBuf,
-    /// Held until Xorg has stopped (fields drop in order).
+    /// Held until Xorg has stopped (fields drop in order), as is the claim.
+    _port: PortLease,
     claim: Option<DisplayClaim>,
 }
 
@@ -130,7 +135,8 @@ impl Xspice {
     fn start_on(config: &XspiceConfig, dir: &Path, claim: &DisplayClaim) -> Result<Self, LabError> {
         let io = |context: String| move |source| LabError::Io { context, source };
         let display = claim.number();
-        let port = free_loopback_port().map_err(io("finding a free loopback port".into()))?;
+        let lease = reserve_port("Xspice's SPICE port")?;
+        let port = lease.port();
         let conf = dir.join("xspice.conf");
         std::fs::write(
             &conf,
@@ -187,9 +193,14 @@ impl Xspice {
         }
         let mut xorg = ManagedChild::spawn(XORG, cmd, &out)?;
         let socket = display.socket();
-        let ready = wait_listening("Xspice", port, config.timeout, &mut xorg, || {
-            UnixStream::connect(&socket).is_ok()
-        });
+        let ready = wait_listening(
+            "Xspice",
+            port,
+            config.timeout,
+            &mut xorg,
+            &config.cancel,
+            || UnixStream::connect(&socket).is_ok(),
+        );
         if let Err(e) = ready {
             return Err(explain_failure(e, &log, &out));
         }
@@ -200,6 +211,7 @@ impl Xspice {
             certificates,
             xorg,
             log,
+            _port: lease,
             claim: None,
         };
         xspice.display.check_closed("Xspice")?;

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::display_claim::{start_on_claimed_display, DisplayClaim};
-use super::lab_user::{LabHome, LabUser};
+use super::lab_user::LabHome;
 use super::process::{wait_ready, ManagedChild};
 use super::xauth::{create_authority, XDisplay};
 use super::LabError;
@@ -77,9 +77,13 @@ impl Xvfb {
         cmd.env("HOME", home.dir()).current_dir(home.dir());
         let mut process = ManagedChild::spawn_as("Xvfb", cmd, &log, Some(home.user()))?;
         let socket = display.socket();
-        wait_ready("Xvfb", Duration::from_secs(10), &mut process, || {
-            std::os::unix::net::UnixStream::connect(&socket).is_ok()
-        })?;
+        wait_ready(
+            "Xvfb",
+            Duration::from_secs(10),
+            &mut process,
+            home.cancel(),
+            || std::os::unix::net::UnixStream::connect(&socket).is_ok(),
+        )?;
         display.check_closed("Xvfb")?;
         Ok((display, process))
     }
@@ -89,24 +93,24 @@ impl Xvfb {
         &self.display
     }
 
-    /// Starts the window manager on this display as `user`, `home` as its home; ready once
-    /// it announces itself on the root window.
+    /// Starts the window manager on this display as `home`'s account, in that folder; ready
+    /// once it announces itself on the root window.
     pub fn start_window_manager(
         &self,
-        user: &LabUser,
-        home: &Path,
+        home: &LabHome,
         log: &Path,
     ) -> Result<ManagedChild, LabError> {
         crate::lab::process::require(WINDOW_MANAGER)?;
         let mut cmd = Command::new(WINDOW_MANAGER);
         self.display.apply(&mut cmd);
-        cmd.env("HOME", home).current_dir(home);
-        let mut wm = ManagedChild::spawn_as("evilwm", cmd, log, Some(user))?;
+        cmd.env("HOME", home.dir()).current_dir(home.dir());
+        let mut wm = ManagedChild::spawn_as("evilwm", cmd, log, Some(home.user()))?;
         let display = self.display.clone();
         wait_ready(
             "the window manager on Xvfb",
             Duration::from_secs(10),
             &mut wm,
+            home.cancel(),
             || crate::xclient::window::has_window_manager(&display),
         )?;
         Ok(wm)

@@ -13,6 +13,7 @@ use super::target::{start_target, Target};
 use super::transport::{start_transport, Transport};
 use super::viewer::{connect_viewer, Viewer, ViewerContext};
 use super::RunError;
+use crate::cancel::Cancel;
 use crate::scenario::{Configuration, Route, Scenario, SshServer, ViewerKind};
 
 /// A boxed future that need not be `Send`: a viewer connects while it borrows the target,
@@ -47,9 +48,19 @@ pub trait Backends {
     ) -> LocalBoxFuture<'a, Result<Box<dyn Viewer>, RunError>>;
 }
 
-/// The real lab: [`start_target`], [`start_transport`] and [`connect_viewer`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Lab;
+/// The real lab: [`start_target`], [`start_transport`] and [`connect_viewer`], whose waits
+/// end when this run's stop token is requested (a signal to the run).
+#[derive(Debug, Clone, Default)]
+pub struct Lab {
+    cancel: Cancel,
+}
+
+impl Lab {
+    /// The real lab, stopped by `cancel`.
+    pub fn new(cancel: Cancel) -> Self {
+        Self { cancel }
+    }
+}
 
 impl Backends for Lab {
     fn start_target(
@@ -58,7 +69,7 @@ impl Backends for Lab {
         config: &Configuration,
         lab_dir: &Path,
     ) -> Result<Box<dyn Target>, RunError> {
-        start_target(scenario, config, lab_dir)
+        start_target(scenario, config, lab_dir, &self.cancel)
     }
 
     fn start_transport(
@@ -68,7 +79,7 @@ impl Backends for Lab {
         target: &dyn Target,
         lab_dir: &Path,
     ) -> Result<Box<dyn Transport>, RunError> {
-        start_transport(route, ssh, target, lab_dir)
+        start_transport(route, ssh, target, lab_dir, &self.cancel)
     }
 
     fn connect_viewer<'a>(
@@ -76,6 +87,6 @@ impl Backends for Lab {
         kind: ViewerKind,
         ctx: ViewerContext<'a>,
     ) -> LocalBoxFuture<'a, Result<Box<dyn Viewer>, RunError>> {
-        Box::pin(connect_viewer(kind, ctx))
+        Box::pin(connect_viewer(kind, ctx, &self.cancel))
     }
 }

@@ -9,6 +9,8 @@
 use std::fmt;
 
 use tokio::signal::unix::{signal, SignalKind};
+
+use crate::cancel::Cancel;
 use tokio::sync::watch;
 
 /// Which signal ended the sweep.
@@ -43,11 +45,13 @@ impl fmt::Display for Interrupt {
     }
 }
 
-/// The installed handlers. A task of their own receives the signals: it sets the lab's cancel
-/// flag at once (a start-up blocked in the lab stops within one poll), then tells the sweep.
+/// The installed handlers. A task of their own receives the signals: it requests the sweep's
+/// stop token at once (a start-up blocked in the lab stops within one poll), then tells the
+/// sweep.
 #[derive(Debug)]
 pub struct Interrupts {
     received: watch::Receiver<Option<Interrupt>>,
+    cancel: Cancel,
 }
 
 impl Interrupts {
@@ -57,6 +61,8 @@ impl Interrupts {
         let mut term = signal(SignalKind::terminate())?;
         let mut hup = signal(SignalKind::hangup())?;
         let (tx, received) = watch::channel(None);
+        let cancel = Cancel::new();
+        let stop = cancel.clone();
         tokio::spawn(async move {
             loop {
                 let which = tokio::select! {
@@ -64,7 +70,7 @@ impl Interrupts {
                     _ = term.recv() => Interrupt::Term,
                     _ = hup.recv() => Interrupt::Hup,
                 };
-                crate::cancel::request();
+                stop.request();
                 // The first signal decides the exit status.
                 tx.send_if_modified(|s| {
                     let first = s.is_none();
@@ -75,7 +81,12 @@ impl Interrupts {
                 });
             }
         });
-        Ok(Self { received })
+        Ok(Self { received, cancel })
+    }
+
+    /// The stop token the signals request: hand it to what the sweep starts.
+    pub fn cancel(&self) -> Cancel {
+        self.cancel.clone()
     }
 
     /// Waits for the first signal.

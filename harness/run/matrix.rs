@@ -43,6 +43,7 @@ pub async fn run_matrix(
     interrupts: &mut Interrupts,
 ) -> MatrixOutcome {
     let line = |text: String| progress.line(&text);
+    let lab = Lab::new(interrupts.cancel());
     let mut outcome = MatrixOutcome::default();
     let total = configs.len();
     for (i, config) in configs.iter().enumerate() {
@@ -62,7 +63,7 @@ pub async fn run_matrix(
             config.viewer
         ));
         progress.config_started(i, total, &config.name);
-        let run = run_configuration(scenario, config, out, options, progress, &Lab);
+        let run = run_configuration(scenario, config, out, options, progress, &lab);
         let result = until_signal(run, interrupts.next()).await;
         match result {
             Err(signal) => {

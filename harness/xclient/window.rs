@@ -12,6 +12,7 @@ use x11rb::rust_connection::RustConnection;
 
 use super::XDisplay;
 use super::{request_error, XClientError};
+use crate::cancel::Cancel;
 
 /// A window and where it is on the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,11 +88,12 @@ pub fn placement(conn: &RustConnection, root: Window, window: Window) -> Option<
 
 /// Waits up to `timeout` for a mapped window of WM_CLASS `class` (a top-level window, or the
 /// client window inside a window manager's frame) for which `accept` holds (e.g. "covers the
-/// whole screen"), and returns it.
+/// whole screen"), and returns it; gives up once the run's `cancel` is requested.
 pub fn wait_for_window(
     display: &XDisplay,
     class: &str,
     timeout: Duration,
+    cancel: &Cancel,
     accept: impl Fn(&Placed) -> bool,
     log: &str,
 ) -> Result<Placed, XClientError> {
@@ -125,7 +127,7 @@ pub fn wait_for_window(
                 }
             }
         }
-        if crate::cancel::requested() {
+        if cancel.requested() {
             return Err(XClientError::Request {
                 display: display.name(),
                 reason: "stopped: the run was interrupted".into(),

@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use super::RunError;
+use crate::cancel::Cancel;
 use crate::lab::Desktop;
 use crate::scenario::{Compression, Configuration, Geometry, Scenario, Target as TargetSpec};
 use crate::secret::Secret;
@@ -122,6 +123,7 @@ pub fn start_target(
     scenario: &Scenario,
     config: &Configuration,
     lab_dir: &Path,
+    cancel: &Cancel,
 ) -> Result<Box<dyn Target>, RunError> {
     Ok(match &scenario.target {
         TargetSpec::Xspice {
@@ -140,6 +142,7 @@ pub fn start_target(
             },
             config,
             lab_dir,
+            cancel,
         )?),
         TargetSpec::External {
             uri,

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::{CompressionMechanism, Endpoint, Health, Target};
+use crate::cancel::Cancel;
 use crate::lab::desktop::{DesktopSetup, IdleActivity};
 use crate::lab::{Desktop, Xspice, XspiceConfig};
 use crate::run::RunError;
@@ -74,6 +75,7 @@ impl XspiceTarget {
         spec: &XspiceSpec,
         config: &Configuration,
         lab_dir: &Path,
+        cancel: &Cancel,
     ) -> Result<Self, RunError> {
         let ticket = Secret::random_ticket();
         let heads = spec.heads.max(1);
@@ -90,6 +92,7 @@ impl XspiceTarget {
                 ticket: ticket.clone(),
                 tls: spec.tls,
                 extra_env: knob_env(&config.knobs),
+                cancel: cancel.clone(),
                 ..XspiceConfig::default()
             },
             lab_dir,
@@ -103,6 +106,7 @@ impl XspiceTarget {
                 activity: spec.idle_activity,
                 content: spec.content,
                 compositor: config.compositor,
+                cancel: cancel.clone(),
             },
             lab_dir,
         )?;

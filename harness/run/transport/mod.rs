@@ -16,6 +16,7 @@ use std::process::Command;
 
 use super::target::{Endpoint, Health, Target};
 use super::RunError;
+use crate::cancel::Cancel;
 use crate::lab::process::ManagedChild;
 use crate::lab::{LabError, LabUser, XDisplay};
 use crate::results::Warning;
@@ -131,6 +132,7 @@ pub fn start_transport(
     ssh: &SshServer,
     target: &dyn Target,
     lab_dir: &Path,
+    cancel: &Cancel,
 ) -> Result<Box<dyn Transport>, RunError> {
     use crate::scenario::TransportKind;
     Ok(match route.transport {
@@ -140,12 +142,14 @@ pub fn start_transport(
             ssh,
             target.endpoint(),
             lab_dir,
+            cancel,
         )?),
         TransportKind::SshX => Box::new(ssh_x::SshX::prepare(
             route.ssh_compression,
             ssh,
             target.endpoint(),
             lab_dir,
+            cancel,
         )?),
     })
 }

@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use super::{CapturePoint, Transport};
-use crate::lab::ports::reserve_port;
+use crate::cancel::Cancel;
+use crate::lab::ports::{reserve_port, PortLease};
 use crate::lab::process::ManagedChild;
 use crate::lab::ssh_client::{SshClient, SshDestination};
 use crate::lab::sshd::{Sshd, SshdJob};
@@ -23,7 +24,7 @@ pub struct SshTunnel {
     sshd: Option<Sshd>,
     client: SshClient,
     compression: bool,
-    local: u16,
+    local: PortLease,
     target: Endpoint,
     dir: std::path::PathBuf,
 }
@@ -36,6 +37,7 @@ impl SshTunnel {
         ssh: &SshServer,
         target: &Endpoint,
         lab_dir: &Path,
+        cancel: &Cancel,
     ) -> Result<Self, RunError> {
         let dir = lab_dir.join("ssh");
         std::fs::create_dir_all(&dir).map_err(|source| crate::lab::LabError::Io {
@@ -51,6 +53,7 @@ impl SshTunnel {
                     },
                     &dir,
                     reserve_port("the managed sshd")?,
+                    cancel,
                 )?;
                 let config = sshd.client_config().to_path_buf();
                 let user = sshd.user().clone();
@@ -70,6 +73,7 @@ impl SshTunnel {
         let client = SshClient {
             destination,
             compression,
+            cancel: cancel.clone(),
         };
         if sshd.is_none() {
             // The user's server may prohibit the forward, which it only says when one is used.
@@ -92,7 +96,7 @@ impl Transport for SshTunnel {
         let forward = self.target.to_string();
         let ssh = self
             .client
-            .tunnel(self.local, &forward, &self.dir.join("ssh.log"))?;
+            .tunnel(self.local.port(), &forward, &self.dir.join("ssh.log"))?;
         self.ssh = Some(ssh);
         Ok(())
     }
@@ -105,11 +109,11 @@ impl Transport for SshTunnel {
     }
 
     fn viewer_endpoint(&self) -> Endpoint {
-        Endpoint::loopback(self.local)
+        Endpoint::loopback(self.local.port())
     }
 
     fn capture_points(&self) -> Vec<CapturePoint> {
-        let mut ports = vec![self.local];
+        let mut ports = vec![self.local.port()];
         // With the user's own SSH server, the target's address is as that host sees it: its
         // loopback is not ours.
         if let Some(sshd) = &self.sshd {

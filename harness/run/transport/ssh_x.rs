@@ -9,7 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{CapturePoint, Transport, ViewerProgram};
-use crate::lab::ports::{is_listening, reserve_port};
+use crate::cancel::Cancel;
+use crate::lab::ports::{reserve_port, reserve_port_block, PortLease};
 use crate::lab::process::ManagedChild;
 use crate::lab::ssh_client::{SshClient, SshDestination};
 use crate::lab::sshd::{Sshd, SshdJob};
@@ -25,15 +26,19 @@ const X11_PORTS: u16 = 10;
 /// ssh -X, prepared; the server side starts with the viewer.
 #[derive(Debug)]
 pub struct SshX {
+    /// The run's stop token, for the sshd and the login started at launch.
+    cancel: Cancel,
     sshd: Option<Sshd>,
     ssh: SshServer,
     compression: bool,
     target: Endpoint,
     dir: PathBuf,
     /// First X11 listener port the managed sshd may use.
-    x11_port: u16,
+    x11_ports: PortLease,
     /// The managed sshd's port, reserved up front so the capture can watch it.
     sshd_port: u16,
+    /// Its lease until the managed sshd starts and takes it over.
+    sshd_lease: Option<PortLease>,
 }
 
 /// The command that becomes `program` on the server side (stdin passed through). Its
@@ -57,16 +62,9 @@ fn remote_command(program: &ViewerProgram) -> String {
     )
 }
 
-/// A free port from 6010 on for sshd's X11 listener (6000 + display offset).
-fn free_x11_port() -> Result<u16, LabError> {
-    (6010..6990)
-        .step_by(usize::from(X11_PORTS))
-        .find(|p| (*p..*p + X11_PORTS).all(|q| !is_listening(q)))
-        .ok_or_else(|| LabError::Io {
-            context: "finding free X11 display ports for sshd".into(),
-            source: std::io::Error::other("ports 6010..6999 are all in use"),
-        })
-}
+/// Where sshd's X11 listeners may go (6000 + display offset; 6000..6009 left to local X
+/// servers).
+const X11_PORT_RANGE: std::ops::Range<u16> = 6010..6990;
 
 impl SshX {
     /// Nothing starts yet: sshd's forced command is the viewer's, known at launch.
@@ -75,15 +73,19 @@ impl SshX {
         ssh: &SshServer,
         target: &Endpoint,
         lab_dir: &Path,
+        cancel: &Cancel,
     ) -> Result<Self, RunError> {
+        let sshd_lease = reserve_port("the managed sshd")?;
         Ok(Self {
+            cancel: cancel.clone(),
             sshd: None,
             ssh: ssh.clone(),
             compression,
             target: target.clone(),
             dir: lab_dir.join("ssh"),
-            x11_port: free_x11_port()?,
-            sshd_port: reserve_port("the managed sshd")?,
+            x11_ports: reserve_port_block("sshd's X11 displays", X11_PORT_RANGE, X11_PORTS)?,
+            sshd_port: sshd_lease.port(),
+            sshd_lease: Some(sshd_lease),
         })
     }
 }
@@ -111,8 +113,8 @@ impl Transport for SshX {
         c.filter = format!(
             "{} or tcp portrange {}-{}",
             c.filter,
-            self.x11_port,
-            self.x11_port + X11_PORTS - 1
+            self.x11_ports.port(),
+            self.x11_ports.port() + X11_PORTS - 1
         );
         vec![c]
     }
@@ -125,10 +127,14 @@ impl Transport for SshX {
                 let sshd = Sshd::start(
                     SshdJob::X11 {
                         command: remote_command(program),
-                        display_offset: self.x11_port - 6000,
+                        display_offset: self.x11_ports.port() - 6000,
                     },
                     &self.dir,
-                    self.sshd_port,
+                    self.sshd_lease.take().ok_or_else(|| LabError::Io {
+                        context: "starting the managed sshd".into(),
+                        source: std::io::Error::other("this transport launched a viewer already"),
+                    })?,
+                    &self.cancel,
                 )?;
                 let config = sshd.client_config().to_path_buf();
                 let user = sshd.user().clone();
@@ -149,6 +155,7 @@ impl Transport for SshX {
         let client = SshClient {
             destination,
             compression: self.compression,
+            cancel: self.cancel.clone(),
         };
         client.x11(
             &program.display,

@@ -20,6 +20,7 @@ use super::target::{Endpoint, Target};
 use super::transport::Transport;
 use super::RunError;
 use crate::analyze::settle::quiet_deadline_us;
+use crate::cancel::Cancel;
 use crate::client::{Clock, EventLog};
 use crate::results::Warning;
 use crate::scenario::{InputPlan, ViewerKind};
@@ -105,13 +106,17 @@ pub trait Viewer: Send {
 }
 
 /// Connects the configuration's viewer.
+/// Its start-up waits end once the run's `cancel` is requested.
 pub async fn connect_viewer(
     kind: ViewerKind,
     ctx: ViewerContext<'_>,
+    cancel: &Cancel,
 ) -> Result<Box<dyn Viewer>, RunError> {
     Ok(match kind {
         ViewerKind::Native => Box::new(native::NativeViewer::connect(ctx).await?),
-        ViewerKind::RemoteViewer => Box::new(remote_viewer::RemoteViewer::connect(ctx).await?),
+        ViewerKind::RemoteViewer => {
+            Box::new(remote_viewer::RemoteViewer::connect(ctx, cancel).await?)
+        }
     })
 }
 

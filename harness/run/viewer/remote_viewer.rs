@@ -12,6 +12,7 @@ use super::{
     on_own_thread, with_input_progress, BoxFuture, CancelOnDrop, Viewer, ViewerContext,
     ViewerReport,
 };
+use crate::cancel::Cancel;
 use crate::client::Clock;
 use crate::lab::process::ManagedChild;
 use crate::lab::remote_viewer::{self, connection_file, REMOTE_VIEWER, WINDOW_CLASS};
@@ -54,7 +55,7 @@ impl RemoteViewer {
     /// Starts Xvfb (the guest's size), its window manager and remote-viewer; waits until the
     /// main channel is open, the window covers the screen 1:1, and the first screen has been
     /// drawn (the display went quiet after the first damage).
-    pub async fn connect(ctx: ViewerContext<'_>) -> Result<Self, RunError> {
+    pub async fn connect(ctx: ViewerContext<'_>, cancel: &Cancel) -> Result<Self, RunError> {
         crate::lab::process::require(REMOTE_VIEWER)?;
         let tls_ca = match ctx.target.tls().map(|t| t.trust) {
             None => None,
@@ -78,11 +79,11 @@ impl RemoteViewer {
         let guest = ctx.target.geometry().unwrap_or_default();
         let Geometry { width, height } = guest;
         let dir = ctx.lab_dir.join("viewer");
-        let home = LabHome::create(LabUser::lookup(Role::Viewer)?)?;
+        let home = LabHome::create(LabUser::lookup(Role::Viewer)?, cancel)?;
         let user = home.user().clone();
         let xvfb = Xvfb::start(width, height, &dir, &home)?;
         let display = xvfb.display().clone();
-        let wm = xvfb.start_window_manager(&user, home.dir(), &dir.join("evilwm.log"))?;
+        let wm = xvfb.start_window_manager(&home, &dir.join("evilwm.log"))?;
         let log = dir.join("remote-viewer.log");
         let program = ViewerProgram {
             name: "remote-viewer".into(),
@@ -101,12 +102,14 @@ impl RemoteViewer {
             log: log.clone(),
         };
         let mut process = ctx.transport.launch_viewer(&program)?;
+        let cancel = cancel.clone();
         let (process, window) = tokio::task::spawn_blocking(move || {
-            remote_viewer::wait_connected(&log, START_TIMEOUT, || process.exited())?;
+            remote_viewer::wait_connected(&log, START_TIMEOUT, &cancel, || process.exited())?;
             let placed = wait_for_window(
                 &display,
                 WINDOW_CLASS,
                 START_TIMEOUT,
+                &cancel,
                 |p| (p.x, p.y, p.width, p.height) == (0, 0, width, height),
                 &log.display().to_string(),
             )
