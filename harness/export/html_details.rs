@@ -4,7 +4,9 @@
 
 use std::fmt::Write;
 
-use crate::results::{DirectionStats, LatencySummary, RunResult, StreamStats};
+use crate::results::{
+    Component, CpuUsage, CpuWindow, DirectionStats, LatencySummary, RunResult, StreamStats,
+};
 
 use super::format::{bytes_human, compression, fixed, fixed_or, grouped, shown};
 use super::html_util::{esc, facts, figure, swatch, table, Cell};
@@ -71,6 +73,10 @@ pub fn config_section(run: &RunResult, palette: &Palette, id: &str) -> String {
     out.push_str("<h4>Latency and input</h4>\n");
     out.push_str(&latency_table(run));
     out.push_str(&inputs_facts(run));
+    if let Some(cpu) = &run.cpu {
+        out.push_str("<h4>CPU</h4>\n");
+        out.push_str(&cpu_table(cpu));
+    }
     out.push_str("</section>\n");
     out
 }
@@ -192,6 +198,64 @@ fn channels_table(run: &RunResult) -> String {
         ],
         &rows,
     )
+}
+
+/// Cores each component kept busy while idle and while the plan played, and the machine's
+/// load: what each part costs, and whether they competed for the CPU.
+fn cpu_table(cpu: &CpuUsage) -> String {
+    let cores = |w: &CpuWindow, c: Component| {
+        Cell::Num(fixed_or(w.component(c).map(|x| x.cores_used), 2, ABSENT))
+    };
+    let mut rows: Vec<Vec<Cell>> = cpu
+        .active
+        .components
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Text(component_label(c.component).into()),
+                cores(&cpu.idle, c.component),
+                cores(&cpu.active, c.component),
+                Cell::Num(fixed_or(Some(c.cpu_s), 2, ABSENT)),
+                Cell::Num(grouped(u64::from(c.processes))),
+            ]
+        })
+        .collect();
+    let machine = |w: &CpuWindow| {
+        Cell::Num(fixed_or(
+            Some(w.machine_busy * f64::from(cpu.cores)),
+            2,
+            ABSENT,
+        ))
+    };
+    rows.push(vec![
+        Cell::Text(format!("whole machine ({} cores)", cpu.cores)),
+        machine(&cpu.idle),
+        machine(&cpu.active),
+        Cell::Text(String::new()),
+        Cell::Text(String::new()),
+    ]);
+    table(
+        "",
+        &[
+            "component",
+            "cores used, idle",
+            "cores used, playing",
+            "CPU s, playing",
+            "processes",
+        ],
+        &rows,
+    )
+}
+
+/// What a component is, for people.
+fn component_label(c: Component) -> &'static str {
+    match c {
+        Component::Server => "server (Xspice and its desktop)",
+        Component::Viewer => "viewer (remote-viewer, its X server)",
+        Component::SshClient => "ssh client",
+        Component::SshServer => "sshd",
+        Component::Spicebench => "spicebench (our client, capture)",
+    }
 }
 
 fn transports_table(run: &RunResult) -> String {

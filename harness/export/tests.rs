@@ -669,3 +669,43 @@ fn csv_records(text: &str) -> Vec<Vec<String>> {
     }
     records
 }
+
+#[test]
+fn cpu_per_component_in_html_only_when_measured() {
+    let part = |component, cpu_s, processes| ComponentCpu {
+        component,
+        cpu_s,
+        cores_used: cpu_s / 4.0,
+        processes,
+    };
+    let window = |busy, server| CpuWindow {
+        duration_s: 4.0,
+        machine_busy: busy,
+        components: vec![
+            part(Component::Server, server, 5),
+            part(Component::Viewer, 1.2, 3),
+            part(Component::Spicebench, 0.4, 1),
+        ],
+    };
+    let mut r = real().remove(0);
+    r.cpu = Some(CpuUsage {
+        cores: 2,
+        idle: window(0.1, 0.2),
+        active: window(0.95, 3.6),
+    });
+    let html = report_html(&[r], &opts());
+    for s in [
+        "<h4>CPU</h4>",
+        "server (Xspice and its desktop)",
+        "viewer (remote-viewer, its X server)",
+        "whole machine (2 cores)",
+        // Server: 0.2 s idle and 3.6 s playing over 4 s; the machine 0.95 × 2 cores.
+        ">0.05<",
+        ">0.90<",
+        ">3.60<",
+        ">1.90<",
+    ] {
+        assert!(html.contains(s), "report lacks {s}");
+    }
+    assert!(!report_html(&real(), &opts()).contains("<h4>CPU</h4>"));
+}

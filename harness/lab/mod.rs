@@ -13,6 +13,7 @@
 //! # Layout
 //! - [`process`]: spawning and stopping children, by PID.
 //! - [`cancel`]: the run's stop token that ends its lab waits when the user interrupts it.
+//! - [`cpu`]: CPU time per component of a run and the machine's load, from /proc.
 //! - [`containment`]: a cgroup per lab home, killed whole, so nothing a lab account starts
 //!   outlives its run; stray processes of those accounts refuse a start.
 //! - [`owner`]: the run (PID and start time) named in a resource, to prove it abandoned.
@@ -33,6 +34,7 @@
 
 pub mod cancel;
 pub mod containment;
+pub mod cpu;
 pub mod desktop;
 pub mod display_claim;
 pub mod heads;

@@ -396,6 +396,12 @@ pub fn wait_listening(
     Ok(())
 }
 
+/// The command name of `pid` (`/proc/<pid>/comm`, at most 15 bytes), if it runs.
+pub fn command_name(pid: u32) -> Option<String> {
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(comm.trim_end_matches('\n').to_string())
+}
+
 /// Polls `ready` every 50 ms until it returns true, failing early if `child` exits or the
 /// run asks to stop (`cancel`).
 pub fn wait_ready(

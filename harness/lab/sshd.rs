@@ -263,6 +263,11 @@ impl Sshd {
         self.process.exited().is_none()
     }
 
+    /// The listener's PID, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
     /// Handles on the per-connection server processes and what runs under them.
     fn connections(&self) -> Vec<Descendant> {
         let Some(pid) = self.process.pid() else {

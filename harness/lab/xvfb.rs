@@ -116,6 +116,11 @@ impl Xvfb {
         Ok(wm)
     }
 
+    /// Xvfb's PID, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
     /// Whether Xvfb still runs.
     pub fn is_running(&mut self) -> bool {
         self.process.exited().is_none()

@@ -8,17 +8,20 @@
 //! their warnings with the code `legacy`.
 //!
 //! - [`model`]: the serde types.
+//! - [`cpu`]: CPU time per component (server, viewer, SSH, spicebench) and machine load.
 //! - [`file`]: atomic writing and schema-checked reading.
 //! - [`units`]: MiB and RFC 3339 helpers shared by writers and reports.
 //! - [`warning`]: warnings with stable codes and severities.
 //! - [`output_dir`]: where a run's results, captures, events, lab files and report go.
 
+pub mod cpu;
 pub mod file;
 pub mod model;
 pub mod output_dir;
 pub mod units;
 pub mod warning;
 
+pub use cpu::{Component, ComponentCpu, CpuUsage, CpuWindow};
 pub use file::ResultsError;
 pub use model::*;
 pub use output_dir::OutputDir;

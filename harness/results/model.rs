@@ -81,6 +81,10 @@ pub struct RunResult {
     /// when the wire first showed an image of the asked-for kind.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub preference_switches: Vec<PreferenceSwitch>,
+    /// CPU time per component while idle and while the plan played, and how busy the
+    /// machine was (live runs; absent in results of older versions and of `analyze`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<super::cpu::CpuUsage>,
 }
 
 /// Screen regions at the drags' ends, read from the target's X server before the first input
@@ -262,6 +266,7 @@ impl Default for RunResult {
             displays: Vec::new(),
             streams: None,
             preference_switches: Vec::new(),
+            cpu: None,
         }
     }
 }

@@ -147,6 +147,9 @@ codes! {
     CaptureMissingChannel,
     /// The capture saw fewer payload bytes on a channel than the client did.
     CaptureUndercount,
+    /// The machine's cores were (almost) all busy while the plan played: the parts competed
+    /// for CPU, and latency and rates include that contention.
+    CpuSaturated,
 
     // --- Read from files. ---
     /// A `spicebench.run/v1` warning, which had a text and no code.
@@ -172,6 +175,7 @@ impl WarningCode {
             | EventsLogIncomplete | ChannelEnded | DisplayUnparsed | ServerDisconnecting
             | DragMissed | RegionUnchanged | SwitchNotSeen | LegNotCaptured | NoCapture
             | InterfacesNotCaptured | NoInput | MotionMerged | CaptureMissingChannel
+            | CpuSaturated
             // A warning whose kind is not known is not assumed harmless.
             | Legacy | Unknown => Severity::Warning,
         }

@@ -17,8 +17,9 @@ use super::wire_merge::merge_capture;
 use super::RunError;
 use crate::analyze::{bin_grid_start_ns, BIN_MS};
 use crate::client::Clock;
+use crate::lab::cpu;
 use crate::results::{
-    rfc3339, ConfigInfo, EffectCheck, OutputDir, RegionChange, RegionCheck, RunResult,
+    rfc3339, ConfigInfo, CpuUsage, EffectCheck, OutputDir, RegionChange, RegionCheck, RunResult,
     ScenarioInfo, ServerInfo, Warning, WarningCode,
 };
 use crate::scenario::{Configuration, InputPlan, RunPlan, Scenario};
@@ -102,6 +103,8 @@ struct Measured {
     played: Result<(), String>,
     /// The `prefer` steps as sent.
     switches: Vec<super::switches::SentSwitch>,
+    /// CPU time per component while idle and while the plan played.
+    cpu: CpuUsage,
 }
 
 /// Runs one configuration over the parts `backends` starts and writes its result
@@ -237,9 +240,16 @@ async fn measure(
         })?;
 
     progress.phase(Phase::Idle);
+    // Every part is up now (an ssh -X viewer's process included): whose processes are whose.
+    let parts: Vec<_> = (target.processes().into_iter())
+        .chain(transport.processes())
+        .chain(viewer.processes())
+        .collect();
     let idle_start = clock.now_us();
+    let cpu_idle_start = cpu::snapshot(&parts, idle_start);
     tokio::time::sleep(scenario.idle_before).await;
     let idle = (idle_start, clock.now_us());
+    let cpu_idle_end = cpu::snapshot(&parts, idle.1);
     let window_before = target.desktop().and_then(|d| d.drag_window());
     let regions_before = region_probe(scenario, run_plan, &*target);
     let mut switches = Vec::new();
@@ -260,6 +270,13 @@ async fn measure(
         None => wait_for_quiet(&*viewer, clock, script_end_us, scenario.settle_timeout).await,
     };
     let end_us = clock.now_us();
+    let cpu_end = cpu::snapshot(&parts, end_us);
+    let hz = cpu::ticks_per_second();
+    let cpu = CpuUsage {
+        cores: cpu::cores(),
+        idle: cpu::window(&cpu_idle_start, &cpu_idle_end, hz),
+        active: cpu::window(&cpu_idle_end, &cpu_end, hz),
+    };
     let effect = window_before.map(|before| {
         let desktop = target.desktop();
         let after = desktop.and_then(|d| d.drag_window());
@@ -293,6 +310,7 @@ async fn measure(
         settled,
         played,
         switches,
+        cpu,
     })
 }
 
@@ -601,6 +619,10 @@ fn describe(
         }
         result.region_check = Some(r);
     }
+    result
+        .warnings
+        .extend(cpu::saturation_warning(&measured.cpu));
+    result.cpu = Some(measured.cpu.clone());
     result
 }
 

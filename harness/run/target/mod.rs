@@ -16,6 +16,7 @@ use std::path::Path;
 use super::RunError;
 use crate::cancel::Cancel;
 use crate::lab::Desktop;
+use crate::results::Component;
 use crate::scenario::{Compression, Configuration, Geometry, Scenario, Target as TargetSpec};
 use crate::secret::Secret;
 
@@ -115,6 +116,11 @@ pub trait Target: Send {
     /// The desktop spicebench started on it, when there is one to inspect.
     fn desktop(&self) -> Option<&Desktop> {
         None
+    }
+    /// The main processes of its parts, by component, for CPU accounting: every process
+    /// under one of them counts for it ([`crate::lab::cpu`]). None by default.
+    fn processes(&self) -> Vec<(Component, u32)> {
+        Vec::new()
     }
 }
 

@@ -8,6 +8,7 @@ use super::{CompressionMechanism, Endpoint, Health, Target};
 use crate::cancel::Cancel;
 use crate::lab::desktop::{DesktopSetup, IdleActivity};
 use crate::lab::{Desktop, Xspice, XspiceConfig};
+use crate::results::Component;
 use crate::run::RunError;
 use crate::scenario::{Compression, Configuration, DesktopContent, Geometry, ServerKnobs};
 use crate::secret::Secret;
@@ -123,6 +124,15 @@ impl XspiceTarget {
 }
 
 impl Target for XspiceTarget {
+    fn processes(&self) -> Vec<(Component, u32)> {
+        self.xspice
+            .pid()
+            .into_iter()
+            .chain(self.desktop.pids())
+            .map(|pid| (Component::Server, pid))
+            .collect()
+    }
+
     fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }

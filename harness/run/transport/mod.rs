@@ -19,7 +19,7 @@ use super::RunError;
 use crate::cancel::Cancel;
 use crate::lab::process::ManagedChild;
 use crate::lab::{LabError, LabUser, XDisplay};
-use crate::results::Warning;
+use crate::results::{Component, Warning};
 use crate::scenario::{Route, SshServer};
 
 /// An interface and a BPF filter that together see one or more legs of the session.
@@ -123,6 +123,11 @@ pub trait Transport: Send {
     /// Whether the transport's processes still run.
     fn health(&mut self) -> Health {
         Health::Running
+    }
+    /// The main processes of its parts, by component, for CPU accounting: every process
+    /// under one of them counts for it ([`crate::lab::cpu`]). None by default.
+    fn processes(&self) -> Vec<(Component, u32)> {
+        Vec::new()
     }
 }
 

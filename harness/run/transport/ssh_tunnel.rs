@@ -11,7 +11,7 @@ use crate::lab::ports::{reserve_port, PortLease};
 use crate::lab::process::ManagedChild;
 use crate::lab::ssh_client::{SshClient, SshDestination};
 use crate::lab::sshd::{Sshd, SshdJob};
-use crate::results::{Warning, WarningCode};
+use crate::results::{Component, Warning, WarningCode};
 use crate::run::target::{Endpoint, Health};
 use crate::run::RunError;
 use crate::scenario::{Route, SshServer, TransportKind};
@@ -135,6 +135,14 @@ impl Transport for SshTunnel {
         } else {
             Vec::new()
         }
+    }
+
+    fn processes(&self) -> Vec<(Component, u32)> {
+        let client = self.ssh.as_ref().and_then(ManagedChild::pid);
+        let server = self.sshd.as_ref().and_then(Sshd::pid);
+        (client.map(|p| (Component::SshClient, p)).into_iter())
+            .chain(server.map(|p| (Component::SshServer, p)))
+            .collect()
     }
 
     fn health(&mut self) -> Health {

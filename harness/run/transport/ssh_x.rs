@@ -15,7 +15,7 @@ use crate::lab::process::ManagedChild;
 use crate::lab::ssh_client::{SshClient, SshDestination};
 use crate::lab::sshd::{Sshd, SshdJob};
 use crate::lab::LabError;
-use crate::results::{Warning, WarningCode};
+use crate::results::{Component, Warning, WarningCode};
 use crate::run::target::{Endpoint, Health};
 use crate::run::RunError;
 use crate::scenario::{Route, SshServer, TransportKind};
@@ -175,6 +175,22 @@ impl Transport for SshX {
         } else {
             Vec::new()
         }
+    }
+
+    fn processes(&self) -> Vec<(Component, u32)> {
+        let Some(sshd) = self.sshd.as_ref().and_then(Sshd::pid) else {
+            return Vec::new();
+        };
+        // The viewer runs in an sshd session: its own process counts as the viewer. (The
+        // ssh client that carries it is the viewer's handle: the viewer reports it.)
+        let viewers = crate::lab::sshd::descendants(sshd)
+            .into_iter()
+            .filter_map(|p| u32::try_from(p).ok())
+            .filter(|p| crate::lab::process::command_name(*p).as_deref() == Some("remote-viewer"))
+            .map(|p| (Component::Viewer, p));
+        std::iter::once((Component::SshServer, sshd))
+            .chain(viewers)
+            .collect()
     }
 
     fn health(&mut self) -> Health {

@@ -22,7 +22,7 @@ use super::RunError;
 use crate::analyze::settle::quiet_deadline_us;
 use crate::cancel::Cancel;
 use crate::client::{Clock, EventLog};
-use crate::results::Warning;
+use crate::results::{Component, Warning};
 use crate::scenario::{InputPlan, ViewerKind};
 use crate::xclient::ScreenLog;
 
@@ -103,6 +103,12 @@ pub trait Viewer: Send {
     fn failure(&self) -> Option<String>;
     /// Closes the session and hands over what was measured.
     fn finish(self: Box<Self>) -> BoxFuture<'static, ViewerReport>;
+    /// The main processes of its parts, by component, for CPU accounting: every process
+    /// under one of them counts for it ([`crate::lab::cpu`]). None by default (our own
+    /// client runs in spicebench's process, counted as such).
+    fn processes(&self) -> Vec<(Component, u32)> {
+        Vec::new()
+    }
 }
 
 /// Connects the configuration's viewer.

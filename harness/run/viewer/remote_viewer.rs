@@ -18,11 +18,11 @@ use crate::lab::process::ManagedChild;
 use crate::lab::remote_viewer::{self, connection_file, REMOTE_VIEWER, WINDOW_CLASS};
 use crate::lab::xvfb::Xvfb;
 use crate::lab::{LabHome, LabUser, Role, XDisplay};
-use crate::results::{Warning, WarningCode};
+use crate::results::{Component, Warning, WarningCode};
 use crate::run::progress::Progress;
 use crate::run::transport::ViewerProgram;
 use crate::run::RunError;
-use crate::scenario::{Geometry, InputPlan};
+use crate::scenario::{Geometry, InputPlan, ViewerSide};
 use crate::xclient::damage::{DamageWatch, ProbeArea};
 use crate::xclient::injector::{self, Mapping};
 use crate::xclient::window::wait_for_window;
@@ -49,6 +49,9 @@ pub struct RemoteViewer {
     cancel: Arc<AtomicBool>,
     version: String,
     log: std::path::PathBuf,
+    /// What `process` is: remote-viewer itself ([`Component::Viewer`]) or, when the
+    /// transport runs the viewer on the server's side, the ssh client that carries it.
+    process_is: Component,
 }
 
 impl RemoteViewer {
@@ -101,6 +104,12 @@ impl RemoteViewer {
             home: home.dir().to_path_buf(),
             log: log.clone(),
         };
+        // A transport that runs the viewer on the server's side hands back its own client
+        // (`ssh -X`), which carries the viewer's window: counted as that client.
+        let process_is = match ctx.transport.route().transport.viewer_side() {
+            ViewerSide::Client => Component::Viewer,
+            ViewerSide::Server => Component::SshClient,
+        };
         let mut process = ctx.transport.launch_viewer(&program)?;
         let cancel = cancel.clone();
         let (process, window) = tokio::task::spawn_blocking(move || {
@@ -150,6 +159,7 @@ impl RemoteViewer {
             cancel: Arc::new(AtomicBool::new(false)),
             version: remote_viewer::version().unwrap_or_else(|| "remote-viewer".into()),
             log: dir.join("remote-viewer.log"),
+            process_is,
         };
         viewer.wait_for_first_screen().await?;
         Ok(viewer)
@@ -187,6 +197,16 @@ fn probe_area(mapping: &Mapping, wx: i32, wy: i32) -> Option<ProbeArea> {
 }
 
 impl Viewer for RemoteViewer {
+    fn processes(&self) -> Vec<(Component, u32)> {
+        let process = self.process.lock().ok().and_then(|p| p.pid());
+        [self.xvfb.pid(), self._wm.pid()]
+            .into_iter()
+            .flatten()
+            .map(|p| (Component::Viewer, p))
+            .chain(process.map(|p| (self.process_is, p)))
+            .collect()
+    }
+
     fn play<'a>(
         &'a mut self,
         plan: &'a InputPlan,
