@@ -501,6 +501,27 @@ fn scenario_parser_never_panics_and_seeds_validate() {
 }
 
 #[test]
+fn proc_text_never_panics_and_real_lines_parse() {
+    let seeds = fuzz_deterministically("proc", |d| {
+        let _ = oracle::check_proc(d);
+    });
+    for (name, data) in seeds.iter().filter(|(n, _)| is_traffic(n)) {
+        let (stat, machine) = oracle::check_proc(data);
+        match name.split('-').next() {
+            Some("machine") => {
+                let m = machine.unwrap_or_else(|| panic!("{name}: no machine counters"));
+                assert!(m.busy > 0 && m.total > m.busy, "{name}: {m:?}");
+            }
+            Some("stat" | "synthetic") => {
+                let s = stat.unwrap_or_else(|| panic!("{name}: no process fields"));
+                assert!(s.ppid > 0 || name == "stat-init.txt", "{name}: {s:?}");
+            }
+            other => panic!("unexpected proc seed {name} ({other:?})"),
+        }
+    }
+}
+
+#[test]
 fn capture_files_never_panic_and_real_ones_attribute_channels() {
     let seeds = fuzz_deterministically("capture", |d| {
         let _ = oracle::check_capture(d);

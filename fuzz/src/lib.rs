@@ -680,3 +680,21 @@ pub fn check_resync(data: &[u8]) -> Option<spicebench::analyze::resync::ChannelG
     }
     guess
 }
+
+/// `proc`: the bytes as a `/proc/<pid>/stat` line and as `/proc/stat`, read as the CPU
+/// accounting reads them: never a panic, and what they give is consistent (busy ticks never
+/// above all ticks). Returns both.
+pub fn check_proc(
+    data: &[u8],
+) -> (
+    Option<spicebench::lab::cpu::ProcStat>,
+    Option<spicebench::lab::cpu::MachineTicks>,
+) {
+    use spicebench::lab::cpu::{parse_machine, parse_stat};
+    let text = String::from_utf8_lossy(data);
+    let machine = parse_machine(&text);
+    if let Some(m) = machine {
+        assert!(m.busy <= m.total, "{m:?}");
+    }
+    (parse_stat(&text), machine)
+}
