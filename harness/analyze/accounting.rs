@@ -8,13 +8,16 @@ use crate::results::{Channel, DisplayHeads, ImageStats, MessageStats, StreamStat
 use crate::wire::names::{image_type_name, message_name, Direction};
 use crate::wire::ChannelType;
 
+/// (channel name, direction, message type, channel type): keyed by the channel's name so
+/// rows come in the order of the names results show.
+type MessageKey = (String, Direction, u16, ChannelType);
+
 /// Messages and images added up, the one grouping both the client's own summary and the
 /// capture analysis use: messages per (channel name, direction, type), images per type.
 #[derive(Debug, Default)]
 pub struct Tally {
-    /// (channel name, direction, message type, channel type) → (channel, count, header + body
-    /// bytes). Keyed by the name so rows come in the order of the names results show.
-    messages: BTreeMap<(String, Direction, u16, ChannelType), (Channel, u64, u64)>,
+    /// Per message type: (channel, count, header + body bytes).
+    messages: BTreeMap<MessageKey, (Channel, u64, u64)>,
     /// Image type code → (count, encoded bytes).
     images: BTreeMap<u8, (u64, u64)>,
     /// Per display channel, in the order they were added.

@@ -9,10 +9,6 @@ use crate::scenario::ViewerKind;
 
 use super::format::{fixed, signed};
 
-/// The series whose throughput the comparison tables and bar charts show: what the
-/// server sends to draw the screen, which is what image compression changes.
-pub const DISPLAY_KEY: SeriesKey = SeriesKey::DISPLAY_DOWN;
-
 /// The headline numbers of one configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigSummary {
@@ -54,7 +50,9 @@ impl ConfigSummary {
         // so configurations measured differently still compare. A relay leg (the far
         // side of a tunnel) repeats bytes already counted on the first leg.
         let display_bytes = run.display_down_bytes();
-        let rate = run.rates.iter().find(|r| r.key == DISPLAY_KEY);
+        // The display channel's server → client rate: what the server sends to draw the
+        // screen, which is what image compression changes.
+        let rate = run.rates.iter().find(|r| r.key == SeriesKey::DISPLAY_DOWN);
         let lat = run.headline_latency();
         ConfigSummary {
             name: run.config.name.clone(),
@@ -257,7 +255,7 @@ mod tests {
             ..Default::default()
         });
         r.rates.push(Rate {
-            key: DISPLAY_KEY.into(),
+            key: SeriesKey::DISPLAY_DOWN,
             mean_mib_s: f64::NAN,
             peak_1s_mib_s: 2.0,
         });

@@ -27,10 +27,14 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// The main channel.
+    pub const MAIN: Self = Self::Spice(ChannelType::MAIN);
     /// The display channel.
     pub const DISPLAY: Self = Self::Spice(ChannelType::DISPLAY);
     /// The inputs channel.
     pub const INPUTS: Self = Self::Spice(ChannelType::INPUTS);
+    /// The cursor channel.
+    pub const CURSOR: Self = Self::Spice(ChannelType::CURSOR);
 
     /// The name in results.
     pub fn name(&self) -> String {
