@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use spicebench::results::{
-    Channel, ConfigTransport, ConfigViewer, Direction, RunResult, SeriesKey,
+    Channel, ConfigTransport, ConfigViewer, Direction, RunResult, SeriesKey, TimelineUnit,
 };
 use spicebench::scenario::{TransportKind, ViewerKind};
 
@@ -227,7 +227,7 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
         let wire_lat = r.latency.capture.as_ref().expect("wire latency");
         assert_eq!(wire_lat.source, "capture");
         assert!(wire_lat.count > 100);
-        assert_eq!(r.timeline.unit.as_deref(), Some("wire"));
+        assert_eq!(r.timeline.unit, Some(TimelineUnit::Wire));
     }
     // The report is written as the matrix goes and covers both configurations.
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();

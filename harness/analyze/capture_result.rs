@@ -16,7 +16,7 @@ use crate::probe::{Stamp, StampedInput};
 use crate::results::{
     rfc3339, Attribution, CaptureInfo, Channel, ChannelStats, DirectionStats, IntervalSource,
     Latency, Leg, MeasuredInterval, NetworkStats, RunResult, Series, SeriesKey, ServerInfo,
-    Timeline, TransportStats, Warning, WarningCode,
+    Timeline, TimelineUnit, TransportStats, Warning, WarningCode,
 };
 use crate::wire::names::Direction;
 use crate::wire::ChannelType;
@@ -384,7 +384,7 @@ fn timeline(flows: &[&Flow], bin_ms: u32, t0: u64, t_end: u64) -> Timeline {
         }
     }
     Timeline {
-        unit: Some("wire".into()),
+        unit: Some(TimelineUnit::Wire),
         bin_ms: bin_ms.max(1),
         start: String::new(),
         start_offset_s: 0.0,

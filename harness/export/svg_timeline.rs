@@ -10,7 +10,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::results::{Channel, Direction, RunResult, MIB};
+use crate::results::{Channel, Direction, RunResult, TimelineUnit, MIB};
 
 use super::format::{abbreviate, shown, tick};
 use super::palette::{is_transport, Palette};
@@ -77,10 +77,10 @@ pub fn timeline_svg(run: &RunResult, palette: &Palette) -> String {
         }
     }
 
-    let unit = match run.timeline.unit.as_deref() {
-        Some("wire") => " (wire bytes)",
-        Some("payload") => " (SPICE bytes)",
-        _ => "",
+    let unit = match run.timeline.unit {
+        Some(TimelineUnit::Wire) => " (wire bytes)",
+        Some(TimelineUnit::Payload) => " (SPICE bytes)",
+        None => "",
     };
     let has_up = !(up.0.is_empty() && up.1.is_empty());
     let mut legend: Vec<LegendEntry> = Vec::new();

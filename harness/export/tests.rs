@@ -44,7 +44,7 @@ fn small(name: &str, display: u64, p99: Option<f64>) -> RunResult {
         ..Default::default()
     });
     r.timeline = Timeline {
-        unit: Some("payload".into()),
+        unit: Some(TimelineUnit::Payload),
         bin_ms: 100,
         start: String::new(),
         start_offset_s: 0.0,

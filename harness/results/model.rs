@@ -566,7 +566,7 @@ pub struct Timeline {
     /// What the bins count: `"payload"` (SPICE stream bytes from the client's counters) or
     /// `"wire"` (captured frame bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<TimelineUnit>,
     /// Width of one bin in milliseconds.
     pub bin_ms: u32,
     /// Wall-clock start of bin 0, RFC 3339 UTC with milliseconds.
@@ -575,6 +575,16 @@ pub struct Timeline {
     pub start_offset_s: f64,
     /// One series per key, sorted by key; all have the same number of bins.
     pub series: Vec<Series>,
+}
+
+/// What a timeline's bins count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimelineUnit {
+    /// `payload`: SPICE stream bytes, from the client's own counters.
+    Payload,
+    /// `wire`: captured frame bytes.
+    Wire,
 }
 
 impl Timeline {
@@ -951,7 +961,7 @@ mod tests {
                 bytes: 800,
             }],
             timeline: Timeline {
-                unit: Some("wire".into()),
+                unit: Some(TimelineUnit::Wire),
                 bin_ms: 100,
                 start: "2024-05-01T12:00:01.250Z".into(),
                 start_offset_s: 1.0,

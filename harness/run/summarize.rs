@@ -19,7 +19,7 @@ use crate::display_ledger::DisplayLedger;
 use crate::probe::stamp::decode;
 use crate::probe::{PointerModel, PointerState, Stamp, StampedInput};
 use crate::results::{Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency};
-use crate::results::{Channel, SeriesKey, Transport};
+use crate::results::{Channel, SeriesKey, TimelineUnit, Transport};
 use crate::results::{IntervalSource, MeasuredInterval, RunResult, Timeline, Warning, WarningCode};
 use crate::scenario::Compression;
 use crate::wire::names::Direction;
@@ -240,7 +240,7 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Op
         .collect();
     let mut timeline: Timeline = build_timeline(&samples, 0, facts.end_us.max(1), BIN_MS);
     timeline.start_offset_s = 0.0;
-    timeline.unit = Some("payload".into());
+    timeline.unit = Some(TimelineUnit::Payload);
 
     // An input's time is when the client began writing it (InputRecord::issued_us).
     let updates: Vec<u64> = log.updates.iter().map(|u| u.at_us).collect();

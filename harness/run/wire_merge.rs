@@ -237,7 +237,7 @@ fn merge_channels(result: &mut RunResult, capture: &RunResult) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{ChannelStats, DirectionStats, Leg};
+    use crate::results::{ChannelStats, DirectionStats, Leg, TimelineUnit};
 
     fn channel(channel: Channel, client: &str, leg: Option<Leg>, down: u64) -> ChannelStats {
         ChannelStats {
@@ -356,8 +356,8 @@ mod tests {
     #[test]
     fn a_capture_that_dropped_packets_leaves_the_clients_timeline_in_place() {
         let series = |key: SeriesKey, bytes: Vec<u64>| crate::results::Series { key, bytes };
-        let timeline = |unit: &str, bytes: Vec<u64>| crate::results::Timeline {
-            unit: Some(unit.into()),
+        let timeline = |unit: TimelineUnit, bytes: Vec<u64>| crate::results::Timeline {
+            unit: Some(unit),
             bin_ms: 100,
             series: vec![series(SeriesKey::DISPLAY_DOWN, bytes)],
             ..Default::default()
@@ -366,19 +366,19 @@ mod tests {
             let mut r = RunResult::default();
             r.channels
                 .push(channel(Channel::DISPLAY, "127.0.0.1:4000", None, 1000));
-            r.timeline = timeline("payload", vec![600, 400]);
+            r.timeline = timeline(TimelineUnit::Payload, vec![600, 400]);
             r
         };
         let capture = || RunResult {
             channels: vec![channel(Channel::DISPLAY, "127.0.0.1:4000", None, 700)],
-            timeline: timeline("wire", vec![600, 100]),
+            timeline: timeline(TimelineUnit::Wire, vec![600, 100]),
             capture: Some(Default::default()),
             ..RunResult::default()
         };
         // No drops: the wire timeline.
         let mut r = client();
         merge(&mut r, capture(), SourceStats::default());
-        assert_eq!(r.timeline.unit.as_deref(), Some("wire"));
+        assert_eq!(r.timeline.unit, Some(TimelineUnit::Wire));
         // Drops: the client's, and the warning says so.
         let mut r = client();
         let stats = SourceStats {
@@ -386,7 +386,7 @@ mod tests {
             ..Default::default()
         };
         merge(&mut r, capture(), stats);
-        assert_eq!(r.timeline.unit.as_deref(), Some("payload"));
+        assert_eq!(r.timeline.unit, Some(TimelineUnit::Payload));
         assert_eq!(r.timeline.series[0].bytes, [600, 400]);
         assert!(
             r.warnings
