@@ -12,7 +12,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use spicebench::results::{LatencyMethod, RunResult};
+use spicebench::results::{
+    Channel, ConfigTransport, ConfigViewer, LatencyMethod, Leg, RunResult, Transport,
+};
+use spicebench::scenario::{TransportKind, ViewerKind};
 
 fn spicebench() -> Command {
     Command::new(env!("CARGO_BIN_EXE_spicebench"))
@@ -68,7 +71,10 @@ fn tunnel_attribution_equals_tsharks_and_the_relay_leg_counts_once() {
     assert!(r.status.success(), "{stderr}");
     let result = only_result(&out);
     assert_eq!(result.config.name, "auto_glz.ssh-tunnel");
-    assert_eq!(result.config.transport, "ssh-tunnel");
+    assert_eq!(
+        result.config.transport,
+        ConfigTransport::Access(TransportKind::SshTunnel)
+    );
 
     // Every connection spicebench lists, byte for byte as tshark counts it, and only loopback.
     let conv = common::tshark::tshark_conversations(&only_capture(&out));
@@ -89,24 +95,24 @@ fn tunnel_attribution_equals_tsharks_and_the_relay_leg_counts_once() {
     let ssh: Vec<_> = result
         .channels
         .iter()
-        .filter(|c| c.transport == "ssh")
+        .filter(|c| c.transport == Transport::Ssh)
         .collect();
     assert_eq!(ssh.len(), 1);
     let relays: Vec<_> = result
         .channels
         .iter()
-        .filter(|c| c.leg.as_deref() == Some("relay"))
+        .filter(|c| c.leg == Some(Leg::Relay))
         .collect();
     assert_eq!(relays.len(), 4, "{:?}", result.channels);
     let first_display: u64 = result
         .channels
         .iter()
-        .filter(|c| c.channel == "display" && c.leg.is_none())
+        .filter(|c| c.channel == Channel::DISPLAY && c.leg.is_none())
         .map(|c| c.down.payload_bytes)
         .sum();
     let relay_display: u64 = relays
         .iter()
-        .filter(|c| c.channel == "display")
+        .filter(|c| c.channel == Channel::DISPLAY)
         .map(|c| c.down.payload_bytes)
         .sum();
     assert!(relay_display > 0);
@@ -115,7 +121,7 @@ fn tunnel_attribution_equals_tsharks_and_the_relay_leg_counts_once() {
     // What crosses the network is the SSH connection, carrying all of the SPICE payload plus
     // its own framing.
     let net = result.network.as_ref().expect("network view");
-    assert_eq!(net.transport, "ssh");
+    assert_eq!(net.transport, Transport::Ssh);
     assert_eq!(
         net.down_wire_bytes + net.up_wire_bytes,
         ssh[0].down.wire_bytes.unwrap() + ssh[0].up.wire_bytes.unwrap()
@@ -123,7 +129,7 @@ fn tunnel_attribution_equals_tsharks_and_the_relay_leg_counts_once() {
     let spice_first_leg: u64 = result
         .channels
         .iter()
-        .filter(|c| c.transport == "spice" && c.leg.is_none())
+        .filter(|c| c.transport == Transport::Spice && c.leg.is_none())
         .map(|c| c.down.payload_bytes + c.up.payload_bytes)
         .sum();
     assert_eq!(net.spice_payload_bytes, spice_first_leg);
@@ -150,7 +156,10 @@ fn remote_viewer_drags_the_window_by_the_planned_distance_and_times_its_screen()
     let r = run(&scenario, &out);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let result = only_result(&out);
-    assert_eq!(result.config.viewer, "remote-viewer");
+    assert_eq!(
+        result.config.viewer,
+        ConfigViewer::Kind(ViewerKind::RemoteViewer)
+    );
     let version = result.config.viewer_version.clone().unwrap_or_default();
     assert!(version.starts_with("remote-viewer "), "{version}");
     // xwininfo on the Xspice display, before and after: the XTest drag through remote-viewer
@@ -188,9 +197,14 @@ fn remote_viewer_drags_the_window_by_the_planned_distance_and_times_its_screen()
     assert_eq!(events.matches("\"kind\":\"xinput\"").count(), 153);
     assert!(events.contains("\"kind\":\"damage\""));
     // The session itself, from the capture: remote-viewer linked the same four channels.
-    let names: Vec<&str> = result.channels.iter().map(|c| c.channel.as_str()).collect();
-    for want in ["main", "display", "inputs", "cursor"] {
-        assert!(names.contains(&want), "{names:?}");
+    let names: Vec<&Channel> = result.channels.iter().map(|c| &c.channel).collect();
+    for want in [
+        Channel::MAIN,
+        Channel::DISPLAY,
+        Channel::INPUTS,
+        Channel::CURSOR,
+    ] {
+        assert!(names.contains(&&want), "{names:?}");
     }
     assert!(result.latency.capture.as_ref().unwrap().count > 0);
     common::assert_lab_clean(dir.path(), &homes);
@@ -211,7 +225,7 @@ fn ssh_x_carries_x11_inside_ssh() {
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let result = only_result(&out);
     assert_eq!(result.config.name, "auto_glz.ssh-x.remote-viewer");
-    let flows = |t: &str| {
+    let flows = |t: Transport| {
         result
             .transports
             .iter()
@@ -220,15 +234,15 @@ fn ssh_x_carries_x11_inside_ssh() {
     };
     // remote-viewer ↔ Xspice (4 SPICE channels), remote-viewer ↔ sshd's X11 listener, and the
     // one SSH connection that carries the X11 to the client's display.
-    assert_eq!(flows("spice"), 4);
-    assert!(flows("x11") >= 1);
-    assert_eq!(flows("ssh"), 1);
+    assert_eq!(flows(Transport::Spice), 4);
+    assert!(flows(Transport::X11) >= 1);
+    assert_eq!(flows(Transport::Ssh), 1);
     let net = result.network.as_ref().unwrap();
-    assert_eq!(net.transport, "ssh");
+    assert_eq!(net.transport, Transport::Ssh);
     let x11 = result
         .transports
         .iter()
-        .find(|t| t.transport == "x11")
+        .find(|t| t.transport == Transport::X11)
         .unwrap();
     // Without compression the SSH connection carries at least the X11 it forwards.
     assert!(net.down_wire_bytes + net.up_wire_bytes >= x11.payload_bytes);

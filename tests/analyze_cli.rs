@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use spicebench::results::{RunResult, WarningCode};
+use spicebench::results::{Channel, RunResult, WarningCode};
 
 fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/xspice-remote-viewer.pcapng")
@@ -70,11 +70,14 @@ fn a_time_window_counts_only_what_happened_inside_it() {
         &format!("{:.6}", start + 0.5),
     ]));
     assert_eq!(wire_total(&early) + wire_total(&late), wire_total(&whole));
-    let early_display = early.channels.iter().find(|c| c.channel == "display");
+    let early_display = early
+        .channels
+        .iter()
+        .find(|c| c.channel == Channel::DISPLAY);
     assert!(early_display.is_none(), "{:?}", early.channels);
     assert!(late.images.iter().map(|i| i.count).sum::<u64>() > 0);
     // The display flow started before the late window, yet its messages are still attributed.
-    assert!(late.channels.iter().any(|c| c.channel == "display"));
+    assert!(late.channels.iter().any(|c| c.channel == Channel::DISPLAY));
     let bad = analyze(&[sample().to_str().unwrap(), "--from", "10", "--to", "5"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--from must be earlier"));

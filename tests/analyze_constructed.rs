@@ -23,6 +23,7 @@ use std::path::Path;
 use etherparse::PacketBuilder;
 use spicebench::capture::{LinkType, PcapngWriter};
 use spicebench::client::caps;
+use spicebench::results::Channel;
 use spicebench::wire::header::emit_message;
 use spicebench::wire::inputs::{self, InputMessage};
 use spicebench::wire::link::{LinkMess, LinkReply};
@@ -200,7 +201,7 @@ fn latency_samples_of_a_hand_built_capture_are_the_ones_worked_out_by_hand() {
     let path = dir.path().join("constructed.pcapng");
     cap.write(&path);
     let r = common::analyze_json(&path);
-    let mut names: Vec<&str> = r.channels.iter().map(|c| c.channel.as_str()).collect();
+    let mut names: Vec<String> = r.channels.iter().map(|c| c.channel.name()).collect();
     names.sort_unstable();
     assert_eq!(names, ["display", "inputs", "main"], "{:?}", r.warnings);
     let l = &r.latency.input_to_display;
@@ -210,12 +211,15 @@ fn latency_samples_of_a_hand_built_capture_are_the_ones_worked_out_by_hand() {
         "{l:?} {:?}",
         r.warnings
     );
-    let sent = |channel: &str, ty: u16| {
+    let sent = |channel: Channel, ty: u16| {
         r.messages
             .iter()
             .find(|m| m.channel == channel && m.msg_type == ty)
             .map(|m| m.count)
     };
-    assert_eq!(sent("inputs", inputs::client::MOUSE_POSITION), Some(4));
-    assert_eq!(sent("display", display::server::DRAW_FILL), Some(7));
+    assert_eq!(
+        sent(Channel::INPUTS, inputs::client::MOUSE_POSITION),
+        Some(4)
+    );
+    assert_eq!(sent(Channel::DISPLAY, display::server::DRAW_FILL), Some(7));
 }

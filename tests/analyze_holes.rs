@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use spicebench::capture::{open_file, LinkType, PcapngWriter};
-use spicebench::results::{RunResult, WarningCode};
+use spicebench::results::{Attribution, Channel, Direction, RunResult, Transport, WarningCode};
 use spicebench::wire::display::{parse_update, DisplayUpdate};
 use spicebench::wire::names::image_type_name;
 
@@ -167,21 +167,16 @@ fn write_without(frames: &[Frame], drop: &[bool], path: &Path) {
 fn display_down_counts(r: &RunResult) -> BTreeMap<u16, u64> {
     r.messages
         .iter()
-        .filter(|m| m.channel == "display" && m.direction == "down")
+        .filter(|m| m.channel == Channel::DISPLAY && m.direction == Direction::Down)
         .map(|m| (m.msg_type, m.count))
         .collect()
 }
 
-fn other_counts(r: &RunResult) -> BTreeMap<(String, String, u16), u64> {
+fn other_counts(r: &RunResult) -> BTreeMap<(String, Direction, u16), u64> {
     r.messages
         .iter()
-        .filter(|m| !(m.channel == "display" && m.direction == "down"))
-        .map(|m| {
-            (
-                (m.channel.clone(), m.direction.clone(), m.msg_type),
-                m.count,
-            )
-        })
+        .filter(|m| !(m.channel == Channel::DISPLAY && m.direction == Direction::Down))
+        .map(|m| ((m.channel.name(), m.direction, m.msg_type), m.count))
         .collect()
 }
 
@@ -206,7 +201,7 @@ enum HoleStart {
 }
 
 /// The (client, server) sockets of the first-leg connection of `channel`.
-fn endpoints(r: &RunResult, channel: &str) -> (SocketAddr, SocketAddr) {
+fn endpoints(r: &RunResult, channel: Channel) -> (SocketAddr, SocketAddr) {
     let c = r
         .channels
         .iter()
@@ -224,7 +219,7 @@ fn first_input_ns(capture: &Path, clean: &RunResult) -> u64 {
     let inputs = clean
         .channels
         .iter()
-        .find(|c| c.channel == "inputs" && c.leg.is_none())
+        .find(|c| c.channel == Channel::INPUTS && c.leg.is_none())
         .unwrap();
     let port = inputs
         .client
@@ -255,7 +250,7 @@ fn first_input_ns(capture: &Path, clean: &RunResult) -> u64 {
 fn cut_and_check(recording: &str, holes: &[(HoleStart, usize)]) -> (bool, u64) {
     let path = root().join(recording);
     let clean = common::analyze_json(&path);
-    let (client, server) = endpoints(&clean, "display");
+    let (client, server) = endpoints(&clean, Channel::DISPLAY);
     let all = frames(&path);
     let (stream, ranges) = down_stream(&all, server, client);
     let msgs = messages(&stream);
@@ -463,7 +458,7 @@ fn a_display_connection_captured_from_its_middle_is_walked_and_guessed() {
     // display message from the first boundary on counted.
     let path = root().join("recordings/sb-drag-glz/capture.pcapng");
     let clean = common::analyze_json(&path);
-    let (client, server) = endpoints(&clean, "display");
+    let (client, server) = endpoints(&clean, Channel::DISPLAY);
     let all = frames(&path);
     let (stream, ranges) = down_stream(&all, server, client);
     let msgs = messages(&stream);
@@ -512,12 +507,17 @@ fn a_display_connection_captured_from_its_middle_is_walked_and_guessed() {
         .unwrap();
     assert_eq!(
         (
-            guessed.channel.as_str(),
+            &guessed.channel,
             guessed.channel_type,
-            guessed.transport.as_str(),
-            guessed.attribution.as_deref()
+            guessed.transport,
+            guessed.attribution
         ),
-        ("display", 2, "spice", Some("guessed")),
+        (
+            &Channel::DISPLAY,
+            2,
+            Transport::Spice,
+            Some(Attribution::Guessed)
+        ),
         "{what}"
     );
     assert_eq!(display_down_counts(&cut), want_msgs, "{what}");
@@ -535,7 +535,11 @@ fn a_display_connection_captured_from_its_middle_is_walked_and_guessed() {
         cut.warnings
     );
     // The other channels are whole and named from their link messages.
-    for c in cut.channels.iter().filter(|c| c.channel != "display") {
+    for c in cut
+        .channels
+        .iter()
+        .filter(|c| c.channel != Channel::DISPLAY)
+    {
         assert_eq!(c.attribution, None, "{c:?}");
     }
 }
@@ -549,7 +553,7 @@ fn an_ssh_connection_captured_from_its_middle_is_not_taken_for_spice() {
     let ssh = clean
         .channels
         .iter()
-        .find(|c| c.transport == "ssh")
+        .find(|c| c.transport == Transport::Ssh)
         .unwrap();
     let client: SocketAddr = ssh.client.as_deref().unwrap().parse().unwrap();
     let server: SocketAddr = ssh.server.parse().unwrap();
@@ -574,9 +578,6 @@ fn an_ssh_connection_captured_from_its_middle_is_not_taken_for_spice() {
         .iter()
         .find(|c| c.client.as_deref() == Some(&client.to_string()))
         .unwrap();
-    assert_eq!(
-        (c.transport.as_str(), c.attribution.as_deref()),
-        ("unknown", None)
-    );
+    assert_eq!((c.transport, c.attribution), (Transport::Unknown, None));
     assert!(c.down.payload_bytes > 1_000_000, "{c:?}");
 }

@@ -19,7 +19,7 @@ use common::tshark::{
     tshark, tshark_conversations, tshark_loses_step_at_link_result, tshark_spice_counts,
 };
 
-use spicebench::results::RunResult;
+use spicebench::results::{Channel, Leg, RunResult, Transport};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -80,7 +80,11 @@ fn check_except(capture: &Path, expect_ssh: bool, blind: &[(&str, &str)]) -> Run
     }
     // tshark labels every SPICE connection's link message with its channel type.
     let labels = channel_types(capture);
-    for c in ours.channels.iter().filter(|c| c.transport == "spice") {
+    for c in ours
+        .channels
+        .iter()
+        .filter(|c| c.transport == Transport::Spice)
+    {
         let client = c.client.clone().unwrap();
         assert_eq!(
             Some(c.channel_type),
@@ -93,14 +97,14 @@ fn check_except(capture: &Path, expect_ssh: bool, blind: &[(&str, &str)]) -> Run
     let ssh: Vec<_> = ours
         .channels
         .iter()
-        .filter(|c| c.transport == "ssh")
+        .filter(|c| c.transport == Transport::Ssh)
         .collect();
     if expect_ssh {
         assert_eq!(ssh.len(), 1, "one SSH connection carries the tunnel");
         let t = ours
             .transports
             .iter()
-            .find(|t| t.transport == "ssh")
+            .find(|t| t.transport == Transport::Ssh)
             .unwrap();
         // SSH wire bytes over the SPICE payload of the viewer's leg, from tshark's numbers.
         let side = |c: &&spicebench::results::ChannelStats| {
@@ -110,7 +114,7 @@ fn check_except(capture: &Path, expect_ssh: bool, blind: &[(&str, &str)]) -> Run
         let spice_payload: u64 = ours
             .channels
             .iter()
-            .filter(|c| c.transport == "spice" && c.leg.is_none())
+            .filter(|c| c.transport == Transport::Spice && c.leg.is_none())
             .map(|c| side(&c).iter().map(|s| s.payload).sum::<u64>())
             .sum();
         let ratio = t.overhead_ratio.expect("ssh overhead ratio");
@@ -137,20 +141,21 @@ fn check_messages_and_images(capture: &Path, ours: &RunResult, blind: &[(&str, &
     for c in ours
         .channels
         .iter()
-        .filter(|c| c.transport == "spice" && c.leg.is_none())
+        .filter(|c| c.transport == Transport::Spice && c.leg.is_none())
     {
         let client = c.client.clone().unwrap();
         for (dir, key) in [
             ("down", (c.server.clone(), client.clone())),
             ("up", (client.clone(), c.server.clone())),
         ] {
-            if blind.contains(&(c.channel.as_str(), dir)) {
+            // tshark names channels and directions in text: ours are compared by name.
+            if blind.contains(&(c.channel.name().as_str(), dir)) {
                 for m in ours
                     .messages
                     .iter()
-                    .filter(|m| m.channel == c.channel && m.direction == dir)
+                    .filter(|m| m.channel == c.channel && m.direction.as_str() == dir)
                 {
-                    want_messages.insert((m.channel.clone(), dir, m.msg_type), m.count);
+                    want_messages.insert((m.channel.name(), dir, m.msg_type), m.count);
                 }
                 continue;
             }
@@ -161,16 +166,14 @@ fn check_messages_and_images(capture: &Path, ours: &RunResult, blind: &[(&str, &
                 for m in ours
                     .messages
                     .iter()
-                    .filter(|m| m.channel == c.channel && m.direction == dir)
+                    .filter(|m| m.channel == c.channel && m.direction.as_str() == dir)
                 {
-                    want_messages.insert((m.channel.clone(), dir, m.msg_type), m.count);
+                    want_messages.insert((m.channel.name(), dir, m.msg_type), m.count);
                 }
                 continue;
             }
             for (&t, &n) in messages.get(&key).into_iter().flatten() {
-                *want_messages
-                    .entry((c.channel.clone(), dir, t))
-                    .or_default() += n;
+                *want_messages.entry((c.channel.name(), dir, t)).or_default() += n;
             }
             for (&t, &n) in images.get(&key).into_iter().flatten() {
                 *want_images.entry(t).or_default() += n;
@@ -182,7 +185,7 @@ fn check_messages_and_images(capture: &Path, ours: &RunResult, blind: &[(&str, &
         .iter()
         .map(|m| {
             (
-                (m.channel.clone(), m.direction.as_str(), m.msg_type),
+                (m.channel.name(), m.direction.as_str(), m.msg_type),
                 m.count,
             )
         })
@@ -193,7 +196,7 @@ fn check_messages_and_images(capture: &Path, ours: &RunResult, blind: &[(&str, &
         .map(|i| (u16::from(i.code), i.count))
         .collect();
     assert!(
-        !skipped.iter().any(|c| c == "display"),
+        !skipped.contains(&Channel::DISPLAY),
         "{}: tshark cannot check the display stream",
         capture.display()
     );
@@ -217,7 +220,7 @@ fn sample_capture_matches_tshark_and_has_four_channels() {
         &root().join("tests/data/xspice-remote-viewer.pcapng"),
         false,
     );
-    let mut names: Vec<&str> = r.channels.iter().map(|c| c.channel.as_str()).collect();
+    let mut names: Vec<String> = r.channels.iter().map(|c| c.channel.name()).collect();
     names.sort_unstable();
     assert_eq!(names, ["cursor", "display", "inputs", "main"]);
     assert!(
@@ -249,12 +252,16 @@ fn remote_viewer_ssh_tunnel_recording_matches_tshark() {
         true,
     );
     // Both plaintext legs (viewer → tunnel, sshd → Xspice) are attributed to channels.
-    let displays = r.channels.iter().filter(|c| c.channel == "display").count();
+    let displays = r
+        .channels
+        .iter()
+        .filter(|c| c.channel == Channel::DISPLAY)
+        .count();
     assert_eq!(displays, 2, "display on both plaintext legs");
     let relays = r
         .channels
         .iter()
-        .filter(|c| c.leg.as_deref() == Some("relay"))
+        .filter(|c| c.leg == Some(Leg::Relay))
         .count();
     assert_eq!(
         relays, 4,
@@ -281,14 +288,14 @@ fn a_loopback_retransmission_counts_on_the_wire_and_once_in_the_stream() {
     let display = r
         .channels
         .iter()
-        .find(|c| c.channel == "display" && c.leg.is_none())
+        .find(|c| c.channel == Channel::DISPLAY && c.leg.is_none())
         .unwrap();
     assert_eq!(display.down.retransmitted_bytes, Some(32768));
     // The relay leg carries the same stream without the repeat: payload equal, byte for byte.
     let relay = r
         .channels
         .iter()
-        .find(|c| c.channel == "display" && c.leg.is_some())
+        .find(|c| c.channel == Channel::DISPLAY && c.leg.is_some())
         .unwrap();
     assert_eq!(relay.down.retransmitted_bytes, Some(0));
     assert_eq!(display.down.payload_bytes, relay.down.payload_bytes);

@@ -22,8 +22,11 @@ const LAYERS: &[&[&str]] = &[
         "secret",
         "timing",
     ],
-    // Formats: the SPICE wire, the results model, packets, scenarios.
-    &["wire", "results", "capture", "scenario"],
+    // Formats: the SPICE wire, packets, scenarios.
+    &["wire", "capture", "scenario"],
+    // The results model: it records a scenario's configuration and the wire's channels and
+    // directions in their own types, so it sits above both.
+    &["results"],
     // Sans-IO rules over the wire format.
     &["probe", "display_ledger"],
     // The SPICE and X clients.

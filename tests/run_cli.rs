@@ -7,7 +7,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use spicebench::results::RunResult;
+use spicebench::results::{
+    Channel, ConfigTransport, ConfigViewer, Direction, RunResult, SeriesKey, TimelineUnit,
+};
+use spicebench::scenario::{TransportKind, ViewerKind};
 
 fn spicebench() -> Command {
     Command::new(env!("CARGO_BIN_EXE_spicebench"))
@@ -51,15 +54,23 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
     assert_eq!(off.config.compression, "off");
     assert_eq!(off.config.compression_mechanism, "server-setting");
     // Versions of what was measured, for the report's "what was run".
-    assert_eq!(off.config.viewer, "spicebench");
-    assert_eq!(off.config.transport, "direct");
+    assert_eq!(off.config.viewer, ConfigViewer::Kind(ViewerKind::Native));
+    assert_eq!(
+        off.config.transport,
+        ConfigTransport::Access(TransportKind::Direct)
+    );
     let version = off.config.viewer_version.as_deref().unwrap_or_default();
     assert!(version.starts_with("spicebench "), "{version}");
     let software = off.server.software.as_deref().unwrap_or_default();
     assert!(software.contains("libspice-server1"), "{software:?}");
-    let names: Vec<&str> = off.channels.iter().map(|c| c.channel.as_str()).collect();
-    for want in ["main", "display", "inputs", "cursor"] {
-        assert!(names.contains(&want), "{names:?}");
+    let names: Vec<&Channel> = off.channels.iter().map(|c| &c.channel).collect();
+    for want in [
+        Channel::MAIN,
+        Channel::DISPLAY,
+        Channel::INPUTS,
+        Channel::CURSOR,
+    ] {
+        assert!(names.contains(&&want), "{names:?}");
     }
     // What each mode put on the wire.
     assert!(off
@@ -87,9 +98,13 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
         assert!(r
             .rates
             .iter()
-            .any(|x| x.key == "display/down" && x.peak_1s_mib_s > 0.0));
+            .any(|x| x.key == SeriesKey::DISPLAY_DOWN && x.peak_1s_mib_s > 0.0));
         assert_eq!(r.bursts.len(), 1);
-        assert!(r.timeline.series.iter().any(|s| s.key == "display/down"));
+        assert!(r
+            .timeline
+            .series
+            .iter()
+            .any(|s| s.key == SeriesKey::DISPLAY_DOWN));
     }
     // Settle, derived by hand from the events log: never shorter than the display's first
     // update after the last input.
@@ -163,7 +178,7 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
             let message_bytes = |r: &RunResult| -> u64 {
                 r.messages
                     .iter()
-                    .filter(|m| m.channel == c.channel && m.direction == "down")
+                    .filter(|m| m.channel == c.channel && m.direction == Direction::Down)
                     .map(|m| m.bytes)
                     .sum()
             };
@@ -187,7 +202,7 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
                     (&x.channel, &x.direction, x.msg_type) == (&m.channel, &m.direction, m.msg_type)
                 })
                 .map_or(0, |x| x.count);
-            if m.direction == "up" {
+            if m.direction == Direction::Up {
                 assert_eq!(seen, m.count, "{m:?}");
             } else {
                 assert!(seen >= m.count, "{m:?}: capture {seen}");
@@ -212,7 +227,7 @@ fn run_measures_each_compression_and_off_costs_more_than_glz() {
         let wire_lat = r.latency.capture.as_ref().expect("wire latency");
         assert_eq!(wire_lat.source, "capture");
         assert!(wire_lat.count > 100);
-        assert_eq!(r.timeline.unit.as_deref(), Some("wire"));
+        assert_eq!(r.timeline.unit, Some(TimelineUnit::Wire));
     }
     // The report is written as the matrix goes and covers both configurations.
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();

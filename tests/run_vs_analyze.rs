@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 use std::time::UNIX_EPOCH;
 
-use spicebench::results::{IntervalSource, MeasuredInterval, RunResult};
+use spicebench::results::{IntervalSource, MeasuredInterval, RunResult, SeriesKey, TimelineUnit};
 
 /// The interval as µs since the Unix epoch: `started_at` (ms, exact since a run's epoch and an
 /// analysis's first bin lie on the 100 ms bin grid) plus the offsets.
@@ -48,7 +48,7 @@ fn analyze_of_a_runs_capture_gives_the_runs_wire_rates_and_interval() {
 
     // The run's rates are the wire's: nothing dropped, so the capture's timeline was kept.
     assert_eq!(r.capture.as_ref().unwrap().kernel_dropped, Some(0));
-    assert_eq!(r.timeline.unit.as_deref(), Some("wire"));
+    assert_eq!(r.timeline.unit, Some(TimelineUnit::Wire));
 
     // One interval: the capture's own times, in the run and in the analysis alike.
     let (rm, am) = (r.measured.unwrap(), a.measured.unwrap());
@@ -71,7 +71,7 @@ fn analyze_of_a_runs_capture_gives_the_runs_wire_rates_and_interval() {
     let display = |x: &RunResult| {
         x.rates
             .iter()
-            .find(|k| k.key == "display/down")
+            .find(|k| k.key == SeriesKey::DISPLAY_DOWN)
             .map(|k| (k.mean_mib_s, k.peak_1s_mib_s))
             .expect("a display/down rate")
     };

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use spicebench::results::RunResult;
+use spicebench::results::{Attribution, RunResult, SeriesKey, Transport};
 
 fn tls_scenario(dir: &Path, viewers: &str) -> std::path::PathBuf {
     let text = common::drag_scenario("tls", &["auto_glz"])
@@ -66,8 +66,8 @@ fn a_tls_run_carries_only_tls_and_its_channels_match_the_wire_within_record_over
     // the plaintext plus at most the record overhead (handshake, and ~22-29 bytes a record).
     let conv = common::tshark::tshark_conversations(&capture);
     for c in &native.channels {
-        assert_eq!(c.transport, "spice-tls", "{c:?}");
-        assert_eq!(c.attribution.as_deref(), Some("client"));
+        assert_eq!(c.transport, Transport::SpiceTls, "{c:?}");
+        assert_eq!(c.attribution, Some(Attribution::Client));
         let t = &conv[&(c.client.clone().unwrap(), c.server.clone())];
         for (dir, plain, wire, side) in [
             ("up", c.up.payload_bytes, c.up.wire_bytes, t[0]),
@@ -89,15 +89,21 @@ fn a_tls_run_carries_only_tls_and_its_channels_match_the_wire_within_record_over
         }
     }
     let net = native.network.as_ref().unwrap();
-    assert_eq!(net.transport, "tls");
+    assert_eq!(net.transport, Transport::Tls);
     assert!(native.display_down_bytes() > 0);
-    assert!(native.rates.iter().any(|r| r.key == "display/down"));
+    assert!(native
+        .rates
+        .iter()
+        .any(|r| r.key == SeriesKey::DISPLAY_DOWN));
 
     // remote-viewer over the same TLS port: per connection, without channels.
     let rv = RunResult::read(out.join("runs/auto_glz.remote-viewer.json")).unwrap();
     assert!(rv.config.tls);
     assert_eq!(rv.channels.len(), 4, "{:?}", rv.channels);
-    assert!(rv.channels.iter().all(|c| c.transport == "spice-tls"));
+    assert!(rv
+        .channels
+        .iter()
+        .all(|c| c.transport == Transport::SpiceTls));
     assert!(!rv.has_display_channel());
     assert_eq!(
         rv.effect.as_ref().map(|e| e.ok),

@@ -18,6 +18,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use oracle::{Parsed, Selector};
+use spicebench::results::{Channel, Transport};
 use spicebench::scenario::{Step, Target};
 use spicebench::wire::channel::ChannelType;
 use spicebench::wire::display::{self, image_type, DisplayUpdate};
@@ -533,7 +534,7 @@ fn capture_files_never_panic_and_real_ones_attribute_channels() {
         assert!(
             r.channels
                 .iter()
-                .any(|c| c.channel == "main" && c.transport == "spice"),
+                .any(|c| c.channel == Channel::MAIN && c.transport == Transport::Spice),
             "{name}: {:?}",
             r.channels
         );

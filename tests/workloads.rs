@@ -12,7 +12,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use spicebench::results::RunResult;
+use spicebench::results::{RunResult, SeriesKey};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
@@ -72,7 +72,7 @@ fn display_during_bursts(r: &RunResult) -> (u64, f64) {
         .timeline
         .series
         .iter()
-        .find(|s| s.key == "display/down")
+        .find(|s| s.key == SeriesKey::DISPLAY_DOWN)
         .expect("a display/down series");
     let bin_s = f64::from(r.timeline.bin_ms) / 1000.0;
     let mut bytes = 0;

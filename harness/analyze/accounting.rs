@@ -4,16 +4,20 @@
 use std::collections::BTreeMap;
 
 use crate::display_ledger::{DisplayLedger, StreamTally};
-use crate::results::{DisplayHeads, ImageStats, MessageStats, StreamStats};
+use crate::results::{Channel, DisplayHeads, ImageStats, MessageStats, StreamStats};
 use crate::wire::names::{image_type_name, message_name, Direction};
 use crate::wire::ChannelType;
+
+/// (channel name, direction, message type, channel type): keyed by the channel's name so
+/// rows come in the order of the names results show.
+type MessageKey = (String, Direction, u16, ChannelType);
 
 /// Messages and images added up, the one grouping both the client's own summary and the
 /// capture analysis use: messages per (channel name, direction, type), images per type.
 #[derive(Debug, Default)]
 pub struct Tally {
-    /// (channel name, direction, message type, channel type) → (count, header + body bytes).
-    messages: BTreeMap<(String, Direction, u16, ChannelType), (u64, u64)>,
+    /// Per message type: (channel, count, header + body bytes).
+    messages: BTreeMap<MessageKey, (Channel, u64, u64)>,
     /// Image type code → (count, encoded bytes).
     images: BTreeMap<u8, (u64, u64)>,
     /// Per display channel, in the order they were added.
@@ -39,7 +43,7 @@ impl Tally {
     /// Adds `count` messages of `msg_type`, `bytes` in all.
     pub fn messages(
         &mut self,
-        channel: &str,
+        channel: &Channel,
         channel_type: ChannelType,
         direction: Direction,
         msg_type: u16,
@@ -47,10 +51,10 @@ impl Tally {
     ) {
         let e = self
             .messages
-            .entry((channel.to_string(), direction, msg_type, channel_type))
-            .or_default();
-        e.0 += count;
-        e.1 += bytes;
+            .entry((channel.name(), direction, msg_type, channel_type))
+            .or_insert_with(|| (channel.clone(), 0, 0));
+        e.1 += count;
+        e.2 += bytes;
     }
 
     /// Adds `count` images of type `code`, `bytes` of encoded data in all.
@@ -74,14 +78,16 @@ impl Tally {
         let messages = self
             .messages
             .into_iter()
-            .map(|((channel, d, ty, ctype), (count, bytes))| MessageStats {
-                name: message_label(ctype, d, ty),
-                channel,
-                direction: d.as_str().into(),
-                msg_type: ty,
-                count,
-                bytes,
-            })
+            .map(
+                |((_, d, ty, ctype), (channel, count, bytes))| MessageStats {
+                    name: message_label(ctype, d, ty),
+                    channel,
+                    direction: d,
+                    msg_type: ty,
+                    count,
+                    bytes,
+                },
+            )
             .collect();
         Rows {
             messages,
@@ -135,14 +141,14 @@ mod test {
         t.images(102, (2, 200));
         t.images(102, (1, 100));
         t.messages(
-            "display",
+            &Channel::DISPLAY,
             ChannelType::DISPLAY,
             Direction::Down,
             304,
             (2, 20),
         );
         t.messages(
-            "display",
+            &Channel::DISPLAY,
             ChannelType::DISPLAY,
             Direction::Down,
             304,

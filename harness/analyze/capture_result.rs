@@ -8,32 +8,31 @@ use super::accounting::{net_test_verdict, Tally};
 use super::causal::{measure, LatencyEvidence, LatencyOutcome};
 use super::flows::{dir_index, max_timeline_bins, Analyzer, Flow};
 use super::interval::{measured, SessionTimes};
-use super::rates;
+use super::rates::{mean_and_peak, rates};
 use super::spice_stream::Resync;
 use super::transport::Transport;
 use crate::display_ledger::DisplayLedger;
 use crate::probe::{Stamp, StampedInput};
 use crate::results::{
-    rfc3339, CaptureInfo, ChannelStats, DirectionStats, IntervalSource, Latency, MeasuredInterval,
-    NetworkStats, RunResult, Series, ServerInfo, Timeline, TransportStats, Warning, WarningCode,
+    rfc3339, Attribution, CaptureInfo, Channel, ChannelStats, DirectionStats, IntervalSource,
+    Latency, Leg, MeasuredInterval, NetworkStats, RunResult, Series, SeriesKey, ServerInfo,
+    Timeline, TimelineUnit, TransportStats, Warning, WarningCode,
 };
 use crate::wire::names::Direction;
 use crate::wire::ChannelType;
 
-/// The name a flow gets in results: its SPICE channel, or its transport.
-pub fn flow_channel_name(f: &Flow) -> String {
+/// The channel a flow is in results: its SPICE channel, or its transport.
+pub fn flow_channel(f: &Flow) -> Channel {
     match (&f.spice, f.transport) {
         (Some(s), _) => match (s.channel(), s.obs.guessed_channel) {
-            (Some((t, _)), _) | (None, Some(t)) => t.name(),
-            (None, None) => "unknown".into(),
+            (Some((t, _)), _) | (None, Some(t)) => Channel::Spice(t),
+            (None, None) => Channel::Transport(Transport::Unknown),
         },
-        (None, Some(t)) => t.as_str().to_string(),
-        (None, None) => "unknown".into(),
+        (None, Some(t)) => Channel::Transport(t),
+        (None, None) => Channel::Transport(Transport::Unknown),
     }
 }
 
-/// The attribution of a channel known only from its message types.
-const GUESSED: &str = "guessed";
 /// Capture holes per flow described one by one in the warnings; the rest are summed up.
 const LISTED_RESYNCS: usize = 3;
 
@@ -79,7 +78,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
     let mut transports: BTreeMap<Transport, TransportStats> = BTreeMap::new();
     let mut spice_payload = 0u64;
     for f in &flows {
-        let name = flow_channel_name(f);
+        let channel = flow_channel(f);
         let transport = f.transport.unwrap_or(Transport::Unknown);
         let guessed = f.spice.as_ref().and_then(|s| s.obs.guessed_channel);
         let (ctype, cid) = f
@@ -109,28 +108,28 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
             }
         };
         r.channels.push(ChannelStats {
-            channel: name.clone(),
+            channel: channel.clone(),
             channel_type: ctype,
             channel_id: cid,
             server: f.server.to_string(),
-            transport: transport.as_str().to_string(),
+            transport,
             client: Some(f.client.to_string()),
-            leg: f.relay.then(|| "relay".to_string()),
-            attribution: guessed.map(|_| GUESSED.to_string()),
+            leg: f.relay.then_some(Leg::Relay),
+            attribution: guessed.map(|_| Attribution::Guessed),
             down: stats(Direction::Down),
             up: stats(Direction::Up),
         });
         let t = transports
             .entry(transport)
             .or_insert_with(|| TransportStats {
-                transport: transport.as_str().to_string(),
+                transport,
                 ..TransportStats::default()
             });
         t.flows += 1;
         t.down_wire_bytes += f.counters[1].wire_bytes;
         t.up_wire_bytes += f.counters[0].wire_bytes;
         t.payload_bytes += f.counters[0].payload_bytes + f.counters[1].payload_bytes;
-        r.warnings.extend(flow_warnings(f, &name));
+        r.warnings.extend(flow_warnings(f, &channel));
         if f.relay {
             continue;
         }
@@ -139,7 +138,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
                 spice_payload += f.counters[0].payload_bytes + f.counters[1].payload_bytes;
             }
             for (&(d, ty), &counts) in &s.obs.messages {
-                tally.messages(&name, ChannelType(ctype), d, ty, counts);
+                tally.messages(&channel, ChannelType(ctype), d, ty, counts);
             }
             for (&code, &counts) in &s.obs.images {
                 tally.images(code, counts);
@@ -174,7 +173,7 @@ pub fn capture_result(a: &Analyzer, capture: CaptureInfo) -> RunResult {
     r.transports = transports
         .into_values()
         .map(|mut t| {
-            if t.transport == "ssh" && spice_payload > 0 {
+            if t.transport == Transport::Ssh && spice_payload > 0 {
                 t.overhead_ratio =
                     Some((t.down_wire_bytes + t.up_wire_bytes) as f64 / spice_payload as f64);
             }
@@ -293,27 +292,17 @@ fn network(
             }
         }
     }
-    let series = Timeline {
-        bin_ms: bin_ms.max(1),
-        series: vec![Series {
-            key: "network".into(),
-            bytes: both,
-        }],
-        ..Timeline::default()
-    };
-    let rate = rates(&series, (from - t0) / 1000, (to - t0) / 1000)
-        .into_iter()
-        .next()
-        .unwrap_or_default();
+    let (mean_mib_s, peak_1s_mib_s) =
+        mean_and_peak(&both, bin_ms, 0.0, (from - t0) / 1000, (to - t0) / 1000);
     let down: u64 = carried.iter().map(|f| f.counters[1].wire_bytes).sum();
     let up: u64 = carried.iter().map(|f| f.counters[0].wire_bytes).sum();
     Some(NetworkStats {
-        transport: outer.as_str().to_string(),
+        transport: outer,
         flows: carried.len() as u64,
         down_wire_bytes: down,
         up_wire_bytes: up,
-        mean_mib_s: rate.mean_mib_s,
-        peak_1s_mib_s: rate.peak_1s_mib_s,
+        mean_mib_s,
+        peak_1s_mib_s,
         spice_payload_bytes: spice_payload,
         ratio_to_spice: (spice_payload > 0).then(|| (down + up) as f64 / spice_payload as f64),
     })
@@ -370,17 +359,23 @@ fn inputs_and_stamps_us(s: &super::flows::SessionEvidence) -> (Vec<StampedInput>
 fn timeline(flows: &[&Flow], bin_ms: u32, t0: u64, t_end: u64) -> Timeline {
     let bin_ns = u64::from(bin_ms.max(1)) * 1_000_000;
     let bins = (((t_end - t0) / bin_ns + 1) as usize).min(max_timeline_bins(bin_ms));
-    let mut series: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    // Keyed by the key's text: series are sorted by it (`Timeline::series`).
+    let mut series: BTreeMap<String, Series> = BTreeMap::new();
     for f in flows.iter().filter(|f| !f.relay) {
-        let name = flow_channel_name(f);
+        let channel = flow_channel(f);
         for d in [Direction::Down, Direction::Up] {
             let src = &f.bins[dir_index(d)];
             if src.iter().all(|&(_, b)| b == 0) {
                 continue;
             }
-            let dst = series
-                .entry(format!("{name}/{}", d.as_str()))
-                .or_insert_with(|| vec![0; bins]);
+            let key = SeriesKey::new(channel.clone(), d);
+            let dst = &mut series
+                .entry(key.to_string())
+                .or_insert_with(|| Series {
+                    key,
+                    bytes: vec![0; bins],
+                })
+                .bytes;
             for &(i, b) in src {
                 if let Some(slot) = dst.get_mut(i as usize) {
                     *slot += b;
@@ -389,14 +384,11 @@ fn timeline(flows: &[&Flow], bin_ms: u32, t0: u64, t_end: u64) -> Timeline {
         }
     }
     Timeline {
-        unit: Some("wire".into()),
+        unit: Some(TimelineUnit::Wire),
         bin_ms: bin_ms.max(1),
         start: String::new(),
         start_offset_s: 0.0,
-        series: series
-            .into_iter()
-            .map(|(key, bytes)| Series { key, bytes })
-            .collect(),
+        series: series.into_values().collect(),
     }
 }
 
@@ -447,8 +439,8 @@ fn resync_warnings(id: &str, holes: &[&Resync]) -> Vec<Warning> {
     w
 }
 
-fn flow_warnings(f: &Flow, name: &str) -> Vec<Warning> {
-    let id = format!("{name} flow {} → {}", f.client, f.server);
+fn flow_warnings(f: &Flow, channel: &Channel) -> Vec<Warning> {
+    let id = format!("{channel} flow {} → {}", f.client, f.server);
     let mut w = Vec::new();
     let mut push = |code, text: String| w.push(Warning::new(code, text));
     let guessed = f.spice.as_ref().and_then(|s| s.obs.guessed_channel);
@@ -457,10 +449,11 @@ fn flow_warnings(f: &Flow, name: &str) -> Vec<Warning> {
             WarningCode::FlowChannelGuessed,
             format!(
                 "{id}: its start was not captured; its messages say it is a {} channel (a guess: \
-             attribution \"{GUESSED}\", channel id unknown), walked from the first message \
+             attribution \"{}\", channel id unknown), walked from the first message \
              boundary on{}; without its link message it belongs to no known session, so it \
              gives no latency samples",
                 channel.name(),
+                Attribution::Guessed,
                 joined(f)
             ),
         ),

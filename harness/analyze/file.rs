@@ -7,7 +7,10 @@ use std::path::Path;
 use super::capture_result::capture_result;
 use super::flows::{AnalyzeOptions, Analyzer};
 use crate::capture::{open_file, CaptureError, PacketSource};
-use crate::results::{CaptureInfo, RunResult, Warning, WarningCode};
+use crate::results::{
+    CaptureInfo, ConfigTransport, ConfigViewer, RunResult, Transport, Warning, WarningCode,
+};
+use crate::scenario::TransportKind;
 
 /// Feeds every packet of `source` to a new analyser. A truncated source ends the feed early
 /// and is returned as the second value so the caller can warn.
@@ -70,25 +73,25 @@ pub fn analyze_file(path: &Path, opts: AnalyzeOptions) -> Result<RunResult, Capt
     result.config.transport = dominant_transport(&result);
     result.config.compression = "unknown".into();
     result.config.compression_mechanism = "unknown".into();
-    result.config.viewer = "unknown".into();
+    result.config.viewer = ConfigViewer::Unknown;
     Ok(result)
 }
 
 /// A capture without a readable SPICE connection: say so, and why when the reason shows.
 fn no_spice_warning(r: &RunResult) -> Option<Warning> {
-    let has = |name: &str| r.transports.iter().any(|t| t.transport == name);
-    if has("spice") {
+    let has = |t: Transport| r.transports.iter().any(|s| s.transport == t);
+    if has(Transport::Spice) {
         return None;
     }
     let seen: Vec<&str> = r.transports.iter().map(|t| t.transport.as_str()).collect();
-    Some(if has("tls") {
+    Some(if has(Transport::Tls) {
         Warning::new(
             WarningCode::CaptureOnlyTls,
             "the capture holds no plain SPICE connection, only TLS: spicebench cannot see inside \
          TLS, so there are no channels, messages or latency; capture the plaintext side, or \
          use `spicebench run`, whose own client knows its channels",
         )
-    } else if has("ssh") {
+    } else if has(Transport::Ssh) {
         Warning::new(
             WarningCode::CaptureOnlySsh,
             "the capture holds no plain SPICE connection, only SSH: capture the tunnel's \
@@ -112,17 +115,19 @@ fn no_spice_warning(r: &RunResult) -> Option<Warning> {
 
 /// How the capture's viewer reached the server, in `config.transport`'s terms: SSH with X11
 /// inside is `ssh-x`, SSH alone `ssh-tunnel`, plain SPICE `direct`.
-fn dominant_transport(r: &RunResult) -> String {
-    let has = |name: &str| r.transports.iter().any(|t| t.transport == name);
-    if has("ssh") && has("x11") {
-        "ssh-x".into()
-    } else if has("ssh") {
-        "ssh-tunnel".into()
-    } else if has("spice") {
-        "direct".into()
+fn dominant_transport(r: &RunResult) -> ConfigTransport {
+    let has = |t: Transport| r.transports.iter().any(|s| s.transport == t);
+    if has(Transport::Ssh) && has(Transport::X11) {
+        ConfigTransport::Access(TransportKind::SshX)
+    } else if has(Transport::Ssh) {
+        ConfigTransport::Access(TransportKind::SshTunnel)
+    } else if has(Transport::Spice) {
+        ConfigTransport::Access(TransportKind::Direct)
     } else {
-        r.transports
-            .first()
-            .map_or("unknown".into(), |t| t.transport.clone())
+        ConfigTransport::Seen(
+            r.transports
+                .first()
+                .map_or(Transport::Unknown, |t| t.transport),
+        )
     }
 }

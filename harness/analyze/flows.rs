@@ -435,7 +435,7 @@ impl Analyzer {
         let (c, s) = (first_bytes(&flow.early[0]), first_bytes(&flow.early[1]));
         let total: usize = flow.early.iter().flatten().map(|(_, b)| b.len()).sum();
         let spice = if flow.syn_seen {
-            let Some(t) = Transport::detect(&c, &s)
+            let Some(t) = super::transport::detect(&c, &s)
                 .or((at_end || total > DETECT_LIMIT).then_some(Transport::Unknown))
             else {
                 return;
@@ -457,7 +457,7 @@ impl Analyzer {
                     Some(SpiceStream::mid_stream(g.channel, g.kind))
                 }
                 _ if at_end || total > MID_STREAM_LIMIT => {
-                    let t = Transport::detect(&c, &s).unwrap_or(Transport::Unknown);
+                    let t = super::transport::detect(&c, &s).unwrap_or(Transport::Unknown);
                     // "REDQ" without the connection's start is something else's bytes.
                     flow.transport = Some(if t == Transport::Spice {
                         Transport::Unknown

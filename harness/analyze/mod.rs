@@ -55,7 +55,7 @@ pub use latency::{input_to_display, latency_summary, LATENCY_HORIZON_US};
 pub use rates::rates;
 pub use settle::{display_reply_us, quiet_deadline_us, settle_time_us, QUIET_US};
 pub use timeline::{bin_grid_start_ns, build_timeline, BIN_MS, MAX_BINS};
-pub use traffic::{series_key, Direction, TrafficSample};
+pub use traffic::{Direction, TrafficSample};
 
 pub use file::{analyze_file, analyze_source};
 pub use flows::{AnalyzeOptions, Analyzer};

@@ -19,47 +19,17 @@ use crate::results::{Rate, Timeline, MIB};
 ///   clipped interval is shorter than one window, peak = mean: the whole interval scaled
 ///   to per-second.
 pub fn rates(timeline: &Timeline, from_us: u64, to_us: u64) -> Vec<Rate> {
-    let bin_ms = u64::from(timeline.bin_ms.max(1));
-    let bin_us = bin_ms * 1000;
-    // `as` saturates and maps NaN to 0, so a corrupt offset cannot panic here.
-    let origin_us = (timeline.start_offset_s * 1e6).round() as u64;
-    let window_bins = (1000 / bin_ms).max(1);
-    let window_us = window_bins * bin_us;
-
     timeline
         .series
         .iter()
         .map(|s| {
-            let end_us = origin_us.saturating_add((s.bytes.len() as u64).saturating_mul(bin_us));
-            let lo = from_us.max(origin_us);
-            let hi = to_us.min(end_us);
-            let (mean, peak) = if hi <= lo {
-                (0.0, 0.0)
-            } else {
-                // bytes × overlap µs, kept as exact integers so sliding sums have no drift.
-                let first = ((lo - origin_us) / bin_us) as usize;
-                let last = ((hi - 1 - origin_us) / bin_us) as usize;
-                let weighted: Vec<u128> = (first..=last)
-                    .map(|i| {
-                        let bin_lo = origin_us + i as u64 * bin_us;
-                        let overlap = hi.min(bin_lo.saturating_add(bin_us)) - lo.max(bin_lo);
-                        let bytes = s.bytes.get(i).copied().unwrap_or(0);
-                        u128::from(bytes) * u128::from(overlap)
-                    })
-                    .collect();
-                let total: u128 = weighted.iter().sum();
-                let mean = per_second(total, bin_us, hi - lo);
-                let peak = if hi - lo < window_us {
-                    mean
-                } else {
-                    per_second(
-                        max_window_sum(&weighted, window_bins as usize),
-                        bin_us,
-                        window_us,
-                    )
-                };
-                (mean, peak)
-            };
+            let (mean, peak) = mean_and_peak(
+                &s.bytes,
+                timeline.bin_ms,
+                timeline.start_offset_s,
+                from_us,
+                to_us,
+            );
             Rate {
                 key: s.key.clone(),
                 mean_mib_s: mean,
@@ -67,6 +37,54 @@ pub fn rates(timeline: &Timeline, from_us: u64, to_us: u64) -> Vec<Rate> {
             }
         })
         .collect()
+}
+
+/// Mean and peak rate, MiB/s, of one series of bins of `bin_ms` whose bin 0 starts at
+/// `start_offset_s`, over `[from_us, to_us)`, by the rule of [`rates`]: for a series that is
+/// no timeline's, such as the network's both directions together.
+pub fn mean_and_peak(
+    bytes: &[u64],
+    bin_ms: u32,
+    start_offset_s: f64,
+    from_us: u64,
+    to_us: u64,
+) -> (f64, f64) {
+    let bin_ms = u64::from(bin_ms.max(1));
+    let bin_us = bin_ms * 1000;
+    // `as` saturates and maps NaN to 0, so a corrupt offset cannot panic here.
+    let origin_us = (start_offset_s * 1e6).round() as u64;
+    let window_bins = (1000 / bin_ms).max(1);
+    let window_us = window_bins * bin_us;
+
+    let end_us = origin_us.saturating_add((bytes.len() as u64).saturating_mul(bin_us));
+    let lo = from_us.max(origin_us);
+    let hi = to_us.min(end_us);
+    if hi <= lo {
+        return (0.0, 0.0);
+    }
+    // bytes × overlap µs, kept as exact integers so sliding sums have no drift.
+    let first = ((lo - origin_us) / bin_us) as usize;
+    let last = ((hi - 1 - origin_us) / bin_us) as usize;
+    let weighted: Vec<u128> = (first..=last)
+        .map(|i| {
+            let bin_lo = origin_us + i as u64 * bin_us;
+            let overlap = hi.min(bin_lo.saturating_add(bin_us)) - lo.max(bin_lo);
+            let bytes = bytes.get(i).copied().unwrap_or(0);
+            u128::from(bytes) * u128::from(overlap)
+        })
+        .collect();
+    let total: u128 = weighted.iter().sum();
+    let mean = per_second(total, bin_us, hi - lo);
+    let peak = if hi - lo < window_us {
+        mean
+    } else {
+        per_second(
+            max_window_sum(&weighted, window_bins as usize),
+            bin_us,
+            window_us,
+        )
+    };
+    (mean, peak)
 }
 
 /// MiB/s of `weighted` (bytes × µs of overlap, so divided by `bin_us` to get bytes)
@@ -90,7 +108,7 @@ fn max_window_sum(values: &[u128], w: usize) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::Series;
+    use crate::results::{Series, SeriesKey};
 
     const MIB_U: u64 = 1_048_576;
 
@@ -101,7 +119,7 @@ mod tests {
             start: String::new(),
             start_offset_s,
             series: vec![Series {
-                key: "display/down".into(),
+                key: SeriesKey::DISPLAY_DOWN,
                 bytes,
             }],
         }
@@ -113,7 +131,7 @@ mod tests {
         bytes[7] = MIB_U;
         let r = rates(&timeline(0.0, 100, bytes), 0, 2_000_000);
         assert_eq!(r.len(), 1);
-        assert_eq!(r[0].key, "display/down");
+        assert_eq!(r[0].key, SeriesKey::DISPLAY_DOWN);
         assert_eq!(r[0].mean_mib_s, 0.5);
         assert_eq!(r[0].peak_1s_mib_s, 1.0);
     }

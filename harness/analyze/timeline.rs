@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::traffic::TrafficSample;
-use crate::results::{Series, Timeline};
+use crate::results::{Series, SeriesKey, Timeline};
 
 /// Default timeline bin width (DESIGN.md, "Timeline").
 pub const BIN_MS: u32 = 100;
@@ -46,10 +46,10 @@ pub fn build_timeline(
         .div_ceil(bin_us)
         .min(MAX_BINS as u64) as usize;
 
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut series: Vec<(&str, Vec<u64>)> = Vec::new();
+    let mut index: HashMap<&SeriesKey, usize> = HashMap::new();
+    let mut series: Vec<(&SeriesKey, Vec<u64>)> = Vec::new();
     // Consecutive samples usually share a key; comparing pointers skips the hash lookup.
-    let mut last: Option<(&Arc<str>, usize)> = None;
+    let mut last: Option<(&Arc<SeriesKey>, usize)> = None;
     for s in samples {
         if s.at_us < start_us || s.at_us >= end_us {
             continue;
@@ -61,8 +61,8 @@ pub fn build_timeline(
         let slot = match last {
             Some((key, slot)) if Arc::ptr_eq(key, &s.key) => slot,
             _ => {
-                let slot = *index.entry(&s.key).or_insert_with(|| {
-                    series.push((&s.key, vec![0; bins]));
+                let slot = *index.entry(&*s.key).or_insert_with(|| {
+                    series.push((&*s.key, vec![0; bins]));
                     series.len() - 1
                 });
                 last = Some((&s.key, slot));
@@ -72,7 +72,8 @@ pub fn build_timeline(
         let cell = &mut series[slot].1[bin];
         *cell = cell.saturating_add(s.bytes);
     }
-    series.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // In the order of the keys' text, as results list them.
+    series.sort_by_cached_key(|(key, _)| key.to_string());
 
     Timeline {
         unit: None,
@@ -82,7 +83,7 @@ pub fn build_timeline(
         series: series
             .into_iter()
             .map(|(key, bytes)| Series {
-                key: key.to_string(),
+                key: key.clone(),
                 bytes,
             })
             .collect(),
@@ -93,7 +94,11 @@ pub fn build_timeline(
 mod tests {
     use super::*;
 
-    fn sample(at_us: u64, key: &Arc<str>, bytes: u64) -> TrafficSample {
+    fn key(text: &str) -> Arc<SeriesKey> {
+        Arc::new(SeriesKey::try_from(text.to_string()).unwrap())
+    }
+
+    fn sample(at_us: u64, key: &Arc<SeriesKey>, bytes: u64) -> TrafficSample {
         TrafficSample {
             at_us,
             key: key.clone(),
@@ -103,10 +108,10 @@ mod tests {
 
     #[test]
     fn bins_are_summed_per_key_and_sorted() {
-        let display: Arc<str> = Arc::from("display/down");
-        let inputs: Arc<str> = Arc::from("inputs/up");
-        // A second Arc with equal text must land in the same series as `display`.
-        let display2: Arc<str> = Arc::from("display/down");
+        let display = key("display/down");
+        let inputs = key("inputs/up");
+        // A second Arc with an equal key must land in the same series as `display`.
+        let display2 = key("display/down");
         let samples = vec![
             sample(1_250_000, &inputs, 20),     // bin 2
             sample(1_000_000, &display, 100),   // bin 0, first instant included
@@ -124,15 +129,15 @@ mod tests {
         assert_eq!(bin_grid_start_ns(7, 0), 0);
         assert_eq!(t.start, "");
         assert_eq!(t.series.len(), 2);
-        assert_eq!(t.series[0].key, "display/down");
+        assert_eq!(t.series[0].key.to_string(), "display/down");
         assert_eq!(t.series[0].bytes, vec![150, 7, 0, 3]);
-        assert_eq!(t.series[1].key, "inputs/up");
+        assert_eq!(t.series[1].key.to_string(), "inputs/up");
         assert_eq!(t.series[1].bytes, vec![0, 0, 20, 0]);
     }
 
     #[test]
     fn empty_and_degenerate_inputs_do_not_panic() {
-        let k: Arc<str> = Arc::from("main/down");
+        let k = key("main/down");
         let t = build_timeline(&[], 0, 1_000_000, 100);
         assert!(t.series.is_empty());
 
@@ -154,7 +159,7 @@ mod tests {
 
     #[test]
     fn huge_intervals_are_capped() {
-        let k: Arc<str> = Arc::from("main/down");
+        let k = key("main/down");
         let t = build_timeline(&[sample(u64::MAX - 1, &k, 1)], 0, u64::MAX, 1);
         // The only sample lies far past the last allowed bin, so no series is made.
         assert!(t.series.is_empty());

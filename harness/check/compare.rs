@@ -61,7 +61,7 @@ mod test {
     fn with_rate(v: f64, images: u64) -> RunResult {
         let mut r = RunResult::default();
         r.rates.push(Rate {
-            key: "display/down".into(),
+            key: crate::results::SeriesKey::DISPLAY_DOWN,
             mean_mib_s: v,
             peak_1s_mib_s: v,
         });

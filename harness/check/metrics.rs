@@ -186,7 +186,7 @@ mod test {
     fn names_every_counted_number() {
         let mut r = RunResult::default();
         r.channels.push(ChannelStats {
-            channel: "display".into(),
+            channel: crate::results::Channel::DISPLAY,
             client: Some("127.0.0.1:4000".into()),
             server: "127.0.0.1:5930".into(),
             down: DirectionStats {
@@ -208,7 +208,7 @@ mod test {
             ));
         }
         r.rates.push(Rate {
-            key: "display/down".into(),
+            key: crate::results::SeriesKey::DISPLAY_DOWN,
             mean_mib_s: 0.5,
             peak_1s_mib_s: 1.0,
         });

@@ -214,7 +214,7 @@ pub fn run_metadata(
                 run.config.target, run.server.address
             ),
         ),
-        ("transport", run.config.transport.clone()),
+        ("transport", run.config.transport.to_string()),
         ("compression", run.config.compression.clone()),
         (
             "compression_mechanism",

@@ -4,13 +4,10 @@
 //! Markdown, CSV and HTML all read these, so the three can never disagree on what
 //! "display bytes" or "peak" means.
 
-use crate::results::{mib, RunResult};
+use crate::results::{mib, RunResult, SeriesKey, Transport};
+use crate::scenario::ViewerKind;
 
 use super::format::{fixed, signed};
-
-/// The series whose throughput the comparison tables and bar charts show: what the
-/// server sends to draw the screen, which is what image compression changes.
-pub const DISPLAY_KEY: &str = "display/down";
 
 /// The headline numbers of one configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,13 +50,15 @@ impl ConfigSummary {
         // so configurations measured differently still compare. A relay leg (the far
         // side of a tunnel) repeats bytes already counted on the first leg.
         let display_bytes = run.display_down_bytes();
-        let rate = run.rates.iter().find(|r| r.key == DISPLAY_KEY);
+        // The display channel's server → client rate: what the server sends to draw the
+        // screen, which is what image compression changes.
+        let rate = run.rates.iter().find(|r| r.key == SeriesKey::DISPLAY_DOWN);
         let lat = run.headline_latency();
         ConfigSummary {
             name: run.config.name.clone(),
             compression: run.config.compression.clone(),
             route: run.config.route_label(),
-            viewer: run.config.viewer_kind().to_string(),
+            viewer: run.config.viewer.name(),
             latency_source: lat.label(),
             network: run.network.as_ref().map(NetworkSummary::of),
             display_bytes,
@@ -83,7 +82,7 @@ impl ConfigSummary {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetworkSummary {
     /// Transport on the network (`ssh`, `spice`, `tls`).
-    pub transport: String,
+    pub transport: Transport,
     /// Wire bytes, both directions, whole session.
     pub wire_bytes: u64,
     /// Mean MiB/s over the measured interval, both directions.
@@ -99,7 +98,7 @@ pub struct NetworkSummary {
 impl NetworkSummary {
     fn of(n: &crate::results::NetworkStats) -> Self {
         Self {
-            transport: n.transport.clone(),
+            transport: n.transport,
             wire_bytes: n.down_wire_bytes.saturating_add(n.up_wire_bytes),
             mean_mib_s: Some(n.mean_mib_s).filter(|v| v.is_finite()),
             peak_mib_s: Some(n.peak_1s_mib_s).filter(|v| v.is_finite()),
@@ -141,12 +140,11 @@ pub fn viewer_pairs(results: &[RunResult]) -> Vec<ViewerPair> {
     let mut pairs = Vec::new();
     for n in results
         .iter()
-        .filter(|r| r.config.viewer_kind() == "spicebench")
+        .filter(|r| r.config.viewer_kind() == Some(ViewerKind::Native))
     {
-        for v in results
-            .iter()
-            .filter(|r| r.config.viewer_kind() == "remote-viewer" && key(r) == key(n))
-        {
+        for v in results.iter().filter(|r| {
+            r.config.viewer_kind() == Some(ViewerKind::RemoteViewer) && key(r) == key(n)
+        }) {
             let (a, b) = (ConfigSummary::of(n), ConfigSummary::of(v));
             pairs.push(ViewerPair {
                 native: a.name.clone(),
@@ -249,7 +247,7 @@ mod tests {
         let mut r = RunResult::default();
         r.config.name = name.into();
         r.channels.push(ChannelStats {
-            channel: "display".into(),
+            channel: crate::results::Channel::DISPLAY,
             down: DirectionStats {
                 payload_bytes: display,
                 ..Default::default()
@@ -257,7 +255,7 @@ mod tests {
             ..Default::default()
         });
         r.rates.push(Rate {
-            key: DISPLAY_KEY.into(),
+            key: SeriesKey::DISPLAY_DOWN,
             mean_mib_s: f64::NAN,
             peak_1s_mib_s: 2.0,
         });
@@ -313,7 +311,7 @@ mod tests {
     fn relay_legs_are_not_counted_twice() {
         let mut r = run("a", 1000, None);
         let mut relay = r.channels[0].clone();
-        relay.leg = Some("relay".into());
+        relay.leg = Some(crate::results::Leg::Relay);
         r.channels.push(relay);
         assert_eq!(ConfigSummary::of(&r).display_bytes, 1000);
     }

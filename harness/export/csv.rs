@@ -71,7 +71,7 @@ pub fn csv_table(results: &[RunResult], failed: &[FailedRun]) -> String {
             s.samples.to_string(),
             field(&s.latency_source),
             fixed_or(s.settle_ms, 3, ""),
-            net.map_or(String::new(), |n| field(&n.transport)),
+            net.map_or(String::new(), |n| field(n.transport.as_str())),
             net.map_or(String::new(), |n| n.wire_bytes.to_string()),
             fixed_or(net.and_then(|n| n.mean_mib_s), 6, ""),
             fixed_or(net.and_then(|n| n.peak_mib_s), 6, ""),

@@ -174,7 +174,11 @@ fn what_was_run(results: &[RunResult], opts: &ReportOptions, palette: &Palette) 
                 Cell::Text(compression(&c.compression, &c.compression_mechanism)),
                 Cell::Text(c.geometry.clone().unwrap_or_else(|| ABSENT.into())),
                 Cell::Text(c.route_label()),
-                Cell::Text(c.viewer_version.clone().unwrap_or_else(|| c.viewer.clone())),
+                Cell::Text(
+                    c.viewer_version
+                        .clone()
+                        .unwrap_or_else(|| c.viewer.to_string()),
+                ),
                 Cell::Text(match &r.server.software {
                     Some(sw) => format!("{} ({sw})", r.server.address),
                     None => r.server.address.clone(),
@@ -312,7 +316,7 @@ fn network(results: &[RunResult], opts: &ReportOptions, palette: &Palette) -> St
             swatch(palette.config(&s.name)),
             esc(shown(&s.name)),
             esc(&s.route),
-            esc(&n.transport),
+            esc(n.transport.as_str()),
             num(Some(n.wire_mib()), 3),
             num(n.mean_mib_s, 3),
             num(n.peak_mib_s, 3),

@@ -95,7 +95,7 @@ fn session_facts(run: &RunResult) -> String {
             c.geometry.clone().unwrap_or_else(|| ABSENT.into()),
         ),
         ("repeat, seed", format!("{}, {}", c.repeat_index, c.seed)),
-        ("viewer", c.viewer.clone()),
+        ("viewer", c.viewer.to_string()),
         ("client", clients(run)),
         ("server", run.server.address.clone()),
         (
@@ -173,7 +173,7 @@ fn channels_table(run: &RunResult) -> String {
                     Some(leg) => format!("{} #{} ({leg} leg)", c.channel, c.channel_id),
                     None => format!("{} #{}", c.channel, c.channel_id),
                 }),
-                Cell::Text(c.transport.clone()),
+                Cell::Text(c.transport.to_string()),
                 Cell::Text(c.server.clone()),
             ];
             row.extend(direction_cells(&c.down));
@@ -264,7 +264,7 @@ fn transports_table(run: &RunResult) -> String {
         .iter()
         .map(|t| {
             vec![
-                Cell::Text(t.transport.clone()),
+                Cell::Text(t.transport.to_string()),
                 Cell::Num(grouped(t.flows)),
                 Cell::Num(grouped(t.down_wire_bytes)),
                 Cell::Num(grouped(t.up_wire_bytes)),
@@ -311,7 +311,12 @@ fn messages_table(run: &RunResult) -> String {
     // Ties broken by channel, direction and type so the order is stable across runs.
     sorted.sort_by(|a, b| {
         b.bytes.cmp(&a.bytes).then_with(|| {
-            (&a.channel, &a.direction, a.msg_type).cmp(&(&b.channel, &b.direction, b.msg_type))
+            // By the channel's name and the direction's, as when both were texts.
+            (a.channel.name(), a.direction.as_str(), a.msg_type).cmp(&(
+                b.channel.name(),
+                b.direction.as_str(),
+                b.msg_type,
+            ))
         })
     });
     let mut rows: Vec<Vec<Cell>> = sorted

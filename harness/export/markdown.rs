@@ -49,7 +49,7 @@ pub fn markdown_table(
             s.samples.to_string(),
             cell(&s.latency_source),
             fixed_or(s.settle_ms, 3, ABSENT),
-            net.map_or(ABSENT.to_string(), |n| cell(&n.transport)),
+            net.map_or(ABSENT.to_string(), |n| cell(n.transport.as_str())),
             fixed_or(net.map(|n| n.wire_mib()), 3, ABSENT),
             cell(&r.describe()),
             warn_marker(run.warnings.len()),

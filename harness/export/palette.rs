@@ -10,7 +10,8 @@ use std::collections::BTreeSet;
 
 use plotters::style::RGBColor;
 
-use crate::results::RunResult;
+use crate::results::{Channel, RunResult, Transport};
+use crate::wire::ChannelType;
 
 /// Tableau 10: distinct for the colour-blind and readable on white.
 const CONFIG_COLOURS: [RGBColor; 10] = [
@@ -28,41 +29,58 @@ const CONFIG_COLOURS: [RGBColor; 10] = [
 
 /// SPICE channels in `SPICE_CHANNEL_*` order, each with its colour (ColorBrewer Dark2
 /// and Paired tones, kept apart from the configuration colours' first picks).
-const CHANNEL_COLOURS: [(&str, RGBColor); 11] = [
-    ("main", RGBColor(0x75, 0x70, 0xb3)),
-    ("display", RGBColor(0x1b, 0x9e, 0x77)),
-    ("inputs", RGBColor(0xd9, 0x5f, 0x02)),
-    ("cursor", RGBColor(0xe7, 0x29, 0x8a)),
-    ("playback", RGBColor(0x66, 0xa6, 0x1e)),
-    ("record", RGBColor(0xe6, 0xab, 0x02)),
-    ("tunnel", RGBColor(0xa6, 0x76, 0x1d)),
-    ("smartcard", RGBColor(0x1f, 0x78, 0xb4)),
-    ("usbredir", RGBColor(0x66, 0x66, 0x66)),
-    ("port", RGBColor(0xfb, 0x9a, 0x99)),
-    ("webdav", RGBColor(0xb2, 0xdf, 0x8a)),
+const CHANNEL_COLOURS: [(ChannelType, RGBColor); 11] = [
+    (ChannelType::MAIN, RGBColor(0x75, 0x70, 0xb3)),
+    (ChannelType::DISPLAY, RGBColor(0x1b, 0x9e, 0x77)),
+    (ChannelType::INPUTS, RGBColor(0xd9, 0x5f, 0x02)),
+    (ChannelType::CURSOR, RGBColor(0xe7, 0x29, 0x8a)),
+    (ChannelType::PLAYBACK, RGBColor(0x66, 0xa6, 0x1e)),
+    (ChannelType::RECORD, RGBColor(0xe6, 0xab, 0x02)),
+    (ChannelType::TUNNEL, RGBColor(0xa6, 0x76, 0x1d)),
+    (ChannelType::SMARTCARD, RGBColor(0x1f, 0x78, 0xb4)),
+    (ChannelType::USBREDIR, RGBColor(0x66, 0x66, 0x66)),
+    (ChannelType::PORT, RGBColor(0xfb, 0x9a, 0x99)),
+    (ChannelType::WEBDAV, RGBColor(0xb2, 0xdf, 0x8a)),
 ];
 
-/// Transports (the names `transports[].transport` and transport-named timeline series
-/// use), drawn as lines over the channel areas, so dark.
-const TRANSPORT_COLOURS: [(&str, RGBColor); 5] = [
-    ("spice", RGBColor(0x33, 0x33, 0x33)),
-    ("tls", RGBColor(0x8c, 0x2d, 0x04)),
-    ("ssh", RGBColor(0xc0, 0x10, 0x30)),
-    ("x11", RGBColor(0x3f, 0x00, 0x7d)),
-    ("unknown", RGBColor(0x80, 0x80, 0x80)),
+/// Transports (of connections no SPICE channel was read from, which the capture analyser
+/// names after their transport: `ssh/down` for a tunnel leg), drawn as lines over the
+/// channel areas, so dark.
+const TRANSPORT_COLOURS: [(Transport, RGBColor); 5] = [
+    (Transport::Spice, RGBColor(0x33, 0x33, 0x33)),
+    (Transport::Tls, RGBColor(0x8c, 0x2d, 0x04)),
+    (Transport::Ssh, RGBColor(0xc0, 0x10, 0x30)),
+    (Transport::X11, RGBColor(0x3f, 0x00, 0x7d)),
+    (Transport::Unknown, RGBColor(0x80, 0x80, 0x80)),
 ];
 
-/// Whether a timeline series' first part names a transport rather than a SPICE channel:
-/// the capture analyser names flows it cannot attribute to a channel after their
-/// transport (`ssh/down` for a tunnel leg).
-pub fn is_transport(name: &str) -> bool {
-    TRANSPORT_COLOURS.iter().any(|(n, _)| *n == name)
+/// Where `channel` stands in the fixed colour tables: `(rank, colour)`, known SPICE channels
+/// first (rank 0..), then transports (rank 200..); `None` for a channel of neither table.
+fn fixed(channel: &Channel) -> Option<(usize, RGBColor)> {
+    match channel {
+        Channel::Spice(t) => CHANNEL_COLOURS
+            .iter()
+            .position(|(k, _)| k == t)
+            .map(|i| (i, CHANNEL_COLOURS[i].1)),
+        Channel::Transport(t) => TRANSPORT_COLOURS
+            .iter()
+            .position(|(k, _)| k == t)
+            .map(|i| (200 + i, TRANSPORT_COLOURS[i].1)),
+        Channel::Other(_) => None,
+    }
+}
+
+/// Whether a timeline series is a transport leg (drawn as a line) rather than a SPICE
+/// channel (an area).
+pub fn is_transport(channel: &Channel) -> bool {
+    matches!(channel, Channel::Transport(_))
 }
 
 /// The colours of one report.
 #[derive(Debug, Clone)]
 pub struct Palette {
     configs: Vec<String>,
+    /// Channels of neither fixed table, by name.
     extra_channels: Vec<String>,
 }
 
@@ -78,15 +96,13 @@ impl Palette {
         }
         let mut extra = BTreeSet::new();
         for r in results {
-            let names = r
+            let channels = r
                 .channels
                 .iter()
-                .map(|c| c.channel.as_str())
-                .chain(r.timeline.series.iter().map(|s| channel_of(&s.key)));
-            for n in names {
-                if !is_transport(n) && !CHANNEL_COLOURS.iter().any(|(k, _)| *k == n) {
-                    extra.insert(n.to_string());
-                }
+                .map(|c| &c.channel)
+                .chain(r.timeline.series.iter().map(|s| &s.key.channel));
+            for c in channels.filter(|c| fixed(c).is_none()) {
+                extra.insert(c.name());
             }
         }
         Palette {
@@ -103,18 +119,16 @@ impl Palette {
         }
     }
 
-    /// The colour of channel `name` (or of transport `name`, for transport legs).
-    pub fn channel(&self, name: &str) -> RGBColor {
-        if let Some((_, c)) = CHANNEL_COLOURS.iter().find(|(k, _)| *k == name) {
-            return *c;
+    /// The colour of `channel` (or of its transport, for transport legs).
+    pub fn channel(&self, channel: &Channel) -> RGBColor {
+        if let Some((_, c)) = fixed(channel) {
+            return c;
         }
-        if let Some((_, c)) = TRANSPORT_COLOURS.iter().find(|(k, _)| *k == name) {
-            return *c;
-        }
+        let name = channel.name();
         let i = self
             .extra_channels
             .iter()
-            .position(|c| c == name)
+            .position(|c| *c == name)
             .unwrap_or(self.extra_channels.len());
         // Past the fixed list, reuse the generator after the configuration colours'
         // first picks so unknown channels still differ from each other.
@@ -123,25 +137,12 @@ impl Palette {
 
     /// Sort key putting channels in the fixed order: known SPICE channels first, then
     /// the others alphabetically, then transports.
-    pub fn channel_rank(&self, name: &str) -> (usize, String) {
-        if let Some(i) = CHANNEL_COLOURS.iter().position(|(k, _)| *k == name) {
-            return (i, String::new());
+    pub fn channel_rank(&self, channel: &Channel) -> (usize, String) {
+        match fixed(channel) {
+            Some((rank, _)) => (rank, String::new()),
+            None => (100, channel.name()),
         }
-        if let Some(i) = TRANSPORT_COLOURS.iter().position(|(k, _)| *k == name) {
-            return (200 + i, String::new());
-        }
-        (100, name.to_string())
     }
-}
-
-/// The channel part of a series key (`display` of `display/down`).
-pub fn channel_of(key: &str) -> &str {
-    key.rsplit_once('/').map_or(key, |(c, _)| c)
-}
-
-/// The direction part of a series key (`down` of `display/down`; empty if none).
-pub fn direction_of(key: &str) -> &str {
-    key.rsplit_once('/').map_or("", |(_, d)| d)
 }
 
 /// The `i`th distinct colour: Tableau 10, then hues spaced by the golden angle so any
@@ -201,20 +202,23 @@ mod tests {
 
     #[test]
     fn channels_have_fixed_colours_and_unknown_ones_get_new_ones() {
+        let zzz = Channel::Other("zzz".into());
+        let ssh = Channel::Transport(Transport::Ssh);
         let mut r = RunResult::default();
         r.timeline.series.push(crate::results::Series {
-            key: "zzz/down".into(),
+            key: crate::results::SeriesKey::new(zzz.clone(), crate::results::Direction::Down),
             bytes: vec![],
         });
         let p = Palette::for_results(&[r]);
         let empty = Palette::for_results(&[]);
-        assert_eq!(hex(p.channel("display")), hex(empty.channel("display")));
-        assert_ne!(hex(p.channel("zzz")), hex(p.channel("display")));
-        assert!(is_transport("ssh") && !is_transport("display"));
-        assert_eq!(channel_of("a/b/down"), "a/b");
-        assert_eq!(direction_of("display/down"), "down");
-        assert_eq!(channel_of("odd"), "odd");
-        assert!(p.channel_rank("main") < p.channel_rank("zzz"));
-        assert!(p.channel_rank("zzz") < p.channel_rank("ssh"));
+        assert_eq!(
+            hex(p.channel(&Channel::DISPLAY)),
+            hex(empty.channel(&Channel::DISPLAY))
+        );
+        assert_ne!(hex(p.channel(&zzz)), hex(p.channel(&Channel::DISPLAY)));
+        assert!(is_transport(&ssh) && !is_transport(&Channel::DISPLAY));
+        let main = Channel::Spice(ChannelType::MAIN);
+        assert!(p.channel_rank(&main) < p.channel_rank(&zzz));
+        assert!(p.channel_rank(&zzz) < p.channel_rank(&ssh));
     }
 }

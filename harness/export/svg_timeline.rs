@@ -10,10 +10,10 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::results::{RunResult, MIB};
+use crate::results::{Channel, Direction, RunResult, TimelineUnit, MIB};
 
 use super::format::{abbreviate, shown, tick};
-use super::palette::{channel_of, direction_of, is_transport, Palette};
+use super::palette::{is_transport, Palette};
 use super::plot::{
     axis_max, draw_legend, finite_max, font, legend_height, render, Area, Drawn, LegendEntry,
     Swatch, BURST, DESC_PX, INK, LABEL_PX, X_TICKS, Y_TICKS,
@@ -27,9 +27,9 @@ pub const TIMELINE_W: u32 = 1000;
 /// series) without changing the rate any merged bin shows.
 const MAX_BINS_DRAWN: usize = 600;
 
-/// One series ready to draw: its name (channel or transport) and MiB/s per drawn bin.
+/// One series ready to draw: its channel (or transport) and MiB/s per drawn bin.
 struct Drawable {
-    name: String,
+    channel: Channel,
     mib_s: Vec<f64>,
 }
 
@@ -60,47 +60,46 @@ pub fn timeline_svg(run: &RunResult, palette: &Palette) -> String {
     let mut down = (Vec::new(), Vec::new());
     let mut up = (Vec::new(), Vec::new());
     let mut series: Vec<_> = run.timeline.series.iter().collect();
-    series.sort_by_key(|s| palette.channel_rank(channel_of(&s.key)));
+    series.sort_by_key(|s| palette.channel_rank(&s.key.channel));
     for s in series {
-        let name = channel_of(&s.key).to_string();
         let d = Drawable {
             mib_s: merged_rates(&s.bytes, merge, drawn_bins, bin_ms),
-            name,
+            channel: s.key.channel.clone(),
         };
-        let panel = if direction_of(&s.key) == "up" {
-            &mut up
-        } else {
-            &mut down
+        let panel = match s.key.direction {
+            Direction::Up => &mut up,
+            Direction::Down => &mut down,
         };
-        if is_transport(&d.name) {
+        if is_transport(&d.channel) {
             panel.1.push(d);
         } else {
             panel.0.push(d);
         }
     }
 
-    let unit = match run.timeline.unit.as_deref() {
-        Some("wire") => " (wire bytes)",
-        Some("payload") => " (SPICE bytes)",
-        _ => "",
+    let unit = match run.timeline.unit {
+        Some(TimelineUnit::Wire) => " (wire bytes)",
+        Some(TimelineUnit::Payload) => " (SPICE bytes)",
+        None => "",
     };
     let has_up = !(up.0.is_empty() && up.1.is_empty());
     let mut legend: Vec<LegendEntry> = Vec::new();
     for d in down.0.iter().chain(&up.0) {
-        if !legend.iter().any(|e| e.label == d.name) {
+        let label = d.channel.name();
+        if !legend.iter().any(|e| e.label == label) {
             legend.push(LegendEntry::new(
-                &d.name,
-                palette.channel(&d.name),
+                label,
+                palette.channel(&d.channel),
                 Swatch::Fill(0.85),
             ));
         }
     }
     for d in down.1.iter().chain(&up.1) {
-        let label = format!("{} leg", d.name);
+        let label = format!("{} leg", d.channel);
         if !legend.iter().any(|e| e.label == label) {
             legend.push(LegendEntry::new(
                 label,
-                palette.channel(&d.name),
+                palette.channel(&d.channel),
                 Swatch::Line,
             ));
         }
@@ -187,7 +186,7 @@ fn draw_panel(
         for (s, v) in stack.iter_mut().zip(&d.mib_s) {
             *s += if v.is_finite() { *v } else { 0.0 };
         }
-        polygons.push((d.name.as_str(), band(&lower, &stack, bin_s, x_max)));
+        polygons.push((&d.channel, band(&lower, &stack, bin_s, x_max)));
     }
     // Per bin, the highest thing drawn: the top of the stack or a transport line.
     let mut highest = stack.clone();
@@ -233,17 +232,17 @@ fn draw_panel(
             .iter()
             .map(|&(a, b)| Rectangle::new([(a, 0.0), (b, y_max)], BURST.mix(0.6).filled())),
     )?;
-    for (name, pts) in polygons {
+    for (channel, pts) in polygons {
         chart.draw_series(std::iter::once(Polygon::new(
             clamp(pts),
-            palette.channel(name).mix(0.85).filled(),
+            palette.channel(channel).mix(0.85).filled(),
         )))?;
     }
     for d in lines {
         let pts = clamp(steps(&d.mib_s, bin_s, x_max));
         chart.draw_series(LineSeries::new(
             pts,
-            palette.channel(&d.name).stroke_width(2),
+            palette.channel(&d.channel).stroke_width(2),
         ))?;
     }
     if clip.is_some() {

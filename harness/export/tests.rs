@@ -34,8 +34,8 @@ fn small(name: &str, display: u64, p99: Option<f64>) -> RunResult {
     r.config.name = name.into();
     r.config.compression = name.into();
     r.channels.push(ChannelStats {
-        channel: "display".into(),
-        transport: "spice".into(),
+        channel: Channel::DISPLAY,
+        transport: Transport::Spice,
         down: DirectionStats {
             payload_bytes: display,
             messages: 3,
@@ -44,17 +44,17 @@ fn small(name: &str, display: u64, p99: Option<f64>) -> RunResult {
         ..Default::default()
     });
     r.timeline = Timeline {
-        unit: Some("payload".into()),
+        unit: Some(TimelineUnit::Payload),
         bin_ms: 100,
         start: String::new(),
         start_offset_s: 0.0,
         series: vec![Series {
-            key: "display/down".into(),
+            key: SeriesKey::DISPLAY_DOWN,
             bytes: vec![0, display, 0],
         }],
     };
     r.rates.push(Rate {
-        key: "display/down".into(),
+        key: SeriesKey::DISPLAY_DOWN,
         mean_mib_s: display as f64 / 1_048_576.0 / 0.3,
         peak_1s_mib_s: display as f64 / 1_048_576.0,
     });
@@ -180,7 +180,7 @@ fn svgs_have_axes_with_units_and_legends() {
     let peak = runs
         .iter()
         .flat_map(|r| &r.rates)
-        .filter(|x| x.key == "display/down")
+        .filter(|x| x.key == SeriesKey::DISPLAY_DOWN)
         .map(|x| x.peak_1s_mib_s)
         .fold(0.0, f64::max);
     let tb = throughput_bars_svg(&runs, &p);
@@ -202,7 +202,7 @@ fn svgs_have_axes_with_units_and_legends() {
 fn transport_legs_are_lines_not_stacked() {
     let mut r = small("tunnel", 4096, Some(3.0));
     r.timeline.series.push(Series {
-        key: "ssh/down".into(),
+        key: SeriesKey::new(Channel::Transport(Transport::Ssh), Direction::Down),
         bytes: vec![0, 5000, 0],
     });
     let svg = timeline_svg(&r, &Palette::for_results(std::slice::from_ref(&r)));
@@ -284,13 +284,15 @@ fn hostile_strings_are_escaped_everywhere() {
     r.warnings
         .push(crate::results::Warning::new(WarningCode::Legacy, evil));
     r.server.net_test = Some(evil.into());
-    r.channels[0].channel = evil.into();
-    r.timeline.series[0].key = format!("{evil}/down");
+    r.channels[0].channel = Channel::Other(evil.into());
+    r.timeline.series[0].key = SeriesKey::new(Channel::Other(evil.into()), Direction::Down);
     r.messages.push(MessageStats {
-        channel: evil.into(),
-        direction: evil.into(),
+        channel: Channel::Other(evil.into()),
+        direction: Direction::Up,
+        msg_type: 0,
         name: evil.into(),
-        ..Default::default()
+        count: 0,
+        bytes: 0,
     });
     let mut o = opts();
     o.title = evil.into();
@@ -353,8 +355,8 @@ fn odd_result(g: &mut Lcg, i: usize) -> RunResult {
         "display/down",
         "inputs/up",
         "ssh/down",
-        "weird",
-        "/",
+        "weird/up",
+        "/down",
         "tls/up",
     ] {
         if g.next().is_multiple_of(2) {
@@ -364,7 +366,7 @@ fn odd_result(g: &mut Lcg, i: usize) -> RunResult {
                 bins
             };
             r.timeline.series.push(Series {
-                key: key.into(),
+                key: SeriesKey::try_from(key.to_string()).unwrap(),
                 bytes: (0..n).map(|_| g.pick(&bytes)).collect(),
             });
         }
@@ -377,12 +379,12 @@ fn odd_result(g: &mut Lcg, i: usize) -> RunResult {
         });
     }
     r.rates.push(Rate {
-        key: "display/down".into(),
+        key: SeriesKey::DISPLAY_DOWN,
         mean_mib_s: g.pick(&floats),
         peak_1s_mib_s: g.pick(&floats),
     });
     r.channels.push(ChannelStats {
-        channel: "display".into(),
+        channel: Channel::DISPLAY,
         down: DirectionStats {
             payload_bytes: g.pick(&bytes),
             wire_bytes: Some(g.pick(&bytes)),
@@ -398,9 +400,12 @@ fn odd_result(g: &mut Lcg, i: usize) -> RunResult {
         ..Default::default()
     });
     r.messages.push(MessageStats {
+        channel: Channel::default(),
+        direction: Direction::Down,
+        msg_type: 0,
+        name: String::new(),
         bytes: g.pick(&bytes),
         count: g.pick(&bytes),
-        ..Default::default()
     });
     let mut h = latency_histogram();
     for _ in 0..(g.next() % 4) {

@@ -2,7 +2,7 @@
 //! configuration, its warnings under it) and the per-connection table of `spicebench
 //! analyze`. Pure, like every exporter.
 
-use crate::results::{mib, RunResult};
+use crate::results::{mib, RunResult, SeriesKey};
 
 /// One row: a result, or why the configuration failed.
 pub enum Row<'a> {
@@ -64,7 +64,7 @@ pub fn render(rows: &[Row<'_>], detail: WarningDetail) -> String {
     for row in rows {
         match row {
             Row::Done(r) => {
-                let rate = r.rates.iter().find(|r| r.key == "display/down");
+                let rate = r.rates.iter().find(|r| r.key == SeriesKey::DISPLAY_DOWN);
                 let lat = r.headline_latency();
                 let net = r.network.as_ref();
                 let display = if r.has_display_channel() {

@@ -9,22 +9,35 @@
 //!
 //! - [`model`]: the serde types.
 //! - [`cpu`]: CPU time per component (server, viewer, SSH, spicebench) and machine load.
+//! - [`transport`], [`channel`], [`series_key`], [`access`]: the closed sets results name
+//!   (transports, channels, legs, attributions, series keys, routes and viewers), each read
+//!   and written as the same text as before they had types.
 //! - [`file`]: atomic writing and schema-checked reading.
 //! - [`units`]: MiB and RFC 3339 helpers shared by writers and reports.
 //! - [`warning`]: warnings with stable codes and severities.
 //! - [`output_dir`]: where a run's results, captures, events, lab files and report go.
 
+pub mod access;
+pub mod channel;
 pub mod cpu;
 pub mod file;
 pub mod model;
 pub mod output_dir;
+pub mod series_key;
+pub mod transport;
 pub mod units;
 pub mod warning;
 
+/// Which way a message went (`"down"`, `"up"`); the wire layer owns the definition.
+pub use crate::wire::names::Direction;
+pub use access::{ConfigTransport, ConfigViewer};
+pub use channel::{Attribution, Channel, Leg};
 pub use cpu::{Component, ComponentCpu, CpuUsage, CpuWindow};
 pub use file::ResultsError;
 pub use model::*;
 pub use output_dir::OutputDir;
+pub use series_key::{BadSeriesKey, SeriesKey};
+pub use transport::Transport;
 pub use units::{mib, rfc3339, MIB};
 pub use warning::{Severity, Warning, WarningCode};
 

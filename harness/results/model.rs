@@ -7,9 +7,15 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use super::access::{ConfigTransport, ConfigViewer};
+use super::channel::{Attribution, Channel, Leg};
+use super::series_key::SeriesKey;
+use super::transport::Transport;
 use super::units::rfc3339;
 use super::warning::Warning;
 use super::SCHEMA;
+use crate::scenario::ViewerKind;
+use crate::wire::names::Direction;
 
 /// One measured run of one configuration of one scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,7 +141,7 @@ pub struct EffectCheck {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NetworkStats {
     /// `"ssh"`, `"spice"` or `"tls"`.
-    pub transport: String,
+    pub transport: Transport,
     /// Its connections.
     pub flows: u64,
     /// Wire bytes server → client, whole capture.
@@ -190,7 +196,7 @@ pub struct CaptureInfo {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TransportStats {
     /// `"spice"`, `"tls"`, `"ssh"`, `"x11"` or `"unknown"`.
-    pub transport: String,
+    pub transport: Transport,
     /// TCP connections.
     pub flows: u64,
     /// Wire bytes server → client.
@@ -224,7 +230,7 @@ impl RunResult {
     /// Whether any connection is known to be a display channel (inside TLS seen only by a
     /// capture, none is: display bytes are then unknown, not zero).
     pub fn has_display_channel(&self) -> bool {
-        self.channels.iter().any(|c| c.channel == "display")
+        self.channels.iter().any(|c| c.channel == Channel::DISPLAY)
     }
 
     /// Display bytes received: server → client payload of every display channel, relay legs
@@ -233,7 +239,7 @@ impl RunResult {
     pub fn display_down_bytes(&self) -> u64 {
         self.channels
             .iter()
-            .filter(|c| c.channel == "display" && c.leg.is_none())
+            .filter(|c| c.channel == Channel::DISPLAY && c.leg.is_none())
             .fold(0u64, |acc, c| acc.saturating_add(c.down.payload_bytes))
     }
 }
@@ -295,7 +301,7 @@ pub struct ConfigInfo {
     /// How the viewer reached the server: `"direct"`, `"ssh-tunnel"` or `"ssh-x"` (results
     /// written before 0.2 say `"spice"` for direct). For `spicebench analyze`, what the capture
     /// shows: `"direct"`, `"ssh-tunnel"` (SSH, no X11), `"ssh-x"` (SSH and X11), `"tls"`.
-    pub transport: String,
+    pub transport: ConfigTransport,
     /// Whether SSH compression (`ssh -C`) was on.
     #[serde(default)]
     pub ssh_compression: bool,
@@ -308,8 +314,9 @@ pub struct ConfigInfo {
     /// it) or `"client-preference"` (the client requested it over the wire).
     pub compression_mechanism: String,
     /// The viewer that showed the session: `"spicebench"` (our own client) or
-    /// `"remote-viewer"` (results written before 0.2 carry the version here too).
-    pub viewer: String,
+    /// `"remote-viewer"` (results written before 0.2 carry the version here too); `"unknown"`
+    /// from `spicebench analyze`.
+    pub viewer: ConfigViewer,
     /// The viewer's name and version, e.g. `"remote-viewer 11.0"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub viewer_version: Option<String>,
@@ -342,21 +349,21 @@ impl ConfigInfo {
     /// The transport with `-C` when SSH compression was on (`ssh-tunnel-C`), as in
     /// configuration names; results from before 0.2 (`"spice"`) read as `direct`.
     pub fn route_label(&self) -> String {
-        let transport = match self.transport.as_str() {
-            "spice" => "direct",
-            t => t,
+        let transport = match self.transport.route() {
+            Some(route) => route.to_string(),
+            None => self.transport.to_string(),
         };
         if self.ssh_compression {
             format!("{transport}-C")
         } else {
-            transport.to_string()
+            transport
         }
     }
 
-    /// The viewer's kind (`spicebench`, `remote-viewer`); results from before 0.2 carried
-    /// its version in the same field (`"spicebench 0.1.0"`).
-    pub fn viewer_kind(&self) -> &str {
-        self.viewer.split_whitespace().next().unwrap_or("")
+    /// The viewer's kind (`spicebench`, `remote-viewer`), when known; results from before 0.2
+    /// carried its version in the same field (`"spicebench 0.1.0"`).
+    pub fn viewer_kind(&self) -> Option<ViewerKind> {
+        self.viewer.kind()
     }
 }
 
@@ -381,8 +388,10 @@ pub struct ServerInfo {
 /// Traffic of one SPICE channel connection.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChannelStats {
-    /// Channel name, e.g. `"main"`, `"display"`, `"inputs"`, `"cursor"`.
-    pub channel: String,
+    /// Channel name, e.g. `"main"`, `"display"`, `"inputs"`, `"cursor"` (`"type-N"` for a
+    /// SPICE channel type without a name); for a connection no channel was read from, its
+    /// transport (`"ssh"`, `"x11"`, `"tls"`, `"unknown"`).
+    pub channel: Channel,
     /// SPICE channel type number (`SPICE_CHANNEL_*`).
     pub channel_type: u8,
     /// SPICE channel id (several channels of one type are told apart by it).
@@ -390,8 +399,8 @@ pub struct ChannelStats {
     /// `host:port` this channel connected to.
     pub server: String,
     /// What the connection carried, decided from its first bytes: `"spice"`, `"tls"`,
-    /// `"ssh"`, `"x11"` or `"unknown"`.
-    pub transport: String,
+    /// `"ssh"`, `"x11"` or `"unknown"`; `"spice-tls"` for TLS a run knows is SPICE.
+    pub transport: Transport,
     /// `host:port` of the client end, when known (from a capture, or the client's own socket).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
@@ -399,14 +408,14 @@ pub struct ChannelStats {
     /// SSH tunnel captured on the same machine); such legs are left out of `messages`,
     /// `images`, the per-channel timeline and latency, so nothing is counted twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub leg: Option<String>,
+    pub leg: Option<Leg>,
     /// How the channel of this connection is known when the capture cannot tell: `"client"`
     /// for a TLS connection of spicebench's own client, matched by its local socket (its bytes
     /// per channel are the client's plaintext counters, its wire bytes the capture's);
     /// `"guessed"` for a connection captured from its middle, named after the channel its
     /// message types fit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attribution: Option<String>,
+    pub attribution: Option<Attribution>,
     /// Server → client traffic.
     pub down: DirectionStats,
     /// Client → server traffic.
@@ -435,12 +444,12 @@ pub struct DirectionStats {
 }
 
 /// Count and volume of one message type on one channel and direction.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageStats {
     /// Channel name, as in [`ChannelStats::channel`].
-    pub channel: String,
+    pub channel: Channel,
     /// `"down"` (server → client) or `"up"` (client → server).
-    pub direction: String,
+    pub direction: Direction,
     /// SPICE message type number.
     #[serde(rename = "type")]
     pub msg_type: u16,
@@ -562,7 +571,7 @@ pub struct Timeline {
     /// What the bins count: `"payload"` (SPICE stream bytes from the client's counters) or
     /// `"wire"` (captured frame bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit: Option<String>,
+    pub unit: Option<TimelineUnit>,
     /// Width of one bin in milliseconds.
     pub bin_ms: u32,
     /// Wall-clock start of bin 0, RFC 3339 UTC with milliseconds.
@@ -571,6 +580,16 @@ pub struct Timeline {
     pub start_offset_s: f64,
     /// One series per key, sorted by key; all have the same number of bins.
     pub series: Vec<Series>,
+}
+
+/// What a timeline's bins count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimelineUnit {
+    /// `payload`: SPICE stream bytes, from the client's own counters.
+    Payload,
+    /// `wire`: captured frame bytes.
+    Wire,
 }
 
 impl Timeline {
@@ -591,10 +610,10 @@ impl Timeline {
 }
 
 /// Bytes per bin of one (channel, direction).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     /// `"<channel>/<direction>"`, e.g. `"display/down"`, `"inputs/up"`.
-    pub key: String,
+    pub key: SeriesKey,
     /// Bytes (message header + body) of the messages timestamped within each bin, bin 0
     /// first.
     pub bytes: Vec<u64>,
@@ -686,10 +705,10 @@ pub enum IntervalSource {
 }
 
 /// Throughput of one timeline series over the measured interval.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rate {
     /// The series key, as in [`Series::key`].
-    pub key: String,
+    pub key: SeriesKey,
     /// Mean over the measured interval, MiB/s (1 MiB = 1,048,576 bytes).
     pub mean_mib_s: f64,
     /// Largest rate over any 1-second sliding window inside the measured interval, MiB/s.
@@ -888,10 +907,10 @@ mod tests {
             config: ConfigInfo {
                 name: "auto_glz-r2".into(),
                 target: "xspice".into(),
-                transport: "spice".into(),
+                transport: ConfigTransport::Seen(Transport::Spice),
                 compression: "auto_glz".into(),
                 compression_mechanism: "server-setting".into(),
-                viewer: "spicebench".into(),
+                viewer: ConfigViewer::Kind(ViewerKind::Native),
                 viewer_version: Some("spicebench 0.1.0".into()),
                 ssh_compression: false,
                 tls: false,
@@ -909,11 +928,11 @@ mod tests {
                 software: None,
             },
             channels: vec![ChannelStats {
-                channel: "display".into(),
+                channel: Channel::DISPLAY,
                 channel_type: 2,
                 channel_id: 0,
                 server: "127.0.0.1:5930".into(),
-                transport: "spice".into(),
+                transport: Transport::Spice,
                 client: None,
                 leg: None,
                 attribution: None,
@@ -933,8 +952,8 @@ mod tests {
                 },
             }],
             messages: vec![MessageStats {
-                channel: "display".into(),
-                direction: "down".into(),
+                channel: Channel::DISPLAY,
+                direction: Direction::Down,
                 msg_type: 304,
                 name: "DRAW_COPY".into(),
                 count: 3,
@@ -947,12 +966,12 @@ mod tests {
                 bytes: 800,
             }],
             timeline: Timeline {
-                unit: Some("wire".into()),
+                unit: Some(TimelineUnit::Wire),
                 bin_ms: 100,
                 start: "2024-05-01T12:00:01.250Z".into(),
                 start_offset_s: 1.0,
                 series: vec![Series {
-                    key: "display/down".into(),
+                    key: SeriesKey::DISPLAY_DOWN,
                     bytes: vec![0, 1000, 0],
                 }],
             },
@@ -962,7 +981,7 @@ mod tests {
                 events: 4,
             }],
             rates: vec![Rate {
-                key: "display/down".into(),
+                key: SeriesKey::DISPLAY_DOWN,
                 mean_mib_s: 0.5,
                 peak_1s_mib_s: 1.0,
             }],

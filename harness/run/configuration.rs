@@ -19,8 +19,8 @@ use crate::analyze::{bin_grid_start_ns, BIN_MS};
 use crate::client::Clock;
 use crate::lab::cpu;
 use crate::results::{
-    rfc3339, ConfigInfo, CpuUsage, EffectCheck, OutputDir, RegionChange, RegionCheck, RunResult,
-    ScenarioInfo, ServerInfo, Warning, WarningCode,
+    rfc3339, ConfigInfo, ConfigTransport, ConfigViewer, CpuUsage, EffectCheck, OutputDir,
+    RegionChange, RegionCheck, RunResult, ScenarioInfo, ServerInfo, Warning, WarningCode,
 };
 use crate::scenario::{Configuration, InputPlan, RunPlan, Scenario};
 use crate::wire::main_channel::mouse_mode;
@@ -517,12 +517,12 @@ fn describe(
         config: ConfigInfo {
             name: config.name.clone(),
             target: scenario.target.kind_name().to_string(),
-            transport: route.transport.to_string(),
+            transport: ConfigTransport::Access(route.transport),
             ssh_compression: route.ssh_compression,
             tls: target.tls().is_some(),
             compression: config.compression.as_str().to_string(),
             compression_mechanism: target.compression_mechanism().as_str().to_string(),
-            viewer: config.viewer.to_string(),
+            viewer: ConfigViewer::Kind(config.viewer),
             viewer_version: Some(measured.report.version.clone()),
             geometry: target.geometry().map(|g| g.to_string()),
             heads: Some(scenario.target.heads()).filter(|h| *h > 1),

@@ -12,13 +12,14 @@ use crate::analyze::accounting::{net_test_verdict, Rows, Tally};
 use crate::analyze::causal::{self, LatencyEvidence};
 use crate::analyze::latency::nearest_rank;
 use crate::analyze::{
-    build_timeline, measured, rates, series_key, Measured, SessionTimes, TrafficSample, BIN_MS,
+    build_timeline, measured, rates, Measured, SessionTimes, TrafficSample, BIN_MS,
 };
 use crate::client::EventLog;
 use crate::display_ledger::DisplayLedger;
 use crate::probe::stamp::decode;
 use crate::probe::{PointerModel, PointerState, Stamp, StampedInput};
 use crate::results::{Burst, ChannelStats, DirectionStats, ImageStats, InputStats, Latency};
+use crate::results::{Channel, SeriesKey, TimelineUnit, Transport};
 use crate::results::{IntervalSource, MeasuredInterval, RunResult, Timeline, Warning, WarningCode};
 use crate::scenario::Compression;
 use crate::wire::names::Direction;
@@ -73,7 +74,7 @@ pub fn activity_warnings(result: &RunResult) -> Vec<Warning> {
     let display_mean = result
         .rates
         .iter()
-        .find(|r| r.key == "display/down")
+        .find(|r| r.key == SeriesKey::DISPLAY_DOWN)
         .map(|r| r.mean_mib_s);
     if let (Some(display_mean), Some((from, to))) = (display_mean, result.measured.map(|m| m.us()))
     {
@@ -206,18 +207,22 @@ pub fn summarize_screen(
 /// Fills the measured parts of `result` from `log`. Returns the measured interval (first input
 /// → end of settle, µs since the epoch) that rates are averaged over, if there were inputs.
 pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Option<(u64, u64)> {
-    let names: Vec<String> = log.channels.iter().map(|c| c.channel_type.name()).collect();
+    let names: Vec<Channel> = log
+        .channels
+        .iter()
+        .map(|c| Channel::Spice(c.channel_type))
+        .collect();
     result.channels = channel_stats(log, &names);
     let rows = tally(log, &names);
     (result.messages, result.images) = (rows.messages, rows.images);
     (result.displays, result.streams) = (rows.displays, rows.streams);
 
-    let keys: Vec<[Arc<str>; 2]> = names
+    let keys: Vec<[Arc<SeriesKey>; 2]> = names
         .iter()
         .map(|n| {
             [
-                Arc::from(series_key(n, Direction::Down)),
-                Arc::from(series_key(n, Direction::Up)),
+                Arc::new(SeriesKey::new(n.clone(), Direction::Down)),
+                Arc::new(SeriesKey::new(n.clone(), Direction::Up)),
             ]
         })
         .collect();
@@ -235,7 +240,7 @@ pub fn summarize(log: &EventLog, facts: &RunFacts, result: &mut RunResult) -> Op
         .collect();
     let mut timeline: Timeline = build_timeline(&samples, 0, facts.end_us.max(1), BIN_MS);
     timeline.start_offset_s = 0.0;
-    timeline.unit = Some("payload".into());
+    timeline.unit = Some(TimelineUnit::Payload);
 
     // An input's time is when the client began writing it (InputRecord::issued_us).
     let updates: Vec<u64> = log.updates.iter().map(|u| u.at_us).collect();
@@ -355,7 +360,7 @@ pub fn latency_evidence(log: &EventLog) -> (Vec<StampedInput>, Vec<Stamp>, Vec<u
     (inputs, stamps, others)
 }
 
-fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
+fn channel_stats(log: &EventLog, names: &[Channel]) -> Vec<ChannelStats> {
     log.channels
         .iter()
         .enumerate()
@@ -389,7 +394,7 @@ fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
                 channel_type: c.channel_type.0,
                 channel_id: c.channel_id,
                 server: c.server.to_string(),
-                transport: "spice".into(),
+                transport: Transport::Spice,
                 client: Some(c.local.to_string()),
                 leg: None,
                 attribution: None,
@@ -402,7 +407,7 @@ fn channel_stats(log: &EventLog, names: &[String]) -> Vec<ChannelStats> {
 
 /// The client's messages, images, heads and streams, grouped as the capture analysis groups
 /// its own.
-fn tally(log: &EventLog, names: &[String]) -> Rows {
+fn tally(log: &EventLog, names: &[Channel]) -> Rows {
     let mut tally = Tally::default();
     for t in &log.traffic {
         let ct = log.channels[t.channel].channel_type;
@@ -627,7 +632,7 @@ mod test {
         let mut r = RunResult::default();
         summarize(&log(), &facts, &mut r);
         let display = &r.channels[1];
-        assert_eq!(display.channel, "display");
+        assert_eq!(display.channel, Channel::DISPLAY);
         assert_eq!(display.down.payload_bytes, 206 + 6000);
         assert_eq!(display.down.messages, 3);
         assert_eq!(r.channels[2].up.payload_bytes, 174 + 34);
@@ -665,7 +670,7 @@ mod test {
         assert_eq!(activity_warnings(&r)[0].code, WarningCode::NoInput);
         r.inputs.sent = 10;
         r.rates.push(crate::results::Rate {
-            key: "display/down".into(),
+            key: SeriesKey::DISPLAY_DOWN,
             mean_mib_s: 0.001,
             peak_1s_mib_s: 0.001,
         });

@@ -15,10 +15,8 @@ use super::RunError;
 use crate::analyze::{analyze_file, AnalyzeOptions};
 use crate::capture::SourceStats;
 use crate::client::Clock;
-use crate::results::{RunResult, Warning, WarningCode};
-
-/// The transport name of SPICE over TLS (DESIGN.md): the capture alone only knows "tls".
-const SPICE_TLS: &str = "spice-tls";
+use crate::results::{Attribution, Channel, Direction, RunResult, SeriesKey, Transport};
+use crate::results::{Warning, WarningCode};
 
 /// Analyses the run's capture at `pcap` and merges it into `result`. The capture is anchored
 /// at the run's epoch (on the timeline's bin grid, as `spicebench analyze` anchors it) and
@@ -57,8 +55,8 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
         if result.config.tls {
             // TLS connections to a TLS target are SPICE; their channels stay unknown.
             for c in &mut result.channels {
-                if c.transport == "tls" {
-                    c.transport = SPICE_TLS.into();
+                if c.transport == Transport::Tls {
+                    c.transport = Transport::SpiceTls;
                 }
             }
         }
@@ -83,12 +81,12 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
         .timeline
         .series
         .iter()
-        .any(|s| s.key == "display/down");
+        .any(|s| s.key == SeriesKey::DISPLAY_DOWN);
     let client_sees_channels = result
         .timeline
         .series
         .iter()
-        .any(|s| s.key == "display/down");
+        .any(|s| s.key == SeriesKey::DISPLAY_DOWN);
     // A capture that lost packets under load undercounts every bin it lost them in; the
     // client's own counters saw every byte it read.
     let capture_lost_packets = stats.kernel_dropped.unwrap_or(0) > 0;
@@ -111,7 +109,7 @@ pub fn merge(result: &mut RunResult, capture: RunResult, stats: SourceStats) {
         let payload: u64 = result
             .channels
             .iter()
-            .filter(|c| c.attribution.as_deref() == Some("client"))
+            .filter(|c| c.attribution == Some(Attribution::Client))
             .map(|c| c.down.payload_bytes + c.up.payload_bytes)
             .sum();
         if payload > 0 {
@@ -160,7 +158,7 @@ fn coalescing_note(result: &RunResult) -> Option<Warning> {
     let sent: u64 = result
         .messages
         .iter()
-        .filter(|m| m.channel == "inputs" && m.direction == "up")
+        .filter(|m| m.channel == Channel::INPUTS && m.direction == Direction::Up)
         .filter(|m| m.msg_type == MOUSE_POSITION || m.msg_type == MOUSE_MOTION)
         .map(|m| m.count)
         .sum();
@@ -203,10 +201,10 @@ fn merge_channels(result: &mut RunResult, capture: &RunResult) {
         c.up.packets = w.up.packets;
         c.down.retransmitted_bytes = w.down.retransmitted_bytes;
         c.up.retransmitted_bytes = w.up.retransmitted_bytes;
-        if w.transport == "tls" {
+        if w.transport == Transport::Tls {
             // The capture sees only TLS records; which channel this is, the client knows.
-            c.transport = SPICE_TLS.into();
-            c.attribution = Some("client".into());
+            c.transport = Transport::SpiceTls;
+            c.attribution = Some(Attribution::Client);
             continue;
         }
         // The client counts exactly the TCP payload it read and wrote, as the capture counts
@@ -239,14 +237,14 @@ fn merge_channels(result: &mut RunResult, capture: &RunResult) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{ChannelStats, DirectionStats};
+    use crate::results::{ChannelStats, DirectionStats, Leg, TimelineUnit};
 
-    fn channel(name: &str, client: &str, leg: Option<&str>, down: u64) -> ChannelStats {
+    fn channel(channel: Channel, client: &str, leg: Option<Leg>, down: u64) -> ChannelStats {
         ChannelStats {
-            channel: name.into(),
+            channel,
             client: Some(client.into()),
-            leg: leg.map(Into::into),
-            transport: "spice".into(),
+            leg,
+            transport: Transport::Spice,
             down: DirectionStats {
                 payload_bytes: down,
                 wire_bytes: Some(down + 66),
@@ -260,14 +258,19 @@ mod tests {
     #[test]
     fn client_channels_get_wire_numbers_and_other_legs_are_listed_once() {
         let mut r = RunResult::default();
-        let mut mine = channel("display", "127.0.0.1:4000", None, 1000);
+        let mut mine = channel(Channel::DISPLAY, "127.0.0.1:4000", None, 1000);
         mine.down.wire_bytes = None;
         r.channels.push(mine);
         let capture = RunResult {
             channels: vec![
-                channel("display", "127.0.0.1:4000", None, 1000),
-                channel("display", "127.0.0.1:5000", Some("relay"), 1000),
-                channel("ssh", "127.0.0.1:6000", None, 1200),
+                channel(Channel::DISPLAY, "127.0.0.1:4000", None, 1000),
+                channel(Channel::DISPLAY, "127.0.0.1:5000", Some(Leg::Relay), 1000),
+                channel(
+                    Channel::Transport(Transport::Ssh),
+                    "127.0.0.1:6000",
+                    None,
+                    1200,
+                ),
             ],
             ..RunResult::default()
         };
@@ -284,7 +287,7 @@ mod tests {
         let mut r = RunResult::default();
         r.config.compression = "glz".into();
         let capture = RunResult {
-            channels: vec![channel("display", "127.0.0.1:4000", None, 5000)],
+            channels: vec![channel(Channel::DISPLAY, "127.0.0.1:4000", None, 5000)],
             images: vec![crate::results::ImageStats {
                 image_type: "QUIC".into(),
                 code: 1,
@@ -314,7 +317,8 @@ mod tests {
             .join("recordings/rv-ssh-tunnel-auto_glz/capture.pcapng");
         let capture = analyze_file(&pcap, AnalyzeOptions::default()).unwrap();
         let mut r = RunResult::default();
-        r.config.transport = "ssh-tunnel".into();
+        r.config.transport =
+            crate::results::ConfigTransport::Access(crate::scenario::TransportKind::SshTunnel);
         merge(&mut r, capture, SourceStats::default());
         assert!(
             r.warnings.iter().any(|w| w.code == WarningCode::SshHold
@@ -351,33 +355,30 @@ mod tests {
 
     #[test]
     fn a_capture_that_dropped_packets_leaves_the_clients_timeline_in_place() {
-        let series = |key: &str, bytes: Vec<u64>| crate::results::Series {
-            key: key.into(),
-            bytes,
-        };
-        let timeline = |unit: &str, bytes: Vec<u64>| crate::results::Timeline {
-            unit: Some(unit.into()),
+        let series = |key: SeriesKey, bytes: Vec<u64>| crate::results::Series { key, bytes };
+        let timeline = |unit: TimelineUnit, bytes: Vec<u64>| crate::results::Timeline {
+            unit: Some(unit),
             bin_ms: 100,
-            series: vec![series("display/down", bytes)],
+            series: vec![series(SeriesKey::DISPLAY_DOWN, bytes)],
             ..Default::default()
         };
         let client = || {
             let mut r = RunResult::default();
             r.channels
-                .push(channel("display", "127.0.0.1:4000", None, 1000));
-            r.timeline = timeline("payload", vec![600, 400]);
+                .push(channel(Channel::DISPLAY, "127.0.0.1:4000", None, 1000));
+            r.timeline = timeline(TimelineUnit::Payload, vec![600, 400]);
             r
         };
         let capture = || RunResult {
-            channels: vec![channel("display", "127.0.0.1:4000", None, 700)],
-            timeline: timeline("wire", vec![600, 100]),
+            channels: vec![channel(Channel::DISPLAY, "127.0.0.1:4000", None, 700)],
+            timeline: timeline(TimelineUnit::Wire, vec![600, 100]),
             capture: Some(Default::default()),
             ..RunResult::default()
         };
         // No drops: the wire timeline.
         let mut r = client();
         merge(&mut r, capture(), SourceStats::default());
-        assert_eq!(r.timeline.unit.as_deref(), Some("wire"));
+        assert_eq!(r.timeline.unit, Some(TimelineUnit::Wire));
         // Drops: the client's, and the warning says so.
         let mut r = client();
         let stats = SourceStats {
@@ -385,7 +386,7 @@ mod tests {
             ..Default::default()
         };
         merge(&mut r, capture(), stats);
-        assert_eq!(r.timeline.unit.as_deref(), Some("payload"));
+        assert_eq!(r.timeline.unit, Some(TimelineUnit::Payload));
         assert_eq!(r.timeline.series[0].bytes, [600, 400]);
         assert!(
             r.warnings

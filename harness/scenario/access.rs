@@ -5,14 +5,19 @@ use std::fmt;
 use std::str::FromStr;
 
 /// How the viewer's traffic reaches the SPICE server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum TransportKind {
     /// The viewer connects to the SPICE port itself.
+    #[serde(rename = "direct")]
     Direct,
     /// Through an SSH local forward (`ssh -N -L`).
+    #[serde(rename = "ssh-tunnel")]
     SshTunnel,
     /// remote-viewer runs on the server side and draws on the client's X display through
     /// `ssh -X`.
+    #[serde(rename = "ssh-x")]
     SshX,
 }
 
@@ -84,11 +89,15 @@ impl FromStr for TransportKind {
 }
 
 /// The program that shows the session and receives the input plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ViewerKind {
     /// spicebench's own client: protocol-level events, its own clock.
+    #[serde(rename = "spicebench")]
     Native,
     /// The real remote-viewer (spice-gtk) on an Xvfb, driven with XTest.
+    #[serde(rename = "remote-viewer")]
     RemoteViewer,
 }
 

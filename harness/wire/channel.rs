@@ -38,6 +38,20 @@ impl ChannelType {
         }
     }
 
+    /// The type [`ChannelType::name`] gives `name`: a known name, or `"type-N"` for a type
+    /// without one. Only that one spelling reads (not `"type-2"` for display, nor
+    /// `"type-042"`), so a name read and written again is the same text.
+    pub fn from_name(name: &str) -> Option<Self> {
+        if let Some(t) = (0..=u8::MAX)
+            .map(Self)
+            .find(|t| t.known_name() == Some(name))
+        {
+            return Some(t);
+        }
+        let t = Self(name.strip_prefix("type-")?.parse().ok()?);
+        (t.name() == name).then_some(t)
+    }
+
     /// The name of a known channel type.
     pub fn known_name(self) -> Option<&'static str> {
         Some(match self.0 {
@@ -72,5 +86,10 @@ mod test {
         assert_eq!(ChannelType::DISPLAY.name(), "display");
         assert_eq!(ChannelType(3).to_string(), "inputs");
         assert_eq!(ChannelType(42).name(), "type-42");
+        assert_eq!(ChannelType::from_name("inputs"), Some(ChannelType::INPUTS));
+        assert_eq!(ChannelType::from_name("type-42"), Some(ChannelType(42)));
+        assert_eq!(ChannelType::from_name("type-2"), None);
+        assert_eq!(ChannelType::from_name("type-x"), None);
+        assert_eq!(ChannelType::from_name("ssh"), None);
     }
 }
