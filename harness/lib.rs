@@ -30,13 +30,15 @@
 //! `tests/layers.rs` checks every `crate::` path against this list:
 //!
 //! 0. `bounded_read`, `cancel`, `clock`, `console`, `journal`, `secret`, `timing`: leaves.
-//! 1. `wire`, `results`, `capture`, `scenario`: formats (SPICE, results, packets, scenarios).
-//! 2. `probe`, `display_ledger`: sans-IO rules over the wire format.
-//! 3. `client`, `xclient`: the SPICE and X clients.
-//! 4. `analyze`, `lab`: the capture analyser; the parts the lab starts.
-//! 5. `audit`, `check`: findings about a console; regression checks of recordings.
-//! 6. `export`: results and findings to files.
-//! 7. `run`: the whole measurement.
+//! 1. `wire`: the SPICE wire format.
+//! 2. `results`, `capture`, `scenario`: formats (results, packets, scenarios); a scenario's
+//!    compression names the wire's.
+//! 3. `probe`, `display_ledger`: sans-IO rules over the wire format.
+//! 4. `client`, `xclient`: the SPICE and X clients.
+//! 5. `analyze`, `lab`: the capture analyser; the parts the lab starts.
+//! 6. `audit`, `check`: findings about a console; regression checks of recordings.
+//! 7. `export`: results and findings to files.
+//! 8. `run`: the whole measurement.
 
 pub mod analyze;
 pub mod audit;

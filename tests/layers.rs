@@ -22,8 +22,10 @@ const LAYERS: &[&[&str]] = &[
         "secret",
         "timing",
     ],
-    // Formats: the SPICE wire, the results model, packets, scenarios.
-    &["wire", "results", "capture", "scenario"],
+    // The SPICE wire format.
+    &["wire"],
+    // Formats: the results model, packets, scenarios (whose compressions are the wire's).
+    &["results", "capture", "scenario"],
     // Sans-IO rules over the wire format.
     &["probe", "display_ledger"],
     // The SPICE and X clients.

@@ -284,7 +284,7 @@ fn target_is_required_and_kind_known() {
         &format!("name = \"t\"\n[target]\nkind = \"vnc\"\n{DRAG}"),
         3,
         "target.kind",
-        "unknown target kind `vnc`",
+        "unknown variant `vnc`, expected `xspice` or `external`",
     );
 }
 
@@ -724,7 +724,7 @@ fn erratic_path_is_checked() {
         &drag_with(4, "path = \"erratic\""),
         7,
         "steps[0].path",
-        "expected a table, got a string",
+        "invalid type: string \"erratic\", expected a table",
     );
 }
 
