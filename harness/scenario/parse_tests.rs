@@ -395,9 +395,7 @@ fn tls_targets_say_how_to_trust_the_server() {
         )
     };
     let s = parse(&plain("tls_port = 5901\ninsecure_skip_verify = true")).unwrap();
-    assert!(
-        matches!(s.target, Target::External { ref uri, .. } if uri.tls && uri.port == 5901)
-    );
+    assert!(matches!(s.target, Target::External { ref uri, .. } if uri.tls && uri.port == 5901));
     fails(
         &plain("ca_file = \"ca.pem\""),
         5,
@@ -539,9 +537,7 @@ fn password_literals_are_refused() {
 #[test]
 fn password_sources_are_checked() {
     fails(
-        &format!(
-            "{EXT}uri = \"spice://h:1\"\npassword_env = \"A\"\npassword_file = \"f\"\n{DRAG}"
-        ),
+        &format!("{EXT}uri = \"spice://h:1\"\npassword_env = \"A\"\npassword_file = \"f\"\n{DRAG}"),
         6,
         "target.password_file",
         "only one of password_env and password_file",

@@ -53,7 +53,10 @@ pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         .map_err(|e| cx.de_error(e))?;
     if let Some(v) = &root.schema {
         if v.get_ref() != SCHEMA {
-            let msg = format!("unsupported schema `{}`; this spicebench reads \"{SCHEMA}\"", v.get_ref());
+            let msg = format!(
+                "unsupported schema `{}`; this spicebench reads \"{SCHEMA}\"",
+                v.get_ref()
+            );
             return Err(cx.at(v, "schema", msg));
         }
     }
@@ -226,15 +229,27 @@ fn target(cx: Cx<'_>, mut t: raw::Target) -> Result<(Target, usize)> {
                 compression,
                 knobs,
                 tls: t.tls.take().is_some_and(Spanned::into_inner),
-                idle_activity: t.idle_activity.take().map(Spanned::into_inner).unwrap_or_default(),
+                idle_activity: t
+                    .idle_activity
+                    .take()
+                    .map(Spanned::into_inner)
+                    .unwrap_or_default(),
             }
         }
         TargetKind::External => {
-            let uri_val = cx.need(t.uri.take(), at, "target.uri", "add uri = \"spice://host:port\"")?;
-            let mut uri: SpiceUri = uri_val
-                .get_ref()
-                .parse()
-                .map_err(|e: super::error::UriError| cx.at(&uri_val, "target.uri", e.to_string()))?;
+            let uri_val = cx.need(
+                t.uri.take(),
+                at,
+                "target.uri",
+                "add uri = \"spice://host:port\"",
+            )?;
+            let mut uri: SpiceUri =
+                uri_val
+                    .get_ref()
+                    .parse()
+                    .map_err(|e: super::error::UriError| {
+                        cx.at(&uri_val, "target.uri", e.to_string())
+                    })?;
             if let Some(v) = &t.tls_port.take() {
                 uri.port = u16::try_from(cx.int_in(v, "target.tls_port", 1, 65535)?).unwrap_or(1);
                 uri.tls = true;
@@ -274,7 +289,10 @@ fn compressions(cx: Cx<'_>, t: &mut raw::Target, kind: TargetKind) -> Result<Vec
             .filter(|c| *c != Compression::Lz4 || !kind.can_set_server_knobs())
             .map(Compression::as_str)
             .collect();
-        let msg = format!("the compression list is empty; give at least one of: {}", names.join(", "));
+        let msg = format!(
+            "the compression list is empty; give at least one of: {}",
+            names.join(", ")
+        );
         return Err(cx.at(&list, key, msg));
     }
     for (i, c) in list.get_ref().iter().enumerate() {
@@ -288,15 +306,23 @@ fn compressions(cx: Cx<'_>, t: &mut raw::Target, kind: TargetKind) -> Result<Vec
 
 /// How to trust a TLS target: exactly one of `ca_file` and `insecure_skip_verify = true`,
 /// and neither without TLS.
-fn tls_trust(cx: Cx<'_>, t: &mut raw::Target, tls: bool, at: usize) -> Result<Option<TlsTrustSpec>> {
+fn tls_trust(
+    cx: Cx<'_>,
+    t: &mut raw::Target,
+    tls: bool,
+    at: usize,
+) -> Result<Option<TlsTrustSpec>> {
     let (ca, skip) = (t.ca_file.take(), t.insecure_skip_verify.take());
     if !tls {
         if let Some((key, offset)) = ca
             .as_ref()
             .map(|v| ("target.ca_file", v.span().start))
-            .or(skip.as_ref().map(|v| ("target.insecure_skip_verify", v.span().start)))
+            .or(skip
+                .as_ref()
+                .map(|v| ("target.insecure_skip_verify", v.span().start)))
         {
-            let msg = "only applies to a TLS target; use uri = \"spice+tls://host:port\" or tls_port";
+            let msg =
+                "only applies to a TLS target; use uri = \"spice+tls://host:port\" or tls_port";
             return Err(cx.err(offset, key, msg));
         }
         return Ok(None);
@@ -307,7 +333,10 @@ fn tls_trust(cx: Cx<'_>, t: &mut raw::Target, tls: bool, at: usize) -> Result<Op
             let msg = "give either ca_file or insecure_skip_verify = true, not both";
             Err(cx.at(&v, skip_key, msg))
         }
-        (Some(c), _) => Ok(Some(TlsTrustSpec::CaFile(relative_to(cx.path, c.get_ref())))),
+        (Some(c), _) => Ok(Some(TlsTrustSpec::CaFile(relative_to(
+            cx.path,
+            c.get_ref(),
+        )))),
         (None, Some(v)) if *v.get_ref() => Ok(Some(TlsTrustSpec::InsecureSkipVerify)),
         (None, Some(v)) => Err(cx.at(
             &v,
@@ -373,10 +402,22 @@ fn geometry(cx: Cx<'_>, v: &Spanned<String>) -> Result<Geometry> {
 fn knob_axes(cx: Cx<'_>, t: &mut raw::Target, server_side: bool) -> Result<KnobAxes> {
     if !server_side {
         let set = [
-            ("jpeg_wan_compression", t.jpeg_wan_compression.as_ref().map(Spanned::span)),
-            ("zlib_glz_wan_compression", t.zlib_glz_wan_compression.as_ref().map(Spanned::span)),
-            ("streaming_video", t.streaming_video.as_ref().map(Spanned::span)),
-            ("playback_compression", t.playback_compression.as_ref().map(Spanned::span)),
+            (
+                "jpeg_wan_compression",
+                t.jpeg_wan_compression.as_ref().map(Spanned::span),
+            ),
+            (
+                "zlib_glz_wan_compression",
+                t.zlib_glz_wan_compression.as_ref().map(Spanned::span),
+            ),
+            (
+                "streaming_video",
+                t.streaming_video.as_ref().map(Spanned::span),
+            ),
+            (
+                "playback_compression",
+                t.playback_compression.as_ref().map(Spanned::span),
+            ),
         ];
         if let Some((key, Some(span))) = set.into_iter().find(|(_, s)| s.is_some()) {
             let msg = format!(
@@ -390,13 +431,36 @@ fn knob_axes(cx: Cx<'_>, t: &mut raw::Target, server_side: bool) -> Result<KnobA
         }
     }
     Ok(KnobAxes {
-        jpeg_wan: axis(cx, t.jpeg_wan_compression.take(), "target.jpeg_wan_compression", copied)?,
-        zlib_glz_wan: axis(cx, t.zlib_glz_wan_compression.take(), "target.zlib_glz_wan_compression", copied)?,
-        streaming_video: axis(cx, t.streaming_video.take(), "target.streaming_video", copied)?,
-        video_codecs: axis(cx, t.video_codecs.take(), "target.video_codecs", |cx, v, key| {
-            VideoCodecList::parse(v.get_ref()).map_err(|e| cx.at(v, key, e))
-        })?,
-        playback: axis(cx, t.playback_compression.take(), "target.playback_compression", copied)?,
+        jpeg_wan: axis(
+            cx,
+            t.jpeg_wan_compression.take(),
+            "target.jpeg_wan_compression",
+            copied,
+        )?,
+        zlib_glz_wan: axis(
+            cx,
+            t.zlib_glz_wan_compression.take(),
+            "target.zlib_glz_wan_compression",
+            copied,
+        )?,
+        streaming_video: axis(
+            cx,
+            t.streaming_video.take(),
+            "target.streaming_video",
+            copied,
+        )?,
+        video_codecs: axis(
+            cx,
+            t.video_codecs.take(),
+            "target.video_codecs",
+            |cx, v, key| VideoCodecList::parse(v.get_ref()).map_err(|e| cx.at(v, key, e)),
+        )?,
+        playback: axis(
+            cx,
+            t.playback_compression.take(),
+            "target.playback_compression",
+            copied,
+        )?,
     })
 }
 
@@ -432,7 +496,11 @@ fn axis<T, U: PartialEq + fmt::Display>(
     for (item, key) in &items {
         let value = parse(cx, item, key)?;
         if out.contains(&value) {
-            return Err(cx.at(item, key, format!("`{value}` is listed twice; list each one once")));
+            return Err(cx.at(
+                item,
+                key,
+                format!("`{value}` is listed twice; list each one once"),
+            ));
         }
         out.push(value);
     }
@@ -452,7 +520,11 @@ fn desktop(cx: Cx<'_>, d: raw::Desktop, kind: TargetKind) -> Result<DesktopSpec>
     let compositor = axis(cx, d.compositor, "desktop.compositor", copied)?;
     Ok(DesktopSpec {
         content: d.content.map(Spanned::into_inner).unwrap_or_default(),
-        compositor: if compositor.is_empty() { vec![false] } else { compositor },
+        compositor: if compositor.is_empty() {
+            vec![false]
+        } else {
+            compositor
+        },
     })
 }
 
@@ -534,7 +606,10 @@ fn steps(
         .enumerate()
         .map(|(i, st)| step(cx, st, &format!("{key}[{i}]"), bounds, depth))
         .collect::<Result<Vec<_>>>()?;
-    let events: u64 = steps.iter().map(planned_events).fold(0, u64::saturating_add);
+    let events: u64 = steps
+        .iter()
+        .map(planned_events)
+        .fold(0, u64::saturating_add);
     if events > MAX_PLANNED_EVENTS {
         let msg = format!(
             "these steps plan {events} input events and steps (repeats unrolled), more than \
@@ -556,8 +631,12 @@ fn planned_events(step: &Step) -> u64 {
         Step::Click(c) => 1 + 2 * u64::from(c.count),
         Step::Key(keys) => 2 * keys.len() as u64,
         Step::Type { text, .. } => 4 * text.len() as u64,
-        Step::Repeat { count, steps } => u64::from(*count)
-            .saturating_mul(steps.iter().map(planned_events).fold(0, u64::saturating_add)),
+        Step::Repeat { count, steps } => u64::from(*count).saturating_mul(
+            steps
+                .iter()
+                .map(planned_events)
+                .fold(0, u64::saturating_add),
+        ),
     }
 }
 
@@ -578,7 +657,12 @@ fn step(
     let step = match kind {
         StepKind::Drag => Step::Drag(drag(cx, &mut s, at, key, bounds)?),
         StepKind::Pause => {
-            let d = cx.need(s.duration_s.take(), at, &k("duration_s"), "add duration_s = 0.5")?;
+            let d = cx.need(
+                s.duration_s.take(),
+                at,
+                &k("duration_s"),
+                "add duration_s = 0.5",
+            )?;
             Step::Pause(cx.seconds(&d, &k("duration_s"), 0.0, false, MAX_STEP_SECONDS)?)
         }
         StepKind::Click => {
@@ -594,13 +678,21 @@ fn step(
         }
         StepKind::Key => {
             let hint = "add keys = \"ctrl+s\" (names joined by +)";
-            Step::Key(chord(cx, &cx.need(s.keys.take(), at, &k("keys"), hint)?, &k("keys"))?)
+            Step::Key(chord(
+                cx,
+                &cx.need(s.keys.take(), at, &k("keys"), hint)?,
+                &k("keys"),
+            )?)
         }
         StepKind::Type => {
             let v = cx.need(s.text.take(), at, &k("text"), "add text = \"what to type\"")?;
             let text = v.get_ref();
             if text.is_empty() {
-                return Err(cx.at(&v, k("text"), "the text is empty; give at least one character"));
+                return Err(cx.at(
+                    &v,
+                    k("text"),
+                    "the text is empty; give at least one character",
+                ));
             }
             if let Some(c) = text.chars().find(|c| key_for_char(*c).is_none()) {
                 let msg = format!(
@@ -643,9 +735,20 @@ fn step(
     Ok(step)
 }
 
-fn drag(cx: Cx<'_>, s: &mut raw::Step, at: usize, key: &str, bounds: Option<Geometry>) -> Result<Drag> {
+fn drag(
+    cx: Cx<'_>,
+    s: &mut raw::Step,
+    at: usize,
+    key: &str,
+    bounds: Option<Geometry>,
+) -> Result<Drag> {
     let k = |field: &str| format!("{key}.{field}");
-    let from = point(cx, &cx.need(s.from.take(), at, &k("from"), "add from = [x, y]")?, &k("from"), bounds)?;
+    let from = point(
+        cx,
+        &cx.need(s.from.take(), at, &k("from"), "add from = [x, y]")?,
+        &k("from"),
+        bounds,
+    )?;
     let path = match (s.to.take(), s.path.take()) {
         (Some(_), Some(p)) => {
             return Err(cx.at(&p, k("path"), "give either `to` or `path`, not both"));
@@ -665,7 +768,12 @@ fn drag(cx: Cx<'_>, s: &mut raw::Step, at: usize, key: &str, bounds: Option<Geom
             return Err(cx.err(at, key, msg));
         }
     };
-    let duration = cx.need(s.duration_s.take(), at, &k("duration_s"), "add duration_s = 1.0")?;
+    let duration = cx.need(
+        s.duration_s.take(),
+        at,
+        &k("duration_s"),
+        "add duration_s = 1.0",
+    )?;
     let hint = "add rate_hz = 100 (pointer events per second)";
     let rate = cx.need(s.rate_hz.take(), at, &k("rate_hz"), hint)?;
     Ok(Drag {
@@ -699,29 +807,28 @@ fn chord(cx: Cx<'_>, v: &Spanned<String>, key: &str) -> Result<Vec<Key>> {
 
 fn wait_for(cx: Cx<'_>, s: &mut raw::Step, at: usize, key: &str) -> Result<WaitFor> {
     let k = |field: &str| format!("{key}.{field}");
-    let condition = match (s.window.take(), s.quiet_ms.take()) {
-        (Some(_), Some(q)) => {
-            let msg = "give either `window` or `quiet_ms`, not both (use two steps)";
-            return Err(cx.at(&q, k("quiet_ms"), msg));
-        }
-        (Some(w), None) if w.get_ref().trim().is_empty() => {
-            let msg = "the window title is empty; give part of the title to wait for";
-            return Err(cx.at(&w, k("window"), msg));
-        }
-        (Some(w), None) => WaitCondition::Window(w.into_inner()),
-        (None, Some(q)) => {
-            let ms = cx.int_in(&q, &k("quiet_ms"), 1, 60_000)?;
-            WaitCondition::Quiet(Duration::from_millis(u64::try_from(ms).unwrap_or(1)))
-        }
-        (None, None) => {
-            return Err(cx.err(
+    let condition =
+        match (s.window.take(), s.quiet_ms.take()) {
+            (Some(_), Some(q)) => {
+                let msg = "give either `window` or `quiet_ms`, not both (use two steps)";
+                return Err(cx.at(&q, k("quiet_ms"), msg));
+            }
+            (Some(w), None) if w.get_ref().trim().is_empty() => {
+                let msg = "the window title is empty; give part of the title to wait for";
+                return Err(cx.at(&w, k("window"), msg));
+            }
+            (Some(w), None) => WaitCondition::Window(w.into_inner()),
+            (None, Some(q)) => {
+                let ms = cx.int_in(&q, &k("quiet_ms"), 1, 60_000)?;
+                WaitCondition::Quiet(Duration::from_millis(u64::try_from(ms).unwrap_or(1)))
+            }
+            (None, None) => return Err(cx.err(
                 at,
                 key,
                 "a wait_for needs window = \"part of a title\" or quiet_ms = 500 (display quiet \
                  that long)",
-            ))
-        }
-    };
+            )),
+        };
     let timeout = match &s.timeout_s.take() {
         Some(v) => cx.seconds(v, &k("timeout_s"), 0.0, false, MAX_STEP_SECONDS)?,
         None => DEFAULT_WAIT,
@@ -745,7 +852,8 @@ fn prefer(cx: Cx<'_>, s: &mut raw::Step, at: usize, key: &str) -> Result<Prefer>
         }
         (Some(c), None) => Preference::Compression(c.into_inner()),
         (None, Some(v)) => Preference::VideoCodecs(
-            VideoCodecList::parse(v.get_ref()).map_err(|e| cx.at(&v, format!("{key}.video_codecs"), e))?,
+            VideoCodecList::parse(v.get_ref())
+                .map_err(|e| cx.at(&v, format!("{key}.video_codecs"), e))?,
         ),
         (None, None) => {
             return Err(cx.err(
@@ -765,7 +873,10 @@ fn prefer(cx: Cx<'_>, s: &mut raw::Step, at: usize, key: &str) -> Result<Prefer>
 /// `[x, y]`, inside `bounds` when the target's size is known.
 fn point(cx: Cx<'_>, v: &Spanned<List<i64>>, key: &str, bounds: Option<Geometry>) -> Result<Point> {
     let [x, y] = v.get_ref().as_slice() else {
-        let msg = format!("expected a point [x, y], got an array of {} values", v.get_ref().len());
+        let msg = format!(
+            "expected a point [x, y], got an array of {} values",
+            v.get_ref().len()
+        );
         return Err(cx.at(v, key, msg));
     };
     let max = i64::from(MAX_COORDINATE);
@@ -795,10 +906,20 @@ struct Cx<'a> {
 impl Cx<'_> {
     /// 1-based line of a byte offset; offsets past the end count as the last line.
     fn line(&self, offset: usize) -> usize {
-        1 + self.text.bytes().take(offset).filter(|b| *b == b'\n').count()
+        1 + self
+            .text
+            .bytes()
+            .take(offset)
+            .filter(|b| *b == b'\n')
+            .count()
     }
 
-    fn err(&self, offset: usize, key: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+    fn err(
+        &self,
+        offset: usize,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ScenarioError {
         ScenarioError::Invalid {
             path: self.path.to_owned(),
             line: self.line(offset),
@@ -807,12 +928,23 @@ impl Cx<'_> {
         }
     }
 
-    fn at<T>(&self, v: &Spanned<T>, key: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+    fn at<T>(
+        &self,
+        v: &Spanned<T>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ScenarioError {
         self.err(v.span().start, key, message)
     }
 
     /// A required key, or an error at its table (`table_at`) that says what to add.
-    fn need<T>(&self, v: Option<Spanned<T>>, table_at: usize, key: &str, hint: &str) -> Result<Spanned<T>> {
+    fn need<T>(
+        &self,
+        v: Option<Spanned<T>>,
+        table_at: usize,
+        key: &str,
+        hint: &str,
+    ) -> Result<Spanned<T>> {
         v.ok_or_else(|| self.err(table_at, key, format!("missing; {hint}")))
     }
 
@@ -826,26 +958,42 @@ impl Cx<'_> {
 
     /// An integer in `lo..=hi`, where `hi` fits a u32.
     fn uint(&self, v: &Spanned<i64>, key: &str, lo: i64, hi: i64) -> Result<u32> {
-        self.int_in(v, key, lo, hi).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+        self.int_in(v, key, lo, hi)
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     /// A duration in seconds within `lo..=hi` (`lo` excluded unless `lo_inclusive`).
-    fn seconds(&self, v: &Spanned<f64>, key: &str, lo: f64, lo_inclusive: bool, hi: f64) -> Result<Duration> {
+    fn seconds(
+        &self,
+        v: &Spanned<f64>,
+        key: &str,
+        lo: f64,
+        lo_inclusive: bool,
+        hi: f64,
+    ) -> Result<Duration> {
         let s = *v.get_ref();
         let above_lo = if lo_inclusive { s >= lo } else { s > lo };
         // Written so NaN fails too.
         if !(above_lo && s <= hi) {
-            return Err(self.at(v, key, if lo_inclusive {
-                format!("must be between {lo} and {hi} seconds, got {s}")
-            } else {
-                format!("must be greater than {lo} and at most {hi} seconds, got {s}")
-            }));
+            return Err(self.at(
+                v,
+                key,
+                if lo_inclusive {
+                    format!("must be between {lo} and {hi} seconds, got {s}")
+                } else {
+                    format!("must be greater than {lo} and at most {hi} seconds, got {s}")
+                },
+            ));
         }
         Duration::try_from_secs_f64(s).map_err(|e| self.at(v, key, format!("not a duration: {e}")))
     }
 
     /// A non-empty list of distinct values.
-    fn unique<T: PartialEq + Copy + fmt::Display>(&self, list: &Spanned<List<T>>, key: &str) -> Result<Vec<T>> {
+    fn unique<T: PartialEq + Copy + fmt::Display>(
+        &self,
+        list: &Spanned<List<T>>,
+        key: &str,
+    ) -> Result<Vec<T>> {
         if list.get_ref().is_empty() {
             return Err(self.at(list, key, "the list is empty; give at least one"));
         }

@@ -6,10 +6,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::error::{CompressionError, GeometryError, UriError};
-use crate::wire::compression::ImageCompression;
 use super::password::PasswordSource;
 use super::target_kind::TargetKind;
 use super::workload::IdleActivity;
+use crate::wire::compression::ImageCompression;
 
 /// The only format version this module reads.
 pub const SCHEMA: &str = "spicebench.scenario/v1";

@@ -144,11 +144,11 @@ impl VideoCodec {
             format!("unknown video encoder `{encoder}` in `{s}`; use spice or gstreamer")
         })?;
         let codec = VideoCodecType::from_name(codec).ok_or_else(|| {
-                format!(
-                    "unknown video codec `{codec}` in `{s}`; use one of: {}",
-                    VideoCodecType::ALL.map(VideoCodecType::as_str).join(", ")
-                )
-            })?;
+            format!(
+                "unknown video codec `{codec}` in `{s}`; use one of: {}",
+                VideoCodecType::ALL.map(VideoCodecType::as_str).join(", ")
+            )
+        })?;
         if encoder == VideoEncoder::Spice && codec != VideoCodecType::Mjpeg {
             return Err(format!(
                 "spice-server's own encoder only does mjpeg; write gstreamer:{} for {}",
