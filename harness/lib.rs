@@ -30,14 +30,16 @@
 //! `tests/layers.rs` checks every `crate::` path against this list:
 //!
 //! 0. `bounded_read`, `cancel`, `clock`, `console`, `journal`, `secret`, `timing`: leaves.
-//! 1. `wire`, `capture`, `scenario`: formats (SPICE, packets, scenarios).
-//! 2. `results`: the results model, which records scenario and wire values in their types.
-//! 3. `probe`, `display_ledger`: sans-IO rules over the wire format.
-//! 4. `client`, `xclient`: the SPICE and X clients.
-//! 5. `analyze`, `lab`: the capture analyser; the parts the lab starts.
-//! 6. `audit`, `check`: findings about a console; regression checks of recordings.
-//! 7. `export`: results and findings to files.
-//! 8. `run`: the whole measurement.
+//! 1. `wire`: the SPICE wire format.
+//! 2. `capture`, `scenario`: formats (packets, scenarios); a scenario's compression names
+//!    the wire's.
+//! 3. `results`: the results model, which records scenario and wire values in their types.
+//! 4. `probe`, `display_ledger`: sans-IO rules over the wire format.
+//! 5. `client`, `xclient`: the SPICE and X clients.
+//! 6. `analyze`, `lab`: the capture analyser; the parts the lab starts.
+//! 7. `audit`, `check`: findings about a console; regression checks of recordings.
+//! 8. `export`: results and findings to files.
+//! 9. `run`: the whole measurement.
 
 pub mod analyze;
 pub mod audit;

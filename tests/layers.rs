@@ -22,8 +22,10 @@ const LAYERS: &[&[&str]] = &[
         "secret",
         "timing",
     ],
-    // Formats: the SPICE wire, packets, scenarios.
-    &["wire", "capture", "scenario"],
+    // The SPICE wire format.
+    &["wire"],
+    // Formats: packets, scenarios (whose compressions are the wire's).
+    &["capture", "scenario"],
     // The results model: it records a scenario's configuration and the wire's channels and
     // directions in their own types, so it sits above both.
     &["results"],

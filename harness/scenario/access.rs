@@ -1,39 +1,23 @@
 //! How a viewer reaches the server (`[access]`): the transports, SSH compression and viewers
 //! a scenario compares, and which SSH server carries the SSH transports.
 
-use std::fmt;
 use std::str::FromStr;
 
-/// How the viewer's traffic reaches the SPICE server.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-pub enum TransportKind {
-    /// The viewer connects to the SPICE port itself.
-    #[serde(rename = "direct")]
-    Direct,
-    /// Through an SSH local forward (`ssh -N -L`).
-    #[serde(rename = "ssh-tunnel")]
-    SshTunnel,
-    /// remote-viewer runs on the server side and draws on the client's X display through
-    /// `ssh -X`.
-    #[serde(rename = "ssh-x")]
-    SshX,
+super::names::named_enum! {
+    /// How the viewer's traffic reaches the SPICE server.
+    #[derive(PartialOrd, Ord)]
+    pub enum TransportKind {
+        /// The viewer connects to the SPICE port itself.
+        Direct = "direct",
+        /// Through an SSH local forward (`ssh -N -L`).
+        SshTunnel = "ssh-tunnel",
+        /// remote-viewer runs on the server side and draws on the client's X display through
+        /// `ssh -X`.
+        SshX = "ssh-x",
+    }
 }
 
 impl TransportKind {
-    /// Every transport, in the order reports list them.
-    pub const ALL: [TransportKind; 3] = [Self::Direct, Self::SshTunnel, Self::SshX];
-
-    /// The name in scenario files, on the command line and in results.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Direct => "direct",
-            Self::SshTunnel => "ssh-tunnel",
-            Self::SshX => "ssh-x",
-        }
-    }
-
     /// Whether SSH carries it (and `ssh_compression` applies, and an SSH server is needed).
     /// Every variant is named, so a new transport says whether it is SSH, rather than counting
     /// as SSH by not being direct.
@@ -71,48 +55,26 @@ pub enum ViewerSide {
     Server,
 }
 
-impl fmt::Display for TransportKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl FromStr for TransportKind {
     type Err = AccessError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| AccessError::UnknownTransport(s.to_owned()))
+        Self::from_name(s).ok_or_else(|| AccessError::UnknownTransport(s.to_owned()))
     }
 }
 
-/// The program that shows the session and receives the input plan.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-pub enum ViewerKind {
-    /// spicebench's own client: protocol-level events, its own clock.
-    #[serde(rename = "spicebench")]
-    Native,
-    /// The real remote-viewer (spice-gtk) on an Xvfb, driven with XTest.
-    #[serde(rename = "remote-viewer")]
-    RemoteViewer,
+super::names::named_enum! {
+    /// The program that shows the session and receives the input plan.
+    #[derive(PartialOrd, Ord)]
+    pub enum ViewerKind {
+        /// spicebench's own client: protocol-level events, its own clock.
+        Native = "spicebench",
+        /// The real remote-viewer (spice-gtk) on an Xvfb, driven with XTest.
+        RemoteViewer = "remote-viewer",
+    }
 }
 
 impl ViewerKind {
-    /// Every viewer.
-    pub const ALL: [ViewerKind; 2] = [Self::Native, Self::RemoteViewer];
-
-    /// The name in scenario files, on the command line and in results.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Native => "spicebench",
-            Self::RemoteViewer => "remote-viewer",
-        }
-    }
-
     /// Whether it can run as a program on the server's side: spicebench's own client runs
     /// inside this process, so it cannot.
     pub fn can_run_on_server(self) -> bool {
@@ -141,20 +103,11 @@ impl ViewerKind {
     }
 }
 
-impl fmt::Display for ViewerKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl FromStr for ViewerKind {
     type Err = AccessError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| AccessError::UnknownViewer(s.to_owned()))
+        Self::from_name(s).ok_or_else(|| AccessError::UnknownViewer(s.to_owned()))
     }
 }
 

@@ -86,7 +86,7 @@ impl Scenario {
     /// Why `viewer` cannot run this scenario's target or steps, if it cannot: the check for a
     /// `--viewers` override (the file's own list was checked when it was loaded).
     pub fn viewer_refusal(&self, viewer: ViewerKind) -> Option<ViewerRefusal> {
-        let has_prefer = super::validate::first_prefer(&self.steps).is_some();
+        let has_prefer = super::rules::first_prefer(&self.steps).is_some();
         viewer_refusal(self.target.heads(), has_prefer, viewer)
     }
 

@@ -10,18 +10,19 @@ mod error;
 pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
 mod keys;
 mod matrix;
+mod names;
+#[cfg(test)]
+mod parse_tests;
 mod password;
 mod path;
+mod raw;
 mod rng;
+mod rules;
 #[cfg(test)]
 mod rules_tests;
 mod schema;
-mod step_rules;
 mod target_kind;
-mod tree;
-mod validate;
 mod workload;
-mod workload_rules;
 
 use std::path::Path;
 
@@ -88,7 +89,7 @@ impl Scenario {
 
     /// Validates scenario `text`; `path` is only used in errors and as [`Scenario::source`].
     pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
-        validate::scenario_from_text(text, path)
+        rules::scenario_from_text(text, path)
     }
 }
 

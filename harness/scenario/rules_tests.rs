@@ -9,7 +9,7 @@ use super::schema::{Step, WaitCondition};
 use super::workload::{DesktopContent, StreamingVideo, WanCompression};
 use super::{Scenario, Target};
 
-use super::validate::tests::{fails, parse};
+use super::parse_tests::{fails, parse};
 
 /// An Xspice scenario: `target` lines go into `[target]` (line 4 on), then `rest`.
 fn xspice(target: &str, rest: &str) -> String {
@@ -235,12 +235,12 @@ fn desktop_content_and_compositor_axis() {
         ),
         6,
         "desktop.content",
-        "unknown value `browser`; use one of: xterm, photo_window, lodraw, video",
+        "unknown variant `browser`, expected one of `xterm`, `photo_window`, `lodraw`, `video`",
     );
     let external =
         "name = \"w\"\n[target]\nkind = \"external\"\nuri = \"spice://127.0.0.1:5900\"\n\
                     [desktop]\ncontent = \"video\"\n[[steps]]\nkind = \"pause\"\nduration_s = 1\n";
-    fails(external, 5, "desktop", "needs kind = \"xspice\"");
+    fails(external, 6, "desktop", "needs kind = \"xspice\"");
 }
 
 #[test]
@@ -266,7 +266,7 @@ fn knobs_are_axes_and_refuse_repeats_and_unknown_values() {
         ),
         4,
         "target.streaming_video",
-        "unknown value `some`; use one of: off, all, filter",
+        "unknown variant `some`, expected one of `off`, `all`, `filter`",
     );
     fails(
         &xspice(
@@ -347,7 +347,7 @@ fn prefer_names_a_compression_and_needs_our_own_client() {
         &one_step("kind = \"prefer\"\ncompression = \"zip\""),
         7,
         "steps[0].compression",
-        "unknown compression `zip`",
+        "unknown variant `zip`",
     );
     fails(
         &one_step("kind = \"prefer\""),
@@ -397,7 +397,7 @@ fn remote_viewer_cannot_show_two_heads() {
     );
     fails(
         &text,
-        2,
+        3,
         "target",
         "remote-viewer shows each head in a window of its own",
     );

@@ -9,6 +9,7 @@ use super::error::{CompressionError, GeometryError, UriError};
 use super::password::PasswordSource;
 use super::target_kind::TargetKind;
 use super::workload::IdleActivity;
+use crate::wire::compression::ImageCompression;
 
 /// The only format version this module reads.
 pub const SCHEMA: &str = "spicebench.scenario/v1";
@@ -288,60 +289,44 @@ impl fmt::Display for Geometry {
     }
 }
 
-/// A SPICE image compression (`SpiceImageCompression` on the wire).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Compression {
-    /// No image compression.
-    Off,
-    /// GLZ, falling back to QUIC for photographic images.
-    AutoGlz,
-    /// LZ, falling back to QUIC for photographic images.
-    AutoLz,
-    /// QUIC only.
-    Quic,
-    /// GLZ only.
-    Glz,
-    /// LZ only.
-    Lz,
-    /// LZ4 (a client preference; Xspice has no such server setting).
-    Lz4,
+super::names::named_enum! {
+    /// An image compression a scenario may measure; its wire code is
+    /// [`crate::wire::compression::ImageCompression`]'s.
+    pub enum Compression {
+        /// No image compression.
+        Off = "off",
+        /// GLZ, falling back to QUIC for photographic images.
+        AutoGlz = "auto_glz",
+        /// LZ, falling back to QUIC for photographic images.
+        AutoLz = "auto_lz",
+        /// QUIC only.
+        Quic = "quic",
+        /// GLZ only.
+        Glz = "glz",
+        /// LZ only.
+        Lz = "lz",
+        /// LZ4 (a client preference; Xspice has no such server setting).
+        Lz4 = "lz4",
+    }
 }
 
 impl Compression {
-    /// Every compression, in wire-code order.
-    pub const ALL: [Compression; 7] = [
-        Self::Off,
-        Self::AutoGlz,
-        Self::AutoLz,
-        Self::Quic,
-        Self::Glz,
-        Self::Lz,
-        Self::Lz4,
-    ];
-
     /// The `SpiceImageCompression` value sent on the wire.
     pub fn wire_code(&self) -> u8 {
-        match self {
-            Self::Off => 1,
-            Self::AutoGlz => 2,
-            Self::AutoLz => 3,
-            Self::Quic => 4,
-            Self::Glz => 5,
-            Self::Lz => 6,
-            Self::Lz4 => 7,
-        }
+        ImageCompression::from(*self).code()
     }
+}
 
-    /// The name used in scenario files, on the command line and in results.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Off => "off",
-            Self::AutoGlz => "auto_glz",
-            Self::AutoLz => "auto_lz",
-            Self::Quic => "quic",
-            Self::Glz => "glz",
-            Self::Lz => "lz",
-            Self::Lz4 => "lz4",
+impl From<Compression> for ImageCompression {
+    fn from(c: Compression) -> Self {
+        match c {
+            Compression::Off => Self::Off,
+            Compression::AutoGlz => Self::AutoGlz,
+            Compression::AutoLz => Self::AutoLz,
+            Compression::Quic => Self::Quic,
+            Compression::Glz => Self::Glz,
+            Compression::Lz => Self::Lz,
+            Compression::Lz4 => Self::Lz4,
         }
     }
 }
@@ -350,16 +335,7 @@ impl FromStr for Compression {
     type Err = CompressionError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| CompressionError::Unknown { name: s.to_owned() })
-    }
-}
-
-impl fmt::Display for Compression {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        Self::from_name(s).ok_or_else(|| CompressionError::Unknown { name: s.to_owned() })
     }
 }
 
@@ -518,34 +494,21 @@ pub struct Point {
     pub y: u32,
 }
 
-/// A mouse button.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Button {
-    /// Left button.
-    Left,
-    /// Middle button.
-    Middle,
-    /// Right button.
-    Right,
+super::names::named_enum! {
+    /// A mouse button.
+    #[derive(Default)]
+    pub enum Button {
+        /// Left button.
+        #[default]
+        Left = "left",
+        /// Middle button.
+        Middle = "middle",
+        /// Right button.
+        Right = "right",
+    }
 }
 
 impl Button {
-    /// The button called `name` in scenario files (`left`, `middle`, `right`).
-    pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Left, Self::Middle, Self::Right]
-            .into_iter()
-            .find(|b| b.as_str() == name)
-    }
-
-    /// The name used in scenario files.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Left => "left",
-            Self::Middle => "middle",
-            Self::Right => "right",
-        }
-    }
-
     /// `SPICE_MOUSE_BUTTON_*` code of press and release messages.
     pub fn spice_code(&self) -> u8 {
         match self {

@@ -2,34 +2,17 @@
 //! instead of matching on the kind, so a new kind (a QEMU guest) answers them here, once,
 //! and every rule that depends on them follows.
 
-use std::fmt;
-
-/// The kinds of `[target]`, as `kind = "…"` names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TargetKind {
-    /// Xspice, which spicebench starts with its desktop for each configuration.
-    Xspice,
-    /// A server someone else runs.
-    External,
+super::names::named_enum! {
+    /// The kinds of `[target]`, as `kind = "…"` names them.
+    pub enum TargetKind {
+        /// Xspice, which spicebench starts with its desktop for each configuration.
+        Xspice = "xspice",
+        /// A server someone else runs.
+        External = "external",
+    }
 }
 
 impl TargetKind {
-    /// Every kind.
-    pub const ALL: [TargetKind; 2] = [Self::Xspice, Self::External];
-
-    /// The name in scenario files and in results.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Xspice => "xspice",
-            Self::External => "external",
-        }
-    }
-
-    /// The kind `name` names, if any.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == name)
-    }
-
     /// Whether the lab starts the server for each configuration and stops it after (so it
     /// needs the lab's privileges, and nothing of one configuration is left for the next).
     pub fn restarted_per_configuration(self) -> bool {
@@ -56,12 +39,6 @@ impl TargetKind {
             Self::Xspice => true,
             Self::External => false,
         }
-    }
-}
-
-impl fmt::Display for TargetKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

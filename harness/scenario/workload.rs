@@ -4,71 +4,37 @@
 
 use std::fmt;
 
-/// Something the desktop keeps changing while nobody types: a screen that is never quiet, to
-/// see how far each latency method can be trusted there (`docs/latency.md`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum IdleActivity {
-    /// Nothing: the screen is still until an input arrives.
-    #[default]
-    None,
-    /// A terminal in the bottom-right corner whose block cursor blinks: on 250 ms, off 250 ms.
-    BlinkingCursor,
-    /// xclock's digital clock in the bottom-right corner, redrawn every second.
-    Clock,
-}
-
-impl IdleActivity {
-    /// Every activity, in the order scenario errors list them.
-    pub const ALL: [Self; 3] = [Self::None, Self::BlinkingCursor, Self::Clock];
-
-    /// The name used in scenario files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::BlinkingCursor => "blinking_cursor",
-            Self::Clock => "clock",
-        }
-    }
-
-    /// The activity called `name` in scenario files.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == name)
+super::names::named_enum! {
+    /// Something the desktop keeps changing while nobody types: a screen that is never quiet,
+    /// to see how far each latency method can be trusted there (`docs/latency.md`).
+    #[derive(Default)]
+    pub enum IdleActivity {
+        /// Nothing: the screen is still until an input arrives.
+        #[default]
+        None = "none",
+        /// A terminal in the bottom-right corner whose block cursor blinks: on 250 ms, off
+        /// 250 ms.
+        BlinkingCursor = "blinking_cursor",
+        /// xclock's digital clock in the bottom-right corner, redrawn every second.
+        Clock = "clock",
     }
 }
 
-/// What the lab's desktop shows and the steps work on (`desktop.content`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum DesktopContent {
-    /// A small xterm at +50+50 over the plasma background: the quick drag.
-    #[default]
-    Xterm,
-    /// A 1200x800 window of photo-like and text content (generated per run, seeded), to drag
-    /// fast across the heads: a browser-sized window.
-    PhotoWindow,
-    /// LibreOffice Draw, maximised on the first head, with the repo's document of coloured,
-    /// semi-transparent shapes.
-    Lodraw,
-    /// A looping animation window (ImageMagick `animate`), for the streaming knobs.
-    Video,
-}
-
-impl DesktopContent {
-    /// Every content, in the order errors list them.
-    pub const ALL: [Self; 4] = [Self::Xterm, Self::PhotoWindow, Self::Lodraw, Self::Video];
-
-    /// The name used in scenario files and results.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Xterm => "xterm",
-            Self::PhotoWindow => "photo_window",
-            Self::Lodraw => "lodraw",
-            Self::Video => "video",
-        }
-    }
-
-    /// The content called `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == name)
+super::names::named_enum! {
+    /// What the lab's desktop shows and the steps work on (`desktop.content`).
+    #[derive(Default)]
+    pub enum DesktopContent {
+        /// A small xterm at +50+50 over the plasma background: the quick drag.
+        #[default]
+        Xterm = "xterm",
+        /// A 1200x800 window of photo-like and text content (generated per run, seeded), to
+        /// drag fast across the heads: a browser-sized window.
+        PhotoWindow = "photo_window",
+        /// LibreOffice Draw, maximised on the first head, with the repo's document of
+        /// coloured, semi-transparent shapes.
+        Lodraw = "lodraw",
+        /// A looping animation window (ImageMagick `animate`), for the streaming knobs.
+        Video = "video",
     }
 }
 
@@ -90,100 +56,64 @@ impl Default for DesktopSpec {
     }
 }
 
-/// `jpeg_wan_compression` and `zlib_glz_wan_compression`: when the server may use the lossy
-/// (JPEG) or zlib-wrapped GLZ forms.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum WanCompression {
-    /// Only on links the server's bandwidth test finds slow (below 10 Mbit/s).
-    #[default]
-    Auto,
-    /// Never.
-    Never,
-    /// Always, whatever the link.
-    Always,
-}
-
-impl WanCompression {
-    /// Every value, in the order errors list them.
-    pub const ALL: [Self; 3] = [Self::Auto, Self::Never, Self::Always];
-
-    /// The name QEMU, libvirt and Xspice use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Auto => "auto",
-            Self::Never => "never",
-            Self::Always => "always",
-        }
+super::names::named_enum! {
+    /// `jpeg_wan_compression` and `zlib_glz_wan_compression`: when the server may use the
+    /// lossy (JPEG) or zlib-wrapped GLZ forms. Named as QEMU, libvirt and Xspice name them.
+    #[derive(Default)]
+    pub enum WanCompression {
+        /// Only on links the server's bandwidth test finds slow (below 10 Mbit/s).
+        #[default]
+        Auto = "auto",
+        /// Never.
+        Never = "never",
+        /// Always, whatever the link.
+        Always = "always",
     }
 }
 
-/// `streaming_video`: which screen regions the server may turn into video streams.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum StreamingVideo {
-    /// None: every update is an image.
-    Off,
-    /// Any region redrawn like a video.
-    All,
-    /// Regions the server's heuristic takes for video (spice-server's and Xspice's default;
-    /// QEMU sets `off`).
-    #[default]
-    Filter,
-}
-
-impl StreamingVideo {
-    /// Every value, in the order errors list them.
-    pub const ALL: [Self; 3] = [Self::Off, Self::All, Self::Filter];
-
-    /// The name QEMU, libvirt and Xspice use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Off => "off",
-            Self::All => "all",
-            Self::Filter => "filter",
-        }
+super::names::named_enum! {
+    /// `streaming_video`: which screen regions the server may turn into video streams.
+    #[derive(Default)]
+    pub enum StreamingVideo {
+        /// None: every update is an image.
+        Off = "off",
+        /// Any region redrawn like a video.
+        All = "all",
+        /// Regions the server's heuristic takes for video (spice-server's and Xspice's
+        /// default; QEMU sets `off`).
+        #[default]
+        Filter = "filter",
     }
 }
 
-/// A video encoder spice-server can use (`encoder:codec` in its `video-codecs` list).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum VideoEncoder {
-    /// spice-server's built-in encoder.
-    Spice,
-    /// A GStreamer pipeline (needs the plugin installed where the server runs).
-    Gstreamer,
+super::names::named_enum! {
+    /// A video encoder spice-server can use (`encoder:codec` in its `video-codecs` list).
+    pub enum VideoEncoder {
+        /// spice-server's built-in encoder.
+        Spice = "spice",
+        /// A GStreamer pipeline (needs the plugin installed where the server runs).
+        Gstreamer = "gstreamer",
+    }
 }
 
-/// A video codec (`SpiceVideoCodecType`: the STREAM_CREATE codec byte).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum VideoCodecType {
-    /// Motion JPEG (1).
-    Mjpeg,
-    /// VP8 (2).
-    Vp8,
-    /// H.264 (3).
-    H264,
-    /// VP9 (4).
-    Vp9,
-    /// H.265 (5).
-    H265,
+super::names::named_enum! {
+    /// A video codec (`SpiceVideoCodecType`: the STREAM_CREATE codec byte).
+    pub enum VideoCodecType {
+        /// Motion JPEG (1).
+        Mjpeg = "mjpeg",
+        /// VP8 (2).
+        Vp8 = "vp8",
+        /// H.264 (3).
+        H264 = "h264",
+        /// VP9 (4).
+        Vp9 = "vp9",
+        /// H.265 (5).
+        H265 = "h265",
+    }
 }
 
 impl VideoCodecType {
-    /// Every codec, in wire order.
-    pub const ALL: [Self; 5] = [Self::Mjpeg, Self::Vp8, Self::H264, Self::Vp9, Self::H265];
-
-    /// The name in `video-codecs` lists and results.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Mjpeg => "mjpeg",
-            Self::Vp8 => "vp8",
-            Self::H264 => "h264",
-            Self::Vp9 => "vp9",
-            Self::H265 => "h265",
-        }
-    }
-
-    /// The codec's `SpiceVideoCodecType` number.
+    /// The codec's `SpiceVideoCodecType` number: its place in [`Self::ALL`], from 1.
     pub fn wire_code(self) -> u8 {
         match self {
             Self::Mjpeg => 1,
@@ -210,24 +140,15 @@ impl VideoCodec {
         let (encoder, codec) = s.split_once(':').ok_or_else(|| {
             format!("`{s}` is not encoder:codec, e.g. spice:mjpeg or gstreamer:vp8")
         })?;
-        let encoder = match encoder {
-            "spice" => VideoEncoder::Spice,
-            "gstreamer" => VideoEncoder::Gstreamer,
-            other => {
-                return Err(format!(
-                    "unknown video encoder `{other}` in `{s}`; use spice or gstreamer"
-                ))
-            }
-        };
-        let codec = VideoCodecType::ALL
-            .into_iter()
-            .find(|c| c.as_str() == codec)
-            .ok_or_else(|| {
-                format!(
-                    "unknown video codec `{codec}` in `{s}`; use one of: {}",
-                    VideoCodecType::ALL.map(VideoCodecType::as_str).join(", ")
-                )
-            })?;
+        let encoder = VideoEncoder::from_name(encoder).ok_or_else(|| {
+            format!("unknown video encoder `{encoder}` in `{s}`; use spice or gstreamer")
+        })?;
+        let codec = VideoCodecType::from_name(codec).ok_or_else(|| {
+            format!(
+                "unknown video codec `{codec}` in `{s}`; use one of: {}",
+                VideoCodecType::ALL.map(VideoCodecType::as_str).join(", ")
+            )
+        })?;
         if encoder == VideoEncoder::Spice && codec != VideoCodecType::Mjpeg {
             return Err(format!(
                 "spice-server's own encoder only does mjpeg; write gstreamer:{} for {}",
@@ -241,11 +162,7 @@ impl VideoCodec {
 
 impl fmt::Display for VideoCodec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let encoder = match self.encoder {
-            VideoEncoder::Spice => "spice",
-            VideoEncoder::Gstreamer => "gstreamer",
-        };
-        write!(f, "{encoder}:{}", self.codec.as_str())
+        write!(f, "{}:{}", self.encoder, self.codec)
     }
 }
 

@@ -1,0 +1,236 @@
+//! The scenario file as serde reads it: one struct per table, every key optional and kept
+//! with its place in the text ([`toml::Spanned`]), so `rules` can name the line of each value
+//! it refuses. serde itself refuses unknown keys (with the list of known ones), wrong types and
+//! unknown names of the closed sets, and `toml::de::Error::span` says where.
+//!
+//! `[target]` and `[[steps]]` are tagged by `kind`, but not as serde's internally tagged
+//! enums: those buffer the table before choosing the variant, which loses every span and key
+//! path inside it (errors would point at the table, not the key). Each is instead one table of
+//! every kind's keys; a rule takes the keys its kind reads, and any key left over belongs to
+//! another kind ([`Step::leftover`]).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, IntoDeserializer, SeqAccess, Visitor};
+use toml::Spanned;
+
+use super::access::{TransportKind, ViewerKind};
+use super::schema::{Button, Compression};
+use super::target_kind::TargetKind;
+use super::workload::{DesktopContent, IdleActivity, StreamingVideo, WanCompression};
+
+/// Declares a table whose keys are all optional and spanned, and `leftover`, which names the
+/// first key still set (with its offset in the text).
+macro_rules! raw_table {
+    ($(#[$meta:meta])* struct $name:ident { $($(#[$fmeta:meta])* $field:ident: $ty:ty,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Default, serde::Deserialize)]
+        #[serde(deny_unknown_fields, expecting = "a table")]
+        pub(super) struct $name {
+            $($(#[$fmeta])* pub(super) $field: Option<Spanned<$ty>>,)+
+        }
+
+        impl $name {
+            /// The first key still set, with its offset: after a rule has taken every key it
+            /// reads, a key left belongs to another kind.
+            pub(super) fn leftover(&self) -> Option<(&'static str, usize)> {
+                $(if let Some(v) = &self.$field {
+                    return Some((stringify!($field), v.span().start));
+                })+
+                None
+            }
+        }
+    };
+}
+
+/// A list whose items keep their places (for "listed twice" at the item's line).
+pub(super) type List<T> = Vec<Spanned<T>>;
+
+/// The top level. The tables are not spanned: a table made by dotted keys (`target.kind =
+/// …`) has no span, and `Spanned` would refuse it.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(super) struct Root {
+    pub(super) schema: Option<Spanned<String>>,
+    pub(super) name: Option<Spanned<String>>,
+    pub(super) description: Option<String>,
+    pub(super) seed: Option<Spanned<i64>>,
+    pub(super) repeat: Option<Spanned<i64>>,
+    pub(super) idle_before_s: Option<Spanned<f64>>,
+    pub(super) settle_timeout_s: Option<Spanned<f64>>,
+    pub(super) target: Option<Target>,
+    #[serde(default)]
+    pub(super) access: Access,
+    pub(super) desktop: Option<Desktop>,
+    pub(super) steps: Option<Spanned<List<Step>>>,
+}
+
+raw_table! {
+    /// `[target]`: the keys of every kind.
+    struct Target {
+        kind: TargetKind,
+        geometry: String,
+        compression: List<Compression>,
+        image_compression: List<Compression>,
+        heads: i64,
+        tls: bool,
+        idle_activity: IdleActivity,
+        jpeg_wan_compression: OneOrMany<WanCompression>,
+        zlib_glz_wan_compression: OneOrMany<WanCompression>,
+        streaming_video: OneOrMany<StreamingVideo>,
+        video_codecs: OneOrMany<String>,
+        playback_compression: OneOrMany<bool>,
+        uri: String,
+        tls_port: i64,
+        ca_file: String,
+        insecure_skip_verify: bool,
+        password_env: String,
+        password_file: String,
+        /// Never allowed: read only to say what to write instead.
+        password: toml::Value,
+    }
+}
+
+/// `[access]`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(super) struct Access {
+    pub(super) transports: Option<Spanned<List<TransportKind>>>,
+    pub(super) ssh_compression: Option<Spanned<List<bool>>>,
+    pub(super) viewers: Option<Spanned<List<ViewerKind>>>,
+    pub(super) ssh: Option<Spanned<String>>,
+    pub(super) ssh_config: Option<Spanned<String>>,
+}
+
+raw_table! {
+    /// `[desktop]`.
+    struct Desktop {
+        content: DesktopContent,
+        compositor: OneOrMany<bool>,
+    }
+}
+
+raw_table! {
+    /// One `[[steps]]` table: the keys of every step kind.
+    struct Step {
+        kind: StepKind,
+        from: List<i64>,
+        to: List<i64>,
+        path: Path,
+        at: List<i64>,
+        duration_s: f64,
+        rate_hz: i64,
+        button: Button,
+        count: i64,
+        keys: String,
+        text: String,
+        window: String,
+        quiet_ms: i64,
+        timeout_s: f64,
+        compression: Compression,
+        video_codecs: String,
+        steps: List<Step>,
+    }
+}
+
+super::names::named_enum! {
+    /// The kinds of `[[steps]]`.
+    pub enum StepKind {
+        /// Press, move, release.
+        Drag = "drag",
+        /// Click at a point.
+        Click = "click",
+        /// Press a chord.
+        Key = "key",
+        /// Type text.
+        Type = "type",
+        /// Wait for a window or a quiet display.
+        WaitFor = "wait_for",
+        /// Send nothing for a while.
+        Pause = "pause",
+        /// Ask for another compression or codecs mid-session.
+        Prefer = "prefer",
+        /// Repeat inner steps.
+        Repeat = "repeat",
+    }
+}
+
+/// The kinds of a drag's `path`.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum PathKind {
+    /// The seeded random walk.
+    Erratic,
+}
+
+/// A drag's `path = { kind = "erratic", step_px = 10 }`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(super) struct Path {
+    pub(super) kind: Spanned<PathKind>,
+    pub(super) step_px: Option<Spanned<i64>>,
+}
+
+/// A knob's value: one, or a list of them (a matrix axis).
+#[derive(Debug)]
+pub(super) enum OneOrMany<T> {
+    /// `key = value`.
+    One(T),
+    /// `key = [value, …]`.
+    Many(List<T>),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Not `#[serde(untagged)]`: it buffers, and the items would lose their spans.
+        d.deserialize_any(OneOrManyVisitor(PhantomData))
+    }
+}
+
+struct OneOrManyVisitor<T>(PhantomData<T>);
+
+impl<T> OneOrManyVisitor<T> {
+    fn one<'de, E: de::Error>(v: impl IntoDeserializer<'de, E>) -> Result<OneOrMany<T>, E>
+    where
+        T: Deserialize<'de>,
+    {
+        T::deserialize(v.into_deserializer()).map(OneOrMany::One)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
+    type Value = OneOrMany<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value or an array of values")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Self::one(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Self::one(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Self::one(v)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Self::one(v.to_owned())
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Self::one(v)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(OneOrMany::Many(items))
+    }
+}
