@@ -19,6 +19,7 @@
 //! - [`owner`]: the run (PID and start time) named in a resource, to prove it abandoned.
 //! - [`ports`]: loopback ports a run leases, and who holds a socket.
 //! - [`run_lock`]: lock files that keep concurrent runs off each other's displays and ports.
+//! - [`guest`]: the Debian desktop guest QEMU boots, built once into a cache.
 //! - [`display_claim`]: X display numbers, locked before use and checked free.
 //! - [`xspice`]: Xorg with the spiceqxl driver (the fixed config from `shared/LAB.md`).
 //! - [`desktop`]: window manager, picture background and the window to drag.
@@ -37,6 +38,7 @@ pub mod containment;
 pub mod cpu;
 pub mod desktop;
 pub mod display_claim;
+pub mod guest;
 pub mod heads;
 pub mod lab_user;
 pub mod owner;
@@ -244,6 +246,20 @@ pub enum LabError {
         processes: String,
         /// The PIDs, space-separated, for the kill command.
         pids: String,
+    },
+    /// A step of `spicebench guest build` failed.
+    #[error(
+        "building the QEMU guest failed while {step}: {detail}; the build downloads Debian \
+         packages (deb.debian.org and the host's apt sources): check the network or the apt \
+         proxy, then run `spicebench guest build` again{log}"
+    )]
+    GuestBuild {
+        /// What the build was doing.
+        step: String,
+        /// Why it failed.
+        detail: String,
+        /// `; its log: <path>` when a log holds the details.
+        log: String,
     },
     /// File system trouble in the run directory.
     #[error("{context}: {source}")]

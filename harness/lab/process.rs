@@ -191,6 +191,31 @@ impl ManagedChild {
         }
     }
 
+    /// Waits for a program that does one job and ends (a build step): `Ok` when it exited
+    /// with status 0, [`LabError::Exited`] with its log otherwise, [`LabError::Cancelled`]
+    /// (the program then stopped) once `cancel` is requested.
+    pub fn finish(mut self, cancel: &Cancel) -> Result<(), LabError> {
+        loop {
+            super::cancel::check(cancel)?;
+            let Some(child) = self.child.as_mut() else {
+                return Ok(());
+            };
+            match child.try_wait() {
+                Ok(Some(status)) if status.success() => return Ok(()),
+                Ok(Some(status)) => {
+                    return Err(LabError::exited(&self.name, status.to_string(), &self.log))
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(100)),
+                Err(e) => {
+                    return Err(LabError::Io {
+                        context: format!("waiting for {}", self.name),
+                        source: e,
+                    })
+                }
+            }
+        }
+    }
+
     /// Fails with [`LabError::Exited`] if the process has ended.
     pub fn check_running(&mut self) -> Result<(), LabError> {
         match self.exited() {
@@ -355,6 +380,9 @@ pub fn package_for(program: &str) -> &'static str {
         "ssh" | "ssh-keygen" => "openssh-client",
         "xauth" => "xauth",
         "xclock" => "x11-apps",
+        "mmdebstrap" => "mmdebstrap",
+        "apt-get" | "apt-cache" => "apt",
+        "dpkg-deb" | "dpkg" => "dpkg",
         "xsetroot" => "x11-xserver-utils",
         _ => "the package that provides it",
     }

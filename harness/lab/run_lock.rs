@@ -41,6 +41,18 @@ pub fn try_lock(name: &str) -> Result<Option<RunLock>, LabError> {
     Ok(Some(RunLock { _file: file }))
 }
 
+/// Takes the lock called `name`, waiting while another run holds it (polled, so the run's
+/// `cancel` still ends the wait).
+pub fn lock(name: &str, cancel: &crate::cancel::Cancel) -> Result<RunLock, LabError> {
+    loop {
+        if let Some(held) = try_lock(name)? {
+            return Ok(held);
+        }
+        super::cancel::check(cancel)?;
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 /// The private folder of the lock files, made if missing; refused when it is not this user's
 /// alone (another user could then hold or remove our locks).
 fn lock_dir() -> Result<PathBuf, LabError> {
