@@ -356,6 +356,7 @@ pub fn package_for(program: &str) -> &'static str {
         "xauth" => "xauth",
         "xclock" => "x11-apps",
         "xsetroot" => "x11-xserver-utils",
+        "ip" => "iproute2",
         _ => "the package that provides it",
     }
 }
