@@ -132,7 +132,7 @@ impl fmt::Display for Rate {
             (1_000_000, "mbit"),
             (1_000, "kbit"),
         ] {
-            if bits % scale == 0 {
+            if bits.is_multiple_of(scale) {
                 return write!(f, "{}{unit}", bits / scale);
             }
         }
