@@ -38,6 +38,15 @@ impl Netns {
     /// Creates the namespace `name` (it must start with [`PREFIX`] and the current owner, so
     /// a sweep never takes another run's) with its loopback device up.
     pub fn create(name: &str) -> Result<Self, LabError> {
+        if owner_of(name) != Some(Owner::current()) {
+            return Err(LabError::Netns {
+                action: format!("create the network namespace {name}"),
+                detail: format!(
+                    "spicebench names its namespaces {PREFIX}{}…, so that no sweep takes a live run's",
+                    Owner::current()
+                ),
+            });
+        }
         ip(
             &["netns", "add", name],
             &format!("create the network namespace {name}"),
@@ -204,6 +213,18 @@ mod tests {
         assert_eq!(owner_of(&format!("spb-{me}.3-srv")), Some(me));
         for other in ["p1s2-srv", "spb-srv", "netns-p1s2", "spb-"] {
             assert_eq!(owner_of(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_name_without_this_run_as_its_owner_is_refused_before_anything_is_made() {
+        for name in ["spb-p1s2.0-srv", "spb-srv", "other"] {
+            let err = Netns::create(name).unwrap_err();
+            assert!(
+                err.to_string().contains("names its namespaces spb-p"),
+                "{err}"
+            );
+            assert!(!exists(name));
         }
     }
 }
