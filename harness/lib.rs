@@ -18,6 +18,7 @@
 //! - [`check`]: regression checks of recorded captures against expected results.
 //! - [`run`]: executes a scenario's configuration matrix and writes results.
 //! - [`xclient`]: X11 client code for the viewer side (find windows, XTest, XDamage).
+//! - [`link`]: a packet-level link emulator (rate, delay, jitter, loss, queue), sans-IO.
 //! - [`clock`]: the run's epoch, which every timestamp is counted from.
 //! - [`timing`]: precise waits for the input threads.
 //! - [`cancel`]: a run's stop token, which a signal sets to end every wait of that run.
@@ -29,7 +30,8 @@
 //! modules form no cycle and each layer can be read (and tested) without those above it.
 //! `tests/layers.rs` checks every `crate::` path against this list:
 //!
-//! 0. `bounded_read`, `cancel`, `clock`, `console`, `journal`, `secret`, `timing`: leaves.
+//! 0. `bounded_read`, `cancel`, `clock`, `console`, `journal`, `link`, `secret`, `timing`:
+//!    leaves.
 //! 1. `wire`: the SPICE wire format.
 //! 2. `capture`, `scenario`: formats (packets, scenarios); a scenario's compression names
 //!    the wire's.
@@ -54,6 +56,7 @@ pub mod display_ledger;
 pub mod export;
 pub mod journal;
 pub mod lab;
+pub mod link;
 pub mod probe;
 pub mod results;
 pub mod run;

@@ -26,6 +26,7 @@
 #   xvfb, virt-viewer, evilwm
 #                   remote-viewer, the reference viewer, full screen on the client's own X
 #                   display (it needs a window manager for that; evilwm is the smallest)
+#   iproute2        `ip netns` and `ip link`: the two namespaces of an emulated link
 # It also creates the unprivileged accounts the lab's programs run as (nothing that draws on
 # a lab display runs as root): `spicebench-lab` for the target's desktop, `spicebench-viewer`
 # for the viewer's side and the SSH login.
@@ -33,7 +34,7 @@ set -euo pipefail
 
 packages=(xserver-xspice twm xterm x11-apps x11-xserver-utils adwaita-icon-theme imagemagick
   x11-utils libpcap-dev tshark chromium openssh-server openssh-client xauth xvfb virt-viewer evilwm openssl
-  g++ libreoffice-draw picom gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
+  g++ libreoffice-draw picom gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly iproute2)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: run as root (it calls apt-get)" >&2

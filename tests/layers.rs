@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
         "clock",
         "console",
         "journal",
+        "link",
         "secret",
         "timing",
     ],

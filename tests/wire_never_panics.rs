@@ -558,3 +558,20 @@ fn resync_never_panics_and_real_streams_are_guessed() {
         assert!(g.headers >= 4, "{name}: {g:?}");
     }
 }
+
+#[test]
+fn the_link_emulator_never_panics_and_keeps_its_promises() {
+    let seeds = fuzz_deterministically("emulator", |d| {
+        let _ = oracle::check_emulator(d);
+    });
+    assert_eq!(seeds.len(), 3);
+    for (name, data) in &seeds {
+        let c = oracle::check_emulator(data);
+        assert!(c.packets_out > 0, "{name}: nothing delivered: {c:?}");
+        match name.as_str() {
+            "rate-8mbit-queue5.bin" => assert!(c.queue_drops > 0, "{name}: {c:?}"),
+            "lossy-jitter-backwards.bin" => assert!(c.lost > 0, "{name}: {c:?}"),
+            _ => assert_eq!(c.queue_drops + c.lost, 0, "{name}: {c:?}"),
+        }
+    }
+}

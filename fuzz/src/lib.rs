@@ -12,6 +12,8 @@
 //! - `messages`: a two-byte [`Selector`], then one message body.
 //! - `framer`: one byte seeding the chunk sizes, then a message stream.
 //! - `scenario`: scenario text, invalid UTF-8 replaced.
+//! - `emulator`: 14 bytes of link profile and seed, then 3-byte operations (see
+//!   [`check_emulator`]).
 
 use std::path::Path;
 
@@ -697,4 +699,115 @@ pub fn check_proc(
         assert!(m.busy <= m.total, "{m:?}");
     }
     (parse_stat(&text), machine)
+}
+
+/// `emulator`: the link emulator ([`spicebench::link::Direction`]) driven by bytes: never a
+/// panic, whatever the profile, packet sizes or times (also going backwards), and its
+/// promises hold: packets come out whole and in the order pushed, none before the link's
+/// delay after it was pushed, and every pushed packet is counted once (delivered, dropped by
+/// the queue, or lost). Returns the counters.
+///
+/// Layout: byte 0 the rate (0: none, else `2^(b % 40)` bit/s); bytes 1–2 the delay in ms
+/// (little-endian); byte 3 the jitter in ms; byte 4 the loss, `b / 200` (so above 1 too);
+/// byte 5 the queue (`b % 3`: `b / 3` packets, `(b / 3) * 97` bytes, unlimited); bytes 6–13 the
+/// seed. Then each 3 bytes: byte 0 bit 0 picks push (0) or pop (1), the rest of it times 37
+/// (mod 70,000) is a pushed packet's length; bytes 1–2 move the time by an i16 in 100 µs
+/// steps.
+pub fn check_emulator(data: &[u8]) -> spicebench::link::Counters {
+    use spicebench::link::{Direction, Fate, LinkProfile, QueueLimit, Rate};
+    use std::collections::VecDeque;
+    use std::time::Duration;
+
+    let byte = |i: usize| data.get(i).copied().unwrap_or(0);
+    let rate = match byte(0) {
+        0 => None,
+        b => Rate::from_bits_per_second(1u64 << (b % 40)),
+    };
+    let delay = Duration::from_millis(u64::from(u16::from_le_bytes([byte(1), byte(2)])));
+    let limit = u64::from(byte(5) / 3);
+    let profile = LinkProfile {
+        rate,
+        delay,
+        jitter: Duration::from_millis(u64::from(byte(3))),
+        loss: f64::from(byte(4)) / 200.0,
+        queue: match byte(5) % 3 {
+            0 => QueueLimit::Packets(limit),
+            1 => QueueLimit::Bytes(limit * 97),
+            _ => QueueLimit::Unlimited,
+        },
+    };
+    let seed = u64::from_le_bytes(std::array::from_fn(|i| byte(6 + i)));
+    let mut link = Direction::new(profile, seed);
+    // What must come out, in order, and the latest time seen when each was pushed.
+    let mut expected: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut now = Duration::ZERO;
+    let mut latest = Duration::ZERO;
+    let mut pushed: u64 = 0;
+    let mut last_due = Duration::ZERO;
+    for op in data.get(14..).unwrap_or_default().chunks(3) {
+        let step = i16::from_le_bytes([
+            op.get(1).copied().unwrap_or(0),
+            op.get(2).copied().unwrap_or(0),
+        ]);
+        let delta = Duration::from_micros(u64::from(step.unsigned_abs()) * 100);
+        now = if step < 0 {
+            now.saturating_sub(delta)
+        } else {
+            now.saturating_add(delta)
+        };
+        latest = latest.max(now);
+        if op[0] & 1 == 0 {
+            let len = (usize::from(op[0] >> 1) * 37) % 70_000;
+            let packet: Vec<u8> = (0..len)
+                .map(|i| (pushed as u8).wrapping_add(i as u8))
+                .collect();
+            pushed += 1;
+            match link.push(packet.clone(), now) {
+                Fate::Due(due) => {
+                    assert!(
+                        due >= latest.saturating_add(delay),
+                        "due {due:?} before the delay"
+                    );
+                    assert!(
+                        due >= last_due,
+                        "due {due:?} before its predecessor's {last_due:?}"
+                    );
+                    last_due = due;
+                    expected.push_back(packet);
+                }
+                Fate::QueueFull | Fate::Lost => {}
+            }
+        } else {
+            while let Some(out) = link.pop_due(now) {
+                assert_eq!(Some(out), expected.pop_front(), "out of order or altered");
+            }
+            if let Some(due) = link.next_due() {
+                assert!(
+                    due > latest,
+                    "a packet due at {due:?} was not popped at {latest:?}"
+                );
+            }
+        }
+    }
+    while let Some(out) = link.pop_due(Duration::MAX) {
+        assert_eq!(Some(out), expected.pop_front(), "out of order or altered");
+    }
+    assert!(
+        expected.is_empty(),
+        "{} packets never came out",
+        expected.len()
+    );
+    let c = link.counters();
+    assert_eq!(c.packets_in, pushed);
+    assert_eq!(
+        c.packets_in,
+        c.packets_out + c.queue_drops + c.lost,
+        "{c:?}"
+    );
+    assert_eq!(
+        c.bytes_in,
+        c.bytes_out + c.queue_drop_bytes + c.lost_bytes,
+        "{c:?}"
+    );
+    c
 }

@@ -32,15 +32,24 @@
 //! - [`ssh_client`]: `ssh -L`, `ssh -W` and `ssh -X`, with their failures told apart.
 //! - [`x509`]: per-run certificates for the lab's TLS port.
 //! - [`x11`]: reading window geometry back from the X server (for tests and checks).
+//! - [`netns`]: network namespaces the run owns, entered by child processes and threads.
+//! - [`tun`]: TUN devices made inside a namespace.
+//! - [`forwarder`]: the threads that carry packets between two TUN devices through the
+//!   [`crate::link`] emulator.
+//! - [`linked_hosts`]: a server side and a viewer side in two namespaces, joined by an
+//!   emulated link.
 
 pub mod cancel;
 pub mod containment;
 pub mod cpu;
 pub mod desktop;
 pub mod display_claim;
+pub mod forwarder;
 pub mod guest;
 pub mod heads;
 pub mod lab_user;
+pub mod linked_hosts;
+pub mod netns;
 pub mod owner;
 pub mod ports;
 pub mod probe;
@@ -49,6 +58,7 @@ pub mod remote_viewer;
 pub mod run_lock;
 pub mod ssh_client;
 pub mod sshd;
+pub mod tun;
 pub mod workloads;
 pub mod x11;
 pub mod x509;
@@ -261,6 +271,23 @@ pub enum LabError {
         /// `; its log: <path>` when a log holds the details.
         log: String,
     },
+    /// The TUN device the link emulator needs cannot be had.
+    #[error("cannot use /dev/net/tun ({detail}): the link emulator needs TUN devices; load the tun module (modprobe tun), or run the container with --device /dev/net/tun and --cap-add NET_ADMIN")]
+    NoTun {
+        /// What failed.
+        detail: String,
+    },
+    /// A network namespace or a device in one could not be set up.
+    #[error("could not {action}: {detail}; the emulated link needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) and iproute2 (apt-get install iproute2)")]
+    Netns {
+        /// What spicebench was doing.
+        action: String,
+        /// What the system said.
+        detail: String,
+    },
+    /// Every subnet of the emulated links is held by another run.
+    #[error("all 256 link subnets (10.99.0.0/24 to 10.99.255.0/24) are held by other spicebench runs; wait for some to end")]
+    NoLinkSubnet,
     /// File system trouble in the run directory.
     #[error("{context}: {source}")]
     Io {

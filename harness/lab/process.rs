@@ -384,6 +384,7 @@ pub fn package_for(program: &str) -> &'static str {
         "apt-get" | "apt-cache" => "apt",
         "dpkg-deb" | "dpkg" => "dpkg",
         "xsetroot" => "x11-xserver-utils",
+        "ip" => "iproute2",
         _ => "the package that provides it",
     }
 }
