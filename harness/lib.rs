@@ -4,7 +4,8 @@
 //! - [`wire`]: the SPICE wire format, sans-IO (bytes in, values out, values in, bytes out).
 //! - [`client`]: a tokio SPICE client built on `wire` that links every channel, honours the
 //!   protocol's obligations, injects input and timestamps what it sends and receives.
-//! - [`scenario`]: the TOML scenario format, its validation and the input paths it generates.
+//! - [`scenario`]: the TOML scenario format, its validation and its configuration matrix.
+//! - [`plan`]: what a run sends, reproducibly from a seed (steps to timed input events).
 //! - [`lab`]: real parts spicebench starts itself (Xspice, window manager, content windows).
 //! - [`probe`]: the on-screen input stamp (colour code, reading it, causal matching), sans-IO.
 //! - [`display_ledger`]: per-head and per-stream accounting of a display channel, the one
@@ -33,7 +34,8 @@
 //! 1. `wire`: the SPICE wire format.
 //! 2. `capture`, `scenario`: formats (packets, scenarios); a scenario's compression names
 //!    the wire's.
-//! 3. `results`: the results model, which records scenario and wire values in their types.
+//! 3. `results`, `plan`: the results model, which records scenario and wire values in their
+//!    types; a scenario's input plan.
 //! 4. `probe`, `display_ledger`: sans-IO rules over the wire format.
 //! 5. `client`, `xclient`: the SPICE and X clients.
 //! 6. `analyze`, `lab`: the capture analyser; the parts the lab starts.
@@ -54,6 +56,7 @@ pub mod display_ledger;
 pub mod export;
 pub mod journal;
 pub mod lab;
+pub mod plan;
 pub mod probe;
 pub mod results;
 pub mod run;

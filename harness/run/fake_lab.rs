@@ -23,10 +23,10 @@ use super::transport::{CapturePoint, Transport};
 use super::viewer::{BoxFuture, Viewer, ViewerContext, ViewerReport};
 use super::RunError;
 use crate::lab::LabError;
+use crate::plan::InputPlan;
 use crate::results::OutputDir;
 use crate::scenario::{
-    Compression, Configuration, Geometry, InputPlan, MatrixOverride, Route, Scenario, SshServer,
-    ViewerKind,
+    Compression, Configuration, Geometry, MatrixOverride, Route, Scenario, SshServer, ViewerKind,
 };
 use crate::secret::Secret;
 

@@ -24,7 +24,7 @@ pub struct Configuration {
     pub viewer: ViewerKind,
     /// Which repeat this is, 1-based like the `-rN` suffix of `name`.
     pub repeat_index: u32,
-    /// Seed of the run's input plan (see [`Scenario::input_plan_with_seed`]).
+    /// Seed of the run's input plan (see `crate::plan::run_plan`).
     pub seed: u64,
 }
 

@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use super::access::{is_ssh_destination, Access, SshServer, TransportKind, ViewerKind};
 use super::error::{CompressionError, ScenarioError};
-use super::keys::{key_for_char, key_named, key_names, Key};
+use super::keys::{is_typeable, key_named, key_names, Key};
 use super::matrix::{viewer_refusal, ViewerRefusal};
 use super::password::{is_env_name, PasswordSource};
 use super::raw::{self, List, OneOrMany, PathKind, StepKind};
@@ -625,7 +625,7 @@ fn steps(
 /// limit only).
 fn planned_events(step: &Step) -> u64 {
     match step {
-        Step::Drag(d) => super::path::move_count(d).saturating_add(3),
+        Step::Drag(d) => d.move_count().saturating_add(3),
         // Not inputs, but each is a segment and a message or a poll: repeats of them count.
         Step::Pause(_) | Step::WaitFor(_) | Step::Prefer(_) => 1,
         Step::Click(c) => 1 + 2 * u64::from(c.count),
@@ -694,7 +694,7 @@ fn step(
                     "the text is empty; give at least one character",
                 ));
             }
-            if let Some(c) = text.chars().find(|c| key_for_char(*c).is_none()) {
+            if let Some(c) = text.chars().find(|c| !is_typeable(*c)) {
                 let msg = format!(
                     "cannot type {c:?}: only printable ASCII, tab and newline have keys on the \
                      US layout spicebench types with"

@@ -473,6 +473,16 @@ pub struct Drag {
     pub button: Button,
 }
 
+impl Drag {
+    /// How many moves it makes: `round(duration * rate)`, at least one so a linear drag
+    /// always reaches its end point.
+    pub fn move_count(&self) -> u64 {
+        let n = (self.duration.as_secs_f64() * f64::from(self.rate_hz.max(1))).round();
+        // `as` saturates and maps NaN to 0, so this cannot panic.
+        (n as u64).max(1)
+    }
+}
+
 /// The route of a drag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DragPath {
