@@ -2,6 +2,7 @@
 //! line-accurate errors, and the configuration matrix (what a run sends is `crate::plan`'s). The format is described in `docs/scenario.md`.
 
 mod access;
+mod de_error;
 mod error;
 
 /// Scenario files above this size are refused: a scenario is a page of TOML, and its text is

@@ -4,7 +4,7 @@
 //! the geometry, which viewers each transport and target can carry). Every error names the
 //! file, the line and the dotted key, and says what to write instead.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use super::error::{CompressionError, ScenarioError};
 use super::keys::{is_typeable, key_named, key_names, Key};
 use super::matrix::{viewer_refusal, ViewerRefusal};
 use super::password::{is_env_name, PasswordSource};
-use super::raw::{self, List, OneOrMany, PathKind, StepKind};
+use super::raw::{self, At as _, List, OneOrMany, PathKind, StepKind};
 use super::schema::{
     Click, Compression, Drag, DragPath, Geometry, Point, Prefer, Preference, Scenario, SpiceUri,
     Step, Target, TlsTrustSpec, WaitCondition, WaitFor, MAX_COORDINATE, SCHEMA,
@@ -50,7 +50,7 @@ const MULTI_HEAD_GEOMETRY: Geometry = Geometry {
 pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
     let cx = Cx { text, path };
     let root: raw::Root = serde_path_to_error::deserialize(toml::Deserializer::new(text))
-        .map_err(|e| cx.de_error(e))?;
+        .map_err(|e| super::de_error::scenario_error(text, path, e))?;
     if let Some(v) = &root.schema {
         if v.get_ref() != SCHEMA {
             let msg = format!(
@@ -751,15 +751,16 @@ fn drag(
     )?;
     let path = match (s.to.take(), s.path.take()) {
         (Some(_), Some(p)) => {
-            return Err(cx.at(&p, k("path"), "give either `to` or `path`, not both"));
+            let msg = "give either `to` or `path`, not both";
+            return Err(cx.err(p.at(), k("path"), msg));
         }
         (Some(to), None) => DragPath::To(point(cx, &to, &k("to"), bounds)?),
         (None, Some(p)) => {
-            let step_px = match &p.get_ref().step_px {
+            let step_px = match &p.step_px {
                 Some(v) => cx.uint(v, &k("path.step_px"), 1, 200)?,
                 None => 10,
             };
-            match p.get_ref().kind.get_ref() {
+            match p.kind.get_ref() {
                 PathKind::Erratic => DragPath::Erratic { step_px },
             }
         }
@@ -906,12 +907,7 @@ struct Cx<'a> {
 impl Cx<'_> {
     /// 1-based line of a byte offset; offsets past the end count as the last line.
     fn line(&self, offset: usize) -> usize {
-        1 + self
-            .text
-            .bytes()
-            .take(offset)
-            .filter(|b| *b == b'\n')
-            .count()
+        super::de_error::line_of(self.text, offset)
     }
 
     fn err(
@@ -1007,48 +1003,5 @@ impl Cx<'_> {
             out.push(v);
         }
         Ok(out)
-    }
-
-    /// serde's and toml's own errors: a wrong type, an unknown key or name, bad syntax.
-    fn de_error(&self, e: serde_path_to_error::Error<toml::de::Error>) -> ScenarioError {
-        let mut key = String::new();
-        for segment in e.path().iter() {
-            match segment {
-                serde_path_to_error::Segment::Seq { index } => {
-                    let _ = write!(key, "[{index}]");
-                }
-                // `Spanned` reads its value as a field of its own, whose name starts with `$`:
-                // no key of the file.
-                serde_path_to_error::Segment::Map { key: k } if !k.starts_with('$') => {
-                    if !key.is_empty() {
-                        key.push('.');
-                    }
-                    key.push_str(k);
-                }
-                _ => {}
-            }
-        }
-        let e = e.into_inner();
-        let line = e.span().map(|s| self.line(s.start));
-        let message = e
-            .message()
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join("; ");
-        match line {
-            Some(line) if !key.is_empty() => ScenarioError::Invalid {
-                path: self.path.to_owned(),
-                line,
-                key,
-                message,
-            },
-            _ => ScenarioError::Syntax {
-                path: self.path.to_owned(),
-                line,
-                message,
-            },
-        }
     }
 }
