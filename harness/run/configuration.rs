@@ -518,8 +518,8 @@ fn describe(
         config: ConfigInfo {
             name: config.name.clone(),
             target: scenario.target.kind_name().to_string(),
-            transport: ConfigTransport::Access(route.transport),
-            ssh_compression: route.ssh_compression,
+            transport: ConfigTransport::Access(route.kind()),
+            ssh_compression: route.transport.ssh_compression(),
             tls: target.tls().is_some(),
             compression: config.compression.as_str().to_string(),
             compression_mechanism: target.compression_mechanism().as_str().to_string(),

@@ -26,7 +26,7 @@ use std::path::Path;
 
 pub use access::{
     is_ssh_destination, parse_route_list, parse_viewer_list, Access, AccessError, Route, SshServer,
-    TransportKind, ViewerKind, ViewerSide,
+    TransportKind, TransportSpec, ViewerKind, ViewerSide,
 };
 pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
 pub use keys::{is_typeable, key_named, Key, SHIFT};

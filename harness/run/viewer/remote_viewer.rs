@@ -107,7 +107,7 @@ impl RemoteViewer {
         };
         // A transport that runs the viewer on the server's side hands back its own client
         // (`ssh -X`), which carries the viewer's window: counted as that client.
-        let process_is = match ctx.transport.route().transport.viewer_side() {
+        let process_is = match ctx.transport.route().kind().viewer_side() {
             ViewerSide::Client => Component::Viewer,
             ViewerSide::Server => Component::SshClient,
         };
