@@ -30,7 +30,7 @@ pub use access::{
 };
 pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
 pub use keys::{is_typeable, key_named, Key, SHIFT};
-pub use matrix::{Configuration, MatrixOverride, ViewerRefusal};
+pub use matrix::{Configuration, MatrixOverride, OverrideError, ViewerRefusal};
 pub use password::PasswordSource;
 pub use schema::{
     parse_compression_list, Button, Click, Compression, Drag, DragPath, Geometry, Point, Prefer,
@@ -149,11 +149,7 @@ mod tests {
                 ..
             })
         ));
-        let names: Vec<String> = s
-            .configurations(MatrixOverride::default())
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
+        let names: Vec<String> = s.configurations().into_iter().map(|c| c.name).collect();
         assert_eq!(names, ["off", "auto_glz", "glz"]);
     }
 

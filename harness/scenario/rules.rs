@@ -13,7 +13,7 @@ use toml::Spanned;
 use super::access::{is_ssh_destination, Access, SshServer, TransportKind, ViewerKind};
 use super::error::{CompressionError, ScenarioError};
 use super::keys::{is_typeable, key_named, key_names, Key};
-use super::matrix::{viewer_refusal, ViewerRefusal};
+use super::matrix::MatrixProblem;
 use super::password::{is_env_name, PasswordSource};
 use super::raw::{self, At as _, List, OneOrMany, PathKind, StepKind};
 use super::schema::{
@@ -83,17 +83,7 @@ pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
     };
     // Errors about the target as a whole point at its `kind`.
     let (target, target_at) = target(cx, raw_target)?;
-    let access = access(cx, root.access)?;
-    if target.geometry().is_none() && access.viewers.contains(&ViewerKind::RemoteViewer) {
-        // remote-viewer's screen must be the guest's size for its pixels to be the guest's,
-        // and the input plan maps through it.
-        return Err(cx.err(
-            target_at,
-            "target",
-            "remote-viewer needs the target's screen size; add geometry = \"WIDTHxHEIGHT\" \
-             (e.g. \"1024x768\") to [target]",
-        ));
-    }
+    let (access, access_at) = access(cx, root.access)?;
     let desktop = match root.desktop {
         Some(d) => desktop(cx, d, target.kind())?,
         None => DesktopSpec::default(),
@@ -115,24 +105,7 @@ pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
             });
         }
     }
-    let prefer_line = first_prefer(&steps);
-    for &viewer in &access.viewers {
-        match viewer_refusal(target.heads(), prefer_line.is_some(), viewer) {
-            Some(why @ ViewerRefusal::Prefer) => {
-                return Err(ScenarioError::Invalid {
-                    path: path.to_owned(),
-                    line: prefer_line.unwrap_or(1),
-                    key: "steps".into(),
-                    message: why.message().into(),
-                });
-            }
-            Some(why @ ViewerRefusal::MultiHead) => {
-                return Err(cx.err(target_at, "target", why.message()))
-            }
-            None => {}
-        }
-    }
-    Ok(Scenario {
+    let scenario = Scenario {
         name,
         description: root.description,
         source: path.to_owned(),
@@ -144,7 +117,23 @@ pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         access,
         desktop,
         steps,
-    })
+    };
+    // The rules across the axes, which overrides follow too.
+    let (offset, key, message) = match scenario.matrix_problem() {
+        None => return Ok(scenario),
+        Some(MatrixProblem::Access(e)) => (access_at.1, access_at.0, e.to_string()),
+        Some(MatrixProblem::Target(m)) => (target_at, "target", m.to_string()),
+        Some(MatrixProblem::Steps(m)) => {
+            let line = first_prefer(&scenario.steps).unwrap_or(1);
+            return Err(ScenarioError::Invalid {
+                path: path.to_owned(),
+                line,
+                key: "steps".into(),
+                message: m.into(),
+            });
+        }
+    };
+    Err(cx.err(offset, key, message))
 }
 
 /// The line of the first step (repeats included) for which `line_of` gives one.
@@ -528,9 +517,9 @@ fn desktop(cx: Cx<'_>, d: raw::Desktop, kind: TargetKind) -> Result<DesktopSpec>
     })
 }
 
-/// `[access]`: transports × ssh_compression × viewers, every combination checked here so a
-/// matrix that cannot run is refused before anything starts.
-fn access(cx: Cx<'_>, a: raw::Access) -> Result<Access> {
+/// `[access]`: transports × ssh_compression × viewers, and the key (with its offset) that
+/// errors about a combination point at.
+fn access(cx: Cx<'_>, a: raw::Access) -> Result<(Access, (&'static str, usize))> {
     let transports = match &a.transports {
         Some(v) => cx.unique(v, "access.transports")?,
         None => vec![TransportKind::Direct],
@@ -577,15 +566,12 @@ fn access(cx: Cx<'_>, a: raw::Access) -> Result<Access> {
         viewers,
         ssh,
     };
-    if let Err(e) = access.check() {
-        let (key, at) = match (&a.viewers, &a.transports) {
-            (Some(v), _) => ("access.viewers", v.span().start),
-            (None, Some(t)) => ("access.transports", t.span().start),
-            (None, None) => ("access", 0),
-        };
-        return Err(cx.err(at, key, e.to_string()));
-    }
-    Ok(access)
+    let at = match (&a.viewers, &a.transports) {
+        (Some(v), _) => ("access.viewers", v.span().start),
+        (None, Some(t)) => ("access.transports", t.span().start),
+        (None, None) => ("access", 0),
+    };
+    Ok((access, at))
 }
 
 /// The `steps` array at `key` (top level or inside a repeat).

@@ -225,7 +225,7 @@ fn desktop_content_and_compositor_axis() {
     .unwrap();
     assert_eq!(s.desktop.content, DesktopContent::Lodraw);
     assert_eq!(s.desktop.compositor, vec![false, true]);
-    assert_eq!(s.configurations(Default::default()).len(), 2);
+    assert_eq!(s.configurations().len(), 2);
     fails(
         &xspice(
             "",
@@ -256,7 +256,7 @@ fn knobs_are_axes_and_refuse_repeats_and_unknown_values() {
     );
     assert_eq!(knobs.jpeg_wan, vec![WanCompression::Never]);
     // 2 streaming × 2 codec lists; the single jpeg value does not multiply.
-    assert_eq!(s.configurations(Default::default()).len(), 4);
+    assert_eq!(s.configurations().len(), 4);
     fails(
         &xspice(
             "streaming_video = \"some\"",
