@@ -93,6 +93,15 @@ impl ViewerKind {
         }
     }
 
+    /// Whether it must know the target's screen size: remote-viewer's window is made the
+    /// guest's size so its pixels are the guest's, and the input plan maps through it.
+    pub fn needs_screen_size(self) -> bool {
+        match self {
+            Self::Native => false,
+            Self::RemoteViewer => true,
+        }
+    }
+
     /// Whether it can send the server a preference mid-session (a `prefer` step): only a
     /// viewer that speaks the protocol itself can.
     pub fn can_switch_preferences(self) -> bool {

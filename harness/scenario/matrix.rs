@@ -91,8 +91,6 @@ impl ViewerRefusal {
                  told to switch mid-session; measure it with viewers = [\"spicebench\"] (or \
                  remove the step)"
             }
-            // remote-viewer's screen must be the guest's size for its pixels to be the
-            // guest's, and the input plan maps through it.
             Self::NoGeometry => {
                 "remote-viewer needs the target's screen size; add geometry = \"WIDTHxHEIGHT\" \
                  (e.g. \"1024x768\") to [target]"
@@ -107,7 +105,7 @@ impl Scenario {
         let has_prefer = super::rules::first_prefer(&self.steps).is_some();
         if self.target.heads() > 1 && !viewer.follows_every_head() {
             Some(ViewerRefusal::MultiHead)
-        } else if self.target.geometry().is_none() && !viewer.follows_every_head() {
+        } else if self.target.geometry().is_none() && viewer.needs_screen_size() {
             Some(ViewerRefusal::NoGeometry)
         } else if has_prefer && !viewer.can_switch_preferences() {
             Some(ViewerRefusal::Prefer)
