@@ -48,7 +48,10 @@ fn main() {
         )
         .await
         .expect("connect");
-        let steps = schedule(&scenario.input_plan(), clock.now_us() + 300_000);
+        let steps = schedule(
+            &spicebench::plan::input_plan(&scenario, scenario.seed),
+            clock.now_us() + 300_000,
+        );
         let runner = session.script_runner();
         let report = tokio::task::spawn_blocking(move || runner.run(&steps))
             .await

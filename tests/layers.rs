@@ -19,17 +19,18 @@ const LAYERS: &[&[&str]] = &[
         "clock",
         "console",
         "journal",
-        "link",
+        "rng",
         "secret",
         "timing",
     ],
-    // The SPICE wire format.
-    &["wire"],
+    // The SPICE wire format; the link emulator.
+    &["wire", "link"],
     // Formats: packets, scenarios (whose compressions are the wire's).
     &["capture", "scenario"],
     // The results model: it records a scenario's configuration and the wire's channels and
-    // directions in their own types, so it sits above both.
-    &["results"],
+    // directions in their own types, so it sits above both. The input plan: a scenario's
+    // steps as timed input events.
+    &["results", "plan"],
     // Sans-IO rules over the wire format.
     &["probe", "display_ledger"],
     // The SPICE and X clients.

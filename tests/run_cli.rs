@@ -278,6 +278,33 @@ fn unknown_compression_flag_lists_valid_names() {
     );
 }
 
+#[test]
+fn overrides_follow_the_files_rules_and_name_their_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "s.toml", &common::drag_scenario("o", &["glz"]));
+    for (flag, value, says) in [
+        (
+            "--compression",
+            "lz4",
+            "--compression: `lz4` is only a client preference",
+        ),
+        (
+            "--transports",
+            "ssh-x",
+            "--transports: ssh-x runs remote-viewer on the server side",
+        ),
+        ("--viewers", "bogus", "--viewers: unknown viewer `bogus`"),
+    ] {
+        let run = spicebench()
+            .args(["run", scenario.to_str().unwrap(), flag, value])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(says), "{flag}: {stderr}");
+    }
+}
+
 fn external_scenario(port: u16, password_env: &str) -> String {
     common::drag_scenario("ext", &["glz"])
         .replace(

@@ -552,7 +552,7 @@ pub fn check_scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
         Ok(s) => {
             assert_eq!(s.source, path);
             assert!(!s.steps.is_empty(), "a valid scenario has steps");
-            let runs = s.configurations(Default::default());
+            let runs = s.configurations();
             // Every (transport, viewer) pair the file lists can run: the ones that cannot are
             // refused when it loads.
             let access = &s.access;
@@ -585,7 +585,7 @@ pub fn check_scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
                 .iter()
                 .all(|st| matches!(st, Step::Drag(_) | Step::Pause(_)));
             if simple && estimate <= 20_000.0 {
-                let plan = s.input_plan();
+                let plan = spicebench::plan::input_plan(s, s.seed);
                 assert_eq!(plan.bursts.len(), drags.count());
                 let in_bursts: usize = plan.bursts.iter().map(|b| b.events).sum();
                 assert_eq!(in_bursts, plan.events.len());

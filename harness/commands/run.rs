@@ -12,8 +12,7 @@ use spicebench::export::text::{render, Row, WarningDetail};
 use spicebench::results::OutputDir;
 use spicebench::run::{run_matrix, MatrixOutcome, RunOptions};
 use spicebench::scenario::{
-    parse_compression_list, parse_route_list, parse_viewer_list, Access, Compression,
-    MatrixOverride, Route, Scenario, ViewerKind,
+    parse_compression_list, parse_route_list, parse_viewer_list, MatrixOverride, Scenario,
 };
 
 use crate::bar_progress;
@@ -35,13 +34,6 @@ pub struct Show {
     pub strict: bool,
 }
 
-/// The axes, parsed and checked against the scenario.
-struct Overrides {
-    compression: Option<Vec<Compression>>,
-    routes: Option<Vec<Route>>,
-    viewers: Option<Vec<ViewerKind>>,
-}
-
 pub async fn run(
     path: PathBuf,
     out: Option<PathBuf>,
@@ -49,36 +41,17 @@ pub async fn run(
     show: Show,
     options: &RunOptions,
 ) -> anyhow::Result<u8> {
-    let scenario = Scenario::load(&path)?;
-    let overrides = overrides(&scenario, axes)?;
-    let access = Access {
-        routes: (overrides.routes.clone()).unwrap_or(scenario.access.routes.clone()),
-        viewers: (overrides.viewers.clone()).unwrap_or(scenario.access.viewers.clone()),
-        ..scenario.access.clone()
-    };
-    access
-        .check()
-        .context("the transports and viewers asked for")?;
-    if let Some(why) = access
-        .viewers
-        .iter()
-        .find_map(|v| scenario.viewer_refusal(*v))
-    {
-        anyhow::bail!("--viewers: {}", why.message());
-    }
+    // The file's rules apply to the axes given on the command line too.
+    let scenario = Scenario::load(&path)?.with_overrides(overrides(axes)?)?;
     // Before anything is created or started: a lab that cannot start should not leave an
     // output tree or a lab folder behind.
-    spicebench::run::preflight::check(&scenario.target, &access, options.capture)?;
+    spicebench::run::preflight::check(&scenario.target, &scenario.access, options.capture)?;
     let out = OutputDir::new(out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name)));
     check_writable(out.root())?;
     // Before the first configuration: a signal from now on stops the sweep cleanly.
     let mut interrupts = spicebench::run::interrupt::Interrupts::install()
         .context("installing the SIGINT/SIGTERM/SIGHUP handlers")?;
-    let configs = scenario.configurations(MatrixOverride {
-        compression: overrides.compression.as_deref(),
-        routes: overrides.routes.as_deref(),
-        viewers: overrides.viewers.as_deref(),
-    });
+    let configs = scenario.configurations();
     if !show.quiet {
         spicebench::errln!(
             "spicebench: scenario `{}` from {}: {} configuration(s), results in {}",
@@ -105,33 +78,18 @@ pub async fn run(
     Ok(finish(&outcome, &out, &show))
 }
 
-/// `--compression`, `--transports`, `--viewers`, parsed; each error names its flag.
-fn overrides(scenario: &Scenario, axes: Axes) -> anyhow::Result<Overrides> {
-    let compression = match axes.compression {
-        Some(list) => {
-            let list = parse_compression_list(&list).context("--compression")?;
-            for c in &list {
-                scenario
-                    .target
-                    .check_compression(*c)
-                    .context("--compression")?;
-            }
-            Some(list)
-        }
-        None => None,
-    };
-    let routes = axes
-        .transports
-        .map(|l| parse_route_list(&l).context("--transports"))
-        .transpose()?;
-    let viewers = axes
-        .viewers
-        .map(|l| parse_viewer_list(&l).context("--viewers"))
-        .transpose()?;
-    Ok(Overrides {
-        compression,
-        routes,
-        viewers,
+/// `--compression`, `--transports`, `--viewers`, parsed; each error names its flag (the
+/// rules against the scenario are [`Scenario::with_overrides`]'s).
+fn overrides(axes: Axes) -> anyhow::Result<MatrixOverride> {
+    Ok(MatrixOverride {
+        compression: (axes
+            .compression
+            .map(|l| parse_compression_list(&l))
+            .transpose())
+        .context("--compression")?,
+        routes: (axes.transports.map(|l| parse_route_list(&l)).transpose())
+            .context("--transports")?,
+        viewers: (axes.viewers.map(|l| parse_viewer_list(&l)).transpose()).context("--viewers")?,
     })
 }
 

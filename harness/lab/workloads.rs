@@ -11,7 +11,7 @@ use super::process::{require, wait_ready, Leftovers, ManagedChild};
 use super::x11;
 use super::xauth::XDisplay;
 use super::LabError;
-use crate::scenario::SplitMix64;
+use crate::rng::SplitMix64;
 
 /// Title of the large window.
 pub const PHOTO_WINDOW_TITLE: &str = "spicebench-photo";

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use super::profile::{LinkProfile, QueueLimit};
-use super::rng::SplitMix64;
+use crate::rng::SplitMix64;
 
 /// What became of a pushed packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,8 +82,8 @@ impl Direction {
     pub fn new(profile: LinkProfile, seed: u64) -> Self {
         Self {
             profile,
-            loss_rng: SplitMix64::new(seed, 1),
-            jitter_rng: SplitMix64::new(seed, 2),
+            loss_rng: SplitMix64::stream(seed, 1),
+            jitter_rng: SplitMix64::stream(seed, 2),
             now: Duration::ZERO,
             link_free: Duration::ZERO,
             carry: 0,

@@ -31,7 +31,6 @@
 
 pub mod direction;
 pub mod profile;
-mod rng;
 
 pub use direction::{Counters, Direction, Fate};
 pub use profile::{LinkError, LinkProfile, QueueLimit, Rate};

@@ -18,11 +18,12 @@ use super::RunError;
 use crate::analyze::{bin_grid_start_ns, BIN_MS};
 use crate::client::Clock;
 use crate::lab::cpu;
+use crate::plan::{InputPlan, RunPlan};
 use crate::results::{
     rfc3339, ConfigInfo, ConfigTransport, ConfigViewer, CpuUsage, EffectCheck, OutputDir,
     RegionChange, RegionCheck, RunResult, ScenarioInfo, ServerInfo, Warning, WarningCode,
 };
-use crate::scenario::{Configuration, InputPlan, RunPlan, Scenario};
+use crate::scenario::{Configuration, Scenario};
 use crate::wire::main_channel::mouse_mode;
 
 /// Most characters of scenario text (the description) a result copies: a result describes
@@ -192,7 +193,7 @@ async fn plan_off_the_runtime(
 ) -> Result<RunPlan, RunError> {
     let scenario = scenario.clone();
     let seed = config.seed;
-    tokio::task::spawn_blocking(move || scenario.run_plan(seed))
+    tokio::task::spawn_blocking(move || crate::plan::run_plan(&scenario, seed))
         .await
         .map_err(|e| RunError::SessionDied {
             reason: format!("planning the inputs failed: {e}"),
@@ -517,8 +518,8 @@ fn describe(
         config: ConfigInfo {
             name: config.name.clone(),
             target: scenario.target.kind_name().to_string(),
-            transport: ConfigTransport::Access(route.transport),
-            ssh_compression: route.ssh_compression,
+            transport: ConfigTransport::Access(route.kind()),
+            ssh_compression: route.transport.ssh_compression(),
             tls: target.tls().is_some(),
             compression: config.compression.as_str().to_string(),
             compression_mechanism: target.compression_mechanism().as_str().to_string(),

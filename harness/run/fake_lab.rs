@@ -23,10 +23,10 @@ use super::transport::{CapturePoint, Transport};
 use super::viewer::{BoxFuture, Viewer, ViewerContext, ViewerReport};
 use super::RunError;
 use crate::lab::LabError;
+use crate::plan::InputPlan;
 use crate::results::OutputDir;
 use crate::scenario::{
-    Compression, Configuration, Geometry, InputPlan, MatrixOverride, Route, Scenario, SshServer,
-    ViewerKind,
+    Compression, Configuration, Geometry, Route, Scenario, SshServer, ViewerKind,
 };
 use crate::secret::Secret;
 
@@ -288,7 +288,7 @@ async fn run_over(
     tempfile::TempDir,
 ) {
     let scenario = scenario();
-    let config = scenario.configurations(MatrixOverride::default())[0].clone();
+    let config = scenario.configurations()[0].clone();
     let dir = tempfile::tempdir().expect("a temporary folder");
     let out = OutputDir::new(dir.path());
     let options = RunOptions {

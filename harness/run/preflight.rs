@@ -128,7 +128,7 @@ pub fn needs(target: &Target, access: &Access, capture: bool) -> Vec<Need> {
         out.push(Need::RemoteViewer);
     }
     // With the user's own server, ssh runs as the user with their keys: nothing privileged.
-    if access.ssh == SshServer::Managed && access.routes.iter().any(|r| r.transport.is_ssh()) {
+    if access.ssh == SshServer::Managed && access.routes.iter().any(|r| r.kind().is_ssh()) {
         out.push(Need::ManagedSshd);
     }
     if capture {

@@ -93,6 +93,15 @@ impl ViewerKind {
         }
     }
 
+    /// Whether it must know the target's screen size: remote-viewer's window is made the
+    /// guest's size so its pixels are the guest's, and the input plan maps through it.
+    pub fn needs_screen_size(self) -> bool {
+        match self {
+            Self::Native => false,
+            Self::RemoteViewer => true,
+        }
+    }
+
     /// Whether it can send the server a preference mid-session (a `prefer` step): only a
     /// viewer that speaks the protocol itself can.
     pub fn can_switch_preferences(self) -> bool {
@@ -111,29 +120,87 @@ impl FromStr for ViewerKind {
     }
 }
 
-/// One way of reaching the server: a transport with its SSH compression setting.
+/// A transport with its own parameters: what a run sets up between the viewer and the
+/// server. A new transport is one variant here (with its parameters) and one name in
+/// [`TransportKind`], which says what it can do.
+// Ord and Hash order routes in the matrix and key them in maps; a parameter without them
+// (a float of a link profile) would need its own wrapper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TransportSpec {
+    /// The viewer connects to the SPICE port itself.
+    Direct,
+    /// An SSH local forward (`ssh -N -L`).
+    SshTunnel {
+        /// `ssh -C`.
+        compression: bool,
+    },
+    /// remote-viewer on the server side, shown here through `ssh -X`.
+    SshX {
+        /// `ssh -C`.
+        compression: bool,
+    },
+}
+
+impl TransportSpec {
+    /// Its name and capabilities.
+    pub fn kind(self) -> TransportKind {
+        match self {
+            Self::Direct => TransportKind::Direct,
+            Self::SshTunnel { .. } => TransportKind::SshTunnel,
+            Self::SshX { .. } => TransportKind::SshX,
+        }
+    }
+
+    /// Whether SSH compresses it (`ssh -C`); false for a transport without SSH.
+    pub fn ssh_compression(self) -> bool {
+        match self {
+            Self::Direct => false,
+            Self::SshTunnel { compression } | Self::SshX { compression } => compression,
+        }
+    }
+
+    /// `kind` with `ssh_compression` where SSH carries it (direct ignores it).
+    pub fn new(kind: TransportKind, ssh_compression: bool) -> Self {
+        let compression = ssh_compression;
+        match kind {
+            TransportKind::Direct => Self::Direct,
+            TransportKind::SshTunnel => Self::SshTunnel { compression },
+            TransportKind::SshX => Self::SshX { compression },
+        }
+    }
+}
+
+/// One way of reaching the server: the transport a run sets up, with its parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Route {
-    /// The transport.
-    pub transport: TransportKind,
-    /// `ssh -C`; always false for [`TransportKind::Direct`].
-    pub ssh_compression: bool,
+    /// The transport and its parameters.
+    pub transport: TransportSpec,
+}
+
+impl From<TransportSpec> for Route {
+    fn from(transport: TransportSpec) -> Self {
+        Self { transport }
+    }
 }
 
 impl Route {
-    /// Direct, uncompressed: the default.
+    /// Direct: the default.
     pub const DIRECT: Route = Route {
-        transport: TransportKind::Direct,
-        ssh_compression: false,
+        transport: TransportSpec::Direct,
     };
+
+    /// The transport's name and capabilities.
+    pub fn kind(self) -> TransportKind {
+        self.transport.kind()
+    }
 
     /// `direct`, `ssh-tunnel`, `ssh-tunnel-C`, `ssh-x`, `ssh-x-C`: the label in configuration
     /// names and the form `--transports` accepts.
     pub fn label(self) -> String {
-        if self.ssh_compression {
-            format!("{}-C", self.transport)
+        if self.transport.ssh_compression() {
+            format!("{}-C", self.kind())
         } else {
-            self.transport.to_string()
+            self.kind().to_string()
         }
     }
 }
@@ -146,14 +213,11 @@ impl FromStr for Route {
             Some(base) => (base, true),
             None => (s, false),
         };
-        let transport: TransportKind = name.parse()?;
-        if compressed && !transport.is_ssh() {
+        let kind: TransportKind = name.parse()?;
+        if compressed && !kind.is_ssh() {
             return Err(AccessError::CompressionWithoutSsh);
         }
-        Ok(Route {
-            transport,
-            ssh_compression: compressed,
-        })
+        Ok(TransportSpec::new(kind, compressed).into())
     }
 }
 
@@ -198,16 +262,13 @@ impl Access {
     /// The routes of `transports` × `ssh_compression` (direct only once, uncompressed).
     pub fn routes_of(transports: &[TransportKind], ssh_compression: &[bool]) -> Vec<Route> {
         let mut routes = Vec::new();
-        for &transport in transports {
-            if !transport.is_ssh() {
-                routes.push(Route::DIRECT);
+        for &kind in transports {
+            if !kind.is_ssh() {
+                routes.push(TransportSpec::new(kind, false).into());
                 continue;
             }
             for &c in ssh_compression {
-                routes.push(Route {
-                    transport,
-                    ssh_compression: c,
-                });
+                routes.push(TransportSpec::new(kind, c).into());
             }
         }
         routes
@@ -217,7 +278,7 @@ impl Access {
     pub fn refusal(route: Route, viewer: ViewerKind) -> Option<AccessError> {
         // Only a server-side transport refuses a viewer, and ssh-x is the only one: its
         // message names it.
-        (!route.transport.supports(viewer)).then_some(AccessError::NativeOverSshX)
+        (!route.kind().supports(viewer)).then_some(AccessError::NativeOverSshX)
     }
 
     /// Checks every combination of the matrix.
@@ -328,6 +389,22 @@ mod tests {
         );
         let labels: Vec<String> = routes.iter().map(|r| r.label()).collect();
         assert_eq!(labels, ["direct", "ssh-tunnel", "ssh-tunnel-C"]);
+    }
+
+    #[test]
+    fn a_route_carries_its_transports_parameters() {
+        let r: Route = "ssh-x-C".parse().unwrap();
+        assert_eq!(r.transport, TransportSpec::SshX { compression: true });
+        assert_eq!(
+            (r.kind(), r.transport.ssh_compression()),
+            (TransportKind::SshX, true)
+        );
+        // Direct has no SSH to compress.
+        let d = TransportSpec::new(TransportKind::Direct, true);
+        assert_eq!(
+            (Route::from(d), d.ssh_compression()),
+            (Route::DIRECT, false)
+        );
     }
 
     #[test]

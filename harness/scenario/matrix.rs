@@ -1,7 +1,8 @@
 //! The configuration matrix of a scenario: one run per compression × server knobs ×
 //! compositor × route × viewer × repeat.
 
-use super::access::{Route, ViewerKind};
+use super::access::{AccessError, Route, ViewerKind};
+use super::error::CompressionError;
 use super::schema::{Compression, Scenario};
 use super::workload::ServerKnobs;
 
@@ -24,20 +25,45 @@ pub struct Configuration {
     pub viewer: ViewerKind,
     /// Which repeat this is, 1-based like the `-rN` suffix of `name`.
     pub repeat_index: u32,
-    /// Seed of the run's input plan (see [`Scenario::input_plan_with_seed`]).
+    /// Seed of the run's input plan (see `crate::plan::run_plan`).
     pub seed: u64,
 }
 
-/// Axis values that replace the scenario file's, e.g. from command-line flags.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MatrixOverride<'a> {
-    /// Replaces the target's compression list (vet it with
-    /// [`super::Target::check_compression`] first).
-    pub compression: Option<&'a [Compression]>,
-    /// Replaces `[access]` transports × ssh_compression.
-    pub routes: Option<&'a [Route]>,
-    /// Replaces `[access]` viewers.
-    pub viewers: Option<&'a [ViewerKind]>,
+/// Axis values that replace the scenario file's, from the command line; see
+/// [`Scenario::with_overrides`].
+#[derive(Debug, Clone, Default)]
+pub struct MatrixOverride {
+    /// Replaces the target's compression list (`--compression`).
+    pub compression: Option<Vec<Compression>>,
+    /// Replaces `[access]` transports × ssh_compression (`--transports`).
+    pub routes: Option<Vec<Route>>,
+    /// Replaces `[access]` viewers (`--viewers`).
+    pub viewers: Option<Vec<ViewerKind>>,
+}
+
+/// An override the scenario cannot run, naming its flag.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OverrideError {
+    /// A compression the target cannot take.
+    #[error("--compression: {0}")]
+    Compression(CompressionError),
+    /// A transport none of the viewers can use.
+    #[error("--transports: {0}")]
+    Transports(String),
+    /// A viewer that cannot use a transport, show the target or run the steps.
+    #[error("--viewers: {0}")]
+    Viewers(String),
+}
+
+/// What a rule across the matrix's axes refuses, and which part of the scenario it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum MatrixProblem {
+    /// A viewer cannot use a route.
+    Access(AccessError),
+    /// A viewer cannot show the target.
+    Target(&'static str),
+    /// A viewer cannot run the steps (a prefer step).
+    Steps(&'static str),
 }
 
 /// Why a viewer cannot run a scenario.
@@ -47,6 +73,8 @@ pub enum ViewerRefusal {
     MultiHead,
     /// remote-viewer with a `prefer` step.
     Prefer,
+    /// remote-viewer without the target's screen size.
+    NoGeometry,
 }
 
 impl ViewerRefusal {
@@ -63,45 +91,86 @@ impl ViewerRefusal {
                  told to switch mid-session; measure it with viewers = [\"spicebench\"] (or \
                  remove the step)"
             }
+            Self::NoGeometry => {
+                "remote-viewer needs the target's screen size; add geometry = \"WIDTHxHEIGHT\" \
+                 (e.g. \"1024x768\") to [target]"
+            }
         }
     }
 }
 
-/// Why `viewer` cannot run a scenario with `heads` heads (and `prefer` steps or not).
-pub(super) fn viewer_refusal(
-    heads: u32,
-    has_prefer: bool,
-    viewer: ViewerKind,
-) -> Option<ViewerRefusal> {
-    if heads > 1 && !viewer.follows_every_head() {
-        Some(ViewerRefusal::MultiHead)
-    } else if has_prefer && !viewer.can_switch_preferences() {
-        Some(ViewerRefusal::Prefer)
-    } else {
-        None
-    }
-}
-
 impl Scenario {
-    /// Why `viewer` cannot run this scenario's target or steps, if it cannot: the check for a
-    /// `--viewers` override (the file's own list was checked when it was loaded).
+    /// Why `viewer` cannot run this scenario's target or steps, if it cannot.
     pub fn viewer_refusal(&self, viewer: ViewerKind) -> Option<ViewerRefusal> {
         let has_prefer = super::rules::first_prefer(&self.steps).is_some();
-        viewer_refusal(self.target.heads(), has_prefer, viewer)
+        if self.target.heads() > 1 && !viewer.follows_every_head() {
+            Some(ViewerRefusal::MultiHead)
+        } else if self.target.geometry().is_none() && viewer.needs_screen_size() {
+            Some(ViewerRefusal::NoGeometry)
+        } else if has_prefer && !viewer.can_switch_preferences() {
+            Some(ViewerRefusal::Prefer)
+        } else {
+            None
+        }
+    }
+
+    /// The rules across the matrix's axes, the same for the file and for overrides: every
+    /// viewer can use every route, show the target and run the steps.
+    pub(super) fn matrix_problem(&self) -> Option<MatrixProblem> {
+        if let Err(e) = self.access.check() {
+            return Some(MatrixProblem::Access(e));
+        }
+        let why = self
+            .access
+            .viewers
+            .iter()
+            .find_map(|v| self.viewer_refusal(*v))?;
+        Some(match why {
+            ViewerRefusal::Prefer => MatrixProblem::Steps(why.message()),
+            ViewerRefusal::MultiHead | ViewerRefusal::NoGeometry => {
+                MatrixProblem::Target(why.message())
+            }
+        })
+    }
+
+    /// This scenario with the axes of `o` in place of the file's, checked by the same rules
+    /// as the file: each error names the flag to change.
+    pub fn with_overrides(mut self, o: MatrixOverride) -> Result<Scenario, OverrideError> {
+        if let Some(list) = o.compression {
+            for &c in &list {
+                (self.target.check_compression(c)).map_err(OverrideError::Compression)?;
+            }
+            self.target.set_compression(list);
+        }
+        let viewers_given = o.viewers.is_some();
+        if let Some(routes) = o.routes {
+            self.access.routes = routes;
+        }
+        if let Some(viewers) = o.viewers {
+            self.access.viewers = viewers;
+        }
+        match self.matrix_problem() {
+            None => Ok(self),
+            Some(MatrixProblem::Access(e)) if !viewers_given => {
+                Err(OverrideError::Transports(e.to_string()))
+            }
+            Some(MatrixProblem::Access(e)) => Err(OverrideError::Viewers(e.to_string())),
+            Some(MatrixProblem::Target(m) | MatrixProblem::Steps(m)) => {
+                Err(OverrideError::Viewers(m.to_string()))
+            }
+        }
     }
 
     /// Every run, compression-major, then route, viewer and repeat.
     ///
     /// Combinations that cannot work (see [`super::Access::refusal`]) were refused when the
-    /// file was loaded; overridden axes are filtered the same way here, so vet overrides with
-    /// [`super::Access::check`] to tell the user. Every run replays the scenario's seed, so
-    /// runs differ only in what is measured, never in the input.
-    pub fn configurations(&self, overrides: MatrixOverride<'_>) -> Vec<Configuration> {
-        let compressions = overrides
-            .compression
-            .unwrap_or_else(|| self.target.compression());
-        let routes = overrides.routes.unwrap_or(&self.access.routes);
-        let viewers = overrides.viewers.unwrap_or(&self.access.viewers);
+    /// file was loaded (or overridden, [`Scenario::with_overrides`]); they are skipped here
+    /// too. Every run replays the scenario's seed, so runs differ only in what is measured,
+    /// never in the input.
+    pub fn configurations(&self) -> Vec<Configuration> {
+        let compressions = self.target.compression();
+        let routes = &self.access.routes;
+        let viewers = &self.access.viewers;
         let repeat = self.repeat.max(1);
         let name_route = routes.len() > 1 || routes.iter().any(|r| *r != Route::DIRECT);
         let name_viewer = viewers.len() > 1 || viewers.iter().any(|v| *v != ViewerKind::Native);
@@ -174,7 +243,7 @@ mod tests {
 
     #[test]
     fn single_repeat_uses_bare_compression_names() {
-        let c = scenario("").configurations(MatrixOverride::default());
+        let c = scenario("").configurations();
         let names: Vec<&str> = c.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["off", "glz"]);
         assert_eq!(c[1].compression, Compression::Glz);
@@ -184,7 +253,7 @@ mod tests {
 
     #[test]
     fn repeats_are_numbered_from_one_inside_each_compression() {
-        let c = scenario("repeat = 2").configurations(MatrixOverride::default());
+        let c = scenario("repeat = 2").configurations();
         let got: Vec<(&str, Compression, u32)> = c
             .iter()
             .map(|c| (c.name.as_str(), c.compression, c.repeat_index))
@@ -201,19 +270,65 @@ mod tests {
     }
 
     #[test]
-    fn override_replaces_the_file_list() {
+    fn overrides_replace_the_file_lists_under_the_files_rules() {
         let quic = MatrixOverride {
-            compression: Some(&[Compression::Quic]),
+            compression: Some(vec![Compression::Quic]),
             ..Default::default()
         };
-        let c = scenario("").configurations(quic);
+        let c = scenario("").with_overrides(quic).unwrap().configurations();
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].name, "quic");
-        let none = MatrixOverride {
-            compression: Some(&[]),
+        let lz4 = MatrixOverride {
+            compression: Some(vec![Compression::Lz4]),
             ..Default::default()
         };
-        assert!(scenario("").configurations(none).is_empty());
+        let e = scenario("").with_overrides(lz4).unwrap_err();
+        assert_eq!(e, OverrideError::Compression(CompressionError::Lz4OnXspice));
+        assert!(
+            e.to_string().starts_with("--compression: `lz4` is only"),
+            "{e}"
+        );
+        // Our client over ssh-x: the flag that brought the pair in is named.
+        let ssh_x = || Some(vec!["ssh-x".parse::<Route>().unwrap()]);
+        let routes = MatrixOverride {
+            routes: ssh_x(),
+            ..Default::default()
+        };
+        let e = scenario("").with_overrides(routes).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("--transports: ssh-x runs remote-viewer"),
+            "{e}"
+        );
+        let both = MatrixOverride {
+            routes: ssh_x(),
+            viewers: Some(vec![ViewerKind::Native]),
+            ..Default::default()
+        };
+        let e = scenario("").with_overrides(both).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("--viewers: ssh-x runs remote-viewer"),
+            "{e}"
+        );
+        // remote-viewer follows one head only, as when the file asks for it.
+        let rv = MatrixOverride {
+            viewers: Some(vec![ViewerKind::RemoteViewer]),
+            ..Default::default()
+        };
+        let e = scenario("").with_overrides(rv.clone()).map(|_| ());
+        assert_eq!(e, Ok(()));
+        let two_heads = Scenario::parse(
+            "name = \"m\"\n[target]\nkind = \"xspice\"\nheads = 2\n[[steps]]\nkind = \"pause\"\n\
+             duration_s = 1\n",
+            Path::new("m.toml"),
+        )
+        .unwrap();
+        let e = two_heads.with_overrides(rv).unwrap_err();
+        assert_eq!(
+            e,
+            OverrideError::Viewers(ViewerRefusal::MultiHead.message().into())
+        );
     }
 
     #[test]
@@ -222,11 +337,7 @@ mod tests {
             "[access]\ntransports = [\"direct\", \"ssh-tunnel\"]\nssh_compression = [false, true]\n\
              viewers = [\"remote-viewer\"]",
         );
-        let names: Vec<String> = s
-            .configurations(MatrixOverride::default())
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
+        let names: Vec<String> = s.configurations().into_iter().map(|c| c.name).collect();
         assert_eq!(
             names,
             [
@@ -238,14 +349,12 @@ mod tests {
                 "glz.ssh-tunnel-C.remote-viewer",
             ]
         );
-        // An override that pairs our client with ssh-x leaves that pair out.
-        let routes: Vec<Route> = vec!["ssh-x".parse().unwrap(), Route::DIRECT];
-        let viewers = [ViewerKind::Native, ViewerKind::RemoteViewer];
-        let c = s.configurations(MatrixOverride {
-            compression: Some(&[Compression::Glz]),
-            routes: Some(&routes),
-            viewers: Some(&viewers),
-        });
+        // A matrix that pairs our client with ssh-x leaves that pair out.
+        let mut s = s;
+        s.target.set_compression(vec![Compression::Glz]);
+        s.access.routes = vec!["ssh-x".parse().unwrap(), Route::DIRECT];
+        s.access.viewers = vec![ViewerKind::Native, ViewerKind::RemoteViewer];
+        let c = s.configurations();
         let names: Vec<&str> = c.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
             names,

@@ -1,8 +1,8 @@
 //! Scenario files (`spicebench.scenario/v1`, TOML): loading, validation with
-//! line-accurate errors, the reproducible input plan of a run, and the configuration
-//! matrix. The format is described in `docs/scenario.md`.
+//! line-accurate errors, and the configuration matrix (what a run sends is `crate::plan`'s). The format is described in `docs/scenario.md`.
 
 mod access;
+mod de_error;
 mod error;
 
 /// Scenario files above this size are refused: a scenario is a page of TOML, and its text is
@@ -14,9 +14,7 @@ mod names;
 #[cfg(test)]
 mod parse_tests;
 mod password;
-mod path;
 mod raw;
-mod rng;
 mod rules;
 #[cfg(test)]
 mod rules_tests;
@@ -28,16 +26,12 @@ use std::path::Path;
 
 pub use access::{
     is_ssh_destination, parse_route_list, parse_viewer_list, Access, AccessError, Route, SshServer,
-    TransportKind, ViewerKind, ViewerSide,
+    TransportKind, TransportSpec, ViewerKind, ViewerSide,
 };
 pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
-pub use keys::{key_for_char, key_named, Key};
-pub use matrix::{Configuration, MatrixOverride, ViewerRefusal};
+pub use keys::{is_typeable, key_named, Key, SHIFT};
+pub use matrix::{Configuration, MatrixOverride, OverrideError, ViewerRefusal};
 pub use password::PasswordSource;
-pub use path::{
-    BurstPlan, InputAction, InputPlan, PlannedInput, RunPlan, Segment, CLICK_GAP, KEY_GAP,
-};
-pub(crate) use rng::SplitMix64;
 pub use schema::{
     parse_compression_list, Button, Click, Compression, Drag, DragPath, Geometry, Point, Prefer,
     Preference, Scenario, SpiceUri, Step, Target, TlsTrustSpec, WaitCondition, WaitFor,
@@ -155,14 +149,7 @@ mod tests {
                 ..
             })
         ));
-        let plan = s.input_plan();
-        assert_eq!(plan.bursts.len(), 2);
-        assert_eq!(plan.events.len(), 303 + 203);
-        let names: Vec<String> = s
-            .configurations(MatrixOverride::default())
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
+        let names: Vec<String> = s.configurations().into_iter().map(|c| c.name).collect();
         assert_eq!(names, ["off", "auto_glz", "glz"]);
     }
 

@@ -182,7 +182,7 @@ fn name_is_required_and_file_name_safe() {
         &format!("name = 3\n{}{DRAG}", &HEAD[11..]),
         1,
         "name",
-        "invalid type: integer `3`, expected a string",
+        "`name` must be a string, got the integer 3; write e.g. name = \"3\"",
     );
 }
 
@@ -199,7 +199,7 @@ fn top_level_numbers_are_range_checked() {
         &with("seed = 1.5"),
         2,
         "seed",
-        "invalid type: floating point",
+        "`seed` must be an integer (a whole number), got the float 1.5; write e.g. seed = 2",
     );
     fails(
         &with("repeat = 0"),
@@ -232,13 +232,13 @@ fn top_level_numbers_are_range_checked() {
         &with("settle_timeout_s = \"5\""),
         2,
         "settle_timeout_s",
-        "invalid type: string \"5\", expected f64",
+        "`settle_timeout_s` must be a number, got the string \"5\"; write e.g. settle_timeout_s = 5.0",
     );
     fails(
         &with("description = 1"),
         2,
         "description",
-        "expected a string",
+        "`description` must be a string, got the integer 1",
     );
 }
 
@@ -272,7 +272,7 @@ fn target_is_required_and_kind_known() {
         &format!("name = \"t\"\ntarget = 3\n{DRAG}"),
         2,
         "target",
-        "invalid type: integer `3`, expected a table",
+        "`target` must be a table, got the integer 3; write e.g. target = { kind = \"xspice\" }",
     );
     fails(
         &format!("name = \"t\"\n[target]\ngeometry = \"64x64\"\n{DRAG}"),
@@ -343,7 +343,7 @@ fn compression_list_is_checked() {
         &format!("{HEAD}compression = \"glz\"\n{DRAG}"),
         4,
         "target.compression",
-        "expected a sequence",
+        "`compression` must be an array, got the string \"glz\"; write e.g. compression = [\"glz\"]",
     );
     fails(
         &format!("{HEAD}compression = [\"glz\", \"glz\"]\n{DRAG}"),
@@ -355,7 +355,7 @@ fn compression_list_is_checked() {
         &format!("{HEAD}compression = [1]\n{DRAG}"),
         4,
         "target.compression[0]",
-        "wanted string or table",
+        "each item of `compression` must be a string, one of \"off\"",
     );
 }
 
@@ -574,13 +574,13 @@ fn steps_are_required() {
         &format!("steps = 1\n{HEAD}"),
         1,
         "steps",
-        "expected a sequence",
+        "`steps` must be an array, got the integer 1; write e.g. [[steps]] tables",
     );
     fails(
         &format!("steps = [1]\n{HEAD}"),
         1,
         "steps[0]",
-        "invalid type: integer `1`, expected a table",
+        "each item of `steps` must be a table, got the integer 1",
     );
 }
 
@@ -635,13 +635,13 @@ fn drag_points_are_checked() {
         &drag_with(3, "from = [1, 1.5]"),
         6,
         "steps[0].from[1]",
-        "invalid type: floating point",
+        "each item of `from` must be an integer (a whole number), got the float 1.5",
     );
     fails(
         &drag_with(3, "from = \"1,2\""),
         6,
         "steps[0].from",
-        "expected a sequence",
+        "`from` must be an array, got the string \"1,2\"; write e.g. from = [100, 200]",
     );
     fails(
         &drag_with(4, "to = [1024, 10]"),
@@ -720,7 +720,7 @@ fn erratic_path_is_checked() {
         &drag_with(4, "path = \"erratic\""),
         7,
         "steps[0].path",
-        "invalid type: string \"erratic\", expected a table",
+        "`path` must be a table, got the string \"erratic\"; write e.g. path = { kind = \"erratic\" }",
     );
 }
 
@@ -766,7 +766,7 @@ fn drag_timing_is_checked() {
         &drag_with(6, "rate_hz = 100.0"),
         9,
         "steps[0].rate_hz",
-        "invalid type: floating point",
+        "got the float 100.0; write e.g. rate_hz = 100",
     );
     let s = parse(&drag_with(5, "duration_s = 600")).unwrap();
     assert!(matches!(&s.steps[0], Step::Drag(d) if d.duration == Duration::from_secs(600)));
@@ -813,7 +813,7 @@ fn dates_are_type_errors_not_crashes() {
         &format!("name = \"t\"\nseed = 1979-05-27\n{}{DRAG}", &HEAD[11..]),
         2,
         "seed",
-        "invalid type: map, expected i64",
+        "`seed` must be an integer (a whole number), got the date 1979-05-27",
     );
 }
 
@@ -844,5 +844,98 @@ fn arbitrary_garbage_never_panics() {
         "steps = [{kind=\"drag\"}]",
     ] {
         let _ = parse(odd);
+    }
+}
+
+#[test]
+fn a_dotted_key_inside_a_step_reads_like_an_inline_table() {
+    let head = "name = \"x\"\n[target]\nkind = \"xspice\"\n[[steps]]\nkind = \"drag\"\n";
+    let dotted = "from = [1, 1]\npath.kind = \"erratic\"\npath.step_px = 7\nduration_s = 1.0\n\
+                  rate_hz = 100";
+    let s = parse(&format!("{head}{dotted}")).unwrap();
+    assert!(matches!(
+        &s.steps[0],
+        Step::Drag(Drag {
+            path: DragPath::Erratic { step_px: 7 },
+            ..
+        })
+    ));
+    // Its errors still point at the key's line.
+    let bad = "from = [1, 1]\npath.kind = \"erratic\"\npath.step_px = 0\nduration_s = 1.0\n\
+               rate_hz = 100";
+    fails(
+        &format!("{head}{bad}"),
+        8,
+        "steps[0].path.step_px",
+        "between 1 and 200",
+    );
+    let both = "from = [1, 1]\nto = [2, 2]\npath.kind = \"erratic\"\nduration_s = 1.0\nrate_hz = 1";
+    fails(
+        &format!("{head}{both}"),
+        8,
+        "steps[0].path",
+        "either `to` or `path`",
+    );
+}
+
+#[test]
+fn type_errors_speak_toml_with_an_example() {
+    let step = |body: &str| format!("name = \"x\"\n[target]\nkind = \"xspice\"\n[[steps]]\n{body}");
+    let drag = "kind = \"drag\"\nfrom = [1, 1]\nto = [2, 2]\n";
+    fails(
+        &step(&format!("{drag}duration_s = 1.0\nrate_hz = 1.5")),
+        9,
+        "steps[0].rate_hz",
+        "`rate_hz` must be an integer (a whole number), got the float 1.5; write e.g. rate_hz = 2",
+    );
+    fails(
+        &step(&format!("{drag}duration_s = \"1\"\nrate_hz = 100")),
+        8,
+        "steps[0].duration_s",
+        "`duration_s` must be a number, got the string \"1\"; write e.g. duration_s = 1.0",
+    );
+    fails(
+        &step(&format!("{drag}duration_s = 1979-05-27\nrate_hz = 100")),
+        8,
+        "steps[0].duration_s",
+        "got the date 1979-05-27",
+    );
+    fails(
+        &step(&format!(
+            "{drag}duration_s = 1.0\nrate_hz = 100\nbutton = 3"
+        )),
+        10,
+        "steps[0].button",
+        "`button` must be a string, one of \"left\", \"middle\", \"right\", got the integer 3; \
+         write e.g. button = \"left\"",
+    );
+    fails(
+        &step("kind = \"pause\"\nduration_s = true"),
+        6,
+        "steps[0].duration_s",
+        "got the boolean true",
+    );
+    fails(
+        &step("kind = \"click\"\nat = [1, 1.5]"),
+        6,
+        "steps[0].at[1]",
+        "each item of `at` must be an integer (a whole number), got the float 1.5; write e.g. 2",
+    );
+    let access = "name = \"x\"\n[target]\nkind = \"xspice\"\n[access]\ntransports = \"direct\"\n";
+    fails(
+        access,
+        5,
+        "access.transports",
+        "`transports` must be an array, got the string \"direct\"; write e.g. transports = [\"direct\"]",
+    );
+    for e in [
+        parse(&step(&format!("{drag}duration_s = 1.0\nrate_hz = 1.5"))),
+        parse(access),
+        parse("name = \"x\"\ntarget = 1"),
+    ] {
+        let msg = e.unwrap_err().to_string();
+        for rust in ["i64", "f64", "sequence", "map", "wanted"] {
+            assert!(!msg.contains(rust), "{msg}");
+        }
     }
 }

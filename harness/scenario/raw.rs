@@ -20,15 +20,15 @@ use super::schema::{Button, Compression};
 use super::target_kind::TargetKind;
 use super::workload::{DesktopContent, IdleActivity, StreamingVideo, WanCompression};
 
-/// Declares a table whose keys are all optional and spanned, and `leftover`, which names the
-/// first key still set (with its offset in the text).
+/// Declares a table whose keys are all optional, and `leftover`, which names the first key
+/// still set (with its offset in the text). Every value knows where it is ([`At`]).
 macro_rules! raw_table {
     ($(#[$meta:meta])* struct $name:ident { $($(#[$fmeta:meta])* $field:ident: $ty:ty,)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Default, serde::Deserialize)]
         #[serde(deny_unknown_fields, expecting = "a table")]
         pub(super) struct $name {
-            $($(#[$fmeta])* pub(super) $field: Option<Spanned<$ty>>,)+
+            $($(#[$fmeta])* pub(super) $field: Option<$ty>,)+
         }
 
         impl $name {
@@ -36,12 +36,30 @@ macro_rules! raw_table {
             /// reads, a key left belongs to another kind.
             pub(super) fn leftover(&self) -> Option<(&'static str, usize)> {
                 $(if let Some(v) = &self.$field {
-                    return Some((stringify!($field), v.span().start));
+                    return Some((stringify!($field), v.at()));
                 })+
                 None
             }
         }
     };
+}
+
+/// Where a value starts in the text.
+pub(super) trait At {
+    /// Its byte offset.
+    fn at(&self) -> usize;
+}
+
+impl<T> At for Spanned<T> {
+    fn at(&self) -> usize {
+        self.span().start
+    }
+}
+
+impl At for Path {
+    fn at(&self) -> usize {
+        self.kind.span().start
+    }
 }
 
 /// A list whose items keep their places (for "listed twice" at the item's line).
@@ -69,26 +87,26 @@ pub(super) struct Root {
 raw_table! {
     /// `[target]`: the keys of every kind.
     struct Target {
-        kind: TargetKind,
-        geometry: String,
-        compression: List<Compression>,
-        image_compression: List<Compression>,
-        heads: i64,
-        tls: bool,
-        idle_activity: IdleActivity,
-        jpeg_wan_compression: OneOrMany<WanCompression>,
-        zlib_glz_wan_compression: OneOrMany<WanCompression>,
-        streaming_video: OneOrMany<StreamingVideo>,
-        video_codecs: OneOrMany<String>,
-        playback_compression: OneOrMany<bool>,
-        uri: String,
-        tls_port: i64,
-        ca_file: String,
-        insecure_skip_verify: bool,
-        password_env: String,
-        password_file: String,
+        kind: Spanned<TargetKind>,
+        geometry: Spanned<String>,
+        compression: Spanned<List<Compression>>,
+        image_compression: Spanned<List<Compression>>,
+        heads: Spanned<i64>,
+        tls: Spanned<bool>,
+        idle_activity: Spanned<IdleActivity>,
+        jpeg_wan_compression: Spanned<OneOrMany<WanCompression>>,
+        zlib_glz_wan_compression: Spanned<OneOrMany<WanCompression>>,
+        streaming_video: Spanned<OneOrMany<StreamingVideo>>,
+        video_codecs: Spanned<OneOrMany<String>>,
+        playback_compression: Spanned<OneOrMany<bool>>,
+        uri: Spanned<String>,
+        tls_port: Spanned<i64>,
+        ca_file: Spanned<String>,
+        insecure_skip_verify: Spanned<bool>,
+        password_env: Spanned<String>,
+        password_file: Spanned<String>,
         /// Never allowed: read only to say what to write instead.
-        password: toml::Value,
+        password: Spanned<toml::Value>,
     }
 }
 
@@ -106,31 +124,32 @@ pub(super) struct Access {
 raw_table! {
     /// `[desktop]`.
     struct Desktop {
-        content: DesktopContent,
-        compositor: OneOrMany<bool>,
+        content: Spanned<DesktopContent>,
+        compositor: Spanned<OneOrMany<bool>>,
     }
 }
 
 raw_table! {
     /// One `[[steps]]` table: the keys of every step kind.
     struct Step {
-        kind: StepKind,
-        from: List<i64>,
-        to: List<i64>,
+        kind: Spanned<StepKind>,
+        from: Spanned<List<i64>>,
+        to: Spanned<List<i64>>,
+        /// Not spanned: a table made by dotted keys (`path.kind = …`) has no span.
         path: Path,
-        at: List<i64>,
-        duration_s: f64,
-        rate_hz: i64,
-        button: Button,
-        count: i64,
-        keys: String,
-        text: String,
-        window: String,
-        quiet_ms: i64,
-        timeout_s: f64,
-        compression: Compression,
-        video_codecs: String,
-        steps: List<Step>,
+        at: Spanned<List<i64>>,
+        duration_s: Spanned<f64>,
+        rate_hz: Spanned<i64>,
+        button: Spanned<Button>,
+        count: Spanned<i64>,
+        keys: Spanned<String>,
+        text: Spanned<String>,
+        window: Spanned<String>,
+        quiet_ms: Spanned<i64>,
+        timeout_s: Spanned<f64>,
+        compression: Spanned<Compression>,
+        video_codecs: Spanned<String>,
+        steps: Spanned<List<Step>>,
     }
 }
 
@@ -156,12 +175,12 @@ super::names::named_enum! {
     }
 }
 
-/// The kinds of a drag's `path`.
-#[derive(Debug, Clone, Copy, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(super) enum PathKind {
-    /// The seeded random walk.
-    Erratic,
+super::names::named_enum! {
+    /// The kinds of a drag's `path`.
+    pub enum PathKind {
+        /// The seeded random walk.
+        Erratic = "erratic",
+    }
 }
 
 /// A drag's `path = { kind = "erratic", step_px = 10 }`.

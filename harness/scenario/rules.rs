@@ -4,7 +4,7 @@
 //! the geometry, which viewers each transport and target can carry). Every error names the
 //! file, the line and the dotted key, and says what to write instead.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -12,10 +12,10 @@ use toml::Spanned;
 
 use super::access::{is_ssh_destination, Access, SshServer, TransportKind, ViewerKind};
 use super::error::{CompressionError, ScenarioError};
-use super::keys::{key_for_char, key_named, key_names, Key};
-use super::matrix::{viewer_refusal, ViewerRefusal};
+use super::keys::{is_typeable, key_named, key_names, Key};
+use super::matrix::MatrixProblem;
 use super::password::{is_env_name, PasswordSource};
-use super::raw::{self, List, OneOrMany, PathKind, StepKind};
+use super::raw::{self, At as _, List, OneOrMany, PathKind, StepKind};
 use super::schema::{
     Click, Compression, Drag, DragPath, Geometry, Point, Prefer, Preference, Scenario, SpiceUri,
     Step, Target, TlsTrustSpec, WaitCondition, WaitFor, MAX_COORDINATE, SCHEMA,
@@ -50,7 +50,7 @@ const MULTI_HEAD_GEOMETRY: Geometry = Geometry {
 pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
     let cx = Cx { text, path };
     let root: raw::Root = serde_path_to_error::deserialize(toml::Deserializer::new(text))
-        .map_err(|e| cx.de_error(e))?;
+        .map_err(|e| super::de_error::scenario_error(text, path, e))?;
     if let Some(v) = &root.schema {
         if v.get_ref() != SCHEMA {
             let msg = format!(
@@ -83,17 +83,7 @@ pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
     };
     // Errors about the target as a whole point at its `kind`.
     let (target, target_at) = target(cx, raw_target)?;
-    let access = access(cx, root.access)?;
-    if target.geometry().is_none() && access.viewers.contains(&ViewerKind::RemoteViewer) {
-        // remote-viewer's screen must be the guest's size for its pixels to be the guest's,
-        // and the input plan maps through it.
-        return Err(cx.err(
-            target_at,
-            "target",
-            "remote-viewer needs the target's screen size; add geometry = \"WIDTHxHEIGHT\" \
-             (e.g. \"1024x768\") to [target]",
-        ));
-    }
+    let (access, access_at) = access(cx, root.access)?;
     let desktop = match root.desktop {
         Some(d) => desktop(cx, d, target.kind())?,
         None => DesktopSpec::default(),
@@ -115,24 +105,7 @@ pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
             });
         }
     }
-    let prefer_line = first_prefer(&steps);
-    for &viewer in &access.viewers {
-        match viewer_refusal(target.heads(), prefer_line.is_some(), viewer) {
-            Some(why @ ViewerRefusal::Prefer) => {
-                return Err(ScenarioError::Invalid {
-                    path: path.to_owned(),
-                    line: prefer_line.unwrap_or(1),
-                    key: "steps".into(),
-                    message: why.message().into(),
-                });
-            }
-            Some(why @ ViewerRefusal::MultiHead) => {
-                return Err(cx.err(target_at, "target", why.message()))
-            }
-            None => {}
-        }
-    }
-    Ok(Scenario {
+    let scenario = Scenario {
         name,
         description: root.description,
         source: path.to_owned(),
@@ -144,7 +117,23 @@ pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         access,
         desktop,
         steps,
-    })
+    };
+    // The rules across the axes, which overrides follow too.
+    let (offset, key, message) = match scenario.matrix_problem() {
+        None => return Ok(scenario),
+        Some(MatrixProblem::Access(e)) => (access_at.1, access_at.0, e.to_string()),
+        Some(MatrixProblem::Target(m)) => (target_at, "target", m.to_string()),
+        Some(MatrixProblem::Steps(m)) => {
+            let line = first_prefer(&scenario.steps).unwrap_or(1);
+            return Err(ScenarioError::Invalid {
+                path: path.to_owned(),
+                line,
+                key: "steps".into(),
+                message: m.into(),
+            });
+        }
+    };
+    Err(cx.err(offset, key, message))
 }
 
 /// The line of the first step (repeats included) for which `line_of` gives one.
@@ -528,9 +517,9 @@ fn desktop(cx: Cx<'_>, d: raw::Desktop, kind: TargetKind) -> Result<DesktopSpec>
     })
 }
 
-/// `[access]`: transports × ssh_compression × viewers, every combination checked here so a
-/// matrix that cannot run is refused before anything starts.
-fn access(cx: Cx<'_>, a: raw::Access) -> Result<Access> {
+/// `[access]`: transports × ssh_compression × viewers, and the key (with its offset) that
+/// errors about a combination point at.
+fn access(cx: Cx<'_>, a: raw::Access) -> Result<(Access, (&'static str, usize))> {
     let transports = match &a.transports {
         Some(v) => cx.unique(v, "access.transports")?,
         None => vec![TransportKind::Direct],
@@ -577,15 +566,12 @@ fn access(cx: Cx<'_>, a: raw::Access) -> Result<Access> {
         viewers,
         ssh,
     };
-    if let Err(e) = access.check() {
-        let (key, at) = match (&a.viewers, &a.transports) {
-            (Some(v), _) => ("access.viewers", v.span().start),
-            (None, Some(t)) => ("access.transports", t.span().start),
-            (None, None) => ("access", 0),
-        };
-        return Err(cx.err(at, key, e.to_string()));
-    }
-    Ok(access)
+    let at = match (&a.viewers, &a.transports) {
+        (Some(v), _) => ("access.viewers", v.span().start),
+        (None, Some(t)) => ("access.transports", t.span().start),
+        (None, None) => ("access", 0),
+    };
+    Ok((access, at))
 }
 
 /// The `steps` array at `key` (top level or inside a repeat).
@@ -625,7 +611,7 @@ fn steps(
 /// limit only).
 fn planned_events(step: &Step) -> u64 {
     match step {
-        Step::Drag(d) => super::path::move_count(d).saturating_add(3),
+        Step::Drag(d) => d.move_count().saturating_add(3),
         // Not inputs, but each is a segment and a message or a poll: repeats of them count.
         Step::Pause(_) | Step::WaitFor(_) | Step::Prefer(_) => 1,
         Step::Click(c) => 1 + 2 * u64::from(c.count),
@@ -694,7 +680,7 @@ fn step(
                     "the text is empty; give at least one character",
                 ));
             }
-            if let Some(c) = text.chars().find(|c| key_for_char(*c).is_none()) {
+            if let Some(c) = text.chars().find(|c| !is_typeable(*c)) {
                 let msg = format!(
                     "cannot type {c:?}: only printable ASCII, tab and newline have keys on the \
                      US layout spicebench types with"
@@ -751,15 +737,16 @@ fn drag(
     )?;
     let path = match (s.to.take(), s.path.take()) {
         (Some(_), Some(p)) => {
-            return Err(cx.at(&p, k("path"), "give either `to` or `path`, not both"));
+            let msg = "give either `to` or `path`, not both";
+            return Err(cx.err(p.at(), k("path"), msg));
         }
         (Some(to), None) => DragPath::To(point(cx, &to, &k("to"), bounds)?),
         (None, Some(p)) => {
-            let step_px = match &p.get_ref().step_px {
+            let step_px = match &p.step_px {
                 Some(v) => cx.uint(v, &k("path.step_px"), 1, 200)?,
                 None => 10,
             };
-            match p.get_ref().kind.get_ref() {
+            match p.kind.get_ref() {
                 PathKind::Erratic => DragPath::Erratic { step_px },
             }
         }
@@ -906,12 +893,7 @@ struct Cx<'a> {
 impl Cx<'_> {
     /// 1-based line of a byte offset; offsets past the end count as the last line.
     fn line(&self, offset: usize) -> usize {
-        1 + self
-            .text
-            .bytes()
-            .take(offset)
-            .filter(|b| *b == b'\n')
-            .count()
+        super::de_error::line_of(self.text, offset)
     }
 
     fn err(
@@ -1007,48 +989,5 @@ impl Cx<'_> {
             out.push(v);
         }
         Ok(out)
-    }
-
-    /// serde's and toml's own errors: a wrong type, an unknown key or name, bad syntax.
-    fn de_error(&self, e: serde_path_to_error::Error<toml::de::Error>) -> ScenarioError {
-        let mut key = String::new();
-        for segment in e.path().iter() {
-            match segment {
-                serde_path_to_error::Segment::Seq { index } => {
-                    let _ = write!(key, "[{index}]");
-                }
-                // `Spanned` reads its value as a field of its own, whose name starts with `$`:
-                // no key of the file.
-                serde_path_to_error::Segment::Map { key: k } if !k.starts_with('$') => {
-                    if !key.is_empty() {
-                        key.push('.');
-                    }
-                    key.push_str(k);
-                }
-                _ => {}
-            }
-        }
-        let e = e.into_inner();
-        let line = e.span().map(|s| self.line(s.start));
-        let message = e
-            .message()
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join("; ");
-        match line {
-            Some(line) if !key.is_empty() => ScenarioError::Invalid {
-                path: self.path.to_owned(),
-                line,
-                key,
-                message,
-            },
-            _ => ScenarioError::Syntax {
-                path: self.path.to_owned(),
-                line,
-                message,
-            },
-        }
     }
 }

@@ -101,6 +101,15 @@ impl Target {
         }
     }
 
+    /// Replaces the compressions to measure (vet each with [`Target::check_compression`]).
+    pub(super) fn set_compression(&mut self, list: Vec<Compression>) {
+        match self {
+            Self::Xspice { compression, .. } | Self::External { compression, .. } => {
+                *compression = list
+            }
+        }
+    }
+
     /// The whole screen's size (every head side by side), when known.
     pub fn geometry(&self) -> Option<Geometry> {
         match self {
@@ -133,7 +142,7 @@ impl Target {
     ///
     /// The single home of the lz4 rule: a target whose knobs spicebench sets (Xspice) takes
     /// its compression as a server setting, which has no lz4, while an external server only
-    /// sees lz4 as a client's preference. Check command-line overrides with this before building configurations.
+    /// sees lz4 as a client's preference.
     pub fn check_compression(&self, compression: Compression) -> Result<(), CompressionError> {
         if compression == Compression::Lz4 && self.kind().can_set_server_knobs() {
             return Err(CompressionError::Lz4OnXspice);
@@ -471,6 +480,16 @@ pub struct Drag {
     pub rate_hz: u32,
     /// The button held.
     pub button: Button,
+}
+
+impl Drag {
+    /// How many moves it makes: `round(duration * rate)`, at least one so a linear drag
+    /// always reaches its end point.
+    pub fn move_count(&self) -> u64 {
+        let n = (self.duration.as_secs_f64() * f64::from(self.rate_hz.max(1))).round();
+        // `as` saturates and maps NaN to 0, so this cannot panic.
+        (n as u64).max(1)
+    }
 }
 
 /// The route of a drag.

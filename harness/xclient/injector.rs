@@ -19,7 +19,8 @@ use super::screen_log::{InjectedInput, InjectedKind, ScreenRecorder};
 use super::XDisplay;
 use super::{request_error, XClientError};
 use crate::clock::Clock;
-use crate::scenario::{Button, InputAction, InputPlan};
+use crate::plan::{InputAction, InputPlan};
+use crate::scenario::Button;
 use crate::timing::{tune_thread_for_timing, wait_until};
 
 /// How guest pixels map to the client's screen: the viewer shows the guest scaled by

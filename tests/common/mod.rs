@@ -215,7 +215,10 @@ pub fn drag_steps(
         from.0, from.1, to.0, to.1
     );
     let scenario = spicebench::scenario::Scenario::parse(&text, Path::new("test.toml")).unwrap();
-    spicebench::run::viewer::native::schedule(&scenario.input_plan(), start_us)
+    spicebench::run::viewer::native::schedule(
+        &spicebench::plan::input_plan(&scenario, scenario.seed),
+        start_us,
+    )
 }
 
 /// Waits until the run's events log at `path` (one configuration's `.jsonl`, or the whole

@@ -139,18 +139,18 @@ pub fn start_transport(
     lab_dir: &Path,
     cancel: &Cancel,
 ) -> Result<Box<dyn Transport>, RunError> {
-    use crate::scenario::TransportKind;
+    use crate::scenario::TransportSpec;
     Ok(match route.transport {
-        TransportKind::Direct => Box::new(direct::Direct::new(target.endpoint().clone())),
-        TransportKind::SshTunnel => Box::new(ssh_tunnel::SshTunnel::start(
-            route.ssh_compression,
+        TransportSpec::Direct => Box::new(direct::Direct::new(target.endpoint().clone())),
+        TransportSpec::SshTunnel { compression } => Box::new(ssh_tunnel::SshTunnel::start(
+            compression,
             ssh,
             target.endpoint(),
             lab_dir,
             cancel,
         )?),
-        TransportKind::SshX => Box::new(ssh_x::SshX::prepare(
-            route.ssh_compression,
+        TransportSpec::SshX { compression } => Box::new(ssh_x::SshX::prepare(
+            compression,
             ssh,
             target.endpoint(),
             lab_dir,

@@ -14,7 +14,7 @@ use crate::lab::sshd::{Sshd, SshdJob};
 use crate::results::{Component, Warning, WarningCode};
 use crate::run::target::{Endpoint, Health};
 use crate::run::RunError;
-use crate::scenario::{Route, SshServer, TransportKind};
+use crate::scenario::{Route, SshServer, TransportSpec};
 
 /// A tunnel: the server side runs from the start, the ssh client from [`Transport::open`].
 #[derive(Debug)]
@@ -102,10 +102,10 @@ impl Transport for SshTunnel {
     }
 
     fn route(&self) -> Route {
-        Route {
-            transport: TransportKind::SshTunnel,
-            ssh_compression: self.compression,
+        TransportSpec::SshTunnel {
+            compression: self.compression,
         }
+        .into()
     }
 
     fn viewer_endpoint(&self) -> Endpoint {

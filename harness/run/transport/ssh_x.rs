@@ -18,7 +18,7 @@ use crate::lab::LabError;
 use crate::results::{Component, Warning, WarningCode};
 use crate::run::target::{Endpoint, Health};
 use crate::run::RunError;
-use crate::scenario::{Route, SshServer, TransportKind};
+use crate::scenario::{Route, SshServer, TransportSpec};
 
 /// The X11 listeners sshd may take: `X11DisplayOffset` and the next few.
 const X11_PORTS: u16 = 10;
@@ -92,10 +92,10 @@ impl SshX {
 
 impl Transport for SshX {
     fn route(&self) -> Route {
-        Route {
-            transport: TransportKind::SshX,
-            ssh_compression: self.compression,
+        TransportSpec::SshX {
+            compression: self.compression,
         }
+        .into()
     }
 
     fn viewer_endpoint(&self) -> Endpoint {

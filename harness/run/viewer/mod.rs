@@ -22,8 +22,9 @@ use super::RunError;
 use crate::analyze::settle::quiet_deadline_us;
 use crate::cancel::Cancel;
 use crate::client::{Clock, EventLog};
+use crate::plan::InputPlan;
 use crate::results::{Component, Warning};
-use crate::scenario::{InputPlan, ViewerKind};
+use crate::scenario::ViewerKind;
 use crate::xclient::ScreenLog;
 
 /// A boxed future, so the interface stays object-safe.

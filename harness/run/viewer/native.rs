@@ -8,10 +8,10 @@ use super::{
     ViewerContext, ViewerReport,
 };
 use crate::client::{ClientError, PointerStep, ScheduledStep, Session, SessionConfig};
+use crate::plan::{InputAction, InputPlan};
 use crate::results::{Warning, WarningCode};
 use crate::run::progress::Progress;
 use crate::run::RunError;
-use crate::scenario::{InputAction, InputPlan};
 
 /// A linked session of our own client.
 pub struct NativeViewer {

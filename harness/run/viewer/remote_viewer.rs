@@ -18,11 +18,12 @@ use crate::lab::process::ManagedChild;
 use crate::lab::remote_viewer::{self, connection_file, REMOTE_VIEWER, WINDOW_CLASS};
 use crate::lab::xvfb::Xvfb;
 use crate::lab::{LabHome, LabUser, Role, XDisplay};
+use crate::plan::InputPlan;
 use crate::results::{Component, Warning, WarningCode};
 use crate::run::progress::Progress;
 use crate::run::transport::ViewerProgram;
 use crate::run::RunError;
-use crate::scenario::{Geometry, InputPlan, ViewerSide};
+use crate::scenario::{Geometry, ViewerSide};
 use crate::xclient::damage::{DamageWatch, ProbeArea};
 use crate::xclient::injector::{self, Mapping};
 use crate::xclient::window::wait_for_window;
@@ -106,7 +107,7 @@ impl RemoteViewer {
         };
         // A transport that runs the viewer on the server's side hands back its own client
         // (`ssh -X`), which carries the viewer's window: counted as that client.
-        let process_is = match ctx.transport.route().transport.viewer_side() {
+        let process_is = match ctx.transport.route().kind().viewer_side() {
             ViewerSide::Client => Component::Viewer,
             ViewerSide::Server => Component::SshClient,
         };

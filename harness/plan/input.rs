@@ -4,10 +4,11 @@
 use std::f64::consts::FRAC_1_SQRT_2;
 use std::time::Duration;
 
-use super::keys::{key_for_char, Key, SHIFT};
-use super::rng::SplitMix64;
-use super::schema::{
-    Button, Click, Drag, DragPath, Geometry, Point, Prefer, Scenario, Step, WaitFor, MAX_COORDINATE,
+use super::keys::key_for_char;
+use crate::rng::SplitMix64;
+use crate::scenario::{
+    Button, Click, Drag, DragPath, Geometry, Key, Point, Prefer, Scenario, Step, WaitFor,
+    MAX_COORDINATE, SHIFT,
 };
 
 /// Time between a click's press and release, and between clicks of a double click: well
@@ -185,36 +186,30 @@ pub struct BurstPlan {
     pub events: usize,
 }
 
-impl Scenario {
-    /// The input plan of one run, from the scenario's own seed, every wait taking no time.
-    pub fn input_plan(&self) -> InputPlan {
-        self.input_plan_with_seed(self.seed)
-    }
+/// The input plan of one run with `seed`: [`run_plan`]'s segments back to back, every wait
+/// taking no time (the whole input of a scenario that does not wait).
+pub fn input_plan(scenario: &Scenario, seed: u64) -> InputPlan {
+    run_plan(scenario, seed).merged()
+}
 
-    /// [`Scenario::run_plan`]'s segments back to back, every wait taking no time: the whole
-    /// input of a scenario that does not wait.
-    pub fn input_plan_with_seed(&self, seed: u64) -> InputPlan {
-        self.run_plan(seed).merged()
-    }
-
-    /// The run's inputs with another seed (e.g. a [`super::Configuration::seed`]); the
-    /// same steps, geometry and seed always give the same plan.
-    ///
-    /// Repeats are unrolled; every unrolled step draws from its own random stream, numbered
-    /// in order (so without repeats, step `i` of the file is stream `i`).
-    pub fn run_plan(&self, seed: u64) -> RunPlan {
-        let mut planner = Planner {
-            seed,
-            bounds: bounds(self.target.geometry()),
-            index: 0,
-            segments: Vec::new(),
-            current: Segment::default(),
-        };
-        planner.steps(&self.steps);
-        planner.segments.push(planner.current);
-        RunPlan {
-            segments: planner.segments,
-        }
+/// The run's inputs with `seed` (the scenario's own, or a
+/// [`crate::scenario::Configuration::seed`]); the same steps, geometry and seed always give
+/// the same plan.
+///
+/// Repeats are unrolled; every unrolled step draws from its own random stream, numbered
+/// in order (so without repeats, step `i` of the file is stream `i`).
+pub fn run_plan(scenario: &Scenario, seed: u64) -> RunPlan {
+    let mut planner = Planner {
+        seed,
+        bounds: bounds(scenario.target.geometry()),
+        index: 0,
+        segments: Vec::new(),
+        current: Segment::default(),
+    };
+    planner.steps(&scenario.steps);
+    planner.segments.push(planner.current);
+    RunPlan {
+        segments: planner.segments,
     }
 }
 
@@ -246,7 +241,7 @@ impl Planner {
                     self.prefer(p.clone());
                 }
                 other => {
-                    let mut rng = SplitMix64::for_step(self.seed, self.index);
+                    let mut rng = SplitMix64::stream(self.seed, self.index as u64);
                     self.index += 1;
                     let plan = &mut self.current.inputs;
                     let start = plan.duration;
@@ -402,14 +397,6 @@ fn bounds(geometry: Option<Geometry>) -> Point {
     }
 }
 
-/// How many moves a drag makes: `round(duration * rate)`, at least one so a linear
-/// drag always reaches its end point.
-pub(crate) fn move_count(drag: &Drag) -> u64 {
-    let n = (drag.duration.as_secs_f64() * f64::from(drag.rate_hz.max(1))).round();
-    // `as` saturates and maps NaN to 0, so this cannot panic.
-    (n as u64).max(1)
-}
-
 /// Appends one drag starting at `start`; returns when the next step starts.
 ///
 /// Slots are `1/rate_hz` apart: slot 0 hovers at `from`, slot 1 presses, slots
@@ -430,7 +417,7 @@ fn plan_drag(
             u64::try_from(nanos).unwrap_or(u64::MAX),
         ))
     };
-    let n = move_count(drag);
+    let n = drag.move_count();
     let button = drag.button;
     let from = drag.from;
     let mut push = |j: u64, action| {
@@ -593,6 +580,11 @@ mod tests {
         Scenario::parse(&text, Path::new("t.toml")).unwrap()
     }
 
+    /// The plan from the scenario's own seed.
+    fn own_plan(s: &Scenario) -> InputPlan {
+        input_plan(s, s.seed)
+    }
+
     const XSPICE: &str = "kind = \"xspice\"\ngeometry = \"1024x768\"";
 
     fn erratic(seed: u64) -> Scenario {
@@ -622,7 +614,7 @@ mod tests {
             "[[steps]]\nkind = \"drag\"\nfrom = [120, 58]\nto = [420, 238]\nduration_s = 3.0\nrate_hz = 100\nbutton = \"right\"\n",
             1,
         );
-        let plan = s.input_plan();
+        let plan = own_plan(&s);
         let ms = Duration::from_millis;
         assert_eq!(plan.events.len(), 300 + 3);
         assert_eq!(
@@ -697,8 +689,7 @@ mod tests {
             "[[steps]]\nkind = \"drag\"\nfrom = [0, 0]\nto = [3, 3]\nduration_s = 1.0\nrate_hz = 3\n",
             1,
         );
-        let at: Vec<u64> = s
-            .input_plan()
+        let at: Vec<u64> = own_plan(&s)
             .events
             .iter()
             .map(|e| e.at.as_nanos() as u64)
@@ -723,7 +714,7 @@ mod tests {
             "[[steps]]\nkind = \"drag\"\nfrom = [0, 0]\nto = [9, 9]\nduration_s = 0.001\nrate_hz = 1\n",
             1,
         );
-        let plan = s.input_plan();
+        let plan = own_plan(&s);
         assert_eq!(plan.events.len(), 4);
         assert_eq!(points(&plan).last(), Some(&Point { x: 9, y: 9 }));
     }
@@ -732,7 +723,7 @@ mod tests {
     fn pauses_advance_time_and_each_drag_is_a_burst() {
         let drag = "[[steps]]\nkind = \"drag\"\nfrom = [0, 0]\nto = [10, 0]\nduration_s = 0.1\nrate_hz = 100\n";
         let steps = format!("{drag}[[steps]]\nkind = \"pause\"\nduration_s = 0.5\n{drag}[[steps]]\nkind = \"pause\"\nduration_s = 0.25\n");
-        let plan = scenario(XSPICE, &steps, 1).input_plan();
+        let plan = own_plan(&scenario(XSPICE, &steps, 1));
         let ms = Duration::from_millis;
         // First drag: 13 slots of 10 ms, then 500 ms pause.
         assert_eq!(plan.bursts.len(), 2);
@@ -758,19 +749,19 @@ mod tests {
 
     #[test]
     fn same_seed_same_plan_different_seed_different_walk() {
-        let a = erratic(42).input_plan();
-        assert_eq!(a, erratic(42).input_plan());
-        let b = erratic(43).input_plan();
+        let a = own_plan(&erratic(42));
+        assert_eq!(a, own_plan(&erratic(42)));
+        let b = own_plan(&erratic(43));
         assert_eq!(a.events.len(), b.events.len());
         assert_ne!(points(&a), points(&b));
         // The scenario seed and an explicit one agree.
-        assert_eq!(erratic(7).input_plan_with_seed(42), a);
+        assert_eq!(input_plan(&erratic(7), 42), a);
     }
 
     #[test]
     fn erratic_walk_is_pinned() {
         // Guards the format: these points must never change for seed 42.
-        let plan = erratic(42).input_plan();
+        let plan = own_plan(&erratic(42));
         let first: Vec<(u32, u32)> = points(&plan)[2..7].iter().map(|p| (p.x, p.y)).collect();
         assert_eq!(first, PINNED);
     }
@@ -778,7 +769,7 @@ mod tests {
 
     #[test]
     fn erratic_walk_moves_away_and_steps_about_step_px() {
-        let plan = erratic(42).input_plan();
+        let plan = own_plan(&erratic(42));
         let pts = points(&plan);
         let moves = &pts[2..pts.len() - 1];
         let far = moves
@@ -801,7 +792,7 @@ mod tests {
                 "[[steps]]\nkind = \"drag\"\nfrom = [0, 63]\npath = { kind = \"erratic\", step_px = 200 }\nduration_s = 10\nrate_hz = 100\n",
                 seed,
             );
-            let pts = points(&s.input_plan());
+            let pts = points(&own_plan(&s));
             assert!(pts.iter().all(|p| p.x < 64 && p.y < 64), "seed {seed}");
             // It must not sit in a corner either.
             assert!(pts.iter().any(|p| p.x > 10 && p.y < 50), "seed {seed}");
@@ -811,7 +802,7 @@ mod tests {
             "[[steps]]\nkind = \"drag\"\nfrom = [8191, 8191]\npath = { kind = \"erratic\", step_px = 200 }\nduration_s = 5\nrate_hz = 100\n",
             3,
         );
-        let pts = points(&external.input_plan());
+        let pts = points(&own_plan(&external));
         assert!(pts
             .iter()
             .all(|p| p.x <= MAX_COORDINATE && p.y <= MAX_COORDINATE));
@@ -820,9 +811,77 @@ mod tests {
     #[test]
     fn steps_have_independent_walks() {
         let step = "[[steps]]\nkind = \"drag\"\nfrom = [500, 400]\npath = { kind = \"erratic\" }\nduration_s = 0.5\nrate_hz = 100\n";
-        let plan = scenario(XSPICE, &format!("{step}{step}"), 9).input_plan();
+        let plan = own_plan(&scenario(XSPICE, &format!("{step}{step}"), 9));
         let pts = points(&plan);
         let half = pts.len() / 2;
         assert_ne!(pts[..half], pts[half..]);
+    }
+    /// An Xspice scenario whose steps are `steps`.
+    fn xspice_steps(steps: &str) -> Scenario {
+        scenario(XSPICE, steps, 1)
+    }
+
+    #[test]
+    fn repeats_unroll() {
+        let s = xspice_steps(
+            "[[steps]]\nkind = \"repeat\"\ncount = 3\n[[steps.steps]]\nkind = \"click\"\n\
+             at = [5, 5]\n[[steps.steps]]\nkind = \"pause\"\nduration_s = 0.1",
+        );
+        // Three clicks planned: a move, a press and a release each.
+        assert_eq!(input_plan(&s, 1).events.len(), 9);
+    }
+
+    #[test]
+    fn a_prefer_goes_before_the_first_input_and_a_later_one_starts_a_segment() {
+        let s = xspice_steps(
+            "[[steps]]\nkind = \"prefer\"\ncompression = \"glz\"\n\
+             [[steps]]\nkind = \"click\"\nat = [5, 5]\n\
+             [[steps]]\nkind = \"prefer\"\ncompression = \"quic\"\n",
+        );
+        let plan = run_plan(&s, 1);
+        assert_eq!(plan.segments.len(), 2);
+        assert_eq!(
+            plan.segments[0]
+                .prefer
+                .as_ref()
+                .map(|p| p.preference.value()),
+            Some("glz".to_string())
+        );
+        assert_eq!(plan.segments[0].inputs.events.len(), 3);
+        assert_eq!(plan.segments[1].prefer.as_ref().map(|p| p.line), Some(12));
+        assert!(plan.segments[1].inputs.events.is_empty());
+    }
+
+    #[test]
+    fn a_prefer_after_a_wait_is_sent_once_the_wait_is_over_and_repeats_unroll() {
+        let text = "[[steps]]\nkind = \"wait_for\"\nquiet_ms = 100\n\
+             [[steps]]\nkind = \"prefer\"\ncompression = \"off\"\n\
+             [[steps]]\nkind = \"repeat\"\ncount = 2\n\
+             [[steps.steps]]\nkind = \"prefer\"\ncompression = \"glz\"\n\
+             [[steps.steps]]\nkind = \"click\"\nat = [5, 5]\n";
+        let plan = run_plan(&xspice_steps(text), 1);
+        let shape: Vec<(bool, Option<String>, usize)> = plan
+            .segments
+            .iter()
+            .map(|s| {
+                (
+                    s.wait.is_some(),
+                    s.prefer.as_ref().map(|p| p.preference.value()),
+                    s.inputs.events.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                // Before the wait: nothing.
+                (false, None, 0),
+                // The wait, then `off` at once (no segment of its own).
+                (true, Some("off".into()), 0),
+                // Each pass of the repeat: `glz`, then its click.
+                (false, Some("glz".into()), 3),
+                (false, Some("glz".into()), 3),
+            ]
+        );
     }
 }
