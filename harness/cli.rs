@@ -114,6 +114,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// The QEMU desktop guest (a Debian kernel and an initramfs with Xorg, twm and an
+    /// xterm) that `kind = "qemu"` targets boot.
+    Guest {
+        #[command(subcommand)]
+        action: GuestAction,
+    },
     /// Stamp every pointer event on this X display (run on the target's desktop, with DISPLAY
     /// and XAUTHORITY set): fills an 8x8 square in the top-left corner with a colour encoding
     /// the pointer state, so a viewer knows which input each frame answers (docs/latency.md).
@@ -156,4 +162,16 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+}
+
+/// What `spicebench guest` does.
+#[derive(Debug, Subcommand)]
+pub enum GuestAction {
+    /// Build the guest into the cache now (about a minute; done by `run` when missing),
+    /// or say where the current one is.
+    Build {
+        /// Cache folder [default: /var/cache/spicebench/guest for root].
+        #[arg(long)]
+        cache: Option<PathBuf>,
+    },
 }

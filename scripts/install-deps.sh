@@ -23,6 +23,11 @@
 #   gstreamer1.0-plugins-good, gstreamer1.0-plugins-ugly
 #                   the GStreamer encoders spice-server streams video with for
 #                   video_codecs = "gstreamer:vp8" / "gstreamer:h264" (scenarios/video-codecs.toml)
+#   mmdebstrap      `spicebench guest build`: the QEMU desktop guest's Debian root file system
+#                   (installed without Recommends, which would pull in more than it needs)
+#   qemu-system-x86 `kind = "qemu"` targets. Where installing the package would remove others
+#                   (Debian 12 with qemu-utils from backports), Debian's QEMU is unpacked into
+#                   /opt/spicebench/qemu instead, with the libraries it needs (shared/LAB.md §9)
 #   xvfb, virt-viewer, evilwm
 #                   remote-viewer, the reference viewer, full screen on the client's own X
 #                   display (it needs a window manager for that; evilwm is the smallest)
@@ -64,6 +69,34 @@ for user in spicebench-lab spicebench-viewer; do
   fi
   usermod -p '*' "$user"
 done
+
+if ! dpkg-query -W -f='${Status}' mmdebstrap 2>/dev/null | grep -q "install ok installed"; then
+  echo "install-deps.sh: installing mmdebstrap (for the QEMU guest)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mmdebstrap
+fi
+
+qemu_root=/opt/spicebench/qemu
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1 && [ ! -x "$qemu_root/usr/bin/qemu-system-x86_64" ]; then
+  # A dry run says whether the package would remove anything; if not, install it plainly.
+  if apt-get install -s -q qemu-system-x86 2>/dev/null | grep -q '^Remv'; then
+    echo "install-deps.sh: unpacking Debian's QEMU into $qemu_root (installing it would remove packages)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q libaio1 libbpf1 libcapstone4 libfdt1 \
+      libfuse3-3 libibverbs1 libjpeg62-turbo libnuma1 libpmem1 librdmacm1 libsasl2-2 libseccomp2 \
+      libslirp0 libvdeplug2 liburing2 libasound2 libbrlapi0.8 libcacard0 libcap-ng0 libepoxy0 \
+      libgbm1 libncursesw6 libsndio7.0 libspice-server1 libusb-1.0-0 libusbredirparser1 seabios \
+      ipxe-qemu
+    debs=$(mktemp -d)
+    (cd "$debs" && apt-get download -q qemu-system-x86 qemu-system-common qemu-system-data \
+      qemu-system-gui 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
+    mkdir -p "$qemu_root.new"
+    for d in "$debs"/qemu-system-*.deb; do dpkg-deb -x "$d" "$qemu_root.new"; done
+    rm -rf "$debs" "$qemu_root"
+    mv "$qemu_root.new" "$qemu_root"
+  else
+    echo "install-deps.sh: installing qemu-system-x86"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q qemu-system-x86
+  fi
+fi
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "install-deps.sh: cargo not found; install a Rust toolchain (1.88 or newer), e.g. with rustup" >&2

@@ -6,6 +6,7 @@
 mod analyze;
 mod audit;
 mod check;
+mod guest;
 mod record;
 mod report;
 mod run;
@@ -74,6 +75,9 @@ pub async fn dispatch(command: Command) -> anyhow::Result<u8> {
             output.apply();
             analyze::analyze(&capture, from, to, format, out.as_deref())
         }
+        Command::Guest { action } => match action {
+            crate::cli::GuestAction::Build { cache } => guest::build(cache),
+        },
         Command::Probe => {
             spicebench::xclient::probe::run(&mut std::io::stdout().lock())?;
             Ok(0)

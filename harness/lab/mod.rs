@@ -19,6 +19,7 @@
 //! - [`owner`]: the run (PID and start time) named in a resource, to prove it abandoned.
 //! - [`ports`]: loopback ports a run leases, and who holds a socket.
 //! - [`run_lock`]: lock files that keep concurrent runs off each other's displays and ports.
+//! - [`qemu`]: QEMU booting the desktop guest with SPICE, stopped by PID.
 //! - [`guest`]: the Debian desktop guest QEMU boots, built once into a cache.
 //! - [`display_claim`]: X display numbers, locked before use and checked free.
 //! - [`xspice`]: Xorg with the spiceqxl driver (the fixed config from `shared/LAB.md`).
@@ -54,6 +55,7 @@ pub mod owner;
 pub mod ports;
 pub mod probe;
 pub mod process;
+pub mod qemu;
 pub mod remote_viewer;
 pub mod run_lock;
 pub mod ssh_client;
@@ -288,6 +290,17 @@ pub enum LabError {
     /// Every subnet of the emulated links is held by another run.
     #[error("all 256 link subnets (10.99.0.0/24 to 10.99.255.0/24) are held by other spicebench runs; wait for some to end")]
     NoLinkSubnet,
+    /// KVM was asked for where `/dev/kvm` cannot run guests.
+    #[error("accel = \"kvm\" was asked for, but this machine has no usable KVM (no /dev/kvm, or no kvm_intel/kvm_amd module: a nested or paravirtual /dev/kvm stalls guests); use accel = \"tcg\" (or \"auto\", which picks TCG here)")]
+    KvmUnusable,
+    /// The QEMU guest did not come up.
+    #[error("the QEMU guest did not come up: {what}; its serial console: {}", log.display())]
+    GuestFailed {
+        /// What went wrong.
+        what: String,
+        /// The guest's serial log.
+        log: PathBuf,
+    },
     /// File system trouble in the run directory.
     #[error("{context}: {source}")]
     Io {

@@ -172,7 +172,88 @@ pub fn ensure(
     if let Some(image) = cached(root) {
         return Ok(image);
     }
+    remove_unfinished(root, &key)?;
     build(root, &key, progress, cancel)
+}
+
+/// Removes what builds of `key` that were killed left (the lock is held, so none is running):
+/// first detaching anything still mounted inside (mmdebstrap mounts /proc, /sys and /dev into
+/// the tree while it installs), so the removal never reaches into the machine's own /dev.
+fn remove_unfinished(root: &Path, key: &str) -> Result<(), LabError> {
+    let prefix = format!("{key}.building-");
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        if !e.file_name().to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        let dir = e.path();
+        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        let mut mounts = mounts_under(&mountinfo, &dir);
+        // Deepest first.
+        mounts.sort_by_key(|m| std::cmp::Reverse(m.components().count()));
+        for m in &mounts {
+            let Ok(c) = std::ffi::CString::new(m.as_os_str().as_encoded_bytes()) else {
+                continue;
+            };
+            // SAFETY: a valid NUL-terminated path; MNT_DETACH only detaches.
+            unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+        }
+        let still = mounts_under(
+            &std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default(),
+            &dir,
+        );
+        if !still.is_empty() {
+            return Err(failed(
+                "removing an unfinished build",
+                format!(
+                    "{} is still mounted; unmount it (umount -R) and remove {}",
+                    still[0].display(),
+                    dir.display()
+                ),
+                None,
+            ));
+        }
+        std::fs::remove_dir_all(&dir).map_err(io(format!("removing {}", dir.display())))?;
+    }
+    Ok(())
+}
+
+/// The mount points at or under `dir` in a `/proc/self/mountinfo` text (field 5; spaces and
+/// other odd bytes escaped as `\ooo`).
+pub fn mounts_under(mountinfo: &str, dir: &Path) -> Vec<PathBuf> {
+    mountinfo
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(|p| PathBuf::from(unescape_octal(p)))
+        .filter(|p| p.starts_with(dir))
+        .collect()
+}
+
+/// Undoes mountinfo's `\ooo` escapes.
+fn unescape_octal(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes.get(i + 1..i + 4).and_then(|d| {
+            std::str::from_utf8(d)
+                .ok()
+                .and_then(|t| u8::from_str_radix(t, 8).ok())
+        });
+        match (bytes[i], octal) {
+            (b'\\', Some(b)) => {
+                out.push(b);
+                i += 4;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn io(context: String) -> impl FnOnce(std::io::Error) -> LabError {
@@ -578,6 +659,22 @@ mod tests {
         );
         assert_eq!(newest_kernel(""), None);
         assert_eq!(newest_kernel("linux-image-amd64 - meta\n"), None);
+    }
+
+    #[test]
+    fn mounts_inside_an_unfinished_build_are_found_escapes_and_all() {
+        let info = "22 1 0:21 / /proc rw - proc proc rw\n\
+                    90 80 0:5 / /var/cache/g/k.building-1/rootfs/dev rw - devtmpfs udev rw\n\
+                    91 80 0:22 / /var/cache/g/k.building-1/rootfs/my\\040dir rw - tmpfs t rw\n\
+                    92 80 0:23 / /var/cache/g/k.building-10 rw - tmpfs t rw\n";
+        let found = mounts_under(info, Path::new("/var/cache/g/k.building-1"));
+        assert_eq!(
+            found,
+            [
+                PathBuf::from("/var/cache/g/k.building-1/rootfs/dev"),
+                PathBuf::from("/var/cache/g/k.building-1/rootfs/my dir"),
+            ]
+        );
     }
 
     #[test]

@@ -1,0 +1,104 @@
+//! The QEMU guest, live: built into the cache (about a minute the first time), booted under
+//! the accelerator this machine has (TCG here), measured over SPICE with spicebench's own
+//! client as an external target would be, and stopped by PID with nothing left behind.
+//! Needs root, mmdebstrap and QEMU (scripts/install-deps.sh installs both).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use spicebench::cancel::Cancel;
+use spicebench::lab::guest;
+use spicebench::lab::qemu::{resolve_accel, Qemu, QemuBinary, QemuConfig, SpiceAddress};
+use spicebench::scenario::{Accel, Compression, Gpu, XDriver};
+
+fn image() -> guest::GuestImage {
+    let progress = |line: &str| eprintln!("{line}");
+    guest::ensure(&guest::cache_root(), &progress, &Cancel::new()).expect("the guest builds")
+}
+
+fn boot(config: QemuConfig, dir: &Path) -> Qemu {
+    let binary = QemuBinary::find().expect("QEMU (scripts/install-deps.sh)");
+    Qemu::start(&binary, &image(), &config, dir).expect("the guest boots to its desktop")
+}
+
+#[test]
+fn a_qxl_guest_boots_and_a_run_measures_its_display() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let config = QemuConfig {
+        accel: resolve_accel(Accel::Auto).unwrap(),
+        gpu: Gpu::Qxl,
+        x_driver: XDriver::Qxl,
+        image_compression: Compression::AutoGlz,
+        ..QemuConfig::default()
+    };
+    let qemu = boot(config, &dir.path().join("qemu"));
+    let serial = std::fs::read_to_string(qemu.serial_log()).unwrap();
+    for step in ["SPB INIT", "SPB UDEV-SETTLED", "SPB X-UP", "SPB DESKTOP-READY"] {
+        assert!(serial.contains(step), "{step} missing from the serial log:\n{serial}");
+    }
+    let SpiceAddress::Tcp(port) = qemu.address().clone() else {
+        panic!("a TCP port was asked for");
+    };
+    let pid = qemu.pid().expect("QEMU runs");
+
+    // The guest as an external target: ticket from QEMU's own secret file (no newline).
+    let scenario = dir.path().join("qemu.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "name = \"qemu\"\nidle_before_s = 0.5\nsettle_timeout_s = 3.0\n\
+             [target]\nkind = \"external\"\nuri = \"spice://127.0.0.1:{port}\"\n\
+             password_file = \"{}\"\ngeometry = \"1024x768\"\ncompression = [\"auto_glz\"]\n\
+             [[steps]]\nkind = \"click\"\nat = [500, 400]\n",
+            dir.path().join("qemu/spice-ticket").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .args(["run", scenario.to_str().unwrap(), "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let result = spicebench::results::RunResult::read(out.join("runs/auto_glz.json")).unwrap();
+    let display: u64 = result
+        .channels
+        .iter()
+        .filter(|c| c.channel == spicebench::results::Channel::DISPLAY)
+        .map(|c| c.down.payload_bytes)
+        .sum();
+    // The guest's whole 1024x768 screen reached the client at connect.
+    assert!(display > 100_000, "display bytes {display}");
+
+    drop(qemu);
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "QEMU {pid} outlived its handle"
+    );
+    common::assert_nothing_left(dir.path());
+}
+
+#[test]
+fn a_virtio_guest_boots_with_modesetting() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let config = QemuConfig {
+        accel: resolve_accel(Accel::Auto).unwrap(),
+        gpu: Gpu::Virtio,
+        x_driver: XDriver::Modesetting,
+        image_compression: Compression::Off,
+        ..QemuConfig::default()
+    };
+    let qemu = boot(config, &dir.path().join("qemu"));
+    let serial = std::fs::read_to_string(qemu.serial_log()).unwrap();
+    assert!(serial.contains("SPB DESKTOP-READY"), "{serial}");
+    let booted = qemu.booted_in();
+    eprintln!("virtio guest booted in {booted:?}");
+    drop(qemu);
+    common::assert_nothing_left(dir.path());
+}
