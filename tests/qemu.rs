@@ -36,9 +36,30 @@ fn a_qxl_guest_boots_and_a_run_measures_its_display() {
     };
     let qemu = boot(config, &dir.path().join("qemu"));
     let serial = std::fs::read_to_string(qemu.serial_log()).unwrap();
-    for step in ["SPB INIT", "SPB UDEV-SETTLED", "SPB X-UP", "SPB DESKTOP-READY"] {
-        assert!(serial.contains(step), "{step} missing from the serial log:\n{serial}");
+    for step in [
+        "SPB INIT",
+        "SPB UDEV-SETTLED",
+        "SPB X-UP",
+        "SPB DESKTOP-READY",
+    ] {
+        assert!(
+            serial.contains(step),
+            "{step} missing from the serial log:\n{serial}"
+        );
     }
+    // The guest answers over its control console: the xterm's frame, where twm put it
+    // (the xterm asks for +50+50; the frame's border sits a few pixels up and left).
+    let answer = qemu
+        .query("/usr/local/bin/spb-drag-window")
+        .expect("the guest answers");
+    let frame = qemu
+        .drag_window()
+        .unwrap_or_else(|| panic!("no drag window in the guest's answer {answer:?}"));
+    assert!(
+        (40..=55).contains(&frame.x) && (25..=55).contains(&frame.y),
+        "{frame:?}"
+    );
+    assert!(frame.width > 400 && frame.height > 300, "{frame:?}");
     let SpiceAddress::Tcp(port) = qemu.address().clone() else {
         panic!("a TCP port was asked for");
     };

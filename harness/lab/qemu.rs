@@ -29,6 +29,8 @@ const UNPACKED: &str = "/opt/spicebench/qemu";
 pub const READY_LINE: &str = "SPB DESKTOP-READY";
 /// The serial line the guest prints when its X server died (its log follows).
 pub const XORG_DIED_LINE: &str = "SPB XORG-DIED";
+/// How long a query over the guest's control console may take.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the monitor's `quit` may take before signals follow.
 const QUIT_GRACE: Duration = Duration::from_secs(3);
 
@@ -174,6 +176,8 @@ impl Default for QemuConfig {
 pub struct Qemu {
     process: ManagedChild,
     monitor: PathBuf,
+    /// The socket of the guest's control console (its second serial port).
+    control: PathBuf,
     serial: PathBuf,
     address: SpiceAddress,
     booted_in: Duration,
@@ -197,8 +201,10 @@ impl Qemu {
         super::xauth::write_private(&secret, config.ticket.expose().as_bytes(), None)?;
         let serial = dir.join("guest-serial.log");
         let monitor = dir.join("qemu-monitor.sock");
-        let _ = std::fs::remove_file(&serial);
-        let _ = std::fs::remove_file(&monitor);
+        let control = dir.join("guest-control.sock");
+        for stale in [&serial, &monitor, &control] {
+            let _ = std::fs::remove_file(stale);
+        }
         let (port, address) = match config.listen {
             Listen::Tcp => {
                 let lease = reserve_port("QEMU's SPICE port")?;
@@ -211,9 +217,13 @@ impl Qemu {
         if let Some(m) = &binary.module_dir {
             cmd.env("QEMU_MODULE_DIR", m);
         }
-        cmd.args(arguments(
-            binary, image, config, &address, &secret, &serial, &monitor,
-        ));
+        let files = Files {
+            secret: &secret,
+            serial: &serial,
+            monitor: &monitor,
+            control: &control,
+        };
+        cmd.args(arguments(binary, image, config, &address, &files));
         let started = Instant::now();
         let mut process = ManagedChild::spawn("qemu-system-x86_64", cmd, &dir.join("qemu.log"))?;
         if let SpiceAddress::Tcp(port) = address {
@@ -247,6 +257,7 @@ impl Qemu {
         Ok(Self {
             process,
             monitor,
+            control,
             serial,
             address,
             booted_in: started.elapsed(),
@@ -278,6 +289,70 @@ impl Qemu {
     pub fn is_running(&mut self) -> bool {
         self.process.exited().is_none()
     }
+
+    /// Runs `command` in the guest's control shell and returns what it printed: a query of
+    /// the guest's state that nothing polls for.
+    pub fn query(&self, command: &str) -> Result<String, LabError> {
+        let io = |source| LabError::Io {
+            context: format!(
+                "asking the guest `{command}` over {}",
+                self.control.display()
+            ),
+            source,
+        };
+        let mut console = UnixStream::connect(&self.control).map_err(io)?;
+        console
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .map_err(io)?;
+        // The answer lies between two markers the shell prints; they are assembled by printf,
+        // so the command's echo (a console may still echo what came before its shell turned
+        // echo off) never contains them.
+        let nonce = Secret::random_ticket();
+        let (begin, end) = (
+            format!("SPB-BEGIN-{}\n", nonce.expose()),
+            format!("SPB-END-{}", nonce.expose()),
+        );
+        let line = format!(
+            "printf 'SPB-%s-%s\\n' BEGIN {n}; {command}; printf '\\nSPB-%s-%s\\n' END {n}\n",
+            n = nonce.expose()
+        );
+        console.write_all(line.as_bytes()).map_err(io)?;
+        let deadline = Instant::now() + QUERY_TIMEOUT;
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        while Instant::now() < deadline {
+            match std::io::Read::read(&mut console, &mut buf) {
+                Ok(0) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(e) => return Err(io(e)),
+            }
+            let text = String::from_utf8_lossy(&answer).replace('\r', "");
+            if let Some(between) = text
+                .split_once(&begin)
+                .and_then(|(_, rest)| rest.split_once(&end))
+                .map(|(inside, _)| inside.to_string())
+            {
+                return Ok(between);
+            }
+        }
+        Err(LabError::GuestFailed {
+            what: format!(
+                "it did not answer `{command}` within {} s",
+                QUERY_TIMEOUT.as_secs()
+            ),
+            log: self.serial.clone(),
+        })
+    }
+
+    /// The frame of the guest's drag window (the xterm), read in the guest.
+    pub fn drag_window(&self) -> Option<super::x11::WindowGeometry> {
+        super::x11::geometry(&self.query("/usr/local/bin/spb-drag-window").ok()?)
+    }
 }
 
 impl Drop for Qemu {
@@ -292,21 +367,32 @@ impl Drop for Qemu {
         }
         self.process.stop(Duration::from_millis(1500));
         let _ = std::fs::remove_file(&self.monitor);
+        let _ = std::fs::remove_file(&self.control);
         if let SpiceAddress::Unix(socket) = &self.address {
             let _ = std::fs::remove_file(socket);
         }
     }
 }
 
-/// QEMU's command line for `config` (no secret in it: the ticket is in `secret`).
+/// The files a QEMU uses in its folder.
+struct Files<'a> {
+    /// The SPICE ticket.
+    secret: &'a Path,
+    /// The guest's console log.
+    serial: &'a Path,
+    /// The monitor's socket.
+    monitor: &'a Path,
+    /// The guest control console's socket.
+    control: &'a Path,
+}
+
+/// QEMU's command line for `config` (no secret in it: the ticket is in a file).
 fn arguments(
     binary: &QemuBinary,
     image: &GuestImage,
     config: &QemuConfig,
     address: &SpiceAddress,
-    secret: &Path,
-    serial: &Path,
-    monitor: &Path,
+    files: &Files<'_>,
 ) -> Vec<String> {
     let mut args: Vec<String> = Vec::new();
     for dir in &binary.firmware_dirs {
@@ -342,7 +428,7 @@ fn arguments(
             "-append",
             &format!("console=ttyS0 quiet xdrv={}", config.x_driver),
             "-object",
-            &format!("secret,id=spiceticket,file={}", secret.display()),
+            &format!("secret,id=spiceticket,file={}", files.secret.display()),
             "-spice",
             &spice,
             "-display",
@@ -350,9 +436,17 @@ fn arguments(
             "-nic",
             "none",
             "-serial",
-            &format!("file:{}", serial.display()),
+            &format!("file:{}", files.serial.display()),
             "-monitor",
-            &format!("unix:{},server,nowait", monitor.display()),
+            &format!("unix:{},server,nowait", files.monitor.display()),
+            // The guest's second serial port: its control console.
+            "-chardev",
+            &format!(
+                "socket,id=control,path={},server=on,wait=off",
+                files.control.display()
+            ),
+            "-device",
+            "isa-serial,chardev=control",
         ]
         .map(String::from),
     );
@@ -385,16 +479,13 @@ mod tests {
             module_dir: None,
             firmware_dirs: vec!["/fw".into()],
         };
-        arguments(
-            &binary,
-            &image(),
-            config,
-            &address,
-            Path::new("/d/spice-ticket"),
-            Path::new("/d/serial"),
-            Path::new("/d/mon"),
-        )
-        .join(" ")
+        let files = Files {
+            secret: Path::new("/d/spice-ticket"),
+            serial: Path::new("/d/serial"),
+            monitor: Path::new("/d/mon"),
+            control: Path::new("/d/ctl"),
+        };
+        arguments(&binary, &image(), config, &address, &files).join(" ")
     }
 
     #[test]
@@ -415,6 +506,7 @@ mod tests {
             "-vga qxl",
             "-usb -device usb-tablet",
             "-serial file:/d/serial -monitor unix:/d/mon,server,nowait",
+            "-chardev socket,id=control,path=/d/ctl,server=on,wait=off -device isa-serial,chardev=control",
         ] {
             assert!(line.contains(part), "{part} missing from {line}");
         }

@@ -34,7 +34,8 @@ fn field<T: std::str::FromStr>(text: &str, label: &str) -> Option<T> {
         .and_then(|v| v.parse().ok())
 }
 
-fn geometry(text: &str) -> Option<WindowGeometry> {
+/// The geometry in `xwininfo`'s output.
+pub fn geometry(text: &str) -> Option<WindowGeometry> {
     Some(WindowGeometry {
         x: field(text, "Absolute upper-left X:")?,
         y: field(text, "Absolute upper-left Y:")?,

@@ -49,6 +49,39 @@ super::names::named_enum! {
     }
 }
 
+/// The guest a `qemu` target boots, whatever the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QemuMachine {
+    /// How the CPU runs (as asked; the run resolves `auto`).
+    pub accel: Accel,
+    /// The display device.
+    pub gpu: Gpu,
+    /// The guest X server's driver.
+    pub x_driver: XDriver,
+    /// The pointer device.
+    pub pointer: PointerDevice,
+    /// Guest memory, MiB.
+    pub memory_mib: u32,
+    /// Guest CPUs.
+    pub cpus: u32,
+}
+
+impl Default for QemuMachine {
+    fn default() -> Self {
+        Self {
+            accel: Accel::Auto,
+            gpu: Gpu::Qxl,
+            x_driver: XDriver::Qxl,
+            pointer: PointerDevice::Tablet,
+            memory_mib: 2048,
+            cpus: 1,
+        }
+    }
+}
+
+/// The guest's screen: the X configs of `spicebench guest build` set one 1024x768 mode.
+pub const GUEST_SCREEN: (u32, u32) = (1024, 768);
+
 impl Gpu {
     /// The X driver a guest with this device runs unless told otherwise: the one that
     /// speaks its 2D commands for qxl, modesetting for virtio.

@@ -31,7 +31,7 @@ pub use access::{
 };
 pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
 pub use keys::{is_typeable, key_named, Key, SHIFT};
-pub use machine::{Accel, Gpu, PointerDevice, XDriver};
+pub use machine::{Accel, Gpu, PointerDevice, QemuMachine, XDriver, GUEST_SCREEN};
 pub use matrix::{Configuration, MatrixOverride, OverrideError, ViewerRefusal};
 pub use password::PasswordSource;
 pub use schema::{

@@ -86,6 +86,7 @@ const TRIMMED_LIBRARIES: &[&str] = &["libLLVM", "libz3.so", "libicu"];
 const INIT: &str = include_str!("assets/init.sh");
 const XORG_QXL: &str = include_str!("assets/xorg-qxl.conf");
 const XORG_MODESETTING: &str = include_str!("assets/xorg-modesetting.conf");
+const DRAG_WINDOW: &str = include_str!("assets/drag-window.sh");
 const TWMRC: &str = include_str!("../assets/twmrc");
 /// ImageMagick arguments of the picture (the lab's plasma, as the Xspice desktop shows it),
 /// written as an XWD dump so the guest needs no ImageMagick.
@@ -132,7 +133,7 @@ pub fn cache_root() -> PathBuf {
 /// The recipe's key: a digest of everything that decides the guest's contents.
 pub fn recipe_key() -> String {
     let mut h = Sha1::new();
-    for part in [SUITE, INIT, XORG_QXL, XORG_MODESETTING, TWMRC]
+    for part in [SUITE, INIT, XORG_QXL, XORG_MODESETTING, TWMRC, DRAG_WINDOW]
         .into_iter()
         .chain(MIRRORS)
         .chain(PACKAGES.iter().copied())
@@ -355,8 +356,25 @@ fn build(
         "moving the built guest to {}",
         final_dir.display()
     )))?;
+    remove_other_recipes(root, key);
     progress(&format!("guest: ready in {}", final_dir.display()));
     Ok(image)
+}
+
+/// Removes the guests of other recipes (an older spicebench's): each is about 230 MB, and
+/// a changed recipe never uses them again. Best effort: a guest QEMU booted has its files
+/// loaded already.
+fn remove_other_recipes(root: &Path, key: &str) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let finished = name.len() == key.len() && name.bytes().all(|b| b.is_ascii_hexdigit());
+        if finished && name != key && e.path().join("manifest.json").is_file() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Downloads the newest `linux-image-<version>-amd64` the host's apt knows into `dir`; when the
@@ -563,6 +581,7 @@ fn add_desktop_files(rootfs: &Path, dir: &Path, cancel: &Cancel) -> Result<(), L
     write("etc/X11/xorg-qxl.conf", XORG_QXL, 0o644)?;
     write("etc/X11/xorg-modesetting.conf", XORG_MODESETTING, 0o644)?;
     write("etc/spicebench/twmrc", TWMRC, 0o644)?;
+    write("usr/local/bin/spb-drag-window", DRAG_WINDOW, 0o755)?;
     let mut cmd = Command::new("/usr/bin/convert");
     cmd.args(PICTURE)
         .args(["8", "-type", "TrueColor"])

@@ -4,6 +4,7 @@
 # it got on the serial console, one `SPB <STEP> uptime=<s>` line per step:
 #   INIT, UDEV-SETTLED, X-UP, DESKTOP-READY (the host waits for this one), or XORG-DIED
 #   followed by Xorg's log (the host then reports the failure with it).
+# The second serial port (ttyS1) then carries a shell the host queries (spb-drag-window).
 # Kernel command line: xdrv=qxl|modesetting picks /etc/X11/xorg-<xdrv>.conf.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C
 mount -t proc proc /proc
@@ -47,6 +48,11 @@ setsid twm -f /etc/spicebench/twmrc > /var/log/twm.log 2>&1 &
 setsid xwud -noclick -in /etc/spicebench/plasma.xwd -geometry +0+0 > /var/log/xwud.log 2>&1 &
 setsid xterm -geometry 80x24+50+50 -title spicebench-drag > /var/log/xterm.log 2>&1 &
 until xwininfo -name spicebench-drag > /dev/null 2>&1; do sleep 0.2; done
+# The host's control console on the second serial port (a root-only socket on the host): a
+# shell without echo that answers queries such as spb-drag-window when asked. Started before
+# the host is told the desktop is ready, so the host's first query finds it reading (a
+# serial port drops what arrives while nobody has it open). Nothing polls: a reporter
+# querying the X server every second made twm drop drags.
+setsid sh -c 'stty -echo -onlcr 2> /dev/null; exec sh' < /dev/ttyS1 > /dev/ttyS1 2>&1 &
 step DESKTOP-READY
-# Nothing else runs: a reporter polling the X server every second made twm drop drags.
 exec sleep 2147483647
