@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use spicebench::lab::netns;
-use spicebench::results::{ConfigTransport, RunResult, WarningCode};
+use spicebench::results::{Component, ConfigTransport, RunResult, WarningCode};
 use spicebench::scenario::TransportKind;
 
 /// One way, milliseconds.
@@ -108,6 +108,20 @@ fn lan_run(viewer: &str) {
         "lan {viewer}: p50 {p50:.1} ms at {DELAY_MS} ms one way; display bytes result \
          {display}, capture {captured}; link down {} B in {} packets",
         down.bytes_out, down.packets_out
+    );
+
+    // The link's forwarding threads are a component of their own.
+    let cpu = r.cpu.as_ref().expect("cpu");
+    let link_cpu = cpu
+        .active
+        .components
+        .iter()
+        .find(|c| c.component == Component::Link);
+    let link_cpu = link_cpu.expect("link component");
+    assert_eq!(link_cpu.processes, 2, "{link_cpu:?}");
+    eprintln!(
+        "link threads: {:.3} cores while the plan played",
+        link_cpu.cores_used
     );
 
     // Nothing left: the run's namespaces (and their TUN devices), processes, lab homes.

@@ -10,7 +10,7 @@ use crate::lab::linked_hosts::{LinkCounters, DEVICE};
 use crate::lab::process::ManagedChild;
 use crate::lab::LabError;
 use crate::link::Counters;
-use crate::results::{LinkCounts, LinkInfo};
+use crate::results::{Component, LinkCounts, LinkInfo};
 use crate::run::placement::{Placement, Side};
 use crate::run::target::Endpoint;
 use crate::run::RunError;
@@ -83,6 +83,15 @@ impl Transport for Lan {
             Some(&program.user),
             program.connection.expose().as_bytes(),
         )
+    }
+
+    /// The link's forwarding threads (threads of spicebench's process).
+    fn processes(&self) -> Vec<(Component, u32)> {
+        let ids = self.placement.hosts().map(|h| h.thread_ids());
+        ids.unwrap_or_default()
+            .into_iter()
+            .map(|tid| (Component::Link, tid))
+            .collect()
     }
 
     fn viewer_connector(&self) -> Option<Connector> {
