@@ -26,8 +26,8 @@ pub enum Command {
         /// Compression modes to measure instead of the scenario's list, e.g. "off,glz".
         #[arg(long)]
         compression: Option<String>,
-        /// Transports instead of the scenario's `[access]`, e.g. "direct,ssh-tunnel,ssh-x-C"
-        /// (`-C`: with ssh compression).
+        /// Transports instead of the scenario's `[access]`, e.g. "direct,ssh-tunnel,ssh-x-C,lan"
+        /// (`-C`: with ssh compression; lan: over the scenario's `[access.lan]` link).
         #[arg(long)]
         transports: Option<String>,
         /// Viewers instead of the scenario's `[access]`, e.g. "spicebench,remote-viewer".

@@ -8,6 +8,7 @@
 //!
 //! # Layout
 //! - [`clock`]: the run's epoch and microsecond timestamps.
+//! - [`connector`]: where the session's TCP connections are made (a caller's seam).
 //! - [`events`]: what the client records (traffic, display updates, inputs, notes).
 //! - [`writer`]: a writer shared by the async readers and the input thread.
 //! - [`link`]: the link stage on one connection.
@@ -20,6 +21,7 @@
 
 pub mod caps;
 pub mod channel;
+pub mod connector;
 pub mod events;
 pub mod inject;
 pub mod link;
@@ -31,6 +33,7 @@ pub mod writer;
 // The run's clock lives below the client (the X side uses it too); kept here for users of
 // `spicebench::client::Clock`.
 pub use crate::clock::Clock;
+pub use connector::Connector;
 pub use events::{EventLog, InputRecord, TrafficRecord, UpdateRecord};
 pub use inject::{InjectReport, PointerStep, ScheduledStep};
 pub use session::{MousePreference, ScriptRunner, Session, SessionConfig};

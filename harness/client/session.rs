@@ -85,6 +85,8 @@ pub struct SessionConfig {
     pub timeout: Duration,
     /// TLS on every channel, when the server's port is a TLS port.
     pub tls: Option<super::tls::TlsSettings>,
+    /// How to open each connection, when not from this process's own network namespace.
+    pub connector: Option<super::connector::Connector>,
 }
 
 impl SessionConfig {
@@ -99,6 +101,7 @@ impl SessionConfig {
             mouse: MousePreference::Client,
             timeout: Duration::from_secs(10),
             tls: None,
+            connector: None,
         }
     }
 }
@@ -340,7 +343,13 @@ impl Session {
         channel_id: u8,
         password: &str,
     ) -> Result<(TcpStream, Option<rustls::ClientConnection>, Linked), ClientError> {
-        let connect = tokio::time::timeout(config.timeout, TcpStream::connect(&config.addr));
+        let connect = async {
+            match &config.connector {
+                Some(c) => c.connect(&config.addr, config.timeout).await,
+                None => TcpStream::connect(&config.addr).await,
+            }
+        };
+        let connect = tokio::time::timeout(config.timeout, connect);
         let mut stream = match connect.await {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => {

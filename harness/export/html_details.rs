@@ -255,6 +255,7 @@ fn component_label(c: Component) -> &'static str {
         Component::SshClient => "ssh client",
         Component::SshServer => "sshd",
         Component::Spicebench => "spicebench (our client, capture)",
+        Component::Link => "link emulator (spicebench's forwarding threads)",
     }
 }
 

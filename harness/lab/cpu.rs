@@ -6,7 +6,9 @@
 //! remote-viewer under sshd (`ssh -X`) counts as the viewer, not as sshd. A process's time is
 //! its own user + system time plus that of its children that ended and were waited for
 //! (`cutime`, `cstime`), so short-lived helpers are not lost. spicebench's own process counts
-//! only its own threads: its children are the lab's parts, counted as theirs.
+//! only its own threads: its children are the lab's parts, counted as theirs. A root may
+//! also be a thread of spicebench's own process (the link emulator's forwarding threads):
+//! its time then counts for its component and not for spicebench.
 //!
 //! The parsers take text and return numbers (byte-vector tests below, a fuzz target in
 //! `fuzz/`); only [`snapshot`] reads files.
@@ -143,15 +145,34 @@ pub fn snapshot(roots: &[(Component, u32)], at_us: u64) -> Snapshot {
         }
     }
     let me = std::process::id();
-    let mut all_roots = roots.to_vec();
+    let own_thread = |&(_, id): &(Component, u32)| {
+        id != me && std::path::Path::new(&format!("/proc/self/task/{id}")).exists()
+    };
+    let (threads, mut all_roots): (Vec<_>, Vec<_>) = roots.iter().copied().partition(own_thread);
     all_roots.push((Component::Spicebench, me));
     let machine = std::fs::read_to_string("/proc/stat")
         .ok()
         .and_then(|t| parse_machine(&t))
         .unwrap_or_default();
+    let mut components = attribute(&processes, &all_roots, &[me]);
+    for (component, tid) in threads {
+        // A thread that ended took its time out of the process's count too.
+        let Some(stat) = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat"))
+            .ok()
+            .and_then(|l| parse_stat(&l))
+        else {
+            continue;
+        };
+        if let Some(ours) = components.get_mut(&Component::Spicebench) {
+            ours.0 = ours.0.saturating_sub(stat.own_ticks);
+        }
+        let entry = components.entry(component).or_default();
+        entry.0 = entry.0.saturating_add(stat.own_ticks);
+        entry.1 += 1;
+    }
     Snapshot {
         at_us,
-        components: attribute(&processes, &all_roots, &[me]),
+        components,
         machine,
     }
 }

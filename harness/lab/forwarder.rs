@@ -29,6 +29,8 @@ const READ_BURST: usize = 64;
 struct Shared {
     up: Mutex<Counters>,
     down: Mutex<Counters>,
+    /// The threads' kernel thread ids, as each records its own (for CPU accounting).
+    thread_ids: Mutex<Vec<u32>>,
 }
 
 /// The two forwarding threads; stopped and joined when dropped.
@@ -84,7 +86,15 @@ impl Forwarder {
             };
             let handle = std::thread::Builder::new()
                 .name(name.to_string())
-                .spawn(move || way.run())
+                .spawn(move || {
+                    // SAFETY: gettid has no preconditions.
+                    let tid = unsafe { libc::gettid() };
+                    if let Ok(tid) = u32::try_from(tid) {
+                        let ids = &way.shared.thread_ids;
+                        ids.lock().unwrap_or_else(|e| e.into_inner()).push(tid);
+                    }
+                    way.run()
+                })
                 .map_err(|source| LabError::Io {
                     context: format!("starting the link thread {name}"),
                     source,
@@ -98,6 +108,13 @@ impl Forwarder {
     pub fn counters(&self) -> (Counters, Counters) {
         let read = |m: &Mutex<Counters>| *m.lock().unwrap_or_else(|e| e.into_inner());
         (read(&self.shared.up), read(&self.shared.down))
+    }
+
+    /// The kernel thread ids of the threads that have started (threads of this process:
+    /// `/proc/self/task/<id>`).
+    pub fn thread_ids(&self) -> Vec<u32> {
+        let ids = self.shared.thread_ids.lock();
+        ids.unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Stops both threads and waits for them; their TUN devices close with them. Idempotent.

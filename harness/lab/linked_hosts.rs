@@ -131,6 +131,12 @@ impl LinkedHosts {
         self.netns(side).run_in(f)
     }
 
+    /// The forwarding threads' kernel thread ids (threads of this process), whose CPU time is
+    /// the link's.
+    pub fn thread_ids(&self) -> Vec<u32> {
+        self.forwarder.thread_ids()
+    }
+
     /// What the link carried and dropped so far, per direction.
     pub fn counters(&self) -> LinkCounters {
         let (up, down) = self.forwarder.counters();

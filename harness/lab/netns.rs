@@ -135,6 +135,30 @@ impl Drop for Netns {
     }
 }
 
+/// Makes `cmd`'s process enter the namespace `name` (one of `ip netns`'s) before it execs, as
+/// [`Netns::enter`] does, for code that knows the namespace by its name only. The namespace's
+/// file goes with `cmd`, so it stays open until `cmd` is spawned or dropped.
+pub fn enter_named(name: &str, cmd: &mut Command) -> Result<(), LabError> {
+    let path = Path::new(NETNS_DIR).join(name);
+    let file = File::open(&path).map_err(|source| LabError::Io {
+        context: format!(
+            "opening the network namespace {} (does `ip netns list` show it?)",
+            path.display()
+        ),
+        source,
+    })?;
+    // SAFETY: setns is async-signal-safe; the closure owns the file, which is close-on-exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Ok(())
+}
+
 /// Whether the namespace `name` exists.
 pub fn exists(name: &str) -> bool {
     Path::new(NETNS_DIR).join(name).exists()

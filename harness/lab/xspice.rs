@@ -39,8 +39,10 @@ pub struct XspiceConfig {
     pub listen: String,
     /// Serve SPICE on a TLS port only, with certificates made for this run.
     pub tls: bool,
-    /// Run inside this network namespace (`ip netns exec`), e.g. to listen on 0.0.0.0 where
-    /// no other host can reach it. The X socket is a file, so X clients still connect.
+    /// Run inside this network namespace (one of `ip netns`'s, entered with setns before
+    /// exec, so the PID is Xorg's), e.g. the server side of an emulated link. X clients of
+    /// other namespaces still connect: the X socket's file is shared (its abstract socket is
+    /// not, and Xlib falls back to the file).
     pub netns: Option<String>,
     /// Further `XSPICE_*` settings (e.g. `XSPICE_JPEG_WAN_COMPRESSION`).
     pub extra_env: Vec<(String, String)>,
@@ -150,15 +152,10 @@ impl Xspice {
         let _ = std::fs::remove_file(&out);
         let display = create_authority(&dir.join("xspice.xauth"), display)?;
 
-        // `ip netns exec` execs the program itself, so the PID is still Xorg's.
-        let mut cmd = match &config.netns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns, XORG]);
-                c
-            }
-            None => Command::new(XORG),
-        };
+        let mut cmd = Command::new(XORG);
+        if let Some(ns) = &config.netns {
+            super::netns::enter_named(ns, &mut cmd)?;
+        }
         cmd.arg("-config")
             .arg(&conf)
             .args(["-noreset", "-nolisten", "tcp", "-auth"])

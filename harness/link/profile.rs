@@ -74,7 +74,8 @@ impl Default for QueueLimit {
 }
 
 /// A link rate in bits per second (never zero: a link that sends nothing is loss = 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+// Hash: scenario routes carry a rate and key maps by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Rate(NonZeroU64);
 
 impl Rate {

@@ -19,8 +19,10 @@ pub enum Component {
     /// The SSH server of an SSH transport and its sessions (but the viewer it runs).
     SshServer,
     /// spicebench's own process: our client when it is the viewer, the capture, the input
-    /// pacing and the run's bookkeeping.
+    /// pacing and the run's bookkeeping (but the link's threads).
     Spicebench,
+    /// The emulated link of the `lan` transport: spicebench's two forwarding threads.
+    Link,
 }
 
 /// CPU use over the run's two windows.

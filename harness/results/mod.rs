@@ -12,6 +12,7 @@
 //! - [`transport`], [`channel`], [`series_key`], [`access`]: the closed sets results name
 //!   (transports, channels, legs, attributions, series keys, routes and viewers), each read
 //!   and written as the same text as before they had types.
+//! - [`link`]: the emulated link of a `lan` configuration and what it carried.
 //! - [`file`]: atomic writing and schema-checked reading.
 //! - [`units`]: MiB and RFC 3339 helpers shared by writers and reports.
 //! - [`warning`]: warnings with stable codes and severities.
@@ -21,6 +22,7 @@ pub mod access;
 pub mod channel;
 pub mod cpu;
 pub mod file;
+pub mod link;
 pub mod model;
 pub mod output_dir;
 pub mod series_key;
@@ -34,6 +36,7 @@ pub use access::{ConfigTransport, ConfigViewer};
 pub use channel::{Attribution, Channel, Leg};
 pub use cpu::{Component, ComponentCpu, CpuUsage, CpuWindow};
 pub use file::ResultsError;
+pub use link::{LinkCounts, LinkInfo};
 pub use model::*;
 pub use output_dir::OutputDir;
 pub use series_key::{BadSeriesKey, SeriesKey};

@@ -339,6 +339,10 @@ pub struct ConfigInfo {
     /// preference. Knobs not listed were left at the server's default.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub server_settings: std::collections::BTreeMap<String, String>,
+    /// The emulated link between the server's and the viewer's namespaces, for the `lan`
+    /// transport: its profile and what it carried each way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<super::link::LinkInfo>,
     /// 0-based index of this repeat of the configuration.
     pub repeat_index: u32,
     /// Seed of the run's random input generation; the same seed replays the same inputs.

@@ -9,6 +9,7 @@ use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
 
+use super::placement::Placement;
 use super::target::{start_target, Target};
 use super::transport::{start_transport, Transport};
 use super::viewer::{connect_viewer, Viewer, ViewerContext};
@@ -23,21 +24,25 @@ pub type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 /// Starts the parts of one configuration. Each part stops what it started when it is
 /// dropped; [`run_configuration`](super::run_configuration) drops them in reverse order.
 pub trait Backends {
-    /// Starts (or resolves) the scenario's target for `config`, with its files in `lab_dir`.
+    /// Starts (or resolves) the scenario's target for `config`, with its files in `lab_dir`,
+    /// on the server side of `placement`.
     fn start_target(
         &self,
         scenario: &Scenario,
         config: &Configuration,
         lab_dir: &Path,
+        placement: &Placement,
     ) -> Result<Box<dyn Target>, RunError>;
 
-    /// Starts the transport of `route` to `target`, files in `lab_dir`.
+    /// Starts the transport of `route` to `target`, files in `lab_dir`, between the sides
+    /// of `placement`.
     fn start_transport(
         &self,
         route: Route,
         ssh: &SshServer,
         target: &dyn Target,
         lab_dir: &Path,
+        placement: &Placement,
     ) -> Result<Box<dyn Transport>, RunError>;
 
     /// Connects the configuration's viewer.
@@ -68,8 +73,9 @@ impl Backends for Lab {
         scenario: &Scenario,
         config: &Configuration,
         lab_dir: &Path,
+        placement: &Placement,
     ) -> Result<Box<dyn Target>, RunError> {
-        start_target(scenario, config, lab_dir, &self.cancel)
+        start_target(scenario, config, lab_dir, placement, &self.cancel)
     }
 
     fn start_transport(
@@ -78,8 +84,9 @@ impl Backends for Lab {
         ssh: &SshServer,
         target: &dyn Target,
         lab_dir: &Path,
+        placement: &Placement,
     ) -> Result<Box<dyn Transport>, RunError> {
-        start_transport(route, ssh, target, lab_dir, &self.cancel)
+        start_transport(route, ssh, target, lab_dir, placement, &self.cancel)
     }
 
     fn connect_viewer<'a>(

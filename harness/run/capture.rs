@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::placement::{Placement, Side};
 use super::transport::CapturePoint;
 use super::RunError;
 use crate::capture::{
@@ -20,11 +21,14 @@ impl RunCapture {
     }
 }
 
-/// Starts capturing `points` into `path`. Nothing to capture (a target off loopback) is a
-/// warning, not an error; so far every point must be on one interface.
+/// Starts capturing `points` into `path`, on the server side of `placement` (a capture
+/// opened from a thread inside a namespace stays bound to that namespace's device, whichever
+/// thread reads it). Nothing to capture (a target off loopback) is a warning, not an error;
+/// so far every point must be on one interface.
 pub fn start_capture(
     points: &[CapturePoint],
     path: &Path,
+    placement: &Placement,
     warnings: &mut Vec<Warning>,
 ) -> Result<Option<RunCapture>, RunError> {
     let Some(first) = points.first() else {
@@ -59,13 +63,15 @@ pub fn start_capture(
             source,
         })?;
     }
-    let live = LiveCapture::open(
-        &first.interface,
-        &filter,
-        DEFAULT_SNAPLEN,
-        DEFAULT_BUFFER_BYTES,
-    )
-    .map_err(|e| match e {
+    let open = || {
+        LiveCapture::open(
+            &first.interface,
+            &filter,
+            DEFAULT_SNAPLEN,
+            DEFAULT_BUFFER_BYTES,
+        )
+    };
+    let live = placement.run_in(Side::Server, open)?.map_err(|e| match e {
         CaptureError::Permission { .. } => RunError::CapturePermission(e),
         e => RunError::Capture(e),
     })?;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::backends::Backends;
 use super::capture::{start_capture, RunCapture};
 use super::events_file::EventsFile;
+use super::placement::Placement;
 use super::progress::{Phase, Progress};
 use super::summarize::{activity_warnings, input_warnings, summarize, summarize_screen, RunFacts};
 use super::target::{Health, Target};
@@ -126,13 +127,26 @@ pub async fn run_configuration(
     };
     progress.phase(Phase::StartingTarget);
     let lab = out.lab(&config.name);
-    let mut target = backends.start_target(scenario, config, &lab)?;
-    let mut transport =
-        backends.start_transport(config.route, &scenario.access.ssh, &*target, &lab)?;
+    // Made first, so the target can start on its server side; dropped last (locals drop in
+    // reverse), after every part that runs inside it.
+    let placement = Placement::for_route(config.route, config.seed)?;
+    let mut target = backends.start_target(scenario, config, &lab, &placement)?;
+    let mut transport = backends.start_transport(
+        config.route,
+        &scenario.access.ssh,
+        &*target,
+        &lab,
+        &placement,
+    )?;
     let mut warnings = transport.notes();
     let pcap = out.capture(&config.name);
     let capture = match options.capture {
-        true => start_capture(&transport.capture_points(), &pcap, &mut warnings)?,
+        true => start_capture(
+            &transport.capture_points(),
+            &pcap,
+            &placement,
+            &mut warnings,
+        )?,
         false => None,
     };
     transport.open()?;
@@ -165,6 +179,7 @@ pub async fn run_configuration(
     // The lab stops before the analysis, which then has the machine to itself.
     drop(transport);
     drop(target);
+    drop(placement);
     result.warnings.extend(warnings);
     let interval = summarize_measured(config, &measured, &mut result);
     if let Some(stats) = capture {
@@ -537,6 +552,7 @@ fn describe(
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
+            link: transport.link(),
             repeat_index: config.repeat_index.saturating_sub(1),
             seed: config.seed,
         },

@@ -17,6 +17,7 @@ use super::backends::{Backends, LocalBoxFuture};
 use super::configuration::{run_configuration, RunOptions};
 use super::interrupt::Interrupt;
 use super::matrix::until_signal;
+use super::placement::Placement;
 use super::progress::{LineProgress, Progress};
 use super::target::{CompressionMechanism, Endpoint, Health, Target};
 use super::transport::{CapturePoint, Transport};
@@ -214,6 +215,7 @@ impl Backends for FakeLab {
         _scenario: &Scenario,
         _config: &Configuration,
         lab_dir: &Path,
+        _placement: &Placement,
     ) -> Result<Box<dyn Target>, RunError> {
         if self.fault == Fault::TargetFailsToStart {
             self.journal.note("target failed");
@@ -234,6 +236,7 @@ impl Backends for FakeLab {
         _ssh: &SshServer,
         target: &dyn Target,
         _lab_dir: &Path,
+        _placement: &Placement,
     ) -> Result<Box<dyn Transport>, RunError> {
         self.journal.note("start transport");
         Ok(Box::new(FakeTransport {

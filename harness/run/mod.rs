@@ -3,6 +3,8 @@
 //! # Layout
 //! - [`target`], [`transport`], [`viewer`]: the three interfaces a configuration is run over
 //!   (what is measured, how it is reached, what shows it), each kind in its own module.
+//! - [`placement`]: where the server side and the viewer side run (two linked namespaces
+//!   for the `lan` transport).
 //! - [`backends`]: how those three are started: the real lab, or fakes in unit tests.
 //! - [`configuration`]: one configuration, in short phases over those interfaces.
 //! - [`capture`]: the live capture of the transport's capture points.
@@ -23,6 +25,7 @@ pub mod events_file;
 mod fake_lab;
 pub mod interrupt;
 pub mod matrix;
+pub mod placement;
 pub mod preflight;
 pub mod progress;
 pub mod report_files;
@@ -51,6 +54,9 @@ pub enum RunError {
     /// The lab could not start the target or the transport.
     #[error("{0}")]
     Lab(#[from] LabError),
+    /// A route this target cannot take (the scenario's rules refuse it first).
+    #[error("{0}")]
+    Access(#[from] crate::scenario::AccessError),
     /// Our client could not connect or link.
     #[error("{0}")]
     Client(#[from] ClientError),

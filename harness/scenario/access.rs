@@ -3,6 +3,8 @@
 
 use std::str::FromStr;
 
+use super::lan::LanLink;
+
 super::names::named_enum! {
     /// How the viewer's traffic reaches the SPICE server.
     #[derive(PartialOrd, Ord)]
@@ -14,6 +16,9 @@ super::names::named_enum! {
         /// remote-viewer runs on the server side and draws on the client's X display through
         /// `ssh -X`.
         SshX = "ssh-x",
+        /// The server side and the viewer side in two network namespaces, joined by a link
+        /// spicebench emulates (`[access.lan]`: rate, delay, jitter, loss, queue).
+        Lan = "lan",
     }
 }
 
@@ -23,15 +28,24 @@ impl TransportKind {
     /// as SSH by not being direct.
     pub fn is_ssh(self) -> bool {
         match self {
-            Self::Direct => false,
+            Self::Direct | Self::Lan => false,
             Self::SshTunnel | Self::SshX => true,
+        }
+    }
+
+    /// Whether it places the server in a network namespace spicebench creates, so it needs
+    /// a server spicebench starts itself (not an external one).
+    pub fn places_server(self) -> bool {
+        match self {
+            Self::Lan => true,
+            Self::Direct | Self::SshTunnel | Self::SshX => false,
         }
     }
 
     /// Where the viewer program runs with this transport.
     pub fn viewer_side(self) -> ViewerSide {
         match self {
-            Self::Direct | Self::SshTunnel => ViewerSide::Client,
+            Self::Direct | Self::SshTunnel | Self::Lan => ViewerSide::Client,
             Self::SshX => ViewerSide::Server,
         }
     }
@@ -124,7 +138,7 @@ impl FromStr for ViewerKind {
 /// server. A new transport is one variant here (with its parameters) and one name in
 /// [`TransportKind`], which says what it can do.
 // Ord and Hash order routes in the matrix and key them in maps; a parameter without them
-// (a float of a link profile) would need its own wrapper.
+// (a float of a link profile) needs its own wrapper ([`LanLink`] keeps loss in integers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TransportSpec {
     /// The viewer connects to the SPICE port itself.
@@ -139,6 +153,11 @@ pub enum TransportSpec {
         /// `ssh -C`.
         compression: bool,
     },
+    /// Server and viewer in two namespaces joined by an emulated link.
+    Lan {
+        /// The link, the same each way.
+        link: LanLink,
+    },
 }
 
 impl TransportSpec {
@@ -148,22 +167,35 @@ impl TransportSpec {
             Self::Direct => TransportKind::Direct,
             Self::SshTunnel { .. } => TransportKind::SshTunnel,
             Self::SshX { .. } => TransportKind::SshX,
+            Self::Lan { .. } => TransportKind::Lan,
         }
     }
 
     /// Whether SSH compresses it (`ssh -C`); false for a transport without SSH.
     pub fn ssh_compression(self) -> bool {
         match self {
-            Self::Direct => false,
+            Self::Direct | Self::Lan { .. } => false,
             Self::SshTunnel { compression } | Self::SshX { compression } => compression,
         }
     }
 
-    /// `kind` with `ssh_compression` where SSH carries it (direct ignores it).
+    /// The emulated link, for a transport over one.
+    pub fn lan_link(self) -> Option<LanLink> {
+        match self {
+            Self::Lan { link } => Some(link),
+            Self::Direct | Self::SshTunnel { .. } | Self::SshX { .. } => None,
+        }
+    }
+
+    /// `kind` with `ssh_compression` where SSH carries it (direct ignores it); `lan` over
+    /// an ideal link until [`Route::with_lan_link`] gives it the scenario's.
     pub fn new(kind: TransportKind, ssh_compression: bool) -> Self {
         let compression = ssh_compression;
         match kind {
             TransportKind::Direct => Self::Direct,
+            TransportKind::Lan => Self::Lan {
+                link: LanLink::default(),
+            },
             TransportKind::SshTunnel => Self::SshTunnel { compression },
             TransportKind::SshX => Self::SshX { compression },
         }
@@ -194,8 +226,17 @@ impl Route {
         self.transport.kind()
     }
 
-    /// `direct`, `ssh-tunnel`, `ssh-tunnel-C`, `ssh-x`, `ssh-x-C`: the label in configuration
-    /// names and the form `--transports` accepts.
+    /// This route, over `link` if it is a `lan` route (the scenario's `[access.lan]`).
+    pub fn with_lan_link(self, link: LanLink) -> Self {
+        match self.transport {
+            TransportSpec::Lan { .. } => TransportSpec::Lan { link }.into(),
+            _ => self,
+        }
+    }
+
+    /// `direct`, `ssh-tunnel`, `ssh-tunnel-C`, `ssh-x`, `ssh-x-C`, `lan`: the label in
+    /// configuration names and the form `--transports` accepts (a lan route's link is in
+    /// results, not in its label).
     pub fn label(self) -> String {
         if self.transport.ssh_compression() {
             format!("{}-C", self.kind())
@@ -281,6 +322,11 @@ impl Access {
         (!route.kind().supports(viewer)).then_some(AccessError::NativeOverSshX)
     }
 
+    /// The link of the `lan` routes (the scenario's `[access.lan]`), if one is listed.
+    pub fn lan_link(&self) -> Option<LanLink> {
+        self.routes.iter().find_map(|r| r.transport.lan_link())
+    }
+
     /// Checks every combination of the matrix.
     pub fn check(&self) -> Result<(), AccessError> {
         for &r in &self.routes {
@@ -308,7 +354,7 @@ pub fn is_ssh_destination(destination: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccessError {
     /// Not a transport name.
-    #[error("unknown transport `{0}`; use direct, ssh-tunnel or ssh-x (ssh-tunnel-C / ssh-x-C for ssh -C)")]
+    #[error("unknown transport `{0}`; use direct, ssh-tunnel, ssh-x (ssh-tunnel-C / ssh-x-C for ssh -C) or lan")]
     UnknownTransport(String),
     /// Not a viewer name.
     #[error("unknown viewer `{0}`; use spicebench (our own client) or remote-viewer")]
@@ -330,6 +376,13 @@ pub enum AccessError {
          ssh-x, or remove ssh-x from transports"
     )]
     NativeOverSshX,
+    /// `lan` with a server spicebench does not start: it cannot place it in a namespace.
+    #[error(
+        "lan puts the server in a network namespace spicebench creates, so it needs a server \
+         spicebench starts (kind = \"xspice\"); an external server stays where it runs: \
+         remove lan from transports"
+    )]
+    LanNeedsOwnServer,
 }
 
 /// Parses a command-line list of routes such as `direct,ssh-tunnel,ssh-tunnel-C`.
@@ -367,7 +420,14 @@ mod tests {
 
     #[test]
     fn route_labels_round_trip() {
-        for label in ["direct", "ssh-tunnel", "ssh-tunnel-C", "ssh-x", "ssh-x-C"] {
+        for label in [
+            "direct",
+            "ssh-tunnel",
+            "ssh-tunnel-C",
+            "ssh-x",
+            "ssh-x-C",
+            "lan",
+        ] {
             let r: Route = label.parse().unwrap();
             assert_eq!(r.label(), label);
         }

@@ -120,6 +120,10 @@ impl Scenario {
         if let Err(e) = self.access.check() {
             return Some(MatrixProblem::Access(e));
         }
+        let placed = self.access.routes.iter().any(|r| r.kind().places_server());
+        if placed && !self.target.kind().restarted_per_configuration() {
+            return Some(MatrixProblem::Access(AccessError::LanNeedsOwnServer));
+        }
         let why = self
             .access
             .viewers
@@ -144,7 +148,9 @@ impl Scenario {
         }
         let viewers_given = o.viewers.is_some();
         if let Some(routes) = o.routes {
-            self.access.routes = routes;
+            // A lan route from the command line runs over the file's link, if it has one.
+            let link = self.access.lan_link().unwrap_or_default();
+            self.access.routes = routes.into_iter().map(|r| r.with_lan_link(link)).collect();
         }
         if let Some(viewers) = o.viewers {
             self.access.viewers = viewers;

@@ -9,6 +9,7 @@ mod error;
 /// copied into results and reports.
 pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
 mod keys;
+mod lan;
 mod machine;
 mod matrix;
 mod names;
@@ -31,6 +32,7 @@ pub use access::{
 };
 pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
 pub use keys::{is_typeable, key_named, Key, SHIFT};
+pub use lan::LanLink;
 pub use machine::{Accel, Gpu, PointerDevice, QemuMachine, XDriver, GUEST_SCREEN};
 pub use matrix::{Configuration, MatrixOverride, OverrideError, ViewerRefusal};
 pub use password::PasswordSource;

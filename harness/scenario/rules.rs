@@ -561,8 +561,21 @@ fn access(cx: Cx<'_>, a: raw::Access) -> Result<(Access, (&'static str, usize))>
         }
         (None, None) => SshServer::Managed,
     };
+    let lan = match a.lan {
+        Some(_) if !transports.contains(&TransportKind::Lan) => {
+            let at = a.transports.as_ref().map_or(0, |t| t.span().start);
+            let msg = "[access.lan] is the link of the lan transport; add \"lan\" to transports \
+                       or remove [access.lan]";
+            return Err(cx.err(at, "access.lan", msg));
+        }
+        Some(raw) => super::lan::link(raw).map_err(|r| cx.err(r.at, r.key, r.message))?,
+        None => super::lan::LanLink::default(),
+    };
     let access = Access {
-        routes: Access::routes_of(&transports, &ssh_compression),
+        routes: Access::routes_of(&transports, &ssh_compression)
+            .into_iter()
+            .map(|r| r.with_lan_link(lan))
+            .collect(),
         viewers,
         ssh,
     };

@@ -14,6 +14,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 
+use super::placement::Placement;
 use super::RunError;
 use crate::cancel::Cancel;
 use crate::lab::Desktop;
@@ -125,11 +126,13 @@ pub trait Target: Send {
     }
 }
 
-/// Starts (or resolves) the scenario's target for `config`, with its files in `lab_dir`.
+/// Starts (or resolves) the scenario's target for `config`, with its files in `lab_dir`, on
+/// the server side of `placement`.
 pub fn start_target(
     scenario: &Scenario,
     config: &Configuration,
     lab_dir: &Path,
+    placement: &Placement,
     cancel: &Cancel,
 ) -> Result<Box<dyn Target>, RunError> {
     Ok(match &scenario.target {
@@ -149,8 +152,13 @@ pub fn start_target(
             },
             config,
             lab_dir,
+            placement,
             cancel,
         )?),
+        // The scenario's rules refuse lan with an external server; this is their backstop.
+        TargetSpec::External { .. } if placement.hosts().is_some() => {
+            return Err(crate::scenario::AccessError::LanNeedsOwnServer.into())
+        }
         TargetSpec::External {
             uri,
             password,

@@ -9,6 +9,7 @@ use crate::cancel::Cancel;
 use crate::lab::desktop::{DesktopSetup, IdleActivity};
 use crate::lab::{Desktop, Xspice, XspiceConfig};
 use crate::results::Component;
+use crate::run::placement::{Placement, Side};
 use crate::run::RunError;
 use crate::scenario::{Compression, Configuration, DesktopContent, Geometry, ServerKnobs};
 use crate::secret::Secret;
@@ -68,7 +69,8 @@ pub struct XspiceTarget {
 }
 
 impl XspiceTarget {
-    /// Starts Xspice with `compression` and its desktop, files in `lab_dir`.
+    /// Starts Xspice with `compression` and its desktop, files in `lab_dir`, on the server
+    /// side of `placement`.
     ///
     /// Children are started from the calling (long-lived) thread on purpose: their
     /// parent-death signal fires when the starting *thread* exits.
@@ -76,6 +78,7 @@ impl XspiceTarget {
         spec: &XspiceSpec,
         config: &Configuration,
         lab_dir: &Path,
+        placement: &Placement,
         cancel: &Cancel,
     ) -> Result<Self, RunError> {
         let ticket = Secret::random_ticket();
@@ -84,6 +87,9 @@ impl XspiceTarget {
             width: spec.head.width * heads,
             height: spec.head.height,
         };
+        let server_address = placement
+            .address(Side::Server)
+            .map_or_else(|| "127.0.0.1".to_string(), |a| a.to_string());
         let xspice = Xspice::start(
             &XspiceConfig {
                 width: geometry.width,
@@ -94,6 +100,10 @@ impl XspiceTarget {
                 tls: spec.tls,
                 extra_env: knob_env(&config.knobs),
                 cancel: cancel.clone(),
+                // On the server side of a link: Xorg in its namespace, SPICE on its address.
+                // The desktop's programs stay here and reach Xorg through its socket file.
+                listen: server_address.clone(),
+                netns: placement.netns_name(Side::Server),
                 ..XspiceConfig::default()
             },
             lab_dir,
@@ -113,7 +123,10 @@ impl XspiceTarget {
         )?;
         let software = Some(crate::lab::xspice::package_versions()).filter(|v| !v.is_empty());
         Ok(Self {
-            endpoint: Endpoint::loopback(xspice.port()),
+            endpoint: Endpoint {
+                host: server_address,
+                port: xspice.port(),
+            },
             desktop,
             xspice,
             ticket,

@@ -2,11 +2,13 @@
 //! dials, where to start the viewer program (here, or on the server side), the capture points
 //! that see every leg, and the processes it runs (stopped when it is dropped).
 //!
-//! Implementations: [`direct`], [`ssh_tunnel`] (`ssh -N -L`) and [`ssh_x`] (remote-viewer on
-//! the server side under `ssh -X`). A new one (a network namespace with a rate limit) is one
-//! more module and one more arm in [`start_transport`].
+//! Implementations: [`direct`], [`ssh_tunnel`] (`ssh -N -L`), [`ssh_x`] (remote-viewer on
+//! the server side under `ssh -X`) and [`lan`] (server and viewer in two namespaces joined
+//! by an emulated link). A new one is one more module and one more arm in
+//! [`start_transport`].
 
 pub mod direct;
+pub mod lan;
 pub mod ssh_tunnel;
 pub mod ssh_x;
 
@@ -14,6 +16,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::placement::Placement;
 use super::target::{Endpoint, Health, Target};
 use super::RunError;
 use crate::cancel::Cancel;
@@ -129,14 +132,25 @@ pub trait Transport: Send {
     fn processes(&self) -> Vec<(Component, u32)> {
         Vec::new()
     }
+    /// How our own client opens its connections, when not from this machine's network (the
+    /// viewer side of a link). None by default.
+    fn viewer_connector(&self) -> Option<crate::client::Connector> {
+        None
+    }
+    /// The emulated link it runs over, with what it carried so far. None by default.
+    fn link(&self) -> Option<crate::results::LinkInfo> {
+        None
+    }
 }
 
-/// Starts the transport of `route` to `target`, files in `lab_dir`.
+/// Starts the transport of `route` to `target`, files in `lab_dir`, between the sides of
+/// `placement`.
 pub fn start_transport(
     route: Route,
     ssh: &SshServer,
     target: &dyn Target,
     lab_dir: &Path,
+    placement: &Placement,
     cancel: &Cancel,
 ) -> Result<Box<dyn Transport>, RunError> {
     use crate::scenario::TransportSpec;
@@ -156,6 +170,7 @@ pub fn start_transport(
             lab_dir,
             cancel,
         )?),
+        TransportSpec::Lan { link } => Box::new(lan::Lan::new(link, placement, target.endpoint())?),
     })
 }
 

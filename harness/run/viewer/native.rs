@@ -28,6 +28,7 @@ impl NativeViewer {
             preferred_compression: ctx.target.preferred_compression().map(|c| c.wire_code()),
             preferred_video_codecs: ctx.target.preferred_video_codecs(),
             tls: ctx.target.tls(),
+            connector: ctx.transport.viewer_connector(),
             ..SessionConfig::new(ctx.endpoint.to_string(), ctx.target.ticket().expose())
         };
         let session = Session::connect(&config, ctx.clock)
