@@ -27,6 +27,8 @@ const ON_PATH: &str = "qemu-system-x86_64";
 const UNPACKED: &str = "/opt/spicebench/qemu";
 /// The serial line the guest prints once its desktop is up.
 pub const READY_LINE: &str = "SPB DESKTOP-READY";
+/// The title of the guest's xterm, the window drags move.
+pub const DRAG_WINDOW_TITLE: &str = "spicebench-drag";
 /// The serial line the guest prints when its X server died (its log follows).
 pub const XORG_DIED_LINE: &str = "SPB XORG-DIED";
 /// How long a query over the guest's control console may take.

@@ -119,6 +119,19 @@ pub trait Target: Send {
     fn desktop(&self) -> Option<&Desktop> {
         None
     }
+    /// The frame of the window the drags move, read on the target's own desktop, when it can
+    /// tell (the effect check compares it before the first input and after the settle).
+    fn drag_window(&self) -> Option<crate::lab::x11::WindowGeometry> {
+        self.desktop().and_then(Desktop::drag_window)
+    }
+    /// That window's title.
+    fn drag_title(&self) -> Option<&'static str> {
+        self.desktop().and_then(Desktop::drag_title)
+    }
+    /// How many pixels the target's pointer device may land off a planned point per axis.
+    fn pointer_tolerance_px(&self) -> u32 {
+        0
+    }
     /// The main processes of its parts, by component, for CPU accounting: every process
     /// under one of them counts for it ([`crate::lab::cpu`]). None by default.
     fn processes(&self) -> Vec<(Component, u32)> {

@@ -150,6 +150,19 @@ impl Target for QemuTarget {
         self.software.clone()
     }
 
+    fn drag_window(&self) -> Option<crate::lab::x11::WindowGeometry> {
+        self.qemu.drag_window()
+    }
+
+    fn drag_title(&self) -> Option<&'static str> {
+        Some(crate::lab::qemu::DRAG_WINDOW_TITLE)
+    }
+
+    fn pointer_tolerance_px(&self) -> u32 {
+        // usb-tablet scales positions to 0..32767 and back: the pointer ends a pixel off.
+        2
+    }
+
     fn health(&mut self) -> Health {
         if self.qemu.is_running() {
             Health::Running
