@@ -552,7 +552,7 @@ pub fn check_scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
         Ok(s) => {
             assert_eq!(s.source, path);
             assert!(!s.steps.is_empty(), "a valid scenario has steps");
-            let runs = s.configurations();
+            let runs = spicebench::plan::configurations(s);
             // Every (transport, viewer) pair the file lists can run: the ones that cannot are
             // refused when it loads.
             let access = &s.access;

@@ -1,5 +1,6 @@
 //! Scenario files (`spicebench.scenario/v1`, TOML): loading, validation with
-//! line-accurate errors, and the configuration matrix (what a run sends is `crate::plan`'s). The format is described in `docs/scenario.md`.
+//! line-accurate errors, and the rules across its matrix axes (the matrix itself and what a
+//! run sends are `crate::plan`'s). The format is described in `docs/scenario.md`.
 
 mod access;
 mod de_error;
@@ -8,7 +9,6 @@ mod error;
 /// Scenario files above this size are refused: a scenario is a page of TOML, and its text is
 /// copied into results and reports.
 pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
-mod keys;
 mod matrix;
 mod names;
 #[cfg(test)]
@@ -29,8 +29,7 @@ pub use access::{
     TransportKind, TransportSpec, ViewerKind, ViewerSide,
 };
 pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
-pub use keys::{is_typeable, key_named, Key, SHIFT};
-pub use matrix::{Configuration, MatrixOverride, OverrideError, ViewerRefusal};
+pub use matrix::{MatrixOverride, OverrideError, ViewerRefusal};
 pub use password::PasswordSource;
 pub use schema::{
     parse_compression_list, Button, Click, Compression, Drag, DragPath, Geometry, Point, Prefer,
@@ -149,8 +148,6 @@ mod tests {
                 ..
             })
         ));
-        let names: Vec<String> = s.configurations().into_iter().map(|c| c.name).collect();
-        assert_eq!(names, ["off", "auto_glz", "glz"]);
     }
 
     #[test]

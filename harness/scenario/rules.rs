@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+use crate::keyboard::{is_typeable, key_named, key_names, Key};
+
 use super::access::{is_ssh_destination, Access, SshServer, TransportKind, ViewerKind};
 use super::error::{CompressionError, ScenarioError};
-use super::keys::{is_typeable, key_named, key_names, Key};
 use super::matrix::MatrixProblem;
 use super::password::{is_env_name, PasswordSource};
 use super::raw::{self, At as _, List, OneOrMany, PathKind, StepKind};

@@ -377,7 +377,7 @@ pub enum Step {
     /// Move to a point and press and release a button there, once or more.
     Click(Click),
     /// Press keys together (modifiers first), release them in reverse order.
-    Key(Vec<super::keys::Key>),
+    Key(Vec<crate::keyboard::Key>),
     /// Type text, one key (with shift where needed) per character.
     Type {
         /// The text, printable ASCII, tab and newline.

@@ -16,8 +16,9 @@ use std::path::Path;
 use super::RunError;
 use crate::cancel::Cancel;
 use crate::lab::Desktop;
+use crate::plan::Configuration;
 use crate::results::Component;
-use crate::scenario::{Compression, Configuration, Geometry, Scenario, Target as TargetSpec};
+use crate::scenario::{Compression, Geometry, Scenario, Target as TargetSpec};
 use crate::secret::Secret;
 
 /// A TCP endpoint as a viewer dials it.
