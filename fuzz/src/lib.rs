@@ -564,7 +564,7 @@ pub fn check_scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
             assert_eq!(
                 runs.len(),
                 s.target.compression().len()
-                    * s.target.knobs().combinations().len()
+                    * spicebench::plan::knob_combinations(s.target.knobs()).len()
                     * s.desktop.compositor.len()
                     * pairs
                     * s.repeat as usize

@@ -1,8 +1,12 @@
 //! The configuration matrix: a scenario's axes (compression × server knobs × compositor ×
 //! route × viewer × repeat, after any command-line override) as the list of runs a
-//! measurement makes, each with a name unique within the scenario.
+//! measurement makes, each with a name unique within the scenario and the server knobs it
+//! runs with.
 
-use crate::scenario::{Access, Compression, Route, Scenario, ServerKnobs, ViewerKind};
+use crate::scenario::{
+    Access, Compression, KnobAxes, Route, Scenario, StreamingVideo, VideoCodecList, ViewerKind,
+    WanCompression,
+};
 
 /// One run of a scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +31,70 @@ pub struct Configuration {
     pub seed: u64,
 }
 
+/// One value of each server knob: what one configuration runs with. `None` leaves the
+/// server's own default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ServerKnobs {
+    /// `jpeg_wan_compression`.
+    pub jpeg_wan: Option<WanCompression>,
+    /// `zlib_glz_wan_compression`.
+    pub zlib_glz_wan: Option<WanCompression>,
+    /// `streaming_video`.
+    pub streaming_video: Option<StreamingVideo>,
+    /// `video_codecs`: the server's list (Xspice), or the client's preference (external).
+    pub video_codecs: Option<VideoCodecList>,
+    /// `playback_compression`.
+    pub playback_compression: Option<bool>,
+}
+
+impl ServerKnobs {
+    /// The parts of a configuration name these knobs add, e.g. `["stream-all"]`, for the
+    /// knobs whose axis has more than one value (`varies`).
+    pub fn name_parts(&self, varies: &KnobAxes) -> Vec<String> {
+        let mut parts = Vec::new();
+        if let (Some(v), true) = (self.jpeg_wan, varies.jpeg_wan.len() > 1) {
+            parts.push(format!("jpeg-{}", v.as_str()));
+        }
+        if let (Some(v), true) = (self.zlib_glz_wan, varies.zlib_glz_wan.len() > 1) {
+            parts.push(format!("zlib-{}", v.as_str()));
+        }
+        if let (Some(v), true) = (self.streaming_video, varies.streaming_video.len() > 1) {
+            parts.push(format!("stream-{}", v.as_str()));
+        }
+        if let (Some(v), true) = (&self.video_codecs, varies.video_codecs.len() > 1) {
+            parts.push(v.label());
+        }
+        if let (Some(v), true) = (self.playback_compression, varies.playback.len() > 1) {
+            parts.push(format!("playback-{}", if v { "on" } else { "off" }));
+        }
+        parts
+    }
+
+    /// The knobs as `(scenario key, value)` pairs, for results and reports.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(v) = self.jpeg_wan {
+            out.push(("jpeg_wan_compression", v.as_str().to_string()));
+        }
+        if let Some(v) = self.zlib_glz_wan {
+            out.push(("zlib_glz_wan_compression", v.as_str().to_string()));
+        }
+        if let Some(v) = self.streaming_video {
+            out.push(("streaming_video", v.as_str().to_string()));
+        }
+        if let Some(v) = &self.video_codecs {
+            out.push(("video_codecs", v.to_string()));
+        }
+        if let Some(v) = self.playback_compression {
+            out.push((
+                "playback_compression",
+                if v { "on" } else { "off" }.to_string(),
+            ));
+        }
+        out
+    }
+}
+
 /// Every run of `scenario`, compression-major, then knobs, compositor, route, viewer and
 /// repeat.
 ///
@@ -43,7 +111,7 @@ pub fn configurations(scenario: &Scenario) -> Vec<Configuration> {
     let compositors = &scenario.desktop.compositor;
     let mut out = Vec::new();
     for &compression in scenario.target.compression() {
-        for knobs in axes.combinations() {
+        for knobs in knob_combinations(axes) {
             for &compositor in compositors {
                 for &route in routes {
                     for &viewer in viewers {
@@ -83,6 +151,36 @@ pub fn configurations(scenario: &Scenario) -> Vec<Configuration> {
                                 seed: scenario.seed,
                             });
                         }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every combination of the knob axes, first axis slowest.
+pub fn knob_combinations(axes: &KnobAxes) -> Vec<ServerKnobs> {
+    fn axis<T: Clone>(values: &[T]) -> Vec<Option<T>> {
+        if values.is_empty() {
+            vec![None]
+        } else {
+            values.iter().cloned().map(Some).collect()
+        }
+    }
+    let mut out = Vec::new();
+    for jpeg_wan in axis(&axes.jpeg_wan) {
+        for zlib_glz_wan in axis(&axes.zlib_glz_wan) {
+            for streaming_video in axis(&axes.streaming_video) {
+                for video_codecs in axis(&axes.video_codecs) {
+                    for playback_compression in axis(&axes.playback) {
+                        out.push(ServerKnobs {
+                            jpeg_wan,
+                            zlib_glz_wan,
+                            streaming_video,
+                            video_codecs: video_codecs.clone(),
+                            playback_compression,
+                        });
                     }
                 }
             }
@@ -200,6 +298,31 @@ mod tests {
         assert_eq!(
             names(&s)[0],
             "auto_glz.stream-off.spice-mjpeg.no-compositor"
+        );
+    }
+
+    #[test]
+    fn knob_axes_multiply_and_name_only_what_varies() {
+        let axes = KnobAxes {
+            streaming_video: vec![StreamingVideo::Off, StreamingVideo::All],
+            jpeg_wan: vec![WanCompression::Always],
+            ..KnobAxes::default()
+        };
+        let all = knob_combinations(&axes);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].streaming_video, Some(StreamingVideo::All));
+        assert_eq!(all[1].zlib_glz_wan, None);
+        assert_eq!(all[1].name_parts(&axes), ["stream-all"]);
+        assert_eq!(
+            all[0].settings(),
+            [
+                ("jpeg_wan_compression", "always".to_string()),
+                ("streaming_video", "off".to_string())
+            ]
+        );
+        assert_eq!(
+            knob_combinations(&KnobAxes::default()),
+            [ServerKnobs::default()]
         );
     }
 }

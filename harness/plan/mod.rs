@@ -9,4 +9,4 @@ pub use input::{
     input_plan, run_plan, BurstPlan, InputAction, InputPlan, PlannedInput, RunPlan, Segment,
     CLICK_GAP, KEY_GAP,
 };
-pub use matrix::{configurations, Configuration};
+pub use matrix::{configurations, knob_combinations, Configuration, ServerKnobs};

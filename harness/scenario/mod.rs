@@ -38,7 +38,7 @@ pub use schema::{
 };
 pub use target_kind::TargetKind;
 pub use workload::{
-    DesktopContent, DesktopSpec, IdleActivity, KnobAxes, ServerKnobs, StreamingVideo, VideoCodec,
+    DesktopContent, DesktopSpec, IdleActivity, KnobAxes, StreamingVideo, VideoCodec,
     VideoCodecList, VideoCodecType, VideoEncoder, WanCompression,
 };
 

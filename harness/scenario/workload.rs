@@ -1,6 +1,7 @@
 //! What a scenario puts on the target's screen (`[desktop]`) and the server's compression
 //! knobs beyond image compression, each a matrix axis, spelled as QEMU and libvirt spell them
-//! (`shared/spice-protocol.md` §10).
+//! (`shared/spice-protocol.md` §10). One value of each (a configuration's) is
+//! `crate::plan::ServerKnobs`.
 
 use std::fmt;
 
@@ -215,70 +216,6 @@ impl fmt::Display for VideoCodecList {
     }
 }
 
-/// One value of each server knob: what one configuration runs with. `None` leaves the
-/// server's own default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct ServerKnobs {
-    /// `jpeg_wan_compression`.
-    pub jpeg_wan: Option<WanCompression>,
-    /// `zlib_glz_wan_compression`.
-    pub zlib_glz_wan: Option<WanCompression>,
-    /// `streaming_video`.
-    pub streaming_video: Option<StreamingVideo>,
-    /// `video_codecs`: the server's list (Xspice), or the client's preference (external).
-    pub video_codecs: Option<VideoCodecList>,
-    /// `playback_compression`.
-    pub playback_compression: Option<bool>,
-}
-
-impl ServerKnobs {
-    /// The parts of a configuration name these knobs add, e.g. `["stream-all"]`, for the
-    /// knobs whose axis has more than one value (`varies`).
-    pub fn name_parts(&self, varies: &KnobAxes) -> Vec<String> {
-        let mut parts = Vec::new();
-        if let (Some(v), true) = (self.jpeg_wan, varies.jpeg_wan.len() > 1) {
-            parts.push(format!("jpeg-{}", v.as_str()));
-        }
-        if let (Some(v), true) = (self.zlib_glz_wan, varies.zlib_glz_wan.len() > 1) {
-            parts.push(format!("zlib-{}", v.as_str()));
-        }
-        if let (Some(v), true) = (self.streaming_video, varies.streaming_video.len() > 1) {
-            parts.push(format!("stream-{}", v.as_str()));
-        }
-        if let (Some(v), true) = (&self.video_codecs, varies.video_codecs.len() > 1) {
-            parts.push(v.label());
-        }
-        if let (Some(v), true) = (self.playback_compression, varies.playback.len() > 1) {
-            parts.push(format!("playback-{}", if v { "on" } else { "off" }));
-        }
-        parts
-    }
-
-    /// The knobs as `(scenario key, value)` pairs, for results and reports.
-    pub fn settings(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if let Some(v) = self.jpeg_wan {
-            out.push(("jpeg_wan_compression", v.as_str().to_string()));
-        }
-        if let Some(v) = self.zlib_glz_wan {
-            out.push(("zlib_glz_wan_compression", v.as_str().to_string()));
-        }
-        if let Some(v) = self.streaming_video {
-            out.push(("streaming_video", v.as_str().to_string()));
-        }
-        if let Some(v) = &self.video_codecs {
-            out.push(("video_codecs", v.to_string()));
-        }
-        if let Some(v) = self.playback_compression {
-            out.push((
-                "playback_compression",
-                if v { "on" } else { "off" }.to_string(),
-            ));
-        }
-        out
-    }
-}
-
 /// The knob axes of a target: every value of each knob to measure. An empty axis means the
 /// scenario leaves that knob at the server's default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -293,38 +230,6 @@ pub struct KnobAxes {
     pub video_codecs: Vec<VideoCodecList>,
     /// `playback_compression` values.
     pub playback: Vec<bool>,
-}
-
-impl KnobAxes {
-    /// Every combination, first axis slowest.
-    pub fn combinations(&self) -> Vec<ServerKnobs> {
-        fn axis<T: Clone>(values: &[T]) -> Vec<Option<T>> {
-            if values.is_empty() {
-                vec![None]
-            } else {
-                values.iter().cloned().map(Some).collect()
-            }
-        }
-        let mut out = Vec::new();
-        for jpeg_wan in axis(&self.jpeg_wan) {
-            for zlib_glz_wan in axis(&self.zlib_glz_wan) {
-                for streaming_video in axis(&self.streaming_video) {
-                    for video_codecs in axis(&self.video_codecs) {
-                        for playback_compression in axis(&self.playback) {
-                            out.push(ServerKnobs {
-                                jpeg_wan,
-                                zlib_glz_wan,
-                                streaming_video,
-                                video_codecs: video_codecs.clone(),
-                                playback_compression,
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
 }
 
 #[cfg(test)]
@@ -350,27 +255,5 @@ mod tests {
             .unwrap_err()
             .contains("twice"));
         assert!(VideoCodecList::parse(" ; ").is_err());
-    }
-
-    #[test]
-    fn knob_axes_multiply_and_name_only_what_varies() {
-        let axes = KnobAxes {
-            streaming_video: vec![StreamingVideo::Off, StreamingVideo::All],
-            jpeg_wan: vec![WanCompression::Always],
-            ..KnobAxes::default()
-        };
-        let all = axes.combinations();
-        assert_eq!(all.len(), 2);
-        assert_eq!(all[1].streaming_video, Some(StreamingVideo::All));
-        assert_eq!(all[1].zlib_glz_wan, None);
-        assert_eq!(all[1].name_parts(&axes), ["stream-all"]);
-        assert_eq!(
-            all[0].settings(),
-            [
-                ("jpeg_wan_compression", "always".to_string()),
-                ("streaming_video", "off".to_string())
-            ]
-        );
-        assert_eq!(KnobAxes::default().combinations(), [ServerKnobs::default()]);
     }
 }
