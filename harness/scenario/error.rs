@@ -155,37 +155,6 @@ pub struct UriError {
     pub reason: &'static str,
 }
 
-/// The password of an external target could not be fetched.
-#[derive(Debug, thiserror::Error)]
-pub enum PasswordError {
-    /// `password_env` names a variable that is not set.
-    #[error("environment variable `{var}` (from password_env) is not set")]
-    EnvMissing {
-        /// The variable's name.
-        var: String,
-    },
-    /// `password_env` names a variable whose value is not UTF-8.
-    #[error("environment variable `{var}` (from password_env) is not valid UTF-8")]
-    EnvNotUnicode {
-        /// The variable's name.
-        var: String,
-    },
-    /// `password_env` is not a usable variable name.
-    #[error("`{var}` is not an environment variable name; use letters, digits and '_'")]
-    EnvBadName {
-        /// The name as given.
-        var: String,
-    },
-    /// `password_file` could not be read.
-    #[error("cannot read password file {}: {source}", path.display())]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// What the operating system said.
-        source: io::Error,
-    },
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,9 +28,9 @@ pub use access::{
     is_ssh_destination, parse_route_list, parse_viewer_list, Access, AccessError, Route, SshServer,
     TransportKind, TransportSpec, ViewerKind, ViewerSide,
 };
-pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
+pub use error::{CompressionError, GeometryError, ScenarioError, UriError};
 pub use matrix::{MatrixOverride, OverrideError, ViewerRefusal};
-pub use password::PasswordSource;
+pub use password::{is_env_name, PasswordSource};
 pub use schema::{
     parse_compression_list, Button, Click, Compression, Drag, DragPath, Geometry, Point, Prefer,
     Preference, Scenario, SpiceUri, Step, Target, TlsTrustSpec, WaitCondition, WaitFor,

@@ -7,6 +7,7 @@
 //! in [`start_target`].
 
 pub mod external;
+pub mod password;
 pub mod xspice;
 
 use std::fmt;
