@@ -23,6 +23,7 @@
 //! - [`link`]: a packet-level link emulator (rate, delay, jitter, loss, queue), sans-IO.
 //! - [`keyboard`]: the US keyboard spicebench presses (key names, scancodes, X keycodes, the
 //!   keys of each character).
+//! - [`named_enum`]: closed sets of names, each declared once for files, flags and results.
 //! - [`rng`]: SplitMix64, the seeded generator of input paths and link losses.
 //! - [`clock`]: the run's epoch, which every timestamp is counted from.
 //! - [`timing`]: precise waits for the input threads.
@@ -35,8 +36,8 @@
 //! modules form no cycle and each layer can be read (and tested) without those above it.
 //! `tests/layers.rs` checks every `crate::` path against this list:
 //!
-//! 0. `bounded_read`, `cancel`, `clock`, `console`, `journal`, `keyboard`, `rng`, `secret`,
-//!    `timing`: leaves.
+//! 0. `bounded_read`, `cancel`, `clock`, `console`, `journal`, `keyboard`, `named_enum`, `rng`,
+//!    `secret`, `timing`: leaves.
 //! 1. `wire`, `link`: the SPICE wire format; the link emulator (which draws from `rng`).
 //! 2. `capture`, `scenario`: formats (packets, scenarios); a scenario's compression names
 //!    the wire's.
@@ -64,6 +65,7 @@ pub mod journal;
 pub mod keyboard;
 pub mod lab;
 pub mod link;
+pub mod named_enum;
 pub mod plan;
 pub mod probe;
 pub mod results;

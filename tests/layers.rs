@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
         "console",
         "journal",
         "keyboard",
+        "named_enum",
         "rng",
         "secret",
         "timing",

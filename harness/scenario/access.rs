@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// How the viewer's traffic reaches the SPICE server.
     #[derive(PartialOrd, Ord)]
     pub enum TransportKind {
@@ -63,7 +63,7 @@ impl FromStr for TransportKind {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// The program that shows the session and receives the input plan.
     #[derive(PartialOrd, Ord)]
     pub enum ViewerKind {

@@ -10,7 +10,6 @@ mod error;
 /// copied into results and reports.
 pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
 mod matrix;
-mod names;
 #[cfg(test)]
 mod parse_tests;
 mod password;

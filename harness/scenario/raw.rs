@@ -153,7 +153,7 @@ raw_table! {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// The kinds of `[[steps]]`.
     pub enum StepKind {
         /// Press, move, release.
@@ -175,7 +175,7 @@ super::names::named_enum! {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// The kinds of a drag's `path`.
     pub enum PathKind {
         /// The seeded random walk.

@@ -298,7 +298,7 @@ impl fmt::Display for Geometry {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// An image compression a scenario may measure; its wire code is
     /// [`crate::wire::compression::ImageCompression`]'s.
     pub enum Compression {
@@ -513,7 +513,7 @@ pub struct Point {
     pub y: u32,
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// A mouse button.
     #[derive(Default)]
     pub enum Button {
