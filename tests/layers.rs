@@ -19,6 +19,8 @@ const LAYERS: &[&[&str]] = &[
         "clock",
         "console",
         "journal",
+        "keyboard",
+        "named_enum",
         "rng",
         "secret",
         "timing",
@@ -28,8 +30,8 @@ const LAYERS: &[&[&str]] = &[
     // Formats: packets, scenarios (whose compressions are the wire's).
     &["capture", "scenario"],
     // The results model: it records a scenario's configuration and the wire's channels and
-    // directions in their own types, so it sits above both. The input plan: a scenario's
-    // steps as timed input events.
+    // directions in their own types, so it sits above both. The plan: a scenario's
+    // configuration matrix, and its steps as timed input events.
     &["results", "plan"],
     // Sans-IO rules over the wire format.
     &["probe", "display_ledger"],

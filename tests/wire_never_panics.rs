@@ -475,7 +475,7 @@ fn scenario_parser_never_panics_and_seeds_validate() {
             "synthetic-external.toml" => {
                 assert_eq!(s.repeat, 2);
                 assert!(matches!(s.target, Target::External { .. }));
-                assert_eq!(s.configurations().len(), 4);
+                assert_eq!(spicebench::plan::configurations(&s).len(), 4);
             }
             "synthetic-steps.toml" => {
                 assert_eq!(s.target.heads(), 2);
@@ -492,8 +492,8 @@ fn scenario_parser_never_panics_and_seeds_validate() {
                 assert_eq!(s.name, original.name, "{other}");
                 assert_eq!(s.steps, original.steps, "{other}");
                 assert_eq!(
-                    s.configurations().len(),
-                    original.configurations().len(),
+                    spicebench::plan::configurations(&s).len(),
+                    spicebench::plan::configurations(&original).len(),
                     "{other}"
                 );
             }

@@ -552,7 +552,7 @@ pub fn check_scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
         Ok(s) => {
             assert_eq!(s.source, path);
             assert!(!s.steps.is_empty(), "a valid scenario has steps");
-            let runs = s.configurations();
+            let runs = spicebench::plan::configurations(s);
             // Every (transport, viewer) pair the file lists can run: the ones that cannot are
             // refused when it loads.
             let access = &s.access;
@@ -564,7 +564,7 @@ pub fn check_scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
             assert_eq!(
                 runs.len(),
                 s.target.compression().len()
-                    * s.target.knobs().combinations().len()
+                    * spicebench::plan::knob_combinations(s.target.knobs()).len()
                     * s.desktop.compositor.len()
                     * pairs
                     * s.repeat as usize

@@ -51,7 +51,7 @@ pub async fn run(
     // Before the first configuration: a signal from now on stops the sweep cleanly.
     let mut interrupts = spicebench::run::interrupt::Interrupts::install()
         .context("installing the SIGINT/SIGTERM/SIGHUP handlers")?;
-    let configs = scenario.configurations();
+    let configs = spicebench::plan::configurations(&scenario);
     if !show.quiet {
         spicebench::errln!(
             "spicebench: scenario `{}` from {}: {} configuration(s), results in {}",

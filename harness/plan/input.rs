@@ -4,11 +4,10 @@
 use std::f64::consts::FRAC_1_SQRT_2;
 use std::time::Duration;
 
-use super::keys::key_for_char;
+use crate::keyboard::{key_for_char, Key, SHIFT};
 use crate::rng::SplitMix64;
 use crate::scenario::{
-    Button, Click, Drag, DragPath, Geometry, Key, Point, Prefer, Scenario, Step, WaitFor,
-    MAX_COORDINATE, SHIFT,
+    Button, Click, Drag, DragPath, Geometry, Point, Prefer, Scenario, Step, WaitFor, MAX_COORDINATE,
 };
 
 /// Time between a click's press and release, and between clicks of a double click: well
@@ -193,7 +192,7 @@ pub fn input_plan(scenario: &Scenario, seed: u64) -> InputPlan {
 }
 
 /// The run's inputs with `seed` (the scenario's own, or a
-/// [`crate::scenario::Configuration::seed`]); the same steps, geometry and seed always give
+/// [`super::Configuration::seed`]); the same steps, geometry and seed always give
 /// the same plan.
 ///
 /// Repeats are unrolled; every unrolled step draws from its own random stream, numbered

@@ -15,7 +15,8 @@ use super::transport::{start_transport, Transport};
 use super::viewer::{connect_viewer, Viewer, ViewerContext};
 use super::RunError;
 use crate::cancel::Cancel;
-use crate::scenario::{Configuration, Route, Scenario, SshServer, ViewerKind};
+use crate::plan::Configuration;
+use crate::scenario::{Route, Scenario, SshServer, ViewerKind};
 
 /// A boxed future that need not be `Send`: a viewer connects while it borrows the target,
 /// which is only `Send`, and a configuration runs on one task.

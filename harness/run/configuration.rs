@@ -19,12 +19,13 @@ use super::RunError;
 use crate::analyze::{bin_grid_start_ns, BIN_MS};
 use crate::client::Clock;
 use crate::lab::cpu;
+use crate::plan::Configuration;
 use crate::plan::{InputPlan, RunPlan};
 use crate::results::{
     rfc3339, ConfigInfo, ConfigTransport, ConfigViewer, CpuUsage, EffectCheck, OutputDir,
     RegionChange, RegionCheck, RunResult, ScenarioInfo, ServerInfo, Warning, WarningCode,
 };
-use crate::scenario::{Configuration, Scenario};
+use crate::scenario::Scenario;
 use crate::wire::main_channel::mouse_mode;
 
 /// Most characters of scenario text (the description) a result copies: a result describes

@@ -24,11 +24,9 @@ use super::transport::{CapturePoint, Transport};
 use super::viewer::{BoxFuture, Viewer, ViewerContext, ViewerReport};
 use super::RunError;
 use crate::lab::LabError;
-use crate::plan::InputPlan;
+use crate::plan::{Configuration, InputPlan};
 use crate::results::OutputDir;
-use crate::scenario::{
-    Compression, Configuration, Geometry, Route, Scenario, SshServer, ViewerKind,
-};
+use crate::scenario::{Compression, Geometry, Route, Scenario, SshServer, ViewerKind};
 use crate::secret::Secret;
 
 /// What happened to the fakes, in order.
@@ -291,7 +289,7 @@ async fn run_over(
     tempfile::TempDir,
 ) {
     let scenario = scenario();
-    let config = scenario.configurations()[0].clone();
+    let config = crate::plan::configurations(&scenario)[0].clone();
     let dir = tempfile::tempdir().expect("a temporary folder");
     let out = OutputDir::new(dir.path());
     let options = RunOptions {

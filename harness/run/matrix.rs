@@ -12,8 +12,9 @@ use super::interrupt::{Interrupt, Interrupts};
 use super::progress::Progress;
 use super::report_files::{read_results, write_report};
 use crate::export::FailedRun;
+use crate::plan::Configuration;
 use crate::results::{mib, OutputDir, RunResult};
-use crate::scenario::{Configuration, Scenario};
+use crate::scenario::Scenario;
 
 /// What happened to each configuration.
 #[derive(Debug, Default)]

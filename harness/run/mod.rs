@@ -46,7 +46,7 @@ pub use matrix::{run_matrix, MatrixOutcome};
 use crate::capture::CaptureError;
 use crate::client::ClientError;
 use crate::lab::LabError;
-use crate::scenario::PasswordError;
+use target::password::PasswordError;
 
 /// Why a configuration could not be measured.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use super::lan::LanLink;
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// How the viewer's traffic reaches the SPICE server.
     #[derive(PartialOrd, Ord)]
     pub enum TransportKind {
@@ -77,7 +77,7 @@ impl FromStr for TransportKind {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// The program that shows the session and receives the input plan.
     #[derive(PartialOrd, Ord)]
     pub enum ViewerKind {

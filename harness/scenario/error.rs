@@ -1,6 +1,5 @@
 //! Error types of the scenario module: one for whole files, small ones for single values.
 
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -39,7 +38,7 @@ pub enum ScenarioError {
         offset: usize,
     },
     /// The text is not valid TOML.
-    #[error("{}: TOML syntax error: {message}", Location(path, *line))]
+    #[error("{}: TOML syntax error: {message}", location(path, *line))]
     Syntax {
         /// The scenario file.
         path: PathBuf,
@@ -83,37 +82,23 @@ impl ScenarioError {
 }
 
 /// `path:line`, or just `path` when the line is unknown.
-struct Location<'a>(&'a Path, Option<usize>);
-
-impl fmt::Display for Location<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.1 {
-            Some(line) => write!(f, "{}:{line}", self.0.display()),
-            None => write!(f, "{}", self.0.display()),
-        }
+fn location(path: &Path, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("{}:{line}", path.display()),
+        None => path.display().to_string(),
     }
 }
 
-/// Comma-separated list of every compression name, for error messages.
-struct ValidNames;
-
-impl fmt::Display for ValidNames {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, c) in Compression::ALL.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_str(c.as_str())?;
-        }
-        Ok(())
-    }
+/// Every compression name, comma-separated, for error messages.
+fn compression_names() -> String {
+    Compression::ALL.map(Compression::as_str).join(", ")
 }
 
 /// A compression name or list that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CompressionError {
     /// Not one of the names spicebench knows.
-    #[error("unknown compression `{name}`; valid names: {}", ValidNames)]
+    #[error("unknown compression `{name}`; valid names: {}", compression_names())]
     Unknown {
         /// The name as given.
         name: String,
@@ -125,7 +110,10 @@ pub enum CompressionError {
         name: String,
     },
     /// A list without any compression.
-    #[error("the compression list is empty; give at least one of: {}", ValidNames)]
+    #[error(
+        "the compression list is empty; give at least one of: {}",
+        compression_names()
+    )]
     Empty,
     /// lz4 given for a target spicebench starts itself.
     #[error(
@@ -153,37 +141,6 @@ pub struct UriError {
     pub input: String,
     /// What is wrong with it.
     pub reason: &'static str,
-}
-
-/// The password of an external target could not be fetched.
-#[derive(Debug, thiserror::Error)]
-pub enum PasswordError {
-    /// `password_env` names a variable that is not set.
-    #[error("environment variable `{var}` (from password_env) is not set")]
-    EnvMissing {
-        /// The variable's name.
-        var: String,
-    },
-    /// `password_env` names a variable whose value is not UTF-8.
-    #[error("environment variable `{var}` (from password_env) is not valid UTF-8")]
-    EnvNotUnicode {
-        /// The variable's name.
-        var: String,
-    },
-    /// `password_env` is not a usable variable name.
-    #[error("`{var}` is not an environment variable name; use letters, digits and '_'")]
-    EnvBadName {
-        /// The name as given.
-        var: String,
-    },
-    /// `password_file` could not be read.
-    #[error("cannot read password file {}: {source}", path.display())]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// What the operating system said.
-        source: io::Error,
-    },
 }
 
 #[cfg(test)]

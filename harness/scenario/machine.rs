@@ -1,7 +1,7 @@
 //! What a QEMU guest is made of, as scenario files, results and the lab name it: the
 //! accelerator, the display device and the guest's X driver, the pointer device.
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// How QEMU runs the guest's CPU.
     #[derive(Default)]
     pub enum Accel {
@@ -15,7 +15,7 @@ super::names::named_enum! {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// The guest's display device.
     #[derive(Default)]
     pub enum Gpu {
@@ -27,7 +27,7 @@ super::names::named_enum! {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// The guest X server's driver: it decides as much as the device what SPICE sends.
     pub enum XDriver {
         /// xf86-video-qxl: real 2D commands (copies, fills) over QXL.
@@ -37,7 +37,7 @@ super::names::named_enum! {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// The guest's pointer device.
     #[derive(Default)]
     pub enum PointerDevice {

@@ -1,33 +1,10 @@
-//! The configuration matrix of a scenario: one run per compression × server knobs ×
-//! compositor × route × viewer × repeat.
+//! The rules across a scenario's matrix axes (every viewer can use every route, show the
+//! target and run the steps), which the file and command-line overrides both follow. The
+//! matrix itself (the list of runs) is `crate::plan`'s.
 
 use super::access::{AccessError, Route, ViewerKind};
 use super::error::CompressionError;
 use super::schema::{Compression, Scenario};
-use super::workload::ServerKnobs;
-
-/// One run of a scenario.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Configuration {
-    /// Unique within the scenario and usable in file names; it names every axis that varies
-    /// or differs from the default: `auto_glz`, `auto_glz.ssh-tunnel-C.remote-viewer`,
-    /// `auto_glz-r2` when the scenario repeats.
-    pub name: String,
-    /// The compression measured.
-    pub compression: Compression,
-    /// The other server knobs (or, for an external target, the client's video codecs).
-    pub knobs: ServerKnobs,
-    /// Whether the lab's desktop runs a compositing manager.
-    pub compositor: bool,
-    /// How the viewer reaches the server.
-    pub route: Route,
-    /// Which viewer shows the session.
-    pub viewer: ViewerKind,
-    /// Which repeat this is, 1-based like the `-rN` suffix of `name`.
-    pub repeat_index: u32,
-    /// Seed of the run's input plan (see `crate::plan::run_plan`).
-    pub seed: u64,
-}
 
 /// Axis values that replace the scenario file's, from the command line; see
 /// [`Scenario::with_overrides`].
@@ -166,72 +143,6 @@ impl Scenario {
             }
         }
     }
-
-    /// Every run, compression-major, then route, viewer and repeat.
-    ///
-    /// Combinations that cannot work (see [`super::Access::refusal`]) were refused when the
-    /// file was loaded (or overridden, [`Scenario::with_overrides`]); they are skipped here
-    /// too. Every run replays the scenario's seed, so runs differ only in what is measured,
-    /// never in the input.
-    pub fn configurations(&self) -> Vec<Configuration> {
-        let compressions = self.target.compression();
-        let routes = &self.access.routes;
-        let viewers = &self.access.viewers;
-        let repeat = self.repeat.max(1);
-        let name_route = routes.len() > 1 || routes.iter().any(|r| *r != Route::DIRECT);
-        let name_viewer = viewers.len() > 1 || viewers.iter().any(|v| *v != ViewerKind::Native);
-        let axes = self.target.knobs();
-        let compositors = &self.desktop.compositor;
-        let mut out = Vec::new();
-        for &compression in compressions {
-            for knobs in axes.combinations() {
-                for &compositor in compositors {
-                    for &route in routes {
-                        for &viewer in viewers {
-                            if super::access::Access::refusal(route, viewer).is_some() {
-                                continue;
-                            }
-                            let mut base = compression.as_str().to_owned();
-                            for part in knobs.name_parts(axes) {
-                                base = format!("{base}.{part}");
-                            }
-                            if compositors.len() > 1 || compositor {
-                                let c = if compositor {
-                                    "compositor"
-                                } else {
-                                    "no-compositor"
-                                };
-                                base = format!("{base}.{c}");
-                            }
-                            if name_route {
-                                base = format!("{base}.{}", route.label());
-                            }
-                            if name_viewer {
-                                base = format!("{base}.{viewer}");
-                            }
-                            for repeat_index in 1..=repeat {
-                                out.push(Configuration {
-                                    name: if repeat == 1 {
-                                        base.clone()
-                                    } else {
-                                        format!("{base}-r{repeat_index}")
-                                    },
-                                    compression,
-                                    knobs: knobs.clone(),
-                                    compositor,
-                                    route,
-                                    viewer,
-                                    repeat_index,
-                                    seed: self.seed,
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
 }
 
 #[cfg(test)]
@@ -248,42 +159,13 @@ mod tests {
     }
 
     #[test]
-    fn single_repeat_uses_bare_compression_names() {
-        let c = scenario("").configurations();
-        let names: Vec<&str> = c.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["off", "glz"]);
-        assert_eq!(c[1].compression, Compression::Glz);
-        assert_eq!(c[1].repeat_index, 1);
-        assert!(c.iter().all(|c| c.seed == 9));
-    }
-
-    #[test]
-    fn repeats_are_numbered_from_one_inside_each_compression() {
-        let c = scenario("repeat = 2").configurations();
-        let got: Vec<(&str, Compression, u32)> = c
-            .iter()
-            .map(|c| (c.name.as_str(), c.compression, c.repeat_index))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("off-r1", Compression::Off, 1),
-                ("off-r2", Compression::Off, 2),
-                ("glz-r1", Compression::Glz, 1),
-                ("glz-r2", Compression::Glz, 2),
-            ]
-        );
-    }
-
-    #[test]
     fn overrides_replace_the_file_lists_under_the_files_rules() {
         let quic = MatrixOverride {
             compression: Some(vec![Compression::Quic]),
             ..Default::default()
         };
-        let c = scenario("").with_overrides(quic).unwrap().configurations();
-        assert_eq!(c.len(), 1);
-        assert_eq!(c[0].name, "quic");
+        let s = scenario("").with_overrides(quic).unwrap();
+        assert_eq!(s.target.compression(), [Compression::Quic]);
         let lz4 = MatrixOverride {
             compression: Some(vec![Compression::Lz4]),
             ..Default::default()
@@ -334,41 +216,6 @@ mod tests {
         assert_eq!(
             e,
             OverrideError::Viewers(ViewerRefusal::MultiHead.message().into())
-        );
-    }
-
-    #[test]
-    fn names_say_every_axis_that_varies_and_skip_impossible_pairs() {
-        let s = scenario(
-            "[access]\ntransports = [\"direct\", \"ssh-tunnel\"]\nssh_compression = [false, true]\n\
-             viewers = [\"remote-viewer\"]",
-        );
-        let names: Vec<String> = s.configurations().into_iter().map(|c| c.name).collect();
-        assert_eq!(
-            names,
-            [
-                "off.direct.remote-viewer",
-                "off.ssh-tunnel.remote-viewer",
-                "off.ssh-tunnel-C.remote-viewer",
-                "glz.direct.remote-viewer",
-                "glz.ssh-tunnel.remote-viewer",
-                "glz.ssh-tunnel-C.remote-viewer",
-            ]
-        );
-        // A matrix that pairs our client with ssh-x leaves that pair out.
-        let mut s = s;
-        s.target.set_compression(vec![Compression::Glz]);
-        s.access.routes = vec!["ssh-x".parse().unwrap(), Route::DIRECT];
-        s.access.viewers = vec![ViewerKind::Native, ViewerKind::RemoteViewer];
-        let c = s.configurations();
-        let names: Vec<&str> = c.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "glz.ssh-x.remote-viewer",
-                "glz.direct.spicebench",
-                "glz.direct.remote-viewer"
-            ]
         );
     }
 }

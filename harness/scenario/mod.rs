@@ -1,5 +1,6 @@
 //! Scenario files (`spicebench.scenario/v1`, TOML): loading, validation with
-//! line-accurate errors, and the configuration matrix (what a run sends is `crate::plan`'s). The format is described in `docs/scenario.md`.
+//! line-accurate errors, and the rules across its matrix axes (the matrix itself and what a
+//! run sends are `crate::plan`'s). The format is described in `docs/scenario.md`.
 
 mod access;
 mod de_error;
@@ -8,11 +9,9 @@ mod error;
 /// Scenario files above this size are refused: a scenario is a page of TOML, and its text is
 /// copied into results and reports.
 pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
-mod keys;
 mod lan;
 mod machine;
 mod matrix;
-mod names;
 #[cfg(test)]
 mod parse_tests;
 mod password;
@@ -30,12 +29,11 @@ pub use access::{
     is_ssh_destination, parse_route_list, parse_viewer_list, Access, AccessError, Route, SshServer,
     TransportKind, TransportSpec, ViewerKind, ViewerSide,
 };
-pub use error::{CompressionError, GeometryError, PasswordError, ScenarioError, UriError};
-pub use keys::{is_typeable, key_named, Key, SHIFT};
+pub use error::{CompressionError, GeometryError, ScenarioError, UriError};
 pub use lan::LanLink;
 pub use machine::{Accel, Gpu, PointerDevice, QemuMachine, XDriver, GUEST_SCREEN};
-pub use matrix::{Configuration, MatrixOverride, OverrideError, ViewerRefusal};
-pub use password::PasswordSource;
+pub use matrix::{MatrixOverride, OverrideError, ViewerRefusal};
+pub use password::{is_env_name, PasswordSource};
 pub use schema::{
     parse_compression_list, Button, Click, Compression, Drag, DragPath, Geometry, Point, Prefer,
     Preference, Scenario, SpiceUri, Step, Target, TlsTrustSpec, WaitCondition, WaitFor,
@@ -43,7 +41,7 @@ pub use schema::{
 };
 pub use target_kind::TargetKind;
 pub use workload::{
-    DesktopContent, DesktopSpec, IdleActivity, KnobAxes, ServerKnobs, StreamingVideo, VideoCodec,
+    DesktopContent, DesktopSpec, IdleActivity, KnobAxes, StreamingVideo, VideoCodec,
     VideoCodecList, VideoCodecType, VideoEncoder, WanCompression,
 };
 
@@ -153,8 +151,6 @@ mod tests {
                 ..
             })
         ));
-        let names: Vec<String> = s.configurations().into_iter().map(|c| c.name).collect();
-        assert_eq!(names, ["off", "auto_glz", "glz"]);
     }
 
     #[test]

@@ -155,7 +155,7 @@ raw_table! {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// The kinds of `[[steps]]`.
     pub enum StepKind {
         /// Press, move, release.
@@ -177,7 +177,7 @@ super::names::named_enum! {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// The kinds of a drag's `path`.
     pub enum PathKind {
         /// The seeded random walk.
@@ -241,10 +241,6 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         Self::one(v.to_owned())
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Self::one(v)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {

@@ -5,6 +5,7 @@
 //! file, the line and the dotted key, and says what to write instead.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -12,16 +13,16 @@ use toml::Spanned;
 
 use super::access::{is_ssh_destination, Access, SshServer, TransportKind, ViewerKind};
 use super::error::{CompressionError, ScenarioError};
-use super::keys::{is_typeable, key_named, key_names, Key};
 use super::matrix::MatrixProblem;
 use super::password::{is_env_name, PasswordSource};
-use super::raw::{self, At as _, List, OneOrMany, PathKind, StepKind};
+use super::raw::{self, At, List, OneOrMany, PathKind, StepKind};
 use super::schema::{
     Click, Compression, Drag, DragPath, Geometry, Point, Prefer, Preference, Scenario, SpiceUri,
     Step, Target, TlsTrustSpec, WaitCondition, WaitFor, MAX_COORDINATE, SCHEMA,
 };
 use super::target_kind::TargetKind;
 use super::workload::{DesktopSpec, KnobAxes, VideoCodecList};
+use crate::keyboard::{is_typeable, key_named, key_names, Key};
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
@@ -45,66 +46,47 @@ const MULTI_HEAD_GEOMETRY: Geometry = Geometry {
     width: 1920,
     height: 1200,
 };
+/// What a TLS target needs to trust its server.
+const TLS_NEEDS_CA: &str = "a TLS target needs ca_file = \"ca.pem\" (the CA that signed the \
+                            server's certificate)";
 
 /// Parses and validates `text`, naming `path` in errors and in [`Scenario::source`].
 pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
     let cx = Cx { text, path };
     let root: raw::Root = serde_path_to_error::deserialize(toml::Deserializer::new(text))
         .map_err(|e| super::de_error::scenario_error(text, path, e))?;
-    if let Some(v) = &root.schema {
-        if v.get_ref() != SCHEMA {
-            let msg = format!(
-                "unsupported schema `{}`; this spicebench reads \"{SCHEMA}\"",
-                v.get_ref()
-            );
-            return Err(cx.at(v, "schema", msg));
-        }
+    if let Some(v) = root.schema.as_ref().filter(|v| v.get_ref() != SCHEMA) {
+        let msg = format!(
+            "unsupported schema `{}`; this spicebench reads \"{SCHEMA}\"",
+            v.get_ref()
+        );
+        return Err(cx.at(v, "schema", msg));
     }
     let name = scenario_name(cx, root.name)?;
-    let seed = match &root.seed {
-        Some(v) => u64::try_from(cx.int_in(v, "seed", 0, i64::MAX)?).unwrap_or_default(),
-        None => 1,
-    };
-    let repeat = match &root.repeat {
-        Some(v) => cx.uint(v, "repeat", 1, 100)?,
-        None => 1,
-    };
-    let idle_before = match &root.idle_before_s {
-        Some(v) => cx.seconds(v, "idle_before_s", 0.0, true, 60.0)?,
-        None => Duration::from_secs(1),
-    };
-    let settle_timeout = match &root.settle_timeout_s {
-        Some(v) => cx.seconds(v, "settle_timeout_s", 0.1, true, 60.0)?,
-        None => Duration::from_secs(5),
-    };
+    let seed = (root.seed.as_ref()).map_or(Ok(1), |v| cx.int(v, "seed", 0..=i64::MAX))?;
+    let repeat = (root.repeat.as_ref()).map_or(Ok(1), |v| cx.int(v, "repeat", 1..=100))?;
+    let idle_before = (root.idle_before_s.as_ref()).map_or(Ok(Duration::from_secs(1)), |v| {
+        cx.seconds(v, "idle_before_s", 0.0, 60.0)
+    })?;
+    let settle_timeout = (root.settle_timeout_s.as_ref())
+        .map_or(Ok(Duration::from_secs(5)), |v| {
+            cx.seconds(v, "settle_timeout_s", 0.1, 60.0)
+        })?;
     let Some(raw_target) = root.target else {
         let hint = "missing; add a [target] table with kind = \"xspice\" or kind = \"external\"";
         return Err(cx.err(0, "target", hint));
     };
     // Errors about the target as a whole point at its `kind`.
     let (target, target_at) = target(cx, raw_target)?;
-    let (access, access_at) = access(cx, root.access)?;
-    let desktop = match root.desktop {
-        Some(d) => desktop(cx, d, target.kind())?,
-        None => DesktopSpec::default(),
-    };
+    let access = access(cx, &root.access)?;
+    let kind = target.kind();
+    let desktop = root
+        .desktop
+        .map_or(Ok(DesktopSpec::default()), |d| desktop(cx, d, kind))?;
     let Some(raw_steps) = root.steps else {
         return Err(cx.err(0, "steps", "missing; add at least one [[steps]] table"));
     };
     let steps = steps(cx, raw_steps, "steps", target.geometry(), 0)?;
-    if !target.kind().has_inspectable_desktop() {
-        if let Some(line) = first_line(&steps, &window_wait_line) {
-            return Err(ScenarioError::Invalid {
-                path: path.to_owned(),
-                line,
-                key: "steps".into(),
-                message: "wait_for window needs a desktop spicebench can look at \
-                          (kind = \"xspice\"); with an external server, wait with quiet_ms or \
-                          pause instead"
-                    .into(),
-            });
-        }
-    }
     let scenario = Scenario {
         name,
         description: root.description,
@@ -118,22 +100,30 @@ pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         desktop,
         steps,
     };
-    // The rules across the axes, which overrides follow too.
-    let (offset, key, message) = match scenario.matrix_problem() {
-        None => return Ok(scenario),
-        Some(MatrixProblem::Access(e)) => (access_at.1, access_at.0, e.to_string()),
-        Some(MatrixProblem::Target(m)) => (target_at, "target", m.to_string()),
-        Some(MatrixProblem::Steps(m)) => {
-            let line = first_prefer(&scenario.steps).unwrap_or(1);
-            return Err(ScenarioError::Invalid {
-                path: path.to_owned(),
-                line,
-                key: "steps".into(),
-                message: m.into(),
-            });
+    if !kind.has_inspectable_desktop() {
+        if let Some(line) = first_line(&scenario.steps, &window_wait_line) {
+            let msg = "wait_for window needs a desktop spicebench can look at (kind = \
+                       \"xspice\"); with an external server, wait with quiet_ms or pause instead";
+            return Err(cx.on_line(line, "steps", msg));
         }
-    };
-    Err(cx.err(offset, key, message))
+    }
+    // The rules across the axes, which overrides follow too.
+    match scenario.matrix_problem() {
+        None => Ok(scenario),
+        Some(MatrixProblem::Access(e)) => {
+            let a = &root.access;
+            let (key, at) = match (&a.viewers, &a.transports) {
+                (Some(v), _) => ("access.viewers", v.at()),
+                (None, Some(t)) => ("access.transports", t.at()),
+                (None, None) => ("access", 0),
+            };
+            Err(cx.err(at, key, e.to_string()))
+        }
+        Some(MatrixProblem::Target(m)) => Err(cx.err(target_at, "target", m)),
+        Some(MatrixProblem::Steps(m)) => {
+            Err(cx.on_line(first_prefer(&scenario.steps).unwrap_or(1), "steps", m))
+        }
+    }
 }
 
 /// The line of the first step (repeats included) for which `line_of` gives one.
@@ -163,42 +153,35 @@ fn scenario_name(cx: Cx<'_>, v: Option<Spanned<String>>) -> Result<String> {
     let v = cx.need(v, 0, "name", "add name = \"my-scenario\"")?;
     let name = v.get_ref();
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
-    if name.is_empty() || !name.chars().all(allowed) {
-        let msg = format!(
+    let msg = if name.is_empty() || !name.chars().all(allowed) {
+        format!(
             "must be letters, digits, '_', '.' or '-' only (it is used in file names), got `{name}`"
-        );
-        return Err(cx.at(&v, "name", msg));
-    }
-    if name == "." || name == ".." {
-        let msg = format!("must not be `{name}`, which means a folder in file names");
-        return Err(cx.at(&v, "name", msg));
-    }
-    Ok(v.into_inner())
+        )
+    } else if name == "." || name == ".." {
+        format!("must not be `{name}`, which means a folder in file names")
+    } else {
+        return Ok(v.into_inner());
+    };
+    Err(cx.at(&v, "name", msg))
 }
 
 /// `[target]`, and the offset of its `kind` (where errors about the whole target point).
 fn target(cx: Cx<'_>, mut t: raw::Target) -> Result<(Target, usize)> {
     if let Some(v) = &t.password {
-        return Err(cx.at(
-            v,
-            "target.password",
-            "a password must never be written in a scenario file; use password_env = \
-             \"VARIABLE\" or password_file = \"path/to/file\"",
-        ));
+        let msg = "a password must never be written in a scenario file; use password_env = \
+                   \"VARIABLE\" or password_file = \"path/to/file\"";
+        return Err(cx.at(v, "target.password", msg));
     }
     let first_key = t.leftover().map_or(0, |(_, at)| at);
     let hint = "add kind = \"xspice\" or kind = \"external\"";
     let kind = cx.need(t.kind.take(), first_key, "target.kind", hint)?;
-    let at = kind.span().start;
-    let kind = kind.into_inner();
+    let (at, kind) = (kind.at(), kind.into_inner());
     let compression = compressions(cx, &mut t, kind)?;
     let knobs = knob_axes(cx, &mut t, kind.can_set_server_knobs())?;
     let target = match kind {
         TargetKind::Xspice => {
-            let heads = match &t.heads.take() {
-                Some(v) => cx.uint(v, "target.heads", 1, MAX_HEADS)?,
-                None => 1,
-            };
+            let heads = (t.heads.take().as_ref())
+                .map_or(Ok(1), |v| cx.int(v, "target.heads", 1..=MAX_HEADS))?;
             let geometry = match &t.geometry.take() {
                 Some(v) => geometry(cx, v)?,
                 None if heads > 1 => MULTI_HEAD_GEOMETRY,
@@ -218,29 +201,19 @@ fn target(cx: Cx<'_>, mut t: raw::Target) -> Result<(Target, usize)> {
                 compression,
                 knobs,
                 tls: t.tls.take().is_some_and(Spanned::into_inner),
-                idle_activity: t
-                    .idle_activity
-                    .take()
-                    .map(Spanned::into_inner)
-                    .unwrap_or_default(),
+                idle_activity: (t.idle_activity.take())
+                    .map_or_else(Default::default, |v| v.into_inner()),
             }
         }
         TargetKind::External => {
-            let uri_val = cx.need(
-                t.uri.take(),
-                at,
-                "target.uri",
-                "add uri = \"spice://host:port\"",
-            )?;
+            let hint = "add uri = \"spice://host:port\"";
+            let uri_val = cx.need(t.uri.take(), at, "target.uri", hint)?;
             let mut uri: SpiceUri =
-                uri_val
-                    .get_ref()
-                    .parse()
-                    .map_err(|e: super::error::UriError| {
-                        cx.at(&uri_val, "target.uri", e.to_string())
-                    })?;
+                (uri_val.get_ref().parse()).map_err(|e: super::error::UriError| {
+                    cx.at(&uri_val, "target.uri", e.to_string())
+                })?;
             if let Some(v) = &t.tls_port.take() {
-                uri.port = u16::try_from(cx.int_in(v, "target.tls_port", 1, 65535)?).unwrap_or(1);
+                uri.port = cx.int(v, "target.tls_port", 1..=65535)?;
                 uri.tls = true;
             }
             Target::External {
@@ -272,12 +245,12 @@ fn compressions(cx: Cx<'_>, t: &mut raw::Target, kind: TargetKind) -> Result<Vec
         (None, Some(v)) => (v, "target.image_compression"),
         (None, None) => return Ok(vec![Compression::AutoGlz]),
     };
+    let server = kind.can_set_server_knobs();
     if list.get_ref().is_empty() {
-        let names: Vec<&str> = Compression::ALL
+        let names = Compression::ALL
             .into_iter()
-            .filter(|c| *c != Compression::Lz4 || !kind.can_set_server_knobs())
-            .map(Compression::as_str)
-            .collect();
+            .filter(|c| *c != Compression::Lz4 || !server);
+        let names: Vec<&str> = names.map(Compression::as_str).collect();
         let msg = format!(
             "the compression list is empty; give at least one of: {}",
             names.join(", ")
@@ -285,7 +258,7 @@ fn compressions(cx: Cx<'_>, t: &mut raw::Target, kind: TargetKind) -> Result<Vec
         return Err(cx.at(&list, key, msg));
     }
     for (i, c) in list.get_ref().iter().enumerate() {
-        if *c.get_ref() == Compression::Lz4 && kind.can_set_server_knobs() {
+        if *c.get_ref() == Compression::Lz4 && server {
             let msg = CompressionError::Lz4OnXspice.to_string();
             return Err(cx.at(c, format!("{key}[{i}]"), msg));
         }
@@ -302,21 +275,17 @@ fn tls_trust(
     at: usize,
 ) -> Result<Option<TlsTrustSpec>> {
     let (ca, skip) = (t.ca_file.take(), t.insecure_skip_verify.take());
+    let skip_key = "target.insecure_skip_verify";
     if !tls {
-        if let Some((key, offset)) = ca
-            .as_ref()
-            .map(|v| ("target.ca_file", v.span().start))
-            .or(skip
-                .as_ref()
-                .map(|v| ("target.insecure_skip_verify", v.span().start)))
-        {
+        let set = (ca.as_ref().map(|v| ("target.ca_file", v.at())))
+            .or(skip.as_ref().map(|v| (skip_key, v.at())));
+        if let Some((key, offset)) = set {
             let msg =
                 "only applies to a TLS target; use uri = \"spice+tls://host:port\" or tls_port";
             return Err(cx.err(offset, key, msg));
         }
         return Ok(None);
     }
-    let skip_key = "target.insecure_skip_verify";
     match (ca, skip) {
         (Some(_), Some(v)) if *v.get_ref() => {
             let msg = "give either ca_file or insecure_skip_verify = true, not both";
@@ -327,44 +296,38 @@ fn tls_trust(
             c.get_ref(),
         )))),
         (None, Some(v)) if *v.get_ref() => Ok(Some(TlsTrustSpec::InsecureSkipVerify)),
-        (None, Some(v)) => Err(cx.at(
-            &v,
-            skip_key,
-            "a TLS target needs ca_file = \"ca.pem\" (the CA that signed the server's \
-             certificate); insecure_skip_verify = false adds nothing",
-        )),
-        (None, None) => Err(cx.err(
-            at,
-            "target",
-            "a TLS target needs ca_file = \"ca.pem\" (the CA that signed the server's \
-             certificate), or insecure_skip_verify = true to accept any certificate",
-        )),
+        (None, Some(v)) => {
+            let msg = format!("{TLS_NEEDS_CA}; insecure_skip_verify = false adds nothing");
+            Err(cx.at(&v, skip_key, msg))
+        }
+        (None, None) => {
+            let msg =
+                format!("{TLS_NEEDS_CA}, or insecure_skip_verify = true to accept any certificate");
+            Err(cx.err(at, "target", msg))
+        }
     }
 }
 
 fn password(cx: Cx<'_>, t: &mut raw::Target) -> Result<PasswordSource> {
+    let file_key = "target.password_file";
     match (t.password_env.take(), t.password_file.take()) {
-        (Some(_), Some(file)) => Err(cx.at(
-            &file,
-            "target.password_file",
-            "set only one of password_env and password_file, not both",
-        )),
-        (Some(env), None) => {
-            let var = env.get_ref();
-            if !is_env_name(var) {
-                let msg = format!(
-                    "`{var}` is not an environment variable name; use letters, digits and '_', \
-                     not starting with a digit"
-                );
-                return Err(cx.at(&env, "target.password_env", msg));
-            }
-            Ok(PasswordSource::Env(env.into_inner()))
+        (Some(_), Some(file)) => {
+            let msg = "set only one of password_env and password_file, not both";
+            Err(cx.at(&file, file_key, msg))
         }
-        (None, Some(file)) if file.get_ref().is_empty() => Err(cx.at(
-            &file,
-            "target.password_file",
-            "must not be empty; give the path of a file holding the password",
-        )),
+        (Some(env), None) if !is_env_name(env.get_ref()) => {
+            let msg = format!(
+                "`{}` is not an environment variable name; use letters, digits and '_', not \
+                 starting with a digit",
+                env.get_ref()
+            );
+            Err(cx.at(&env, "target.password_env", msg))
+        }
+        (Some(env), None) => Ok(PasswordSource::Env(env.into_inner())),
+        (None, Some(file)) if file.get_ref().is_empty() => {
+            let msg = "must not be empty; give the path of a file holding the password";
+            Err(cx.at(&file, file_key, msg))
+        }
         (None, Some(file)) => Ok(PasswordSource::File(relative_to(cx.path, file.get_ref()))),
         (None, None) => Ok(PasswordSource::None),
     }
@@ -373,52 +336,50 @@ fn password(cx: Cx<'_>, t: &mut raw::Target) -> Result<PasswordSource> {
 /// A path from a scenario file, relative to the scenario's folder like other paths in project
 /// files, so a scenario works from any working directory.
 fn relative_to(scenario_path: &Path, name: &str) -> PathBuf {
-    let p = PathBuf::from(name);
     match scenario_path.parent() {
-        Some(dir) if p.is_relative() => dir.join(p),
-        _ => p,
+        Some(dir) if Path::new(name).is_relative() => dir.join(name),
+        _ => PathBuf::from(name),
     }
 }
 
 fn geometry(cx: Cx<'_>, v: &Spanned<String>) -> Result<Geometry> {
-    v.get_ref()
-        .parse()
+    (v.get_ref().parse())
         .map_err(|e: super::error::GeometryError| cx.at(v, "target.geometry", e.to_string()))
 }
 
 /// The knob axes of `[target]`. Without `server_side` (an external target, whose server
 /// settings belong to whoever runs it) only `video_codecs`, a client preference, is allowed.
 fn knob_axes(cx: Cx<'_>, t: &mut raw::Target, server_side: bool) -> Result<KnobAxes> {
-    if !server_side {
-        let set = [
-            (
-                "jpeg_wan_compression",
-                t.jpeg_wan_compression.as_ref().map(Spanned::span),
-            ),
-            (
-                "zlib_glz_wan_compression",
-                t.zlib_glz_wan_compression.as_ref().map(Spanned::span),
-            ),
-            (
-                "streaming_video",
-                t.streaming_video.as_ref().map(Spanned::span),
-            ),
-            (
-                "playback_compression",
-                t.playback_compression.as_ref().map(Spanned::span),
-            ),
-        ];
-        if let Some((key, Some(span))) = set.into_iter().find(|(_, s)| s.is_some()) {
-            let msg = format!(
-                "{key} is a setting of the server, which spicebench does not start for an \
-                 external target; set it where the server runs (QEMU -spice {}=…, libvirt \
-                 <graphics>) and remove it here. A client can only ask for image compression \
-                 (compression) and video codecs (video_codecs)",
-                key.replace('_', "-")
-            );
-            return Err(cx.err(span.start, format!("target.{key}"), msg));
-        }
+    let server_only = [
+        (
+            "jpeg_wan_compression",
+            t.jpeg_wan_compression.as_ref().map(At::at),
+        ),
+        (
+            "zlib_glz_wan_compression",
+            t.zlib_glz_wan_compression.as_ref().map(At::at),
+        ),
+        ("streaming_video", t.streaming_video.as_ref().map(At::at)),
+        (
+            "playback_compression",
+            t.playback_compression.as_ref().map(At::at),
+        ),
+    ];
+    if let (false, Some((key, Some(at)))) =
+        (server_side, server_only.iter().find(|k| k.1.is_some()))
+    {
+        let msg = format!(
+            "{key} is a setting of the server, which spicebench does not start for an external \
+             target; set it where the server runs (QEMU -spice {}=…, libvirt <graphics>) and \
+             remove it here. A client can only ask for image compression (compression) and \
+             video codecs (video_codecs)",
+            key.replace('_', "-")
+        );
+        return Err(cx.err(*at, format!("target.{key}"), msg));
     }
+    let codecs = |cx: Cx<'_>, v: &Spanned<String>, key: &str| {
+        VideoCodecList::parse(v.get_ref()).map_err(|e| cx.at(v, key, e))
+    };
     Ok(KnobAxes {
         jpeg_wan: axis(
             cx,
@@ -438,12 +399,7 @@ fn knob_axes(cx: Cx<'_>, t: &mut raw::Target, server_side: bool) -> Result<KnobA
             "target.streaming_video",
             copied,
         )?,
-        video_codecs: axis(
-            cx,
-            t.video_codecs.take(),
-            "target.video_codecs",
-            |cx, v, key| VideoCodecList::parse(v.get_ref()).map_err(|e| cx.at(v, key, e)),
-        )?,
+        video_codecs: axis(cx, t.video_codecs.take(), "target.video_codecs", codecs)?,
         playback: axis(
             cx,
             t.playback_compression.take(),
@@ -475,9 +431,7 @@ fn axis<T, U: PartialEq + fmt::Display>(
             let msg = "the list is empty; give at least one value (or leave the key out)";
             return Err(cx.err(span.start, key, msg));
         }
-        OneOrMany::Many(list) => list
-            .into_iter()
-            .enumerate()
+        OneOrMany::Many(list) => (list.into_iter().enumerate())
             .map(|(i, x)| (x, format!("{key}[{i}]")))
             .collect(),
     };
@@ -485,11 +439,8 @@ fn axis<T, U: PartialEq + fmt::Display>(
     for (item, key) in &items {
         let value = parse(cx, item, key)?;
         if out.contains(&value) {
-            return Err(cx.at(
-                item,
-                key,
-                format!("`{value}` is listed twice; list each one once"),
-            ));
+            let msg = format!("`{value}` is listed twice; list each one once");
+            return Err(cx.at(item, key, msg));
         }
         out.push(value);
     }
@@ -499,12 +450,9 @@ fn axis<T, U: PartialEq + fmt::Display>(
 /// `[desktop]`, which sets up the desktop spicebench starts.
 fn desktop(cx: Cx<'_>, d: raw::Desktop, kind: TargetKind) -> Result<DesktopSpec> {
     if let (false, Some((_, at))) = (kind.has_inspectable_desktop(), d.leftover()) {
-        return Err(cx.err(
-            at,
-            "desktop",
-            "[desktop] sets up the desktop spicebench starts, so it needs kind = \"xspice\"; \
-             an external server shows its own desktop: remove [desktop]",
-        ));
+        let msg = "[desktop] sets up the desktop spicebench starts, so it needs kind = \
+                   \"xspice\"; an external server shows its own desktop: remove [desktop]";
+        return Err(cx.err(at, "desktop", msg));
     }
     let compositor = axis(cx, d.compositor, "desktop.compositor", copied)?;
     Ok(DesktopSpec {
@@ -517,51 +465,43 @@ fn desktop(cx: Cx<'_>, d: raw::Desktop, kind: TargetKind) -> Result<DesktopSpec>
     })
 }
 
-/// `[access]`: transports × ssh_compression × viewers, and the key (with its offset) that
-/// errors about a combination point at.
-fn access(cx: Cx<'_>, a: raw::Access) -> Result<(Access, (&'static str, usize))> {
-    let transports = match &a.transports {
-        Some(v) => cx.unique(v, "access.transports")?,
-        None => vec![TransportKind::Direct],
-    };
+/// `[access]`: transports × ssh_compression × viewers.
+fn access(cx: Cx<'_>, a: &raw::Access) -> Result<Access> {
+    let transports = (a.transports.as_ref()).map_or(Ok(vec![TransportKind::Direct]), |v| {
+        cx.unique(v, "access.transports")
+    })?;
     let ssh_compression = match &a.ssh_compression {
         Some(v) if !transports.iter().any(|t| t.is_ssh()) => {
-            return Err(cx.at(
-                v,
-                "access.ssh_compression",
-                "applies only to ssh-tunnel and ssh-x; add one of them to transports or \
-                 remove ssh_compression",
-            ))
+            let msg = "applies only to ssh-tunnel and ssh-x; add one of them to transports or \
+                       remove ssh_compression";
+            return Err(cx.at(v, "access.ssh_compression", msg));
         }
         Some(v) => cx.unique(v, "access.ssh_compression")?,
         None => vec![false],
     };
-    let viewers = match &a.viewers {
-        Some(v) => cx.unique(v, "access.viewers")?,
-        None => vec![ViewerKind::Native],
-    };
-    let ssh = match (a.ssh, a.ssh_config) {
-        (Some(dest), config) => {
-            if !is_ssh_destination(dest.get_ref()) {
-                let msg = format!(
-                    "`{}` is not an ssh destination; give user@host or a Host alias of your ssh \
-                     config (no spaces, not starting with '-')",
-                    dest.get_ref()
-                );
-                return Err(cx.at(&dest, "access.ssh", msg));
-            }
-            SshServer::External {
-                destination: dest.into_inner(),
-                config: config.map(|c| relative_to(cx.path, c.get_ref())),
-            }
+    let viewers = (a.viewers.as_ref()).map_or(Ok(vec![ViewerKind::Native]), |v| {
+        cx.unique(v, "access.viewers")
+    })?;
+    let ssh = match (&a.ssh, &a.ssh_config) {
+        (Some(dest), _) if !is_ssh_destination(dest.get_ref()) => {
+            let msg = format!(
+                "`{}` is not an ssh destination; give user@host or a Host alias of your ssh \
+                 config (no spaces, not starting with '-')",
+                dest.get_ref()
+            );
+            return Err(cx.at(dest, "access.ssh", msg));
         }
+        (Some(dest), config) => SshServer::External {
+            destination: dest.get_ref().clone(),
+            config: config.as_ref().map(|c| relative_to(cx.path, c.get_ref())),
+        },
         (None, Some(c)) => {
             let msg = "only applies with ssh = \"user@host\"; the managed sshd has its own config";
-            return Err(cx.at(&c, "access.ssh_config", msg));
+            return Err(cx.at(c, "access.ssh_config", msg));
         }
         (None, None) => SshServer::Managed,
     };
-    let lan = match a.lan {
+    let lan = match &a.lan {
         Some(_) if !transports.contains(&TransportKind::Lan) => {
             let at = a.transports.as_ref().map_or(0, |t| t.span().start);
             let msg = "[access.lan] is the link of the lan transport; add \"lan\" to transports \
@@ -571,20 +511,14 @@ fn access(cx: Cx<'_>, a: raw::Access) -> Result<(Access, (&'static str, usize))>
         Some(raw) => super::lan::link(raw).map_err(|r| cx.err(r.at, r.key, r.message))?,
         None => super::lan::LanLink::default(),
     };
-    let access = Access {
+    Ok(Access {
         routes: Access::routes_of(&transports, &ssh_compression)
             .into_iter()
             .map(|r| r.with_lan_link(lan))
             .collect(),
         viewers,
         ssh,
-    };
-    let at = match (&a.viewers, &a.transports) {
-        (Some(v), _) => ("access.viewers", v.span().start),
-        (None, Some(t)) => ("access.transports", t.span().start),
-        (None, None) => ("access", 0),
-    };
-    Ok((access, at))
+    })
 }
 
 /// The `steps` array at `key` (top level or inside a repeat).
@@ -598,45 +532,34 @@ fn steps(
     if list.get_ref().is_empty() {
         return Err(cx.at(&list, key, "needs at least one step; add a [[steps]] table"));
     }
-    let span = list.span();
-    let steps = list
-        .into_inner()
-        .into_iter()
-        .enumerate()
+    let at = list.at();
+    let steps = (list.into_inner().into_iter().enumerate())
         .map(|(i, st)| step(cx, st, &format!("{key}[{i}]"), bounds, depth))
         .collect::<Result<Vec<_>>>()?;
-    let events: u64 = steps
-        .iter()
-        .map(planned_events)
-        .fold(0, u64::saturating_add);
+    let events = planned_events(&steps);
     if events > MAX_PLANNED_EVENTS {
         let msg = format!(
             "these steps plan {events} input events and steps (repeats unrolled), more than \
              the {MAX_PLANNED_EVENTS} one run may plan; lower a repeat count, a duration or a \
              rate"
         );
-        return Err(cx.err(span.start, key, msg));
+        return Err(cx.err(at, key, msg));
     }
     Ok(steps)
 }
 
-/// About how many input events a step plans, plus one for the step itself (for the size
-/// limit only).
-fn planned_events(step: &Step) -> u64 {
-    match step {
+/// About how many input events steps plan, plus one for each step (for the size limit only).
+fn planned_events(steps: &[Step]) -> u64 {
+    let one = |step: &Step| match step {
         Step::Drag(d) => d.move_count().saturating_add(3),
         // Not inputs, but each is a segment and a message or a poll: repeats of them count.
         Step::Pause(_) | Step::WaitFor(_) | Step::Prefer(_) => 1,
         Step::Click(c) => 1 + 2 * u64::from(c.count),
         Step::Key(keys) => 2 * keys.len() as u64,
         Step::Type { text, .. } => 4 * text.len() as u64,
-        Step::Repeat { count, steps } => u64::from(*count).saturating_mul(
-            steps
-                .iter()
-                .map(planned_events)
-                .fold(0, u64::saturating_add),
-        ),
-    }
+        Step::Repeat { count, steps } => u64::from(*count).saturating_mul(planned_events(steps)),
+    };
+    steps.iter().map(one).fold(0, u64::saturating_add)
 }
 
 /// One step at `key`; its keys are taken by its kind, and any left belong to another kind.
@@ -647,12 +570,17 @@ fn step(
     bounds: Option<Geometry>,
     depth: u32,
 ) -> Result<Step> {
-    let at = st.span().start;
+    let at = st.at();
     let mut s = st.into_inner();
     let k = |field: &str| format!("{key}.{field}");
-    let kinds = || StepKind::ALL.map(|k| format!("\"{k}\"")).join(", ");
-    let hint = format!("add kind = one of {}", kinds());
-    let kind = cx.need(s.kind.take(), at, &k("kind"), &hint)?.into_inner();
+    let kinds = StepKind::ALL.map(|k| format!("\"{k}\"")).join(", ");
+    let kind = cx.need(
+        s.kind.take(),
+        at,
+        &k("kind"),
+        &format!("add kind = one of {kinds}"),
+    )?;
+    let kind = kind.into_inner();
     let step = match kind {
         StepKind::Drag => Step::Drag(drag(cx, &mut s, at, key, bounds)?),
         StepKind::Pause => {
@@ -662,16 +590,14 @@ fn step(
                 &k("duration_s"),
                 "add duration_s = 0.5",
             )?;
-            Step::Pause(cx.seconds(&d, &k("duration_s"), 0.0, false, MAX_STEP_SECONDS)?)
+            Step::Pause(cx.step_seconds(&d, &k("duration_s"))?)
         }
         StepKind::Click => {
             let p = cx.need(s.at.take(), at, &k("at"), "add at = [x, y]")?;
             Step::Click(Click {
                 at: point(cx, &p, &k("at"), bounds)?,
-                count: match &s.count.take() {
-                    Some(v) => cx.uint(v, &k("count"), 1, 3)?,
-                    None => 1,
-                },
+                count: (s.count.take().as_ref())
+                    .map_or(Ok(1), |v| cx.int(v, &k("count"), 1..=3))?,
                 button: s.button.take().map(Spanned::into_inner).unwrap_or_default(),
             })
         }
@@ -685,26 +611,21 @@ fn step(
         }
         StepKind::Type => {
             let v = cx.need(s.text.take(), at, &k("text"), "add text = \"what to type\"")?;
-            let text = v.get_ref();
-            if text.is_empty() {
-                return Err(cx.at(
-                    &v,
-                    k("text"),
-                    "the text is empty; give at least one character",
-                ));
+            if v.get_ref().is_empty() {
+                let msg = "the text is empty; give at least one character";
+                return Err(cx.at(&v, k("text"), msg));
             }
-            if let Some(c) = text.chars().find(|c| !is_typeable(*c)) {
+            if let Some(c) = v.get_ref().chars().find(|c| !is_typeable(*c)) {
                 let msg = format!(
                     "cannot type {c:?}: only printable ASCII, tab and newline have keys on the \
                      US layout spicebench types with"
                 );
                 return Err(cx.at(&v, k("text"), msg));
             }
-            let rate_hz = match &s.rate_hz.take() {
-                // At most 40 a second, so a shifted character (24 ms) ends before the next starts.
-                Some(r) => cx.uint(r, &k("rate_hz"), 1, 40)?,
-                None => DEFAULT_TYPE_RATE_HZ,
-            };
+            // At most 40 a second, so a shifted character (24 ms) ends before the next starts.
+            let rate_hz = (s.rate_hz.take().as_ref()).map_or(Ok(DEFAULT_TYPE_RATE_HZ), |r| {
+                cx.int(r, &k("rate_hz"), 1..=40)
+            })?;
             Step::Type {
                 text: v.into_inner(),
                 rate_hz,
@@ -718,13 +639,11 @@ fn step(
                 return Err(cx.err(at, key, msg));
             }
             let count = cx.need(s.count.take(), at, &k("count"), "add count = 10")?;
-            let count = cx.uint(&count, &k("count"), 1, 10_000)?;
+            let count = cx.int(&count, &k("count"), 1..=10_000)?;
             let hint = "add the steps to repeat, e.g. [[steps.steps]] tables after this one";
             let inner = cx.need(s.steps.take(), at, &k("steps"), hint)?;
-            Step::Repeat {
-                count,
-                steps: steps(cx, inner, &k("steps"), bounds, depth + 1)?,
-            }
+            let steps = steps(cx, inner, &k("steps"), bounds, depth + 1)?;
+            Step::Repeat { count, steps }
         }
     };
     if let Some((field, offset)) = s.leftover() {
@@ -742,12 +661,8 @@ fn drag(
     bounds: Option<Geometry>,
 ) -> Result<Drag> {
     let k = |field: &str| format!("{key}.{field}");
-    let from = point(
-        cx,
-        &cx.need(s.from.take(), at, &k("from"), "add from = [x, y]")?,
-        &k("from"),
-        bounds,
-    )?;
+    let from = cx.need(s.from.take(), at, &k("from"), "add from = [x, y]")?;
+    let from = point(cx, &from, &k("from"), bounds)?;
     let path = match (s.to.take(), s.path.take()) {
         (Some(_), Some(p)) => {
             let msg = "give either `to` or `path`, not both";
@@ -755,10 +670,8 @@ fn drag(
         }
         (Some(to), None) => DragPath::To(point(cx, &to, &k("to"), bounds)?),
         (None, Some(p)) => {
-            let step_px = match &p.step_px {
-                Some(v) => cx.uint(v, &k("path.step_px"), 1, 200)?,
-                None => 10,
-            };
+            let step_px =
+                (p.step_px.as_ref()).map_or(Ok(10), |v| cx.int(v, &k("path.step_px"), 1..=200))?;
             match p.kind.get_ref() {
                 PathKind::Erratic => DragPath::Erratic { step_px },
             }
@@ -779,8 +692,8 @@ fn drag(
     Ok(Drag {
         from,
         path,
-        duration: cx.seconds(&duration, &k("duration_s"), 0.0, false, MAX_STEP_SECONDS)?,
-        rate_hz: cx.uint(&rate, &k("rate_hz"), 1, 1000)?,
+        duration: cx.step_seconds(&duration, &k("duration_s"))?,
+        rate_hz: cx.int(&rate, &k("rate_hz"), 1..=1000)?,
         button: s.button.take().map(Spanned::into_inner).unwrap_or_default(),
     })
 }
@@ -807,32 +720,29 @@ fn chord(cx: Cx<'_>, v: &Spanned<String>, key: &str) -> Result<Vec<Key>> {
 
 fn wait_for(cx: Cx<'_>, s: &mut raw::Step, at: usize, key: &str) -> Result<WaitFor> {
     let k = |field: &str| format!("{key}.{field}");
-    let condition =
-        match (s.window.take(), s.quiet_ms.take()) {
-            (Some(_), Some(q)) => {
-                let msg = "give either `window` or `quiet_ms`, not both (use two steps)";
-                return Err(cx.at(&q, k("quiet_ms"), msg));
-            }
-            (Some(w), None) if w.get_ref().trim().is_empty() => {
-                let msg = "the window title is empty; give part of the title to wait for";
-                return Err(cx.at(&w, k("window"), msg));
-            }
-            (Some(w), None) => WaitCondition::Window(w.into_inner()),
-            (None, Some(q)) => {
-                let ms = cx.int_in(&q, &k("quiet_ms"), 1, 60_000)?;
-                WaitCondition::Quiet(Duration::from_millis(u64::try_from(ms).unwrap_or(1)))
-            }
-            (None, None) => return Err(cx.err(
-                at,
-                key,
-                "a wait_for needs window = \"part of a title\" or quiet_ms = 500 (display quiet \
-                 that long)",
-            )),
-        };
-    let timeout = match &s.timeout_s.take() {
-        Some(v) => cx.seconds(v, &k("timeout_s"), 0.0, false, MAX_STEP_SECONDS)?,
-        None => DEFAULT_WAIT,
+    let condition = match (s.window.take(), s.quiet_ms.take()) {
+        (Some(_), Some(q)) => {
+            let msg = "give either `window` or `quiet_ms`, not both (use two steps)";
+            return Err(cx.at(&q, k("quiet_ms"), msg));
+        }
+        (Some(w), None) if w.get_ref().trim().is_empty() => {
+            let msg = "the window title is empty; give part of the title to wait for";
+            return Err(cx.at(&w, k("window"), msg));
+        }
+        (Some(w), None) => WaitCondition::Window(w.into_inner()),
+        (None, Some(q)) => WaitCondition::Quiet(Duration::from_millis(cx.int(
+            &q,
+            &k("quiet_ms"),
+            1..=60_000,
+        )?)),
+        (None, None) => {
+            let msg = "a wait_for needs window = \"part of a title\" or quiet_ms = 500 (display \
+                       quiet that long)";
+            return Err(cx.err(at, key, msg));
+        }
     };
+    let timeout = (s.timeout_s.take().as_ref())
+        .map_or(Ok(DEFAULT_WAIT), |v| cx.step_seconds(v, &k("timeout_s")))?;
     Ok(WaitFor {
         condition,
         timeout,
@@ -841,27 +751,21 @@ fn wait_for(cx: Cx<'_>, s: &mut raw::Step, at: usize, key: &str) -> Result<WaitF
 }
 
 fn prefer(cx: Cx<'_>, s: &mut raw::Step, at: usize, key: &str) -> Result<Prefer> {
+    let codecs_key = format!("{key}.video_codecs");
     let preference = match (s.compression.take(), s.video_codecs.take()) {
         (Some(_), Some(v)) => {
-            return Err(cx.at(
-                &v,
-                format!("{key}.video_codecs"),
-                "give either `compression` or `video_codecs`, not both (use two prefer steps: \
-                 each gets its own mark of when it took effect)",
-            ))
+            let msg = "give either `compression` or `video_codecs`, not both (use two prefer \
+                       steps: each gets its own mark of when it took effect)";
+            return Err(cx.at(&v, codecs_key, msg));
         }
         (Some(c), None) => Preference::Compression(c.into_inner()),
         (None, Some(v)) => Preference::VideoCodecs(
-            VideoCodecList::parse(v.get_ref())
-                .map_err(|e| cx.at(&v, format!("{key}.video_codecs"), e))?,
+            VideoCodecList::parse(v.get_ref()).map_err(|e| cx.at(&v, codecs_key, e))?,
         ),
         (None, None) => {
-            return Err(cx.err(
-                at,
-                key,
-                "a prefer step needs compression = \"glz\" (an image compression) or \
-                 video_codecs = \"gstreamer:vp8\" (video codecs, first preferred)",
-            ))
+            let msg = "a prefer step needs compression = \"glz\" (an image compression) or \
+                       video_codecs = \"gstreamer:vp8\" (video codecs, first preferred)";
+            return Err(cx.err(at, key, msg));
         }
     };
     Ok(Prefer {
@@ -873,16 +777,14 @@ fn prefer(cx: Cx<'_>, s: &mut raw::Step, at: usize, key: &str) -> Result<Prefer>
 /// `[x, y]`, inside `bounds` when the target's size is known.
 fn point(cx: Cx<'_>, v: &Spanned<List<i64>>, key: &str, bounds: Option<Geometry>) -> Result<Point> {
     let [x, y] = v.get_ref().as_slice() else {
-        let msg = format!(
-            "expected a point [x, y], got an array of {} values",
-            v.get_ref().len()
-        );
+        let n = v.get_ref().len();
+        let msg = format!("expected a point [x, y], got an array of {n} values");
         return Err(cx.at(v, key, msg));
     };
     let max = i64::from(MAX_COORDINATE);
     let p = Point {
-        x: u32::try_from(cx.int_in(x, &format!("{key}[0]"), 0, max)?).unwrap_or_default(),
-        y: u32::try_from(cx.int_in(y, &format!("{key}[1]"), 0, max)?).unwrap_or_default(),
+        x: cx.int(x, &format!("{key}[0]"), 0..=max)?,
+        y: cx.int(y, &format!("{key}[1]"), 0..=max)?,
     };
     match bounds {
         Some(g) if !g.contains(p) => {
@@ -909,27 +811,31 @@ impl Cx<'_> {
         super::de_error::line_of(self.text, offset)
     }
 
-    fn err(
+    fn on_line(
         &self,
-        offset: usize,
+        line: usize,
         key: impl Into<String>,
-        message: impl Into<String>,
+        msg: impl Into<String>,
     ) -> ScenarioError {
         ScenarioError::Invalid {
             path: self.path.to_owned(),
-            line: self.line(offset),
+            line,
             key: key.into(),
-            message: message.into(),
+            message: msg.into(),
         }
+    }
+
+    fn err(&self, offset: usize, key: impl Into<String>, msg: impl Into<String>) -> ScenarioError {
+        self.on_line(self.line(offset), key, msg)
     }
 
     fn at<T>(
         &self,
         v: &Spanned<T>,
         key: impl Into<String>,
-        message: impl Into<String>,
+        msg: impl Into<String>,
     ) -> ScenarioError {
-        self.err(v.span().start, key, message)
+        self.err(v.at(), key, msg)
     }
 
     /// A required key, or an error at its table (`table_at`) that says what to add.
@@ -943,44 +849,44 @@ impl Cx<'_> {
         v.ok_or_else(|| self.err(table_at, key, format!("missing; {hint}")))
     }
 
-    fn int_in(&self, v: &Spanned<i64>, key: &str, lo: i64, hi: i64) -> Result<i64> {
-        let n = *v.get_ref();
-        if !(lo..=hi).contains(&n) {
-            return Err(self.at(v, key, format!("must be between {lo} and {hi}, got {n}")));
-        }
-        Ok(n)
-    }
-
-    /// An integer in `lo..=hi`, where `hi` fits a u32.
-    fn uint(&self, v: &Spanned<i64>, key: &str, lo: i64, hi: i64) -> Result<u32> {
-        self.int_in(v, key, lo, hi)
-            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
-    }
-
-    /// A duration in seconds within `lo..=hi` (`lo` excluded unless `lo_inclusive`).
-    fn seconds(
+    /// An integer in `range`, as the type it is used as (which holds every value of `range`).
+    fn int<T: TryFrom<i64>>(
         &self,
-        v: &Spanned<f64>,
+        v: &Spanned<i64>,
         key: &str,
-        lo: f64,
-        lo_inclusive: bool,
-        hi: f64,
-    ) -> Result<Duration> {
-        let s = *v.get_ref();
-        let above_lo = if lo_inclusive { s >= lo } else { s > lo };
-        // Written so NaN fails too.
-        if !(above_lo && s <= hi) {
-            return Err(self.at(
-                v,
-                key,
-                if lo_inclusive {
-                    format!("must be between {lo} and {hi} seconds, got {s}")
-                } else {
-                    format!("must be greater than {lo} and at most {hi} seconds, got {s}")
-                },
-            ));
+        range: RangeInclusive<i64>,
+    ) -> Result<T> {
+        let n = *v.get_ref();
+        match T::try_from(n) {
+            Ok(t) if range.contains(&n) => Ok(t),
+            _ => {
+                let (lo, hi) = range.into_inner();
+                Err(self.at(v, key, format!("must be between {lo} and {hi}, got {n}")))
+            }
         }
-        Duration::try_from_secs_f64(s).map_err(|e| self.at(v, key, format!("not a duration: {e}")))
+    }
+
+    /// A duration in seconds within `lo..=hi`.
+    fn seconds(&self, v: &Spanned<f64>, key: &str, lo: f64, hi: f64) -> Result<Duration> {
+        let s = *v.get_ref();
+        // Written so NaN fails too.
+        if !(s >= lo && s <= hi) {
+            let msg = format!("must be between {lo} and {hi} seconds, got {s}");
+            return Err(self.at(v, key, msg));
+        }
+        Ok(Duration::from_secs_f64(s))
+    }
+
+    /// A step's duration in seconds: more than 0, at most [`MAX_STEP_SECONDS`].
+    fn step_seconds(&self, v: &Spanned<f64>, key: &str) -> Result<Duration> {
+        let s = *v.get_ref();
+        // Written so NaN fails too.
+        if !(s > 0.0 && s <= MAX_STEP_SECONDS) {
+            let msg =
+                format!("must be greater than 0 and at most {MAX_STEP_SECONDS} seconds, got {s}");
+            return Err(self.at(v, key, msg));
+        }
+        Ok(Duration::from_secs_f64(s))
     }
 
     /// A non-empty list of distinct values.

@@ -298,7 +298,7 @@ impl fmt::Display for Geometry {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// An image compression a scenario may measure; its wire code is
     /// [`crate::wire::compression::ImageCompression`]'s.
     pub enum Compression {
@@ -377,7 +377,7 @@ pub enum Step {
     /// Move to a point and press and release a button there, once or more.
     Click(Click),
     /// Press keys together (modifiers first), release them in reverse order.
-    Key(Vec<super::keys::Key>),
+    Key(Vec<crate::keyboard::Key>),
     /// Type text, one key (with shift where needed) per character.
     Type {
         /// The text, printable ASCII, tab and newline.
@@ -513,7 +513,7 @@ pub struct Point {
     pub y: u32,
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// A mouse button.
     #[derive(Default)]
     pub enum Button {

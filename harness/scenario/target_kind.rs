@@ -2,7 +2,7 @@
 //! instead of matching on the kind, so a new kind (a QEMU guest) answers them here, once,
 //! and every rule that depends on them follows.
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// The kinds of `[target]`, as `kind = "…"` names them.
     pub enum TargetKind {
         /// Xspice, which spicebench starts with its desktop for each configuration.

@@ -1,10 +1,11 @@
 //! What a scenario puts on the target's screen (`[desktop]`) and the server's compression
 //! knobs beyond image compression, each a matrix axis, spelled as QEMU and libvirt spell them
-//! (`shared/spice-protocol.md` §10).
+//! (`shared/spice-protocol.md` §10). One value of each (a configuration's) is
+//! `crate::plan::ServerKnobs`; the video codecs are the wire's (`crate::wire::video_codecs`).
 
-use std::fmt;
+pub use crate::wire::video_codecs::{VideoCodec, VideoCodecList, VideoCodecType, VideoEncoder};
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// Something the desktop keeps changing while nobody types: a screen that is never quiet,
     /// to see how far each latency method can be trusted there (`docs/latency.md`).
     #[derive(Default)]
@@ -20,7 +21,7 @@ super::names::named_enum! {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// What the lab's desktop shows and the steps work on (`desktop.content`).
     #[derive(Default)]
     pub enum DesktopContent {
@@ -56,7 +57,7 @@ impl Default for DesktopSpec {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// `jpeg_wan_compression` and `zlib_glz_wan_compression`: when the server may use the
     /// lossy (JPEG) or zlib-wrapped GLZ forms. Named as QEMU, libvirt and Xspice name them.
     #[derive(Default)]
@@ -71,7 +72,7 @@ super::names::named_enum! {
     }
 }
 
-super::names::named_enum! {
+crate::named_enum::named_enum! {
     /// `streaming_video`: which screen regions the server may turn into video streams.
     #[derive(Default)]
     pub enum StreamingVideo {
@@ -83,199 +84,6 @@ super::names::named_enum! {
         /// default; QEMU sets `off`).
         #[default]
         Filter = "filter",
-    }
-}
-
-super::names::named_enum! {
-    /// A video encoder spice-server can use (`encoder:codec` in its `video-codecs` list).
-    pub enum VideoEncoder {
-        /// spice-server's built-in encoder.
-        Spice = "spice",
-        /// A GStreamer pipeline (needs the plugin installed where the server runs).
-        Gstreamer = "gstreamer",
-    }
-}
-
-super::names::named_enum! {
-    /// A video codec (`SpiceVideoCodecType`: the STREAM_CREATE codec byte).
-    pub enum VideoCodecType {
-        /// Motion JPEG (1).
-        Mjpeg = "mjpeg",
-        /// VP8 (2).
-        Vp8 = "vp8",
-        /// H.264 (3).
-        H264 = "h264",
-        /// VP9 (4).
-        Vp9 = "vp9",
-        /// H.265 (5).
-        H265 = "h265",
-    }
-}
-
-impl VideoCodecType {
-    /// The codec's `SpiceVideoCodecType` number: its place in [`Self::ALL`], from 1.
-    pub fn wire_code(self) -> u8 {
-        match self {
-            Self::Mjpeg => 1,
-            Self::Vp8 => 2,
-            Self::H264 => 3,
-            Self::Vp9 => 4,
-            Self::H265 => 5,
-        }
-    }
-}
-
-/// One `encoder:codec` entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct VideoCodec {
-    /// Who encodes.
-    pub encoder: VideoEncoder,
-    /// What.
-    pub codec: VideoCodecType,
-}
-
-impl VideoCodec {
-    /// Parses `spice:mjpeg`, `gstreamer:vp8`, … . The built-in encoder only does MJPEG.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let (encoder, codec) = s.split_once(':').ok_or_else(|| {
-            format!("`{s}` is not encoder:codec, e.g. spice:mjpeg or gstreamer:vp8")
-        })?;
-        let encoder = VideoEncoder::from_name(encoder).ok_or_else(|| {
-            format!("unknown video encoder `{encoder}` in `{s}`; use spice or gstreamer")
-        })?;
-        let codec = VideoCodecType::from_name(codec).ok_or_else(|| {
-            format!(
-                "unknown video codec `{codec}` in `{s}`; use one of: {}",
-                VideoCodecType::ALL.map(VideoCodecType::as_str).join(", ")
-            )
-        })?;
-        if encoder == VideoEncoder::Spice && codec != VideoCodecType::Mjpeg {
-            return Err(format!(
-                "spice-server's own encoder only does mjpeg; write gstreamer:{} for {}",
-                codec.as_str(),
-                codec.as_str()
-            ));
-        }
-        Ok(Self { encoder, codec })
-    }
-}
-
-impl fmt::Display for VideoCodec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.encoder, self.codec)
-    }
-}
-
-/// A `video-codecs` list in preference order, e.g. `gstreamer:vp8;spice:mjpeg`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct VideoCodecList(pub Vec<VideoCodec>);
-
-impl VideoCodecList {
-    /// Parses `;`-separated entries (a trailing `;` allowed); never empty, no repeats.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let mut list = Vec::new();
-        for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            let codec = VideoCodec::parse(part)?;
-            if list.contains(&codec) {
-                return Err(format!("`{part}` is listed twice in `{s}`"));
-            }
-            list.push(codec);
-        }
-        if list.is_empty() {
-            return Err("an empty video codec list; give e.g. \"spice:mjpeg\"".into());
-        }
-        Ok(Self(list))
-    }
-
-    /// The codecs a client prefers, in order, without repeats (PREFERRED_VIDEO_CODEC_TYPE).
-    pub fn codec_types(&self) -> Vec<VideoCodecType> {
-        let mut out: Vec<VideoCodecType> = Vec::new();
-        for c in &self.0 {
-            if !out.contains(&c.codec) {
-                out.push(c.codec);
-            }
-        }
-        out
-    }
-
-    /// A short form for configuration names: `gstreamer-vp8+spice-mjpeg`.
-    pub fn label(&self) -> String {
-        self.0
-            .iter()
-            .map(|c| c.to_string().replace(':', "-"))
-            .collect::<Vec<_>>()
-            .join("+")
-    }
-}
-
-impl fmt::Display for VideoCodecList {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(ToString::to_string).collect();
-        write!(f, "{}", parts.join(";"))
-    }
-}
-
-/// One value of each server knob: what one configuration runs with. `None` leaves the
-/// server's own default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct ServerKnobs {
-    /// `jpeg_wan_compression`.
-    pub jpeg_wan: Option<WanCompression>,
-    /// `zlib_glz_wan_compression`.
-    pub zlib_glz_wan: Option<WanCompression>,
-    /// `streaming_video`.
-    pub streaming_video: Option<StreamingVideo>,
-    /// `video_codecs`: the server's list (Xspice), or the client's preference (external).
-    pub video_codecs: Option<VideoCodecList>,
-    /// `playback_compression`.
-    pub playback_compression: Option<bool>,
-}
-
-impl ServerKnobs {
-    /// The parts of a configuration name these knobs add, e.g. `["stream-all"]`, for the
-    /// knobs whose axis has more than one value (`varies`).
-    pub fn name_parts(&self, varies: &KnobAxes) -> Vec<String> {
-        let mut parts = Vec::new();
-        if let (Some(v), true) = (self.jpeg_wan, varies.jpeg_wan.len() > 1) {
-            parts.push(format!("jpeg-{}", v.as_str()));
-        }
-        if let (Some(v), true) = (self.zlib_glz_wan, varies.zlib_glz_wan.len() > 1) {
-            parts.push(format!("zlib-{}", v.as_str()));
-        }
-        if let (Some(v), true) = (self.streaming_video, varies.streaming_video.len() > 1) {
-            parts.push(format!("stream-{}", v.as_str()));
-        }
-        if let (Some(v), true) = (&self.video_codecs, varies.video_codecs.len() > 1) {
-            parts.push(v.label());
-        }
-        if let (Some(v), true) = (self.playback_compression, varies.playback.len() > 1) {
-            parts.push(format!("playback-{}", if v { "on" } else { "off" }));
-        }
-        parts
-    }
-
-    /// The knobs as `(scenario key, value)` pairs, for results and reports.
-    pub fn settings(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if let Some(v) = self.jpeg_wan {
-            out.push(("jpeg_wan_compression", v.as_str().to_string()));
-        }
-        if let Some(v) = self.zlib_glz_wan {
-            out.push(("zlib_glz_wan_compression", v.as_str().to_string()));
-        }
-        if let Some(v) = self.streaming_video {
-            out.push(("streaming_video", v.as_str().to_string()));
-        }
-        if let Some(v) = &self.video_codecs {
-            out.push(("video_codecs", v.to_string()));
-        }
-        if let Some(v) = self.playback_compression {
-            out.push((
-                "playback_compression",
-                if v { "on" } else { "off" }.to_string(),
-            ));
-        }
-        out
     }
 }
 
@@ -293,84 +101,4 @@ pub struct KnobAxes {
     pub video_codecs: Vec<VideoCodecList>,
     /// `playback_compression` values.
     pub playback: Vec<bool>,
-}
-
-impl KnobAxes {
-    /// Every combination, first axis slowest.
-    pub fn combinations(&self) -> Vec<ServerKnobs> {
-        fn axis<T: Clone>(values: &[T]) -> Vec<Option<T>> {
-            if values.is_empty() {
-                vec![None]
-            } else {
-                values.iter().cloned().map(Some).collect()
-            }
-        }
-        let mut out = Vec::new();
-        for jpeg_wan in axis(&self.jpeg_wan) {
-            for zlib_glz_wan in axis(&self.zlib_glz_wan) {
-                for streaming_video in axis(&self.streaming_video) {
-                    for video_codecs in axis(&self.video_codecs) {
-                        for playback_compression in axis(&self.playback) {
-                            out.push(ServerKnobs {
-                                jpeg_wan,
-                                zlib_glz_wan,
-                                streaming_video,
-                                video_codecs: video_codecs.clone(),
-                                playback_compression,
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn video_codec_lists_parse_and_print_as_the_server_spells_them() {
-        let l = VideoCodecList::parse("gstreamer:vp8;spice:mjpeg;").unwrap();
-        assert_eq!(l.to_string(), "gstreamer:vp8;spice:mjpeg");
-        assert_eq!(l.label(), "gstreamer-vp8+spice-mjpeg");
-        assert_eq!(
-            l.codec_types(),
-            [VideoCodecType::Vp8, VideoCodecType::Mjpeg]
-        );
-        assert!(VideoCodecList::parse("spice:vp8")
-            .unwrap_err()
-            .contains("gstreamer:vp8"));
-        assert!(VideoCodecList::parse("x264")
-            .unwrap_err()
-            .contains("encoder:codec"));
-        assert!(VideoCodecList::parse("spice:mjpeg;spice:mjpeg")
-            .unwrap_err()
-            .contains("twice"));
-        assert!(VideoCodecList::parse(" ; ").is_err());
-    }
-
-    #[test]
-    fn knob_axes_multiply_and_name_only_what_varies() {
-        let axes = KnobAxes {
-            streaming_video: vec![StreamingVideo::Off, StreamingVideo::All],
-            jpeg_wan: vec![WanCompression::Always],
-            ..KnobAxes::default()
-        };
-        let all = axes.combinations();
-        assert_eq!(all.len(), 2);
-        assert_eq!(all[1].streaming_video, Some(StreamingVideo::All));
-        assert_eq!(all[1].zlib_glz_wan, None);
-        assert_eq!(all[1].name_parts(&axes), ["stream-all"]);
-        assert_eq!(
-            all[0].settings(),
-            [
-                ("jpeg_wan_compression", "always".to_string()),
-                ("streaming_video", "off".to_string())
-            ]
-        );
-        assert_eq!(KnobAxes::default().combinations(), [ServerKnobs::default()]);
-    }
 }

@@ -15,6 +15,7 @@
 //!   mode), as replies returned, not sent.
 //! - [`compression`]: image compression and image types, typed, and which types each sends.
 //! - [`names`]: message-type and image-type names for reports.
+//! - [`video_codecs`]: video codec types by name and spice-server's `video-codecs` lists.
 //! - [`pixels`]: the colour a fill or an uncompressed copy leaves at one point (probe squares).
 //!
 //! # Panic contract
@@ -38,6 +39,7 @@ pub mod main_channel;
 pub mod names;
 pub mod pixels;
 pub mod ticket;
+pub mod video_codecs;
 
 pub use channel::ChannelType;
 pub use header::{DataHeader, Framer, HeaderKind, RawMessage};

@@ -42,7 +42,7 @@ impl ExternalTarget {
                 host: uri.host.clone(),
                 port: uri.port,
             },
-            ticket: Secret::new(password.resolve()?.unwrap_or_default()),
+            ticket: Secret::new(super::password::resolve(password)?.unwrap_or_default()),
             geometry,
             compression,
             video_codecs: Vec::new(),

@@ -7,6 +7,7 @@
 //! in [`start_target`].
 
 pub mod external;
+pub mod password;
 pub mod qemu;
 pub mod xspice;
 
@@ -18,8 +19,9 @@ use super::placement::Placement;
 use super::RunError;
 use crate::cancel::Cancel;
 use crate::lab::Desktop;
+use crate::plan::Configuration;
 use crate::results::Component;
-use crate::scenario::{Compression, Configuration, Geometry, Scenario, Target as TargetSpec};
+use crate::scenario::{Compression, Geometry, Scenario, Target as TargetSpec};
 use crate::secret::Secret;
 
 /// A TCP endpoint as a viewer dials it.

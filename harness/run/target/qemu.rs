@@ -8,11 +8,10 @@ use super::{CompressionMechanism, Endpoint, Health, Target};
 use crate::cancel::Cancel;
 use crate::lab::guest;
 use crate::lab::qemu::{resolve_accel, Listen, Qemu, QemuBinary, QemuConfig, SpiceAddress};
+use crate::plan::{Configuration, ServerKnobs};
 use crate::results::Component;
 use crate::run::RunError;
-use crate::scenario::{
-    Accel, Compression, Configuration, Geometry, QemuMachine, ServerKnobs, GUEST_SCREEN,
-};
+use crate::scenario::{Accel, Compression, Geometry, QemuMachine, GUEST_SCREEN};
 use crate::secret::Secret;
 
 /// QEMU's `-spice` options that set the configuration's knobs, spelled as QEMU spells them;

@@ -8,10 +8,11 @@ use super::{CompressionMechanism, Endpoint, Health, Target};
 use crate::cancel::Cancel;
 use crate::lab::desktop::{DesktopSetup, IdleActivity};
 use crate::lab::{Desktop, Xspice, XspiceConfig};
+use crate::plan::{Configuration, ServerKnobs};
 use crate::results::Component;
 use crate::run::placement::{Placement, Side};
 use crate::run::RunError;
-use crate::scenario::{Compression, Configuration, DesktopContent, Geometry, ServerKnobs};
+use crate::scenario::{Compression, DesktopContent, Geometry};
 use crate::secret::Secret;
 
 /// What the scenario asks of the embedded target, whatever the configuration.

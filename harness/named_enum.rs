@@ -1,6 +1,7 @@
-//! Closed sets of names (compressions, transports, viewers, target and step kinds, …): each
-//! enum is declared once with the name every variant has in scenario files, on the command
-//! line and in results, and serde, `as_str`, `from_name` and `Display` all read that one name.
+//! Closed sets of names (compressions, transports, viewers, video codecs, target and step
+//! kinds, …): each enum is declared once with the name every variant has in scenario files, on
+//! the command line and in results, and serde, `as_str`, `from_name` and `Display` all read
+//! that one name.
 
 /// Declares a fieldless enum whose variants are written `Variant = "name"`. It derives
 /// `Debug, Clone, Copy, PartialEq, Eq, Hash` and serde's `Serialize` and `Deserialize` under
@@ -46,4 +47,4 @@ macro_rules! named_enum {
     };
 }
 
-pub(super) use named_enum;
+pub(crate) use named_enum;

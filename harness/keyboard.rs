@@ -1,6 +1,8 @@
-//! Keys a scenario can press: names, PC/XT set-1 scancodes (what SPICE's KEY_DOWN/KEY_UP
-//! carry, `shared/spice-protocol.md` §5.2) and X keycodes (what XTest presses on the
-//! viewer's own X display, whose evdev keymap numbers keys as Linux input codes + 8).
+//! The US keyboard spicebench presses: key names, PC/XT set-1 scancodes (what SPICE's
+//! KEY_DOWN/KEY_UP carry, `shared/spice-protocol.md` §5.2), X keycodes (what XTest presses on
+//! the viewer's own X display, whose evdev keymap numbers keys as Linux input codes + 8), and
+//! the keys that type each character. Scenarios name keys by these names (`key` steps) and
+//! the input plan types text with them.
 
 /// One physical key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -151,9 +153,67 @@ pub fn key_names() -> Vec<&'static str> {
 }
 
 /// Whether `c` can be typed: printable ASCII, tab and newline, the characters of the US
-/// layout spicebench types with (`plan`'s key map covers exactly these).
+/// layout spicebench types with ([`key_for_char`] covers exactly these).
 pub fn is_typeable(c: char) -> bool {
     matches!(c, ' '..='~' | '\t' | '\n')
+}
+
+/// The key and shift state that type `c` on a US layout, for printable ASCII, space, tab
+/// and newline.
+pub fn key_for_char(c: char) -> Option<(Key, bool)> {
+    const SHIFTED: &[(char, &str)] = &[
+        ('!', "1"),
+        ('@', "2"),
+        ('#', "3"),
+        ('$', "4"),
+        ('%', "5"),
+        ('^', "6"),
+        ('&', "7"),
+        ('*', "8"),
+        ('(', "9"),
+        (')', "0"),
+        ('_', "minus"),
+        ('+', "equal"),
+        ('{', "bracketleft"),
+        ('}', "bracketright"),
+        (':', "semicolon"),
+        ('"', "apostrophe"),
+        ('~', "grave"),
+        ('|', "backslash"),
+        ('<', "comma"),
+        ('>', "period"),
+        ('?', "slash"),
+    ];
+    const PLAIN: &[(char, &str)] = &[
+        (' ', "space"),
+        ('\n', "enter"),
+        ('\t', "tab"),
+        ('-', "minus"),
+        ('=', "equal"),
+        ('[', "bracketleft"),
+        (']', "bracketright"),
+        (';', "semicolon"),
+        ('\'', "apostrophe"),
+        ('`', "grave"),
+        ('\\', "backslash"),
+        (',', "comma"),
+        ('.', "period"),
+        ('/', "slash"),
+    ];
+    if c.is_ascii_lowercase() || c.is_ascii_digit() {
+        return key_named(c.encode_utf8(&mut [0; 4])).map(|k| (k, false));
+    }
+    if c.is_ascii_uppercase() {
+        return key_named(&c.to_ascii_lowercase().to_string()).map(|k| (k, true));
+    }
+    if let Some((_, name)) = PLAIN.iter().find(|(p, _)| *p == c) {
+        return key_named(name).map(|k| (k, false));
+    }
+    SHIFTED
+        .iter()
+        .find(|(p, _)| *p == c)
+        .and_then(|(_, name)| key_named(name))
+        .map(|k| (k, true))
 }
 
 #[cfg(test)]
@@ -174,5 +234,21 @@ mod tests {
         assert_eq!(key_named("Return"), key_named("enter"));
         assert_eq!(key_named("enter").unwrap().x_keycode, 36);
         assert_eq!(key_named("nope"), None);
+    }
+
+    #[test]
+    fn characters_map_to_keys_and_shift() {
+        assert_eq!(key_for_char('a'), Some((key_named("a").unwrap(), false)));
+        assert_eq!(key_for_char('Q'), Some((key_named("q").unwrap(), true)));
+        assert_eq!(key_for_char('?'), Some((key_named("slash").unwrap(), true)));
+        assert_eq!(
+            key_for_char(' '),
+            Some((key_named("space").unwrap(), false))
+        );
+        assert_eq!(key_for_char('é'), None);
+        // Exactly the characters a scenario accepts in a `type` step have keys.
+        for c in (0..0x11_0000).filter_map(char::from_u32) {
+            assert_eq!(key_for_char(c).is_some(), is_typeable(c), "{c:?}");
+        }
     }
 }
