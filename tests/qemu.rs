@@ -123,3 +123,55 @@ fn a_virtio_guest_boots_with_modesetting() {
     drop(qemu);
     common::assert_nothing_left(dir.path());
 }
+
+#[test]
+fn a_qemu_scenario_runs_and_checks_that_its_drag_moved_the_guests_window() {
+    let _lab = common::lab_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/qemu.toml");
+    let out = dir.path().join("out");
+    let run = Command::new(env!("CARGO_BIN_EXE_spicebench"))
+        .args([
+            "run",
+            shipped.to_str().unwrap(),
+            "--compression",
+            "auto_glz",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let result = spicebench::results::RunResult::read(out.join("runs/auto_glz.json")).unwrap();
+    let effect = result.effect.expect("the guest's drag window was read");
+    assert!(
+        effect.ok,
+        "the drag did not move the guest's xterm: {effect:?}"
+    );
+    assert!(
+        result.rates.iter().any(|r| r.key == spicebench::results::SeriesKey::DISPLAY_DOWN
+            && r.peak_1s_mib_s > 0.0),
+        "{:?}",
+        result.rates
+    );
+    let cpu = result.cpu.expect("CPU per component");
+    let server = cpu
+        .active
+        .component(spicebench::results::Component::Server)
+        .expect("QEMU counted as the server");
+    assert_eq!(server.processes, 1);
+    assert!(server.cpu_s > 0.0);
+    assert!(
+        result
+            .server
+            .software
+            .as_deref()
+            .unwrap_or("")
+            .contains("qxl + qxl X driver"),
+        "{:?}",
+        result.server.software
+    );
+    common::assert_nothing_left(dir.path());
+}

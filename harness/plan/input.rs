@@ -399,7 +399,8 @@ fn bounds(geometry: Option<Geometry>) -> Point {
 /// Appends one drag starting at `start`; returns when the next step starts.
 ///
 /// Slots are `1/rate_hz` apart: slot 0 hovers at `from`, slot 1 presses, slots
-/// 2..=n+1 are the n moves, slot n+2 releases, and the next step starts at slot n+3.
+/// 2..=n+1 are the n moves, slot n+2 releases, and the next step starts at slot n+3. The
+/// drag's `hold` delays the moves by one hold and the release by two.
 fn plan_drag(
     drag: &Drag,
     bounds: Point,
@@ -418,6 +419,7 @@ fn plan_drag(
     };
     let n = drag.move_count();
     let button = drag.button;
+    let held = |at: Duration, holds: u32| at.saturating_add(drag.hold.saturating_mul(holds));
     let from = drag.from;
     let mut push = |j: u64, action| {
         plan.events.push(PlannedInput {
@@ -449,29 +451,29 @@ fn plan_drag(
             DragPath::To(to) => linear(from, to, k, n),
             DragPath::Erratic { step_px } => walk.step(f64::from(step_px), rng),
         };
-        push(
-            k + 1,
-            InputAction::MoveTo {
+        plan.events.push(PlannedInput {
+            at: held(slot(k + 1), 1),
+            action: InputAction::MoveTo {
                 x: last.x,
                 y: last.y,
                 buttons: button.mask(),
             },
-        );
+        });
     }
-    push(
-        n + 2,
-        InputAction::Release {
+    plan.events.push(PlannedInput {
+        at: held(slot(n + 2), 2),
+        action: InputAction::Release {
             button,
             x: last.x,
             y: last.y,
         },
-    );
+    });
     plan.bursts.push(BurstPlan {
         start: slot(0),
-        end: slot(n + 2),
+        end: held(slot(n + 2), 2),
         events: usize::try_from(n).unwrap_or(usize::MAX).saturating_add(3),
     });
-    slot(n + 3)
+    held(slot(n + 3), 2)
 }
 
 /// Point `k` of `n` on the straight line; point `n` is `to` itself.
@@ -604,6 +606,31 @@ mod tests {
                 InputAction::Key { .. } => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_hold_keeps_the_button_still_after_the_press_and_before_the_release() {
+        let s = scenario(
+            XSPICE,
+            "[[steps]]\nkind = \"drag\"\nfrom = [120, 58]\nto = [420, 238]\nduration_s = 1.0\n\
+             rate_hz = 10\nhold_s = 0.5\n[[steps]]\nkind = \"pause\"\nduration_s = 0.2\n",
+            1,
+        );
+        let plan = own_plan(&s);
+        let ms = Duration::from_millis;
+        let at: Vec<Duration> = plan.events.iter().map(|e| e.at).collect();
+        // Hover at 0, press at 100 ms; the first of 10 moves one slot and one hold later.
+        assert_eq!(&at[..3], [ms(0), ms(100), ms(700)]);
+        // The last move at slot 11 + hold; the release at slot 12 + two holds.
+        assert_eq!(at[11], ms(1600));
+        assert_eq!(at[12], ms(2200));
+        assert!(matches!(
+            plan.events[12].action,
+            InputAction::Release { .. }
+        ));
+        // The pause starts at slot 13 + two holds and is part of the plan's length.
+        assert_eq!(plan.duration, ms(2300 + 200));
+        assert_eq!(plan.bursts[0].end, ms(2200));
     }
 
     #[test]

@@ -8,13 +8,16 @@
 use std::fmt;
 
 use crate::capture::error::ExePath;
-use crate::scenario::{Access, SshServer, Target, ViewerKind};
+use crate::lab::LabError;
+use crate::scenario::{Access, SshServer, Target, TargetKind, ViewerKind};
 
 /// A part of a run that needs more than an ordinary account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
     /// The embedded Xspice: Xorg starts as root, the desktop runs as the guest lab account.
     Xspice,
+    /// A QEMU guest: built once with mmdebstrap into the system's cache, booted by QEMU.
+    QemuGuest,
     /// remote-viewer: its Xvfb and the viewer run as the viewer lab account.
     RemoteViewer,
     /// The SSH transports through spicebench's own sshd, which logs in as the viewer account.
@@ -36,6 +39,10 @@ impl fmt::Display for Need {
             Self::Xspice => {
                 "the xspice target starts Xorg as root and runs its desktop as the lab account \
                  spicebench-lab"
+            }
+            Self::QemuGuest => {
+                "the qemu target builds its guest with mmdebstrap (chroot, mounts) into \
+                 /var/cache/spicebench and boots it"
             }
             Self::RemoteViewer => {
                 "remote-viewer runs on an Xvfb as the lab account spicebench-viewer"
@@ -108,6 +115,9 @@ pub enum PreflightError {
         ExePath
     )]
     Capture,
+    /// A part the run needs is missing or unusable here (QEMU, KVM); the text says what to do.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 fn join(needs: &[Need]) -> String {
@@ -121,8 +131,10 @@ fn join(needs: &[Need]) -> String {
 /// The privileged parts a run of `target` over `access` starts (`capture`: live capture on).
 pub fn needs(target: &Target, access: &Access, capture: bool) -> Vec<Need> {
     let mut out = Vec::new();
-    if target.kind().restarted_per_configuration() {
-        out.push(Need::Xspice);
+    match target.kind() {
+        TargetKind::Xspice => out.push(Need::Xspice),
+        TargetKind::Qemu => out.push(Need::QemuGuest),
+        TargetKind::External => {}
     }
     if access.viewers.contains(&ViewerKind::RemoteViewer) {
         out.push(Need::RemoteViewer);
@@ -163,10 +175,17 @@ pub fn refusal(needs: &[Need], privileges: Privileges, uid: u32) -> Option<Prefl
 pub fn check(target: &Target, access: &Access, capture: bool) -> Result<(), PreflightError> {
     // SAFETY: geteuid has no preconditions.
     let uid = unsafe { libc::geteuid() };
-    match refusal(&needs(target, access, capture), Privileges::current(), uid) {
-        Some(e) => Err(e),
-        None => Ok(()),
+    if let Some(e) = refusal(&needs(target, access, capture), Privileges::current(), uid) {
+        return Err(e);
     }
+    // A QEMU guest needs QEMU, and KVM when it was asked for by name: say so before anything
+    // starts rather than at the first configuration.
+    if let Target::Qemu { machine, .. } = target {
+        let unavailable = |e: LabError| PreflightError::Unavailable(e.to_string());
+        crate::lab::qemu::QemuBinary::find().map_err(unavailable)?;
+        crate::lab::qemu::resolve_accel(machine.accel).map_err(unavailable)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -378,9 +378,9 @@ pub enum AccessError {
     NativeOverSshX,
     /// `lan` with a server spicebench does not start: it cannot place it in a namespace.
     #[error(
-        "lan puts the server in a network namespace spicebench creates, so it needs a server \
-         spicebench starts (kind = \"xspice\"); an external server stays where it runs: \
-         remove lan from transports"
+        "lan puts the server in a network namespace spicebench creates, which only the lab's \
+         Xspice (kind = \"xspice\") can be started in so far; an external server stays where \
+         it runs, and QEMU guests are not placed yet: remove lan from transports"
     )]
     LanNeedsOwnServer,
 }

@@ -98,7 +98,7 @@ impl Scenario {
             return Some(MatrixProblem::Access(e));
         }
         let placed = self.access.routes.iter().any(|r| r.kind().places_server());
-        if placed && !self.target.kind().restarted_per_configuration() {
+        if placed && !self.target.kind().runs_behind_a_link() {
             return Some(MatrixProblem::Access(AccessError::LanNeedsOwnServer));
         }
         let why = self

@@ -141,6 +141,7 @@ mod tests {
                 duration: Duration::from_secs(3),
                 rate_hz: 100,
                 button: Button::Left,
+                hold: Duration::ZERO,
             })
         );
         assert_eq!(s.steps[1], Step::Pause(Duration::from_millis(500)));

@@ -284,7 +284,7 @@ fn target_is_required_and_kind_known() {
         &format!("name = \"t\"\n[target]\nkind = \"vnc\"\n{DRAG}"),
         3,
         "target.kind",
-        "unknown variant `vnc`, expected `xspice` or `external`",
+        "unknown variant `vnc`, expected one of `xspice`, `external`, `qemu`",
     );
 }
 
@@ -938,4 +938,62 @@ fn type_errors_speak_toml_with_an_example() {
             assert!(!msg.contains(rust), "{msg}");
         }
     }
+}
+
+#[test]
+fn a_qemu_target_takes_its_machine_keys_and_refuses_the_rest() {
+    let head = "name = \"t\"\n[target]\nkind = \"qemu\"\n";
+    let s = parse(&format!(
+        "{head}gpu = \"virtio\"\nmemory_mib = 1024\n{DRAG}"
+    ))
+    .unwrap();
+    let Target::Qemu { machine, .. } = &s.target else {
+        panic!("{:?}", s.target);
+    };
+    // The X driver follows the device unless given.
+    assert_eq!(
+        (
+            machine.gpu,
+            machine.x_driver,
+            machine.memory_mib,
+            machine.cpus
+        ),
+        (
+            crate::scenario::Gpu::Virtio,
+            crate::scenario::XDriver::Modesetting,
+            1024,
+            1
+        )
+    );
+    assert_eq!(
+        s.target.geometry().map(|g| (g.width, g.height)),
+        Some((1024, 768))
+    );
+    fails(
+        &format!("{head}gpu = \"virtio\"\nx_driver = \"qxl\"\n{DRAG}"),
+        5,
+        "target.x_driver",
+        "needs the qxl device",
+    );
+    fails(
+        &format!("{head}cpus = 0\n{DRAG}"),
+        4,
+        "target.cpus",
+        "between 1 and 64",
+    );
+    fails(
+        &format!("{head}heads = 2\n{DRAG}"),
+        4,
+        "target.heads",
+        "does not apply to kind = \"qemu\"",
+    );
+    fails(
+        &format!("{head}[access]\ntransports = [\"lan\"]\n{DRAG}"),
+        5,
+        "access.transports",
+        "QEMU guests are not placed yet",
+    );
+    // Points are checked against the guest's screen.
+    let far = DRAG.replace("to = [20, 20]", "to = [2000, 20]");
+    fails(&format!("{head}{far}"), 7, "steps[0].to", "1024x768");
 }

@@ -105,6 +105,12 @@ raw_table! {
         insecure_skip_verify: Spanned<bool>,
         password_env: Spanned<String>,
         password_file: Spanned<String>,
+        gpu: Spanned<crate::scenario::Gpu>,
+        x_driver: Spanned<crate::scenario::XDriver>,
+        pointer: Spanned<crate::scenario::PointerDevice>,
+        accel: Spanned<crate::scenario::Accel>,
+        memory_mib: Spanned<i64>,
+        cpus: Spanned<i64>,
         /// Never allowed: read only to say what to write instead.
         password: Spanned<toml::Value>,
     }
@@ -142,6 +148,7 @@ raw_table! {
         at: Spanned<List<i64>>,
         duration_s: Spanned<f64>,
         rate_hz: Spanned<i64>,
+        hold_s: Spanned<f64>,
         button: Spanned<Button>,
         count: Spanned<i64>,
         keys: Spanned<String>,

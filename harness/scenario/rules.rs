@@ -13,6 +13,7 @@ use toml::Spanned;
 
 use super::access::{is_ssh_destination, Access, SshServer, TransportKind, ViewerKind};
 use super::error::{CompressionError, ScenarioError};
+use super::machine::QemuMachine;
 use super::matrix::MatrixProblem;
 use super::password::{is_env_name, PasswordSource};
 use super::raw::{self, At, List, OneOrMany, PathKind, StepKind};
@@ -73,7 +74,7 @@ pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
             cx.seconds(v, "settle_timeout_s", 0.1, 60.0)
         })?;
     let Some(raw_target) = root.target else {
-        let hint = "missing; add a [target] table with kind = \"xspice\" or kind = \"external\"";
+        let hint = "missing; add a [target] table with kind = \"xspice\", kind = \"qemu\" or kind = \"external\"";
         return Err(cx.err(0, "target", hint));
     };
     // Errors about the target as a whole point at its `kind`.
@@ -173,7 +174,7 @@ fn target(cx: Cx<'_>, mut t: raw::Target) -> Result<(Target, usize)> {
         return Err(cx.at(v, "target.password", msg));
     }
     let first_key = t.leftover().map_or(0, |(_, at)| at);
-    let hint = "add kind = \"xspice\" or kind = \"external\"";
+    let hint = "add kind = \"xspice\", kind = \"qemu\" or kind = \"external\"";
     let kind = cx.need(t.kind.take(), first_key, "target.kind", hint)?;
     let (at, kind) = (kind.at(), kind.into_inner());
     let compression = compressions(cx, &mut t, kind)?;
@@ -205,6 +206,11 @@ fn target(cx: Cx<'_>, mut t: raw::Target) -> Result<(Target, usize)> {
                     .map_or_else(Default::default, |v| v.into_inner()),
             }
         }
+        TargetKind::Qemu => Target::Qemu {
+            machine: machine(cx, &mut t)?,
+            compression,
+            knobs,
+        },
         TargetKind::External => {
             let hint = "add uri = \"spice://host:port\"";
             let uri_val = cx.need(t.uri.take(), at, "target.uri", hint)?;
@@ -231,6 +237,38 @@ fn target(cx: Cx<'_>, mut t: raw::Target) -> Result<(Target, usize)> {
         return Err(cx.err(offset, format!("target.{key}"), msg));
     }
     Ok((target, at))
+}
+
+/// A `qemu` target's machine: each key optional, the X driver defaulting to the device's own.
+fn machine(cx: Cx<'_>, t: &mut raw::Target) -> Result<QemuMachine> {
+    let defaults = QemuMachine::default();
+    let gpu = t.gpu.take().map_or(defaults.gpu, Spanned::into_inner);
+    let x_driver = match t.x_driver.take() {
+        Some(v) if !gpu.supports(*v.get_ref()) => {
+            let msg = format!(
+                "the {} X driver needs the qxl device; use x_driver = \"modesetting\" with \
+                 gpu = \"{gpu}\", or gpu = \"qxl\"",
+                v.get_ref()
+            );
+            return Err(cx.at(&v, "target.x_driver", msg));
+        }
+        Some(v) => v.into_inner(),
+        None => gpu.default_x_driver(),
+    };
+    Ok(QemuMachine {
+        accel: t.accel.take().map_or(defaults.accel, Spanned::into_inner),
+        gpu,
+        x_driver,
+        pointer: t
+            .pointer
+            .take()
+            .map_or(defaults.pointer, Spanned::into_inner),
+        memory_mib: (t.memory_mib.take().as_ref()).map_or(Ok(defaults.memory_mib), |v| {
+            cx.int(v, "target.memory_mib", 256..=65536)
+        })?,
+        cpus: (t.cpus.take().as_ref())
+            .map_or(Ok(defaults.cpus), |v| cx.int(v, "target.cpus", 1..=64))?,
+    })
 }
 
 /// `compression` or `image_compression` (QEMU's and libvirt's name), each once, never empty;
@@ -695,6 +733,9 @@ fn drag(
         duration: cx.step_seconds(&duration, &k("duration_s"))?,
         rate_hz: cx.int(&rate, &k("rate_hz"), 1..=1000)?,
         button: s.button.take().map(Spanned::into_inner).unwrap_or_default(),
+        hold: (s.hold_s.take().as_ref()).map_or(Ok(Duration::ZERO), |v| {
+            cx.seconds(v, &k("hold_s"), 0.0, 10.0)
+        })?,
     })
 }
 

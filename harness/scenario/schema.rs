@@ -78,6 +78,15 @@ pub enum Target {
         /// How to trust its certificate, when its port is a TLS port.
         tls: Option<TlsTrustSpec>,
     },
+    /// spicebench's QEMU desktop guest, booted once per configuration.
+    Qemu {
+        /// The guest's machine: accelerator, display device, X driver, pointer device.
+        machine: super::machine::QemuMachine,
+        /// Server image compressions to measure (QEMU's `image-compression`).
+        compression: Vec<Compression>,
+        /// The other server knobs to measure (QEMU's own `-spice` options).
+        knobs: super::workload::KnobAxes,
+    },
 }
 
 impl Target {
@@ -86,6 +95,7 @@ impl Target {
         match self {
             Self::Xspice { .. } => TargetKind::Xspice,
             Self::External { .. } => TargetKind::External,
+            Self::Qemu { .. } => TargetKind::Qemu,
         }
     }
 
@@ -97,16 +107,18 @@ impl Target {
     /// The compressions to measure, in file order.
     pub fn compression(&self) -> &[Compression] {
         match self {
-            Self::Xspice { compression, .. } | Self::External { compression, .. } => compression,
+            Self::Xspice { compression, .. }
+            | Self::External { compression, .. }
+            | Self::Qemu { compression, .. } => compression,
         }
     }
 
     /// Replaces the compressions to measure (vet each with [`Target::check_compression`]).
     pub(super) fn set_compression(&mut self, list: Vec<Compression>) {
         match self {
-            Self::Xspice { compression, .. } | Self::External { compression, .. } => {
-                *compression = list
-            }
+            Self::Xspice { compression, .. }
+            | Self::External { compression, .. }
+            | Self::Qemu { compression, .. } => *compression = list,
         }
     }
 
@@ -120,6 +132,10 @@ impl Target {
                 height: geometry.height,
             }),
             Self::External { geometry, .. } => *geometry,
+            Self::Qemu { .. } => Some(Geometry {
+                width: super::machine::GUEST_SCREEN.0,
+                height: super::machine::GUEST_SCREEN.1,
+            }),
         }
     }
 
@@ -127,14 +143,16 @@ impl Target {
     pub fn heads(&self) -> u32 {
         match self {
             Self::Xspice { heads, .. } => (*heads).max(1),
-            Self::External { .. } => 1,
+            Self::External { .. } | Self::Qemu { .. } => 1,
         }
     }
 
     /// The knob axes to measure.
     pub fn knobs(&self) -> &super::workload::KnobAxes {
         match self {
-            Self::Xspice { knobs, .. } | Self::External { knobs, .. } => knobs,
+            Self::Xspice { knobs, .. }
+            | Self::External { knobs, .. }
+            | Self::Qemu { knobs, .. } => knobs,
         }
     }
 
@@ -480,6 +498,11 @@ pub struct Drag {
     pub rate_hz: u32,
     /// The button held.
     pub button: Button,
+    /// How long the button stays down with the pointer still, after the press and again
+    /// before the release (`hold_s`, default 0): a slow guest's window manager (twm under
+    /// QEMU's TCG) starts a move only when the first motion does not follow the press at
+    /// once, and ends it short when the release comes before it caught up.
+    pub hold: Duration,
 }
 
 impl Drag {

@@ -9,6 +9,8 @@ crate::named_enum::named_enum! {
         Xspice = "xspice",
         /// A server someone else runs.
         External = "external",
+        /// spicebench's QEMU desktop guest, booted for each configuration.
+        Qemu = "qemu",
     }
 }
 
@@ -17,8 +19,18 @@ impl TargetKind {
     /// needs the lab's privileges, and nothing of one configuration is left for the next).
     pub fn restarted_per_configuration(self) -> bool {
         match self {
-            Self::Xspice => true,
+            Self::Xspice | Self::Qemu => true,
             Self::External => false,
+        }
+    }
+
+    /// Whether the lab can start it on the server side of an emulated link (the `lan` route):
+    /// in a network namespace of its own.
+    pub fn runs_behind_a_link(self) -> bool {
+        match self {
+            Self::Xspice => true,
+            // QEMU is not started in a namespace yet; an external server is not ours.
+            Self::Qemu | Self::External => false,
         }
     }
 
@@ -27,7 +39,7 @@ impl TargetKind {
     /// image compression and video codecs.
     pub fn can_set_server_knobs(self) -> bool {
         match self {
-            Self::Xspice => true,
+            Self::Xspice | Self::Qemu => true,
             Self::External => false,
         }
     }
@@ -37,7 +49,9 @@ impl TargetKind {
     pub fn has_inspectable_desktop(self) -> bool {
         match self {
             Self::Xspice => true,
-            Self::External => false,
+            // The guest's desktop is fixed (an xterm over a picture); its drag window is read
+            // over the guest's control console instead.
+            Self::External | Self::Qemu => false,
         }
     }
 }
@@ -51,14 +65,18 @@ mod tests {
         for k in TargetKind::ALL {
             assert_eq!(TargetKind::from_name(k.as_str()), Some(k));
         }
-        assert_eq!(TargetKind::from_name("qemu"), None);
+        assert_eq!(TargetKind::from_name("qemu"), Some(TargetKind::Qemu));
+        assert_eq!(TargetKind::from_name("vnc"), None);
     }
 
     #[test]
     fn only_a_target_the_lab_starts_has_knobs_and_a_desktop() {
         let x = TargetKind::Xspice;
         assert!(x.restarted_per_configuration() && x.can_set_server_knobs());
-        assert!(x.has_inspectable_desktop());
+        assert!(x.has_inspectable_desktop() && x.runs_behind_a_link());
+        let q = TargetKind::Qemu;
+        assert!(q.restarted_per_configuration() && q.can_set_server_knobs());
+        assert!(!q.has_inspectable_desktop() && !q.runs_behind_a_link());
         let e = TargetKind::External;
         assert!(!e.restarted_per_configuration() && !e.can_set_server_knobs());
         assert!(!e.has_inspectable_desktop());

@@ -170,9 +170,13 @@ pub fn start_target(
             placement,
             cancel,
         )?),
-        // The scenario's rules refuse lan with an external server; this is their backstop.
-        TargetSpec::External { .. } if placement.hosts().is_some() => {
+        // The scenario's rules refuse lan with a server the lab cannot place behind the link;
+        // this is their backstop.
+        TargetSpec::External { .. } | TargetSpec::Qemu { .. } if placement.hosts().is_some() => {
             return Err(crate::scenario::AccessError::LanNeedsOwnServer.into())
+        }
+        TargetSpec::Qemu { machine, .. } => {
+            Box::new(qemu::QemuTarget::start(machine, config, lab_dir, cancel)?)
         }
         TargetSpec::External {
             uri,
