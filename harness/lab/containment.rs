@@ -51,7 +51,7 @@ pub fn cgroup2_root() -> Option<PathBuf> {
 }
 
 /// Undoes the octal escapes (`\040` for a space) of a path in the mount table.
-fn unescape_mount_path(raw: &str) -> String {
+pub(crate) fn unescape_mount_path(raw: &str) -> String {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -227,34 +227,9 @@ pub fn mounts_under(mountinfo: &str, dir: &Path) -> Vec<PathBuf> {
     mountinfo
         .lines()
         .filter_map(|l| l.split(' ').nth(4))
-        .map(|p| PathBuf::from(unescape_octal(p)))
+        .map(|p| PathBuf::from(crate::lab::containment::unescape_mount_path(p)))
         .filter(|p| p.starts_with(dir))
         .collect()
-}
-
-/// Undoes mountinfo's `\ooo` escapes.
-fn unescape_octal(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let octal = bytes.get(i + 1..i + 4).and_then(|d| {
-            std::str::from_utf8(d)
-                .ok()
-                .and_then(|t| u8::from_str_radix(t, 8).ok())
-        });
-        match (bytes[i], octal) {
-            (b'\\', Some(b)) => {
-                out.push(b);
-                i += 4;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn io(context: String) -> impl FnOnce(std::io::Error) -> LabError {

@@ -4,7 +4,7 @@
 //! dials the server's address on the link; the capture sees what crossed the link on the
 //! server side's TUN device.
 
-use super::{CapturePoint, Transport, ViewerProgram, VIEWER_ENV};
+use super::{CapturePoint, Transport, ViewerProgram};
 use crate::client::Connector;
 use crate::lab::linked_hosts::{LinkCounters, DEVICE};
 use crate::lab::process::ManagedChild;
@@ -69,20 +69,7 @@ impl Transport for Lan {
     /// remote-viewer starts in the viewer's namespace; its X server (a file socket) stays
     /// reachable from there.
     fn launch_viewer(&mut self, program: &ViewerProgram) -> Result<ManagedChild, LabError> {
-        let mut cmd = std::process::Command::new(&program.program);
-        self.placement.enter(Side::Viewer, &mut cmd);
-        cmd.args(&program.args)
-            .envs(VIEWER_ENV.iter().copied())
-            .env("HOME", &program.home)
-            .current_dir(&program.home);
-        program.display.apply(&mut cmd);
-        ManagedChild::spawn_with_input(
-            &program.name,
-            cmd,
-            &program.log,
-            Some(&program.user),
-            program.connection.expose().as_bytes(),
-        )
+        super::launch_placed(program, |cmd| self.placement.enter(Side::Viewer, cmd))
     }
 
     /// The link's forwarding threads (threads of spicebench's process).

@@ -81,7 +81,17 @@ pub const VIEWER_ENV: &[(&str, &str)] = &[("GST_REGISTRY_FORK", "no")];
 /// Starts `program` on this machine, as its user, on its display, its connection file on
 /// stdin (the transports whose viewer runs client-side).
 pub fn launch_locally(program: &ViewerProgram) -> Result<ManagedChild, LabError> {
+    launch_placed(program, |_| {})
+}
+
+/// [`launch_locally`], with `place` run on the command first (e.g. entering the viewer side's
+/// network namespace).
+pub fn launch_placed(
+    program: &ViewerProgram,
+    place: impl FnOnce(&mut Command),
+) -> Result<ManagedChild, LabError> {
     let mut cmd = Command::new(&program.program);
+    place(&mut cmd);
     cmd.args(&program.args)
         .envs(VIEWER_ENV.iter().copied())
         .env("HOME", &program.home)
