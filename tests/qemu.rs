@@ -11,11 +11,21 @@ use std::process::Command;
 use spicebench::cancel::Cancel;
 use spicebench::lab::guest;
 use spicebench::lab::qemu::{resolve_accel, Qemu, QemuBinary, QemuConfig, SpiceAddress};
-use spicebench::scenario::{Accel, Compression, Gpu, XDriver};
+use spicebench::scenario::{Accel, Compression, Gpu, QemuMachine, XDriver};
 
 fn image() -> guest::GuestImage {
     let progress = |line: &str| eprintln!("{line}");
     guest::ensure(&guest::cache_root(), &progress, &Cancel::new()).expect("the guest builds")
+}
+
+/// The machine with this device and X driver, on the accelerator this machine has.
+fn machine(gpu: Gpu, x_driver: XDriver) -> QemuMachine {
+    QemuMachine {
+        accel: resolve_accel(Accel::Auto).unwrap(),
+        gpu,
+        x_driver,
+        ..QemuMachine::default()
+    }
 }
 
 fn boot(config: QemuConfig, dir: &Path) -> Qemu {
@@ -28,9 +38,7 @@ fn a_qxl_guest_boots_and_a_run_measures_its_display() {
     let _lab = common::lab_lock();
     let dir = tempfile::tempdir().unwrap();
     let config = QemuConfig {
-        accel: resolve_accel(Accel::Auto).unwrap(),
-        gpu: Gpu::Qxl,
-        x_driver: XDriver::Qxl,
+        machine: machine(Gpu::Qxl, XDriver::Qxl),
         image_compression: Compression::AutoGlz,
         ..QemuConfig::default()
     };
@@ -109,9 +117,7 @@ fn a_virtio_guest_boots_with_modesetting() {
     let _lab = common::lab_lock();
     let dir = tempfile::tempdir().unwrap();
     let config = QemuConfig {
-        accel: resolve_accel(Accel::Auto).unwrap(),
-        gpu: Gpu::Virtio,
-        x_driver: XDriver::Modesetting,
+        machine: machine(Gpu::Virtio, XDriver::Modesetting),
         image_compression: Compression::Off,
         ..QemuConfig::default()
     };

@@ -17,7 +17,7 @@ use super::guest::GuestImage;
 use super::ports::{reserve_port, PortLease};
 use super::process::{wait_listening, wait_ready, ManagedChild};
 use super::LabError;
-use crate::scenario::{Accel, Compression, Gpu, PointerDevice, XDriver};
+use crate::scenario::{Accel, Compression, Gpu, PointerDevice, QemuMachine};
 use crate::secret::Secret;
 
 /// The QEMU program on PATH, when the system has one.
@@ -127,18 +127,9 @@ pub enum SpiceAddress {
 /// One guest to boot.
 #[derive(Debug, Clone)]
 pub struct QemuConfig {
-    /// How the CPU runs (resolved: [`Accel::Kvm`] or [`Accel::Tcg`]).
-    pub accel: Accel,
-    /// The display device.
-    pub gpu: Gpu,
-    /// The guest X server's driver.
-    pub x_driver: XDriver,
-    /// The pointer device.
-    pub pointer: PointerDevice,
-    /// Guest memory in MiB.
-    pub memory_mib: u32,
-    /// Guest CPUs.
-    pub cpus: u32,
+    /// The machine; its accelerator resolved ([`Accel::Kvm`] or [`Accel::Tcg`], see
+    /// [`resolve_accel`]).
+    pub machine: QemuMachine,
     /// SPICE's `image-compression`.
     pub image_compression: Compression,
     /// Further `-spice` options as QEMU spells them (`jpeg-wan-compression=always`, …).
@@ -156,12 +147,10 @@ pub struct QemuConfig {
 impl Default for QemuConfig {
     fn default() -> Self {
         Self {
-            accel: Accel::Tcg,
-            gpu: Gpu::Qxl,
-            x_driver: XDriver::Qxl,
-            pointer: PointerDevice::Tablet,
-            memory_mib: 2048,
-            cpus: 1,
+            machine: QemuMachine {
+                accel: Accel::Tcg,
+                ..QemuMachine::default()
+            },
             image_compression: Compression::AutoGlz,
             spice_options: Vec::new(),
             ticket: Secret::random_ticket(),
@@ -400,7 +389,8 @@ fn arguments(
     for dir in &binary.firmware_dirs {
         args.extend(["-L".into(), dir.display().to_string()]);
     }
-    let accel = match config.accel {
+    let machine = &config.machine;
+    let accel = match machine.accel {
         Accel::Kvm => "kvm",
         Accel::Tcg | Accel::Auto => "tcg",
     };
@@ -420,15 +410,15 @@ fn arguments(
             "-accel",
             accel,
             "-m",
-            &config.memory_mib.to_string(),
+            &machine.memory_mib.to_string(),
             "-smp",
-            &config.cpus.max(1).to_string(),
+            &machine.cpus.max(1).to_string(),
             "-kernel",
             &image.kernel.display().to_string(),
             "-initrd",
             &image.initrd.display().to_string(),
             "-append",
-            &format!("console=ttyS0 quiet xdrv={}", config.x_driver),
+            &format!("console=ttyS0 quiet xdrv={}", machine.x_driver),
             "-object",
             &format!("secret,id=spiceticket,file={}", files.secret.display()),
             "-spice",
@@ -452,11 +442,11 @@ fn arguments(
         ]
         .map(String::from),
     );
-    match config.gpu {
+    match machine.gpu {
         Gpu::Qxl => args.extend(["-vga", "qxl"].map(String::from)),
         Gpu::Virtio => args.extend(["-vga", "none", "-device", "virtio-vga"].map(String::from)),
     }
-    if config.pointer == PointerDevice::Tablet {
+    if machine.pointer == PointerDevice::Tablet {
         args.extend(["-usb", "-device", "usb-tablet"].map(String::from));
     }
     args
@@ -521,9 +511,13 @@ mod tests {
     #[test]
     fn virtio_ps2_and_a_unix_socket() {
         let config = QemuConfig {
-            gpu: Gpu::Virtio,
-            x_driver: XDriver::Modesetting,
-            pointer: PointerDevice::Ps2,
+            machine: QemuMachine {
+                accel: Accel::Tcg,
+                gpu: Gpu::Virtio,
+                x_driver: crate::scenario::XDriver::Modesetting,
+                pointer: PointerDevice::Ps2,
+                ..QemuMachine::default()
+            },
             image_compression: Compression::Off,
             ..QemuConfig::default()
         };

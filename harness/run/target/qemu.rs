@@ -65,12 +65,7 @@ impl QemuTarget {
             &binary,
             &image,
             &QemuConfig {
-                accel,
-                gpu: machine.gpu,
-                x_driver: machine.x_driver,
-                pointer: machine.pointer,
-                memory_mib: machine.memory_mib,
-                cpus: machine.cpus,
+                machine: QemuMachine { accel, ..*machine },
                 image_compression: config.compression,
                 spice_options: spice_options(&config.knobs),
                 ticket: ticket.clone(),
