@@ -183,8 +183,8 @@ pub(super) struct Access {
     pub(super) viewers: Option<Spanned<List<ViewerKind>>>,
     pub(super) ssh: Option<Spanned<String>>,
     pub(super) ssh_config: Option<Spanned<String>>,
-    /// Not spanned: a table (`[access.lan]`); its values are.
-    pub(super) lan: Option<super::lan::RawLan>,
+    /// Not spanned: a table (`[access.lan]`), whose values serde checks itself.
+    pub(super) lan: Option<super::lan::LanLink>,
 }
 
 raw_table! {

@@ -531,8 +531,7 @@ fn access(cx: Cx<'_>, a: &raw::Access) -> Result<Access> {
                        or remove [access.lan]";
             return Err(cx.err(at, "access.lan", msg));
         }
-        Some(raw) => super::lan::link(raw).map_err(|r| cx.err(r.at, r.key, r.message))?,
-        None => super::lan::LanLink::default(),
+        lan => lan.unwrap_or_default(),
     };
     Ok(Access {
         routes: Access::routes_of(&transports, &ssh_compression)
