@@ -373,21 +373,22 @@ fn geometry(cx: Cx<'_>, v: &Spanned<String>) -> Result<Geometry> {
 /// The knob axes of `[target]`. Without `server_side` (an external target, whose server
 /// settings belong to whoever runs it) only `video_codecs`, a client preference, is allowed.
 fn knob_axes(cx: Cx<'_>, t: &mut raw::Target, server_side: bool) -> Result<KnobAxes> {
-    let server_only = [
-        (
-            "jpeg_wan_compression",
-            t.jpeg_wan_compression.as_ref().map(At::at),
-        ),
-        (
-            "zlib_glz_wan_compression",
-            t.zlib_glz_wan_compression.as_ref().map(At::at),
-        ),
-        ("streaming_video", t.streaming_video.as_ref().map(At::at)),
-        (
-            "playback_compression",
-            t.playback_compression.as_ref().map(At::at),
-        ),
-    ];
+    // Each knob of `t` by its key: where it is set, and its axis.
+    macro_rules! set_at {
+        ($($key:ident),+) => { [$((stringify!($key), t.$key.as_ref().map(At::at))),+] };
+    }
+    macro_rules! knob {
+        ($key:ident, $parse:expr) => {{
+            let key = concat!("target.", stringify!($key));
+            axis(cx, t.$key.take(), key, $parse)?
+        }};
+    }
+    let server_only = set_at!(
+        jpeg_wan_compression,
+        zlib_glz_wan_compression,
+        streaming_video,
+        playback_compression
+    );
     if let (false, Some((key, Some(at)))) =
         (server_side, server_only.iter().find(|k| k.1.is_some()))
     {
@@ -404,31 +405,11 @@ fn knob_axes(cx: Cx<'_>, t: &mut raw::Target, server_side: bool) -> Result<KnobA
         VideoCodecList::parse(v.get_ref()).map_err(|e| cx.at(v, key, e))
     };
     Ok(KnobAxes {
-        jpeg_wan: axis(
-            cx,
-            t.jpeg_wan_compression.take(),
-            "target.jpeg_wan_compression",
-            copied,
-        )?,
-        zlib_glz_wan: axis(
-            cx,
-            t.zlib_glz_wan_compression.take(),
-            "target.zlib_glz_wan_compression",
-            copied,
-        )?,
-        streaming_video: axis(
-            cx,
-            t.streaming_video.take(),
-            "target.streaming_video",
-            copied,
-        )?,
-        video_codecs: axis(cx, t.video_codecs.take(), "target.video_codecs", codecs)?,
-        playback: axis(
-            cx,
-            t.playback_compression.take(),
-            "target.playback_compression",
-            copied,
-        )?,
+        jpeg_wan: knob!(jpeg_wan_compression, copied),
+        zlib_glz_wan: knob!(zlib_glz_wan_compression, copied),
+        streaming_video: knob!(streaming_video, copied),
+        video_codecs: knob!(video_codecs, codecs),
+        playback: knob!(playback_compression, copied),
     })
 }
 
