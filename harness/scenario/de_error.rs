@@ -130,8 +130,7 @@ fn toml_words(serde_words: &str, key: &str, segments: &[Segment], got: &Value) -
     } else if has(&["sequence", "array"]) && matches!(leaf, "from" | "to" | "at") {
         ("an array".to_string(), "[100, 200]".to_string())
     } else if has(&["sequence", "array"]) {
-        let item = scalar_toml(got).unwrap_or_else(|| "…".into());
-        ("an array".to_string(), format!("[{item}]"))
+        ("an array".to_string(), format!("[{}]", scalar(got)))
     } else if has(&["table", "map", "struct"]) {
         let kind = match leaf {
             "target" => "kind = \"xspice\"",
@@ -143,7 +142,10 @@ fn toml_words(serde_words: &str, key: &str, segments: &[Segment], got: &Value) -
         let first = names[0].clone();
         (format!("a string, one of {}", names.join(", ")), first)
     } else {
-        let text = scalar(got).unwrap_or_else(|| "…".into());
+        let text = match got {
+            Value::String(s) => s.clone(),
+            other => scalar(other),
+        };
         ("a string".to_string(), format!("\"{text}\""))
     };
     let example = if leaf == "steps" {
@@ -177,20 +179,11 @@ fn described(got: &Value) -> String {
     }
 }
 
-/// A scalar's text (a string's without quotes).
-fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Array(_) | Value::Table(_) => None,
-        other => Some(other.to_string()),
-    }
-}
-
-/// A scalar as TOML writes it (a string's with quotes).
-fn scalar_toml(v: &Value) -> Option<String> {
-    match v {
-        Value::Array(_) | Value::Table(_) => None,
-        other => Some(other.to_string()),
+/// A scalar as TOML writes it (a string's with quotes), or `…` for an array or a table.
+fn scalar(got: &Value) -> String {
+    match got {
+        Value::Array(_) | Value::Table(_) => "…".into(),
+        other => other.to_string(),
     }
 }
 
