@@ -7,12 +7,15 @@
 /// `Debug, Clone, Copy, PartialEq, Eq, Hash` and serde's `Serialize` and `Deserialize` under
 /// those names, and gets `ALL` (declaration order), `as_str`, `from_name` and `Display`.
 /// Attributes before `enum` (docs, more derives) and on variants (`#[default]`) pass through.
+/// A set read from the command line adds `from_str: |name| -> Error { error }` after the enum:
+/// `FromStr` then gives the value called `name`, or that error.
 macro_rules! named_enum {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
             $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),+ $(,)?
         }
+        $(from_str: |$arg:ident| -> $err:ty $unknown:block)?
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -44,6 +47,14 @@ macro_rules! named_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        $(impl std::str::FromStr for $name {
+            type Err = $err;
+
+            fn from_str($arg: &str) -> Result<Self, $err> {
+                Self::from_name($arg).ok_or_else(|| $unknown)
+            }
+        })?
     };
 }
 

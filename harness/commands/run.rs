@@ -11,9 +11,7 @@ use anyhow::Context;
 use spicebench::export::text::{render, Row, WarningDetail};
 use spicebench::results::OutputDir;
 use spicebench::run::{run_matrix, MatrixOutcome, RunOptions};
-use spicebench::scenario::{
-    parse_compression_list, parse_route_list, parse_viewer_list, MatrixOverride, Scenario,
-};
+use spicebench::scenario::{AccessError, CompressionError, MatrixOverride, Scenario};
 
 use crate::bar_progress;
 
@@ -81,16 +79,47 @@ pub async fn run(
 /// `--compression`, `--transports`, `--viewers`, parsed; each error names its flag (the
 /// rules against the scenario are [`Scenario::with_overrides`]'s).
 fn overrides(axes: Axes) -> anyhow::Result<MatrixOverride> {
+    let compression = |l: String| {
+        let duplicate = |name: &str| CompressionError::Duplicate { name: name.into() };
+        parse_list(&l, duplicate, CompressionError::Empty)
+    };
     Ok(MatrixOverride {
-        compression: (axes
-            .compression
-            .map(|l| parse_compression_list(&l))
-            .transpose())
-        .context("--compression")?,
-        routes: (axes.transports.map(|l| parse_route_list(&l)).transpose())
-            .context("--transports")?,
-        viewers: (axes.viewers.map(|l| parse_viewer_list(&l)).transpose()).context("--viewers")?,
+        compression: (axes.compression.map(compression).transpose()).context("--compression")?,
+        routes: (axes.transports.map(|l| access_list(&l)).transpose()).context("--transports")?,
+        viewers: (axes.viewers.map(|l| access_list(&l)).transpose()).context("--viewers")?,
     })
+}
+
+/// `--transports` or `--viewers`.
+fn access_list<T: std::str::FromStr<Err = AccessError> + PartialEq>(
+    s: &str,
+) -> Result<Vec<T>, AccessError> {
+    parse_list(
+        s,
+        |name| AccessError::Duplicate(name.into()),
+        AccessError::Empty,
+    )
+}
+
+/// A flag's list such as `off,glz`: comma-separated, spaces and empty items ignored, each
+/// item at most once (two configurations would get one name), at least one.
+fn parse_list<T: std::str::FromStr<Err = E> + PartialEq, E>(
+    s: &str,
+    duplicate: impl Fn(&str) -> E,
+    empty: E,
+) -> Result<Vec<T>, E> {
+    let mut list: Vec<T> = Vec::new();
+    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let v = item.parse()?;
+        if list.contains(&v) {
+            return Err(duplicate(item));
+        }
+        list.push(v);
+    }
+    if list.is_empty() {
+        return Err(empty);
+    }
+    Ok(list)
 }
 
 /// Fails unless `out` can hold a run's files: created if needed, and a file can be written
@@ -166,5 +195,44 @@ fn print_outcome(outcome: &MatrixOutcome, detail: WarningDetail) {
             outcome.done.len(),
             outcome.not_run.len()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spicebench::scenario::{Compression, Route, ViewerKind};
+
+    #[test]
+    fn flag_lists_parse_and_refuse_duplicates() {
+        assert_eq!(
+            access_list("spicebench, remote-viewer"),
+            Ok(vec![ViewerKind::Native, ViewerKind::RemoteViewer])
+        );
+        assert_eq!(access_list::<ViewerKind>(" , "), Err(AccessError::Empty));
+        assert_eq!(
+            access_list::<Route>("ssh-x,ssh-x"),
+            Err(AccessError::Duplicate("ssh-x".into()))
+        );
+    }
+
+    #[test]
+    fn compression_list_parses_cli_flag() {
+        let parse = |l| {
+            let duplicate = |name: &str| CompressionError::Duplicate { name: name.into() };
+            parse_list::<Compression, _>(l, duplicate, CompressionError::Empty)
+        };
+        assert_eq!(
+            parse("off, glz,"),
+            Ok(vec![Compression::Off, Compression::Glz])
+        );
+        assert_eq!(parse(" , "), Err(CompressionError::Empty));
+        assert_eq!(
+            parse("glz,glz"),
+            Err(CompressionError::Duplicate { name: "glz".into() })
+        );
+        let e = parse("off,zstd").unwrap_err();
+        assert!(e.to_string().contains("`zstd`"), "{e}");
+        assert!(e.to_string().contains("auto_lz"), "{e}");
     }
 }

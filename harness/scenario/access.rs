@@ -20,6 +20,7 @@ crate::named_enum::named_enum! {
         /// spicebench emulates (`[access.lan]`: rate, delay, jitter, loss, queue).
         Lan = "lan",
     }
+    from_str: |name| -> AccessError { AccessError::UnknownTransport(name.to_owned()) }
 }
 
 impl TransportKind {
@@ -69,14 +70,6 @@ pub enum ViewerSide {
     Server,
 }
 
-impl FromStr for TransportKind {
-    type Err = AccessError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::from_name(s).ok_or_else(|| AccessError::UnknownTransport(s.to_owned()))
-    }
-}
-
 crate::named_enum::named_enum! {
     /// The program that shows the session and receives the input plan.
     #[derive(PartialOrd, Ord)]
@@ -86,6 +79,7 @@ crate::named_enum::named_enum! {
         /// The real remote-viewer (spice-gtk) on an Xvfb, driven with XTest.
         RemoteViewer = "remote-viewer",
     }
+    from_str: |name| -> AccessError { AccessError::UnknownViewer(name.to_owned()) }
 }
 
 impl ViewerKind {
@@ -123,14 +117,6 @@ impl ViewerKind {
             Self::Native => true,
             Self::RemoteViewer => false,
         }
-    }
-}
-
-impl FromStr for ViewerKind {
-    type Err = AccessError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::from_name(s).ok_or_else(|| AccessError::UnknownViewer(s.to_owned()))
     }
 }
 
@@ -385,35 +371,6 @@ pub enum AccessError {
     LanNeedsOwnServer,
 }
 
-/// Parses a command-line list of routes such as `direct,ssh-tunnel,ssh-tunnel-C`.
-pub fn parse_route_list(s: &str) -> Result<Vec<Route>, AccessError> {
-    parse_list(s, |item| item.parse::<Route>(), |r| r.label())
-}
-
-/// Parses a command-line list of viewers such as `spicebench,remote-viewer`.
-pub fn parse_viewer_list(s: &str) -> Result<Vec<ViewerKind>, AccessError> {
-    parse_list(s, |item| item.parse::<ViewerKind>(), |v| v.to_string())
-}
-
-fn parse_list<T: PartialEq>(
-    s: &str,
-    parse: impl Fn(&str) -> Result<T, AccessError>,
-    name: impl Fn(&T) -> String,
-) -> Result<Vec<T>, AccessError> {
-    let mut list: Vec<T> = Vec::new();
-    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-        let v = parse(item)?;
-        if list.contains(&v) {
-            return Err(AccessError::Duplicate(name(&v)));
-        }
-        list.push(v);
-    }
-    if list.is_empty() {
-        return Err(AccessError::Empty);
-    }
-    Ok(list)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,19 +454,6 @@ mod tests {
             ..access
         };
         assert_eq!(ok.check(), Ok(()));
-    }
-
-    #[test]
-    fn lists_parse_and_refuse_duplicates() {
-        assert_eq!(
-            parse_viewer_list("spicebench, remote-viewer"),
-            Ok(vec![ViewerKind::Native, ViewerKind::RemoteViewer])
-        );
-        assert_eq!(
-            parse_route_list("ssh-x,ssh-x"),
-            Err(AccessError::Duplicate("ssh-x".into()))
-        );
-        assert_eq!(parse_viewer_list(" , "), Err(AccessError::Empty));
     }
 
     #[test]

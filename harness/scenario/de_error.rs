@@ -85,18 +85,6 @@ fn value_at(text: &str, segments: &[Segment]) -> Option<Value> {
     Some(v)
 }
 
-/// The TOML types a key can want.
-#[derive(Clone, Copy)]
-enum Want {
-    Integer,
-    Float,
-    Boolean,
-    String,
-    Array,
-    Table,
-    OneOrMany,
-}
-
 /// serde's type error `serde_words` about `got` at `key`, in TOML's words with an example of
 /// a right value; `None` for any other error (unknown keys and names read well as they are).
 fn toml_words(serde_words: &str, key: &str, segments: &[Segment], got: &Value) -> Option<String> {
@@ -118,74 +106,47 @@ fn toml_words(serde_words: &str, key: &str, segments: &[Segment], got: &Value) -
         None if serde_words == "wanted string or table" => "enum",
         None => return None,
     };
-    let want = if ["i64", "u64", "u32", "u16", "u8", "integer"]
-        .iter()
-        .any(|w| expected.contains(w))
-    {
-        Want::Integer
-    } else if expected.contains("f64") || expected.contains("f32") {
-        Want::Float
-    } else if expected.contains("bool") {
-        Want::Boolean
-    } else if expected.contains("value or an array") {
-        Want::OneOrMany
-    } else if expected.contains("sequence") || expected.contains("array") {
-        Want::Array
-    } else if ["table", "map", "struct"]
-        .iter()
-        .any(|w| expected.contains(w))
-    {
-        Want::Table
-    } else {
-        Want::String
-    };
+    let has = |words: &[&str]| words.iter().any(|w| expected.contains(w));
     let names = names_of(key, leaf);
-    let (wanted, example) = match want {
-        Want::Integer => {
-            let n = match got {
-                Value::Float(f) if f.is_finite() => f.round() as i64,
-                Value::String(s) => s.trim().parse().unwrap_or(10),
-                _ => 10,
-            };
-            ("an integer (a whole number)".to_string(), n.to_string())
-        }
-        Want::Float => {
-            let x = match got {
-                Value::String(s) => s.trim().parse().unwrap_or(1.5),
-                _ => 1.5,
-            };
-            ("a number".to_string(), format!("{x:?}"))
-        }
-        Want::Boolean => ("a boolean".to_string(), "true".to_string()),
-        Want::String => match names {
-            Some(names) => (
-                format!("a string, one of {}", names.join(", ")),
-                names[0].clone(),
-            ),
-            None => (
-                "a string".to_string(),
-                format!("\"{}\"", scalar(got).unwrap_or_else(|| "…".into())),
-            ),
-        },
-        Want::Array if matches!(leaf, "from" | "to" | "at") => {
-            ("an array".to_string(), "[100, 200]".to_string())
-        }
-        Want::Array => {
-            let item = scalar_toml(got).unwrap_or_else(|| "…".into());
-            ("an array".to_string(), format!("[{item}]"))
-        }
-        Want::OneOrMany => (
-            "a value or an array of values".to_string(),
-            names.map_or("[…]".to_string(), |n| format!("[{}]", n.join(", "))),
-        ),
-        Want::Table => {
-            let kind = match leaf {
-                "target" => "kind = \"xspice\"",
-                "path" => "kind = \"erratic\"",
-                _ => "…",
-            };
-            ("a table".to_string(), format!("{{ {kind} }}"))
-        }
+    // What the key wants, and an example of it (from what was written, where it helps).
+    let (wanted, example) = if has(&["i64", "u64", "u32", "u16", "u8", "integer"]) {
+        let n = match got {
+            Value::Float(f) if f.is_finite() => f.round() as i64,
+            Value::String(s) => s.trim().parse().unwrap_or(10),
+            _ => 10,
+        };
+        ("an integer (a whole number)".to_string(), n.to_string())
+    } else if has(&["f64", "f32"]) {
+        let x = match got {
+            Value::String(s) => s.trim().parse().unwrap_or(1.5),
+            _ => 1.5,
+        };
+        ("a number".to_string(), format!("{x:?}"))
+    } else if has(&["bool"]) {
+        ("a boolean".to_string(), "true".to_string())
+    } else if has(&["value or an array"]) {
+        let example = names.map_or("[…]".to_string(), |n| format!("[{}]", n.join(", ")));
+        ("a value or an array of values".to_string(), example)
+    } else if has(&["sequence", "array"]) && matches!(leaf, "from" | "to" | "at") {
+        ("an array".to_string(), "[100, 200]".to_string())
+    } else if has(&["sequence", "array"]) {
+        ("an array".to_string(), format!("[{}]", scalar(got)))
+    } else if has(&["table", "map", "struct"]) {
+        let kind = match leaf {
+            "target" => "kind = \"xspice\"",
+            "path" => "kind = \"erratic\"",
+            _ => "…",
+        };
+        ("a table".to_string(), format!("{{ {kind} }}"))
+    } else if let Some(names) = names {
+        let first = names[0].clone();
+        (format!("a string, one of {}", names.join(", ")), first)
+    } else {
+        let text = match got {
+            Value::String(s) => s.clone(),
+            other => scalar(other),
+        };
+        ("a string".to_string(), format!("\"{text}\""))
     };
     let example = if leaf == "steps" {
         "[[steps]] tables".to_string()
@@ -218,20 +179,11 @@ fn described(got: &Value) -> String {
     }
 }
 
-/// A scalar's text (a string's without quotes).
-fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Array(_) | Value::Table(_) => None,
-        other => Some(other.to_string()),
-    }
-}
-
-/// A scalar as TOML writes it (a string's with quotes).
-fn scalar_toml(v: &Value) -> Option<String> {
-    match v {
-        Value::Array(_) | Value::Table(_) => None,
-        other => Some(other.to_string()),
+/// A scalar as TOML writes it (a string's with quotes), or `…` for an array or a table.
+fn scalar(got: &Value) -> String {
+    match got {
+        Value::Array(_) | Value::Table(_) => "…".into(),
+        other => other.to_string(),
     }
 }
 

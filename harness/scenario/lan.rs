@@ -1,5 +1,6 @@
 //! `[access.lan]`: the emulated link of the `lan` transport, as a scenario writes it and as
-//! its rules read it. One profile serves both directions (a LAN is symmetric).
+//! its rules read it. One profile serves both directions (a LAN is symmetric). serde reads it
+//! and refuses each bad value itself, so the error is at the value's line and key.
 //!
 //! ```toml
 //! [access]
@@ -14,7 +15,7 @@
 
 use std::time::Duration;
 
-use toml::Spanned;
+use serde::de::{Deserialize, Deserializer, Error};
 
 use crate::link::{LinkProfile, QueueLimit, Rate};
 
@@ -22,7 +23,7 @@ use crate::link::{LinkProfile, QueueLimit, Rate};
 /// end the session, and a typo (`delay_ms = 4000` for 40) is likelier than a benchmark.
 const MAX_DELAY_MS: f64 = 5_000.0;
 /// Longest queue, in packets.
-const MAX_QUEUE_PACKETS: i64 = 1_000_000;
+const MAX_QUEUE_PACKETS: u32 = 1_000_000;
 /// Loss is kept in parts per billion: an integer keeps routes `Eq`, `Hash` and `Ord`.
 const LOSS_SCALE: f64 = 1e9;
 /// The default queue: Linux's `txqueuelen` of an Ethernet device, as the emulator's.
@@ -30,17 +31,24 @@ const DEFAULT_QUEUE_PACKETS: u32 = 1000;
 
 /// The link of a `lan` route, the same each way. Integers and durations only, so a route
 /// stays `Copy`, `Eq`, `Hash` and `Ord` (the matrix orders routes and keys maps by them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Keys left out of `[access.lan]` take the ideal link's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, expecting = "a table")]
 pub struct LanLink {
     /// The bottleneck's rate; `None` sends every packet at once.
+    #[serde(deserialize_with = "rate")]
     pub rate: Option<Rate>,
     /// One-way delay.
+    #[serde(rename = "delay_ms", deserialize_with = "millis")]
     pub delay: Duration,
     /// Extra one-way delay, uniform in `[0, jitter]`, seeded, never reordering.
+    #[serde(rename = "jitter_ms", deserialize_with = "millis")]
     pub jitter: Duration,
     /// Probability of losing a packet, in parts per billion.
+    #[serde(rename = "loss", deserialize_with = "loss_ppb")]
     pub loss_ppb: u32,
     /// How many packets wait for the bottleneck before it drops at the tail.
+    #[serde(deserialize_with = "queue_packets")]
     pub queue_packets: u32,
 }
 
@@ -75,86 +83,52 @@ impl LanLink {
     }
 }
 
-/// `[access.lan]` as serde reads it: every key optional, each with its place in the text.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table")]
-pub(super) struct RawLan {
-    rate: Option<Spanned<String>>,
-    delay_ms: Option<Spanned<f64>>,
-    jitter_ms: Option<Spanned<f64>>,
-    loss: Option<Spanned<f64>>,
-    queue_packets: Option<Spanned<i64>>,
+fn rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Rate>, D::Error> {
+    Rate::parse(&String::deserialize(d)?)
+        .map(Some)
+        .map_err(D::Error::custom)
 }
 
-/// A value of `[access.lan]` that cannot be used: where it is, its dotted key, and what to
-/// write instead (the scenario's rules add the file and the line).
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct Refusal {
-    /// Byte offset of the value.
-    pub(super) at: usize,
-    /// Dotted key, e.g. `access.lan.delay_ms`.
-    pub(super) key: &'static str,
-    /// What is wrong and what to write.
-    pub(super) message: String,
+/// A one-way delay in milliseconds.
+fn millis<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let ms = f64::deserialize(d)?;
+    // Written so NaN fails too.
+    if !(0.0..=MAX_DELAY_MS).contains(&ms) {
+        let msg = format!("must be between 0 and {MAX_DELAY_MS} milliseconds (one way), got {ms}");
+        return Err(D::Error::custom(msg));
+    }
+    Ok(Duration::from_nanos((ms * 1e6).round() as u64))
 }
 
-/// Reads `[access.lan]`; keys left out take the ideal link's values.
-pub(super) fn link(raw: &RawLan) -> Result<LanLink, Refusal> {
-    let refuse = |at: usize, key: &'static str, message: String| Refusal { at, key, message };
-    let mut link = LanLink::default();
-    if let Some(v) = &raw.rate {
-        link.rate = Some(
-            Rate::parse(v.get_ref())
-                .map_err(|e| refuse(v.span().start, "access.lan.rate", e.to_string()))?,
+fn loss_ppb<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let p = f64::deserialize(d)?;
+    if !(0.0..=1.0).contains(&p) {
+        let msg = format!(
+            "the loss {p} is not a probability; write a number from 0 (no loss) to 1 \
+             (every packet), e.g. 0.001"
         );
+        return Err(D::Error::custom(msg));
     }
-    let millis = |v: &Spanned<f64>, key: &'static str| {
-        let ms = *v.get_ref();
-        // Written so NaN fails too.
-        if !(0.0..=MAX_DELAY_MS).contains(&ms) {
-            let msg =
-                format!("must be between 0 and {MAX_DELAY_MS} milliseconds (one way), got {ms}");
-            return Err(refuse(v.span().start, key, msg));
-        }
-        Ok(Duration::from_nanos((ms * 1e6).round() as u64))
-    };
-    if let Some(v) = &raw.delay_ms {
-        link.delay = millis(v, "access.lan.delay_ms")?;
+    Ok((p * LOSS_SCALE).round() as u32)
+}
+
+fn queue_packets<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = i64::deserialize(d)?;
+    match u32::try_from(n) {
+        Ok(n) if (1..=MAX_QUEUE_PACKETS).contains(&n) => Ok(n),
+        _ => Err(D::Error::custom(format!(
+            "must be between 1 and {MAX_QUEUE_PACKETS} packets, got {n}; the default is \
+             {DEFAULT_QUEUE_PACKETS}"
+        ))),
     }
-    if let Some(v) = &raw.jitter_ms {
-        link.jitter = millis(v, "access.lan.jitter_ms")?;
-    }
-    if let Some(v) = &raw.loss {
-        let p = *v.get_ref();
-        if !(0.0..=1.0).contains(&p) {
-            let msg = format!(
-                "the loss {p} is not a probability; write a number from 0 (no loss) to 1 \
-                 (every packet), e.g. 0.001"
-            );
-            return Err(refuse(v.span().start, "access.lan.loss", msg));
-        }
-        link.loss_ppb = (p * LOSS_SCALE).round() as u32;
-    }
-    if let Some(v) = &raw.queue_packets {
-        let n = *v.get_ref();
-        if !(1..=MAX_QUEUE_PACKETS).contains(&n) {
-            let msg = format!(
-                "must be between 1 and {MAX_QUEUE_PACKETS} packets, got {n}; the default is \
-                 {DEFAULT_QUEUE_PACKETS}"
-            );
-            return Err(refuse(v.span().start, "access.lan.queue_packets", msg));
-        }
-        link.queue_packets = u32::try_from(n).unwrap_or(u32::MAX);
-    }
-    Ok(link)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> Result<LanLink, Refusal> {
-        link(&toml::from_str(text).unwrap())
+    fn read(text: &str) -> Result<LanLink, toml::de::Error> {
+        toml::from_str(text)
     }
 
     #[test]
@@ -189,11 +163,10 @@ mod tests {
                 "between 1 and",
             ),
         ] {
-            let r = read(text).unwrap_err();
-            assert_eq!(r.key, key, "{text}");
-            assert!(r.message.contains(words), "{text}: {}", r.message);
+            let access = format!("[access]\ntransports = [\"lan\"]\n[access.lan]\n{text}");
+            super::super::parse_tests::fails(&scenario(XSPICE, &access), 7, key, words);
         }
-        assert!(toml::from_str::<RawLan>("delay = 3").is_err());
+        assert!(read("delay = 3").is_err());
     }
 
     /// A scenario with `target` as its `[target]` body and `access` after it.

@@ -26,8 +26,8 @@ mod workload;
 use std::path::Path;
 
 pub use access::{
-    is_ssh_destination, parse_route_list, parse_viewer_list, Access, AccessError, Route, SshServer,
-    TransportKind, TransportSpec, ViewerKind, ViewerSide,
+    is_ssh_destination, Access, AccessError, Route, SshServer, TransportKind, TransportSpec,
+    ViewerKind, ViewerSide,
 };
 pub use error::{CompressionError, GeometryError, ScenarioError, UriError};
 pub use lan::LanLink;
@@ -35,9 +35,8 @@ pub use machine::{Accel, Gpu, PointerDevice, QemuMachine, XDriver, GUEST_SCREEN}
 pub use matrix::{MatrixOverride, OverrideError, ViewerRefusal};
 pub use password::{is_env_name, PasswordSource};
 pub use schema::{
-    parse_compression_list, Button, Click, Compression, Drag, DragPath, Geometry, Point, Prefer,
-    Preference, Scenario, SpiceUri, Step, Target, TlsTrustSpec, WaitCondition, WaitFor,
-    MAX_COORDINATE, SCHEMA,
+    Button, Click, Compression, Drag, DragPath, Geometry, Point, Prefer, Preference, Scenario,
+    SpiceUri, Step, Target, TlsTrustSpec, WaitCondition, WaitFor, MAX_COORDINATE, SCHEMA,
 };
 pub use target_kind::TargetKind;
 pub use workload::{

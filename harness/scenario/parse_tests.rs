@@ -997,3 +997,49 @@ fn a_qemu_target_takes_its_machine_keys_and_refuses_the_rest() {
     let far = DRAG.replace("to = [20, 20]", "to = [2000, 20]");
     fails(&format!("{head}{far}"), 7, "steps[0].to", "1024x768");
 }
+
+#[test]
+fn ranges_checked_while_reading_name_the_values_line_and_key() {
+    let ext = "name = \"t\"\n[target]\nkind = \"external\"\nuri = \"spice://h:5900\"\n";
+    fails(
+        &format!("{ext}tls_port = 0\n{DRAG}"),
+        5,
+        "target.tls_port",
+        "must be between 1 and 65535, got 0",
+    );
+    let qemu = "name = \"t\"\n[target]\nkind = \"qemu\"\n";
+    fails(
+        &format!("{qemu}memory_mib = 100\n{DRAG}"),
+        4,
+        "target.memory_mib",
+        "must be between 256 and 65536, got 100",
+    );
+    fails(
+        &drag_with(7, "hold_s = 11"),
+        10,
+        "steps[0].hold_s",
+        "must be between 0 and 10 seconds, got 11",
+    );
+    let wait = "[[steps]]\nkind = \"wait_for\"\nquiet_ms = 0\ntimeout_s = 0\n";
+    fails(
+        &format!("{HEAD}{wait}"),
+        6,
+        "steps[0].quiet_ms",
+        "must be between 1 and 60000, got 0",
+    );
+    let wait = "[[steps]]\nkind = \"wait_for\"\nquiet_ms = 5\ntimeout_s = 0\n";
+    fails(
+        &format!("{HEAD}{wait}"),
+        7,
+        "steps[0].timeout_s",
+        "greater than 0 and at most 600 seconds, got 0",
+    );
+    let nested = "[[steps]]\nkind = \"repeat\"\ncount = 2\n[[steps.steps]]\nkind = \"pause\"\n\
+                  duration_s = 700\n";
+    fails(
+        &format!("{HEAD}{nested}"),
+        9,
+        "steps[0].steps[0].duration_s",
+        "at most 600 seconds, got 700",
+    );
+}

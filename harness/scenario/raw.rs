@@ -3,6 +3,9 @@
 //! it refuses. serde itself refuses unknown keys (with the list of known ones), wrong types and
 //! unknown names of the closed sets, and `toml::de::Error::span` says where.
 //!
+//! Values with a range that does not depend on their kind ([`Int`], [`Seconds`],
+//! [`StepSeconds`]) are refused by serde too, so the error is at the value's line and key.
+//!
 //! `[target]` and `[[steps]]` are tagged by `kind`, but not as serde's internally tagged
 //! enums: those buffer the table before choosing the variant, which loses every span and key
 //! path inside it (errors would point at the table, not the key). Each is instead one table of
@@ -11,6 +14,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::time::Duration;
 
 use serde::de::{self, Deserialize, Deserializer, IntoDeserializer, SeqAccess, Visitor};
 use toml::Spanned;
@@ -62,6 +66,59 @@ impl At for Path {
     }
 }
 
+/// An integer in `LO..=HI`, as the type it is used as (which holds every value of the range).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Int<T, const LO: i64, const HI: i64>(pub(super) T);
+
+impl<'de, T: TryFrom<i64>, const LO: i64, const HI: i64> Deserialize<'de> for Int<T, LO, HI> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        match T::try_from(n) {
+            Ok(t) if (LO..=HI).contains(&n) => Ok(Self(t)),
+            _ => Err(de::Error::custom(format!(
+                "must be between {LO} and {HI}, got {n}"
+            ))),
+        }
+    }
+}
+
+/// A duration of `LO_MS..=HI_MS` milliseconds, written in seconds.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Seconds<const LO_MS: u64, const HI_MS: u64>(pub(super) Duration);
+
+impl<'de, const LO_MS: u64, const HI_MS: u64> Deserialize<'de> for Seconds<LO_MS, HI_MS> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = f64::deserialize(d)?;
+        let (lo, hi) = (LO_MS as f64 / 1000.0, HI_MS as f64 / 1000.0);
+        // Written so NaN fails too.
+        if !(s >= lo && s <= hi) {
+            let msg = format!("must be between {lo} and {hi} seconds, got {s}");
+            return Err(de::Error::custom(msg));
+        }
+        Ok(Self(Duration::from_secs_f64(s)))
+    }
+}
+
+/// Longest single step.
+const MAX_STEP_SECONDS: f64 = 600.0;
+
+/// A step's duration in seconds: more than 0, at most [`MAX_STEP_SECONDS`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct StepSeconds(pub(super) Duration);
+
+impl<'de> Deserialize<'de> for StepSeconds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = f64::deserialize(d)?;
+        // Written so NaN fails too.
+        if !(s > 0.0 && s <= MAX_STEP_SECONDS) {
+            let msg =
+                format!("must be greater than 0 and at most {MAX_STEP_SECONDS} seconds, got {s}");
+            return Err(de::Error::custom(msg));
+        }
+        Ok(Self(Duration::from_secs_f64(s)))
+    }
+}
+
 /// A list whose items keep their places (for "listed twice" at the item's line).
 pub(super) type List<T> = Vec<Spanned<T>>;
 
@@ -73,10 +130,10 @@ pub(super) struct Root {
     pub(super) schema: Option<Spanned<String>>,
     pub(super) name: Option<Spanned<String>>,
     pub(super) description: Option<String>,
-    pub(super) seed: Option<Spanned<i64>>,
-    pub(super) repeat: Option<Spanned<i64>>,
-    pub(super) idle_before_s: Option<Spanned<f64>>,
-    pub(super) settle_timeout_s: Option<Spanned<f64>>,
+    pub(super) seed: Option<Int<u64, 0, { i64::MAX }>>,
+    pub(super) repeat: Option<Int<u32, 1, 100>>,
+    pub(super) idle_before_s: Option<Seconds<0, 60_000>>,
+    pub(super) settle_timeout_s: Option<Seconds<100, 60_000>>,
     pub(super) target: Option<Target>,
     #[serde(default)]
     pub(super) access: Access,
@@ -91,7 +148,8 @@ raw_table! {
         geometry: Spanned<String>,
         compression: Spanned<List<Compression>>,
         image_compression: Spanned<List<Compression>>,
-        heads: Spanned<i64>,
+        /// At most 4: the qxl driver's NumHeads default.
+        heads: Spanned<Int<u32, 1, 4>>,
         tls: Spanned<bool>,
         idle_activity: Spanned<IdleActivity>,
         jpeg_wan_compression: Spanned<OneOrMany<WanCompression>>,
@@ -100,7 +158,7 @@ raw_table! {
         video_codecs: Spanned<OneOrMany<String>>,
         playback_compression: Spanned<OneOrMany<bool>>,
         uri: Spanned<String>,
-        tls_port: Spanned<i64>,
+        tls_port: Spanned<Int<u16, 1, 65535>>,
         ca_file: Spanned<String>,
         insecure_skip_verify: Spanned<bool>,
         password_env: Spanned<String>,
@@ -109,8 +167,8 @@ raw_table! {
         x_driver: Spanned<crate::scenario::XDriver>,
         pointer: Spanned<crate::scenario::PointerDevice>,
         accel: Spanned<crate::scenario::Accel>,
-        memory_mib: Spanned<i64>,
-        cpus: Spanned<i64>,
+        memory_mib: Spanned<Int<u32, 256, 65536>>,
+        cpus: Spanned<Int<u32, 1, 64>>,
         /// Never allowed: read only to say what to write instead.
         password: Spanned<toml::Value>,
     }
@@ -125,8 +183,8 @@ pub(super) struct Access {
     pub(super) viewers: Option<Spanned<List<ViewerKind>>>,
     pub(super) ssh: Option<Spanned<String>>,
     pub(super) ssh_config: Option<Spanned<String>>,
-    /// Not spanned: a table (`[access.lan]`); its values are.
-    pub(super) lan: Option<super::lan::RawLan>,
+    /// Not spanned: a table (`[access.lan]`), whose values serde checks itself.
+    pub(super) lan: Option<super::lan::LanLink>,
 }
 
 raw_table! {
@@ -146,16 +204,16 @@ raw_table! {
         /// Not spanned: a table made by dotted keys (`path.kind = …`) has no span.
         path: Path,
         at: Spanned<List<i64>>,
-        duration_s: Spanned<f64>,
+        duration_s: Spanned<StepSeconds>,
         rate_hz: Spanned<i64>,
-        hold_s: Spanned<f64>,
+        hold_s: Spanned<Seconds<0, 10_000>>,
         button: Spanned<Button>,
         count: Spanned<i64>,
         keys: Spanned<String>,
         text: Spanned<String>,
         window: Spanned<String>,
-        quiet_ms: Spanned<i64>,
-        timeout_s: Spanned<f64>,
+        quiet_ms: Spanned<Int<u64, 1, 60_000>>,
+        timeout_s: Spanned<StepSeconds>,
         compression: Spanned<Compression>,
         video_codecs: Spanned<String>,
         steps: Spanned<List<Step>>,
@@ -197,7 +255,7 @@ crate::named_enum::named_enum! {
 #[serde(deny_unknown_fields, expecting = "a table")]
 pub(super) struct Path {
     pub(super) kind: Spanned<PathKind>,
-    pub(super) step_px: Option<Spanned<i64>>,
+    pub(super) step_px: Option<Int<u32, 1, 200>>,
 }
 
 /// A knob's value: one, or a list of them (a matrix axis).

@@ -27,8 +27,6 @@ use crate::keyboard::{is_typeable, key_named, key_names, Key};
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
-/// Longest single step.
-const MAX_STEP_SECONDS: f64 = 600.0;
 /// How deep `repeat` blocks may nest.
 const MAX_REPEAT_DEPTH: u32 = 3;
 /// Most input events (plus one for every step, as unrolled) one run may plan; repeats
@@ -40,8 +38,6 @@ const MAX_PLANNED_EVENTS: u64 = 2_000_000;
 const DEFAULT_WAIT: Duration = Duration::from_secs(30);
 /// Default typing speed, characters per second (a fast typist).
 const DEFAULT_TYPE_RATE_HZ: u32 = 20;
-/// Most heads an Xspice target may have (the qxl driver's NumHeads default is 4).
-const MAX_HEADS: i64 = 4;
 /// Each head's size when a multi-head target gives none: the seed's monitors.
 const MULTI_HEAD_GEOMETRY: Geometry = Geometry {
     width: 1920,
@@ -64,15 +60,6 @@ pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         return Err(cx.at(v, "schema", msg));
     }
     let name = scenario_name(cx, root.name)?;
-    let seed = (root.seed.as_ref()).map_or(Ok(1), |v| cx.int(v, "seed", 0..=i64::MAX))?;
-    let repeat = (root.repeat.as_ref()).map_or(Ok(1), |v| cx.int(v, "repeat", 1..=100))?;
-    let idle_before = (root.idle_before_s.as_ref()).map_or(Ok(Duration::from_secs(1)), |v| {
-        cx.seconds(v, "idle_before_s", 0.0, 60.0)
-    })?;
-    let settle_timeout = (root.settle_timeout_s.as_ref())
-        .map_or(Ok(Duration::from_secs(5)), |v| {
-            cx.seconds(v, "settle_timeout_s", 0.1, 60.0)
-        })?;
     let Some(raw_target) = root.target else {
         let hint = "missing; add a [target] table with kind = \"xspice\", kind = \"qemu\" or kind = \"external\"";
         return Err(cx.err(0, "target", hint));
@@ -92,10 +79,12 @@ pub(super) fn scenario_from_text(text: &str, path: &Path) -> Result<Scenario> {
         name,
         description: root.description,
         source: path.to_owned(),
-        seed,
-        repeat,
-        idle_before,
-        settle_timeout,
+        seed: root.seed.map_or(1, |v| v.0),
+        repeat: root.repeat.map_or(1, |v| v.0),
+        idle_before: root.idle_before_s.map_or(Duration::from_secs(1), |v| v.0),
+        settle_timeout: root
+            .settle_timeout_s
+            .map_or(Duration::from_secs(5), |v| v.0),
         target,
         access,
         desktop,
@@ -181,8 +170,7 @@ fn target(cx: Cx<'_>, mut t: raw::Target) -> Result<(Target, usize)> {
     let knobs = knob_axes(cx, &mut t, kind.can_set_server_knobs())?;
     let target = match kind {
         TargetKind::Xspice => {
-            let heads = (t.heads.take().as_ref())
-                .map_or(Ok(1), |v| cx.int(v, "target.heads", 1..=MAX_HEADS))?;
+            let heads = t.heads.take().map_or(1, |v| v.into_inner().0);
             let geometry = match &t.geometry.take() {
                 Some(v) => geometry(cx, v)?,
                 None if heads > 1 => MULTI_HEAD_GEOMETRY,
@@ -218,8 +206,8 @@ fn target(cx: Cx<'_>, mut t: raw::Target) -> Result<(Target, usize)> {
                 (uri_val.get_ref().parse()).map_err(|e: super::error::UriError| {
                     cx.at(&uri_val, "target.uri", e.to_string())
                 })?;
-            if let Some(v) = &t.tls_port.take() {
-                uri.port = cx.int(v, "target.tls_port", 1..=65535)?;
+            if let Some(v) = t.tls_port.take() {
+                uri.port = v.into_inner().0;
                 uri.tls = true;
             }
             Target::External {
@@ -263,11 +251,8 @@ fn machine(cx: Cx<'_>, t: &mut raw::Target) -> Result<QemuMachine> {
             .pointer
             .take()
             .map_or(defaults.pointer, Spanned::into_inner),
-        memory_mib: (t.memory_mib.take().as_ref()).map_or(Ok(defaults.memory_mib), |v| {
-            cx.int(v, "target.memory_mib", 256..=65536)
-        })?,
-        cpus: (t.cpus.take().as_ref())
-            .map_or(Ok(defaults.cpus), |v| cx.int(v, "target.cpus", 1..=64))?,
+        memory_mib: (t.memory_mib.take()).map_or(defaults.memory_mib, |v| v.into_inner().0),
+        cpus: t.cpus.take().map_or(defaults.cpus, |v| v.into_inner().0),
     })
 }
 
@@ -388,21 +373,22 @@ fn geometry(cx: Cx<'_>, v: &Spanned<String>) -> Result<Geometry> {
 /// The knob axes of `[target]`. Without `server_side` (an external target, whose server
 /// settings belong to whoever runs it) only `video_codecs`, a client preference, is allowed.
 fn knob_axes(cx: Cx<'_>, t: &mut raw::Target, server_side: bool) -> Result<KnobAxes> {
-    let server_only = [
-        (
-            "jpeg_wan_compression",
-            t.jpeg_wan_compression.as_ref().map(At::at),
-        ),
-        (
-            "zlib_glz_wan_compression",
-            t.zlib_glz_wan_compression.as_ref().map(At::at),
-        ),
-        ("streaming_video", t.streaming_video.as_ref().map(At::at)),
-        (
-            "playback_compression",
-            t.playback_compression.as_ref().map(At::at),
-        ),
-    ];
+    // Each knob of `t` by its key: where it is set, and its axis.
+    macro_rules! set_at {
+        ($($key:ident),+) => { [$((stringify!($key), t.$key.as_ref().map(At::at))),+] };
+    }
+    macro_rules! knob {
+        ($key:ident, $parse:expr) => {{
+            let key = concat!("target.", stringify!($key));
+            axis(cx, t.$key.take(), key, $parse)?
+        }};
+    }
+    let server_only = set_at!(
+        jpeg_wan_compression,
+        zlib_glz_wan_compression,
+        streaming_video,
+        playback_compression
+    );
     if let (false, Some((key, Some(at)))) =
         (server_side, server_only.iter().find(|k| k.1.is_some()))
     {
@@ -419,31 +405,11 @@ fn knob_axes(cx: Cx<'_>, t: &mut raw::Target, server_side: bool) -> Result<KnobA
         VideoCodecList::parse(v.get_ref()).map_err(|e| cx.at(v, key, e))
     };
     Ok(KnobAxes {
-        jpeg_wan: axis(
-            cx,
-            t.jpeg_wan_compression.take(),
-            "target.jpeg_wan_compression",
-            copied,
-        )?,
-        zlib_glz_wan: axis(
-            cx,
-            t.zlib_glz_wan_compression.take(),
-            "target.zlib_glz_wan_compression",
-            copied,
-        )?,
-        streaming_video: axis(
-            cx,
-            t.streaming_video.take(),
-            "target.streaming_video",
-            copied,
-        )?,
-        video_codecs: axis(cx, t.video_codecs.take(), "target.video_codecs", codecs)?,
-        playback: axis(
-            cx,
-            t.playback_compression.take(),
-            "target.playback_compression",
-            copied,
-        )?,
+        jpeg_wan: knob!(jpeg_wan_compression, copied),
+        zlib_glz_wan: knob!(zlib_glz_wan_compression, copied),
+        streaming_video: knob!(streaming_video, copied),
+        video_codecs: knob!(video_codecs, codecs),
+        playback: knob!(playback_compression, copied),
     })
 }
 
@@ -546,8 +512,7 @@ fn access(cx: Cx<'_>, a: &raw::Access) -> Result<Access> {
                        or remove [access.lan]";
             return Err(cx.err(at, "access.lan", msg));
         }
-        Some(raw) => super::lan::link(raw).map_err(|r| cx.err(r.at, r.key, r.message))?,
-        None => super::lan::LanLink::default(),
+        lan => lan.unwrap_or_default(),
     };
     Ok(Access {
         routes: Access::routes_of(&transports, &ssh_compression)
@@ -628,7 +593,7 @@ fn step(
                 &k("duration_s"),
                 "add duration_s = 0.5",
             )?;
-            Step::Pause(cx.step_seconds(&d, &k("duration_s"))?)
+            Step::Pause(d.into_inner().0)
         }
         StepKind::Click => {
             let p = cx.need(s.at.take(), at, &k("at"), "add at = [x, y]")?;
@@ -708,8 +673,7 @@ fn drag(
         }
         (Some(to), None) => DragPath::To(point(cx, &to, &k("to"), bounds)?),
         (None, Some(p)) => {
-            let step_px =
-                (p.step_px.as_ref()).map_or(Ok(10), |v| cx.int(v, &k("path.step_px"), 1..=200))?;
+            let step_px = p.step_px.map_or(10, |v| v.0);
             match p.kind.get_ref() {
                 PathKind::Erratic => DragPath::Erratic { step_px },
             }
@@ -730,12 +694,10 @@ fn drag(
     Ok(Drag {
         from,
         path,
-        duration: cx.step_seconds(&duration, &k("duration_s"))?,
+        duration: duration.into_inner().0,
         rate_hz: cx.int(&rate, &k("rate_hz"), 1..=1000)?,
         button: s.button.take().map(Spanned::into_inner).unwrap_or_default(),
-        hold: (s.hold_s.take().as_ref()).map_or(Ok(Duration::ZERO), |v| {
-            cx.seconds(v, &k("hold_s"), 0.0, 10.0)
-        })?,
+        hold: s.hold_s.take().map_or(Duration::ZERO, |v| v.into_inner().0),
     })
 }
 
@@ -771,19 +733,17 @@ fn wait_for(cx: Cx<'_>, s: &mut raw::Step, at: usize, key: &str) -> Result<WaitF
             return Err(cx.at(&w, k("window"), msg));
         }
         (Some(w), None) => WaitCondition::Window(w.into_inner()),
-        (None, Some(q)) => WaitCondition::Quiet(Duration::from_millis(cx.int(
-            &q,
-            &k("quiet_ms"),
-            1..=60_000,
-        )?)),
+        (None, Some(q)) => WaitCondition::Quiet(Duration::from_millis(q.into_inner().0)),
         (None, None) => {
             let msg = "a wait_for needs window = \"part of a title\" or quiet_ms = 500 (display \
                        quiet that long)";
             return Err(cx.err(at, key, msg));
         }
     };
-    let timeout = (s.timeout_s.take().as_ref())
-        .map_or(Ok(DEFAULT_WAIT), |v| cx.step_seconds(v, &k("timeout_s")))?;
+    let timeout = s
+        .timeout_s
+        .take()
+        .map_or(DEFAULT_WAIT, |v| v.into_inner().0);
     Ok(WaitFor {
         condition,
         timeout,
@@ -905,29 +865,6 @@ impl Cx<'_> {
                 Err(self.at(v, key, format!("must be between {lo} and {hi}, got {n}")))
             }
         }
-    }
-
-    /// A duration in seconds within `lo..=hi`.
-    fn seconds(&self, v: &Spanned<f64>, key: &str, lo: f64, hi: f64) -> Result<Duration> {
-        let s = *v.get_ref();
-        // Written so NaN fails too.
-        if !(s >= lo && s <= hi) {
-            let msg = format!("must be between {lo} and {hi} seconds, got {s}");
-            return Err(self.at(v, key, msg));
-        }
-        Ok(Duration::from_secs_f64(s))
-    }
-
-    /// A step's duration in seconds: more than 0, at most [`MAX_STEP_SECONDS`].
-    fn step_seconds(&self, v: &Spanned<f64>, key: &str) -> Result<Duration> {
-        let s = *v.get_ref();
-        // Written so NaN fails too.
-        if !(s > 0.0 && s <= MAX_STEP_SECONDS) {
-            let msg =
-                format!("must be greater than 0 and at most {MAX_STEP_SECONDS} seconds, got {s}");
-            return Err(self.at(v, key, msg));
-        }
-        Ok(Duration::from_secs_f64(s))
     }
 
     /// A non-empty list of distinct values.

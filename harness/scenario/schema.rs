@@ -335,6 +335,7 @@ crate::named_enum::named_enum! {
         /// LZ4 (a client preference; Xspice has no such server setting).
         Lz4 = "lz4",
     }
+    from_str: |name| -> CompressionError { CompressionError::Unknown { name: name.to_owned() } }
 }
 
 impl Compression {
@@ -356,33 +357,6 @@ impl From<Compression> for ImageCompression {
             Compression::Lz4 => Self::Lz4,
         }
     }
-}
-
-impl FromStr for Compression {
-    type Err = CompressionError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::from_name(s).ok_or_else(|| CompressionError::Unknown { name: s.to_owned() })
-    }
-}
-
-/// Parses a command-line list such as `off,glz`: comma-separated, spaces and empty
-/// items ignored, each compression at most once, at least one.
-pub fn parse_compression_list(s: &str) -> Result<Vec<Compression>, CompressionError> {
-    let mut list: Vec<Compression> = Vec::new();
-    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-        let c: Compression = item.parse()?;
-        if list.contains(&c) {
-            return Err(CompressionError::Duplicate {
-                name: item.to_owned(),
-            });
-        }
-        list.push(c);
-    }
-    if list.is_empty() {
-        return Err(CompressionError::Empty);
-    }
-    Ok(list)
 }
 
 /// One thing a scenario does.
@@ -585,22 +559,6 @@ mod tests {
         }
         assert_eq!(Compression::AutoGlz.as_str(), "auto_glz");
         assert!("GLZ".parse::<Compression>().is_err());
-    }
-
-    #[test]
-    fn compression_list_parses_cli_flag() {
-        assert_eq!(
-            parse_compression_list("off, glz,"),
-            Ok(vec![Compression::Off, Compression::Glz])
-        );
-        assert_eq!(parse_compression_list(" , "), Err(CompressionError::Empty));
-        assert_eq!(
-            parse_compression_list("glz,glz"),
-            Err(CompressionError::Duplicate { name: "glz".into() })
-        );
-        let e = parse_compression_list("off,zstd").unwrap_err();
-        assert!(e.to_string().contains("`zstd`"), "{e}");
-        assert!(e.to_string().contains("auto_lz"), "{e}");
     }
 
     #[test]
