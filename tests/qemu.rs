@@ -169,6 +169,13 @@ fn a_qemu_scenario_runs_and_checks_that_its_drag_moved_the_guests_window() {
         .expect("QEMU counted as the server");
     assert_eq!(server.processes, 1);
     assert!(server.cpu_s > 0.0);
+    // The VM's identity as QEMU sent it on the main channel.
+    assert_eq!(
+        result.server.vm_name.as_deref(),
+        Some("spicebench-auto_glz")
+    );
+    let uuid = result.server.vm_uuid.clone().expect("the VM's UUID");
+    assert_eq!((uuid.len(), uuid.matches('-').count()), (36, 4), "{uuid}");
     assert!(
         result
             .server

@@ -171,6 +171,8 @@ fn report(
         ChannelEvent::ChannelsList(list) => {
             state.send_modify(|s| s.channels.get_or_insert_with(Vec::new).extend(list))
         }
+        ChannelEvent::VmName(name) => state.send_modify(|s| s.vm_name = Some(name)),
+        ChannelEvent::VmUuid(uuid) => state.send_modify(|s| s.vm_uuid = Some(uuid)),
         ChannelEvent::MouseMode { supported, current } => state.send_modify(|s| {
             s.supported_mouse = supported;
             s.mouse_mode = current;

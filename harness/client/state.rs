@@ -23,6 +23,10 @@ pub struct SessionState {
     pub supported_mouse: u32,
     /// Mouse mode in force.
     pub mouse_mode: u32,
+    /// The VM's name and UUID, when the server sent them (QEMU does; Xspice does not).
+    pub vm_name: Option<String>,
+    /// See `vm_name`.
+    pub vm_uuid: Option<String>,
     /// Whether the display channel sent MARK (initial screen complete).
     pub marked: bool,
     /// Why channels closed unexpectedly, first one first.

@@ -118,6 +118,10 @@ fn session_facts(run: &RunResult) -> String {
             format!("{} s", fixed_or(Some(run.duration_s), 3, ABSENT)),
         ),
     ];
+    if let Some(name) = &run.server.vm_name {
+        let uuid = run.server.vm_uuid.as_deref().unwrap_or(ABSENT);
+        pairs.push(("VM", format!("{name} ({uuid})")));
+    }
     if let Some(cap) = &run.capture {
         pairs.push((
             "capture",

@@ -142,6 +142,8 @@ pub struct QemuConfig {
     pub timeout: Duration,
     /// The run's stop token.
     pub cancel: Cancel,
+    /// The VM's name (`-name`), which SPICE sends to clients.
+    pub vm_name: String,
 }
 
 impl Default for QemuConfig {
@@ -158,6 +160,7 @@ impl Default for QemuConfig {
             // TCG boots in about 15 s; a machine busy with the rest of the run is slower.
             timeout: Duration::from_secs(180),
             cancel: Cancel::new(),
+            vm_name: "spicebench-guest".into(),
         }
     }
 }
@@ -208,11 +211,13 @@ impl Qemu {
         if let Some(m) = &binary.module_dir {
             cmd.env("QEMU_MODULE_DIR", m);
         }
+        let uuid = random_uuid();
         let files = Files {
             secret: &secret,
             serial: &serial,
             monitor: &monitor,
             control: &control,
+            uuid: &uuid,
         };
         cmd.args(arguments(binary, image, config, &address, &files));
         let started = Instant::now();
@@ -365,6 +370,25 @@ impl Drop for Qemu {
     }
 }
 
+/// A fresh random (version 4) UUID in 8-4-4-4-12 form, for QEMU's `-uuid`: SPICE sends it to
+/// clients, and results name the VM by it.
+pub fn random_uuid() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 /// The files a QEMU uses in its folder.
 struct Files<'a> {
     /// The SPICE ticket.
@@ -375,6 +399,8 @@ struct Files<'a> {
     monitor: &'a Path,
     /// The guest control console's socket.
     control: &'a Path,
+    /// The VM's UUID.
+    uuid: &'a str,
 }
 
 /// QEMU's command line for `config` (no secret in it: the ticket is in a file).
@@ -407,6 +433,10 @@ fn arguments(
     }
     args.extend(
         [
+            "-name",
+            &config.vm_name,
+            "-uuid",
+            files.uuid,
             "-accel",
             accel,
             "-m",
@@ -476,6 +506,7 @@ mod tests {
             serial: Path::new("/d/serial"),
             monitor: Path::new("/d/mon"),
             control: Path::new("/d/ctl"),
+            uuid: "5b3f1c2a-9011-4e2b-8c4d-001122334455",
         };
         arguments(&binary, &image(), config, &address, &files).join(" ")
     }
@@ -490,7 +521,7 @@ mod tests {
         let line = args_for(&config, SpiceAddress::Tcp(5931));
         for part in [
             "-L /fw",
-            "-accel tcg",
+            "-name spicebench-guest -uuid 5b3f1c2a-9011-4e2b-8c4d-001122334455 -accel tcg",
             "-kernel /cache/k/vmlinuz -initrd /cache/k/desktop.cpio",
             "-append console=ttyS0 quiet xdrv=qxl",
             "-object secret,id=spiceticket,file=/d/spice-ticket",

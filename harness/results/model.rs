@@ -387,6 +387,12 @@ pub struct ServerInfo {
     /// versions of xserver-xspice and libspice-server1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub software: Option<String>,
+    /// The VM's name as the server sent it (main channel NAME; QEMU's `-name`), when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_name: Option<String>,
+    /// The VM's UUID (main channel UUID), in 8-4-4-4-12 form, when the server sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_uuid: Option<String>,
 }
 
 /// Traffic of one SPICE channel connection.
@@ -930,6 +936,8 @@ mod tests {
                 mouse_mode: Some("client".into()),
                 net_test: None,
                 software: None,
+                vm_name: None,
+                vm_uuid: None,
             },
             channels: vec![ChannelStats {
                 channel: Channel::DISPLAY,

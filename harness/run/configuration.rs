@@ -573,6 +573,8 @@ fn describe(
             }),
             net_test: None,
             software: target.software(),
+            vm_name: protocol.and_then(|p| p.vm_name.clone()),
+            vm_uuid: protocol.and_then(|p| p.vm_uuid.clone()),
         },
         ..RunResult::default()
     };

@@ -34,6 +34,10 @@ pub enum ChannelEvent {
     MainInit(MainInit),
     /// CHANNELS_LIST: the channels the session offers.
     ChannelsList(Vec<(ChannelType, u8)>),
+    /// NAME: the VM's name.
+    VmName(String),
+    /// UUID: the VM's UUID, in 8-4-4-4-12 form.
+    VmUuid(String),
     /// MOUSE_MODE: the modes supported and the one in force.
     MouseMode {
         /// Bit mask of `mouse_mode::*`.
@@ -176,6 +180,14 @@ impl ChannelDuties {
             main_channel::server::CHANNELS_LIST => {
                 let list = main_channel::parse_channels_list(body)?;
                 out.events.push(ChannelEvent::ChannelsList(list));
+            }
+            main_channel::server::NAME => {
+                out.events
+                    .push(ChannelEvent::VmName(main_channel::parse_name(body)?));
+            }
+            main_channel::server::UUID => {
+                out.events
+                    .push(ChannelEvent::VmUuid(main_channel::parse_uuid(body)?));
             }
             main_channel::server::MOUSE_MODE => {
                 let m = MouseMode::parse(body)?;

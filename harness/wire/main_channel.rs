@@ -126,6 +126,31 @@ pub fn parse_channels_list(body: &[u8]) -> Result<Vec<(ChannelType, u8)>> {
         .collect()
 }
 
+/// `NAME` {name_len u32, name}: the VM's name (QEMU's `-name`), sent after MAIN_INIT to a
+/// client that advertised `NAME_AND_UUID`. The name ends in a NUL, which is dropped; bytes
+/// that are not UTF-8 are replaced.
+pub fn parse_name(body: &[u8]) -> Result<String> {
+    let mut r = Reader::new(body);
+    let len = r.u32("name.name_len")? as usize;
+    let name = r.bytes(len.min(r.remaining()), "name.name")?;
+    let name = name.strip_suffix(&[0]).unwrap_or(name);
+    Ok(String::from_utf8_lossy(name).into_owned())
+}
+
+/// `UUID` {16 bytes}: the VM's UUID, written in its usual 8-4-4-4-12 hex form.
+pub fn parse_uuid(body: &[u8]) -> Result<String> {
+    let b = Reader::new(body).bytes(16, "uuid.uuid")?;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    ))
+}
+
 /// Emits a CHANNELS_LIST body.
 pub fn emit_channels_list(channels: &[(ChannelType, u8)]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -208,5 +233,27 @@ mod test {
         assert_eq!(m.supported, 3);
         assert_eq!(u32::from(m.current), mouse_mode::CLIENT);
         assert_eq!(mouse_mode_request(2), hex_body("0200"));
+    }
+
+    #[test]
+    fn a_vms_name_and_uuid_read_as_qemu_sends_them() {
+        // Bytes as QEMU 7.2 sent them for `-name spicebench-qxl -uuid 5b3f…`.
+        let mut name = 15u32.to_le_bytes().to_vec();
+        name.extend_from_slice(b"spicebench-qxl\0");
+        assert_eq!(parse_name(&name).unwrap(), "spicebench-qxl");
+        let uuid = [
+            0x5b, 0x3f, 0x1c, 0x2a, 0x90, 0x11, 0x4e, 0x2b, 0x8c, 0x4d, 0x00, 0x11, 0x22, 0x33,
+            0x44, 0x55,
+        ];
+        assert_eq!(
+            parse_uuid(&uuid).unwrap(),
+            "5b3f1c2a-9011-4e2b-8c4d-001122334455"
+        );
+        // Short or lying bodies are errors or cut, never panics.
+        assert!(parse_uuid(&uuid[..15]).is_err());
+        assert!(parse_name(&[1, 0]).is_err());
+        let mut lying = 1000u32.to_le_bytes().to_vec();
+        lying.extend_from_slice(b"abc");
+        assert_eq!(parse_name(&lying).unwrap(), "abc");
     }
 }

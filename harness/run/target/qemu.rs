@@ -71,6 +71,7 @@ impl QemuTarget {
                 ticket: ticket.clone(),
                 listen: Listen::Tcp,
                 cancel: cancel.clone(),
+                vm_name: format!("spicebench-{}", config.name),
                 ..QemuConfig::default()
             },
             &lab_dir.join("qemu"),

@@ -60,6 +60,10 @@ pub struct ProtocolReport {
     pub merged_motion: u64,
     /// Whether the input thread ran under SCHED_FIFO (unknown when it never ran).
     pub realtime: Option<bool>,
+    /// The VM's name and UUID, when the server sent them.
+    pub vm_name: Option<String>,
+    /// See `vm_name`.
+    pub vm_uuid: Option<String>,
 }
 
 /// Everything a viewer needs to connect.

@@ -147,6 +147,11 @@ impl Viewer for NativeViewer {
         Box::pin(async move {
             let failure = self.session.failure();
             let mouse_mode = self.session.mouse_mode();
+            let (vm_name, vm_uuid) = {
+                let state = self.session.state();
+                let s = state.borrow();
+                (s.vm_name.clone(), s.vm_uuid.clone())
+            };
             let server = self.session.server().to_string();
             let pacing = self.session.input_gate().pacing_stats();
             let log = self.session.close().await;
@@ -159,6 +164,8 @@ impl Viewer for NativeViewer {
                     max_unacked_motion: pacing.max_unacked,
                     merged_motion: pacing.merged,
                     realtime: self.realtime,
+                    vm_name,
+                    vm_uuid,
                 }),
                 screen: None,
                 notes: self
