@@ -140,15 +140,22 @@ pub fn parse_name(body: &[u8]) -> Result<String> {
 /// `UUID` {16 bytes}: the VM's UUID, written in its usual 8-4-4-4-12 hex form.
 pub fn parse_uuid(body: &[u8]) -> Result<String> {
     let b = Reader::new(body).bytes(16, "uuid.uuid")?;
+    let mut uuid = [0u8; 16];
+    uuid.copy_from_slice(b);
+    Ok(format_uuid(&uuid))
+}
+
+/// A UUID's 16 bytes in the 8-4-4-4-12 hex form.
+pub fn format_uuid(b: &[u8; 16]) -> String {
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Ok(format!(
+    format!(
         "{}-{}-{}-{}-{}",
         &hex[..8],
         &hex[8..12],
         &hex[12..16],
         &hex[16..20],
         &hex[20..]
-    ))
+    )
 }
 
 /// Emits a CHANNELS_LIST body.
