@@ -175,6 +175,21 @@ fn fake_server(greeting: &'static [u8]) -> u16 {
     port
 }
 
+/// A server that accepts each connection and closes it at once, as a TLS-only SPICE port does
+/// with a plain link (OpenSSL closes without an alert).
+fn closing_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in listener.incoming().flatten() {
+            let mut first = [0u8; 16];
+            let _ = std::io::Read::read(&mut &s, &mut first);
+            drop(s);
+        }
+    });
+    port
+}
+
 fn external_scenario(dir: &Path, port: u16) -> PathBuf {
     let text = common::drag_scenario("ext", &["glz"]).replace(
         "kind = \"xspice\"",
@@ -201,6 +216,18 @@ fn a_server_that_is_not_spice_is_told_apart_from_a_slow_one() {
     assert!(
         e.contains("FAILED after 0."),
         "told at once, not after a timeout: {e}"
+    );
+    let closing = closing_server();
+    let o = run_scenario(
+        &external_scenario(dir.path(), closing),
+        &dir.path().join("c"),
+        &["--no-capture"],
+    );
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("before its link reply, without a word") && e.contains("spice+tls://"),
+        "a closed link points at TLS: {e}"
     );
     let silent = fake_server(b"");
     let o = run_scenario(

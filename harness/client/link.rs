@@ -98,7 +98,11 @@ pub async fn send_link<S: AsyncRead + AsyncWrite + Unpin>(
     stream
         .read_exact(&mut head[..4])
         .await
-        .map_err(|e| io("before its link reply", e))?;
+        // Closed (or reset) before a single byte came back: say what usually does that.
+        .map_err(|e| match io("before its link reply", e) {
+            ClientError::Closed { channel, .. } => ClientError::ClosedAtLink { channel },
+            other => other,
+        })?;
     if head[..4] != link::MAGIC {
         let mut more = [0u8; 12];
         let extra = tokio::time::timeout(

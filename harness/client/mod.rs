@@ -73,6 +73,18 @@ pub enum ClientError {
         /// What we were doing.
         stage: String,
     },
+    /// The server closed the connection at once, before any byte of a link reply: what a
+    /// TLS-only port does to a plain link.
+    #[error(
+        "the server closed the {channel} connection before its link reply, without a word: a \
+         TLS-only SPICE port does this to a plain link (use spice+tls://host:port, or \
+         tls_port = N, with ca_file), and so does a server that refuses this client; check the \
+         URI and the server's log"
+    )]
+    ClosedAtLink {
+        /// Channel name.
+        channel: String,
+    },
     /// The server answered the link with something that is not SPICE.
     #[error("the server answered with {answer:?} instead of a SPICE link reply: this is not a SPICE port (a VNC server says \"RFB ...\"); point the target at the SPICE port")]
     NotSpice {
