@@ -19,14 +19,14 @@ use super::interrupt::Interrupt;
 use super::matrix::until_signal;
 use super::placement::Placement;
 use super::progress::{LineProgress, Progress};
-use super::target::{CompressionMechanism, Endpoint, Health, Target};
+use super::target::{Endpoint, Health, Target};
 use super::transport::{CapturePoint, Transport};
 use super::viewer::{BoxFuture, Viewer, ViewerContext, ViewerReport};
 use super::RunError;
 use crate::lab::LabError;
 use crate::plan::{Configuration, InputPlan};
 use crate::results::OutputDir;
-use crate::scenario::{Compression, Geometry, Route, Scenario, SshServer, ViewerKind};
+use crate::scenario::{Geometry, Route, Scenario, SshServer, ViewerKind};
 use crate::secret::Secret;
 
 /// What happened to the fakes, in order.
@@ -96,12 +96,6 @@ impl Target for FakeTarget {
     }
     fn ticket(&self) -> &Secret {
         &self.ticket
-    }
-    fn compression_mechanism(&self) -> CompressionMechanism {
-        CompressionMechanism::ClientPreference
-    }
-    fn preferred_compression(&self) -> Option<Compression> {
-        None
     }
     fn geometry(&self) -> Option<Geometry> {
         None

@@ -1,7 +1,7 @@
 //! A SPICE server someone else runs: nothing to start or stop; the compression is the
 //! client's preference and the password comes from the scenario's password source.
 
-use super::{CompressionMechanism, Endpoint, Health, Target};
+use super::{Endpoint, Health, Target};
 use crate::run::RunError;
 use crate::scenario::{Compression, Geometry, PasswordSource, SpiceUri, TlsTrustSpec};
 use crate::secret::Secret;
@@ -65,10 +65,6 @@ impl Target for ExternalTarget {
 
     fn ticket(&self) -> &Secret {
         &self.ticket
-    }
-
-    fn compression_mechanism(&self) -> CompressionMechanism {
-        CompressionMechanism::ClientPreference
     }
 
     fn preferred_compression(&self) -> Option<Compression> {

@@ -98,10 +98,20 @@ pub trait Target: Send {
     fn endpoint(&self) -> &Endpoint;
     /// The SPICE ticket (empty when the server needs none).
     fn ticket(&self) -> &Secret;
-    /// How the configuration's compression is applied.
-    fn compression_mechanism(&self) -> CompressionMechanism;
-    /// The compression a viewer should ask for, when it is a client preference.
-    fn preferred_compression(&self) -> Option<Compression>;
+    /// How the configuration's compression is applied: the one rule is that a target whose
+    /// viewer must ask for it takes it as a client preference, and any other was started
+    /// with it.
+    fn compression_mechanism(&self) -> CompressionMechanism {
+        match self.preferred_compression() {
+            Some(_) => CompressionMechanism::ClientPreference,
+            None => CompressionMechanism::ServerSetting,
+        }
+    }
+    /// The compression a viewer should ask for, when it is a client preference (none for a
+    /// server spicebench starts with it).
+    fn preferred_compression(&self) -> Option<Compression> {
+        None
+    }
     /// The video codecs a viewer should prefer (SpiceVideoCodecType codes, most wanted
     /// first), when they are a client preference.
     fn preferred_video_codecs(&self) -> Vec<u8> {

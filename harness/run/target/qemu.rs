@@ -4,14 +4,14 @@
 
 use std::path::Path;
 
-use super::{CompressionMechanism, Endpoint, Health, Target};
+use super::{Endpoint, Health, Target};
 use crate::cancel::Cancel;
 use crate::lab::guest;
 use crate::lab::qemu::{resolve_accel, Listen, Qemu, QemuBinary, QemuConfig, SpiceAddress};
 use crate::plan::{Configuration, ServerKnobs};
 use crate::results::Component;
 use crate::run::RunError;
-use crate::scenario::{Accel, Compression, Geometry, QemuMachine, GUEST_SCREEN};
+use crate::scenario::{Accel, Geometry, QemuMachine, GUEST_SCREEN};
 use crate::secret::Secret;
 
 /// QEMU's `-spice` options that set the configuration's knobs, spelled as QEMU spells them;
@@ -124,14 +124,6 @@ impl Target for QemuTarget {
 
     fn ticket(&self) -> &Secret {
         &self.ticket
-    }
-
-    fn compression_mechanism(&self) -> CompressionMechanism {
-        CompressionMechanism::ServerSetting
-    }
-
-    fn preferred_compression(&self) -> Option<Compression> {
-        None
     }
 
     fn geometry(&self) -> Option<Geometry> {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{CompressionMechanism, Endpoint, Health, Target};
+use super::{Endpoint, Health, Target};
 use crate::cancel::Cancel;
 use crate::lab::desktop::{DesktopSetup, IdleActivity};
 use crate::lab::{Desktop, Xspice, XspiceConfig};
@@ -12,7 +12,7 @@ use crate::plan::{Configuration, ServerKnobs};
 use crate::results::Component;
 use crate::run::placement::{Placement, Side};
 use crate::run::RunError;
-use crate::scenario::{Compression, DesktopContent, Geometry};
+use crate::scenario::{DesktopContent, Geometry};
 use crate::secret::Secret;
 
 /// What the scenario asks of the embedded target, whatever the configuration.
@@ -153,14 +153,6 @@ impl Target for XspiceTarget {
 
     fn ticket(&self) -> &Secret {
         &self.ticket
-    }
-
-    fn compression_mechanism(&self) -> CompressionMechanism {
-        CompressionMechanism::ServerSetting
-    }
-
-    fn preferred_compression(&self) -> Option<Compression> {
-        None
     }
 
     fn geometry(&self) -> Option<Geometry> {
