@@ -46,6 +46,16 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
+# apt's package lists, fetched once per call and only when something is installed (a fresh
+# machine or container may have none, and the later sections install on their own).
+lists_updated=no
+update_lists() {
+  if [ "$lists_updated" = no ]; then
+    apt-get update -q
+    lists_updated=yes
+  fi
+}
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -53,7 +63,7 @@ done
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps.sh: installing ${missing[*]}"
-  apt-get update -q
+  update_lists
   # tshark's package asks whether non-root users may capture; answer no, without a prompt.
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
@@ -72,11 +82,13 @@ done
 
 if ! dpkg-query -W -f='${Status}' mmdebstrap 2>/dev/null | grep -q "install ok installed"; then
   echo "install-deps.sh: installing mmdebstrap (for the QEMU guest)"
+  update_lists
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mmdebstrap
 fi
 
 qemu_root=/opt/spicebench/qemu
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1 && [ ! -x "$qemu_root/usr/bin/qemu-system-x86_64" ]; then
+  update_lists
   # A dry run says whether the package would remove anything; if not, install it plainly.
   if apt-get install -s -q qemu-system-x86 2>/dev/null | grep -q '^Remv'; then
     echo "install-deps.sh: unpacking Debian's QEMU into $qemu_root (installing it would remove packages)"
